@@ -1,0 +1,83 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What a principal may do. A user has exactly one role; a device is a principal too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    DutyChief,
+    Inspector,
+    Analyst,
+    Partner,
+    Device,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::DutyChief,
+        Role::Inspector,
+        Role::Analyst,
+        Role::Partner,
+        Role::Device,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::DutyChief => "duty_chief",
+            Role::Inspector => "inspector",
+            Role::Analyst => "analyst",
+            Role::Partner => "partner",
+            Role::Device => "device",
+        }
+    }
+
+    /// Whether this role may see personal data (names, birth dates, document numbers).
+    /// Analysts and partners work on aggregates and operational facts only.
+    pub fn sees_personal_data(self) -> bool {
+        matches!(self, Role::Admin | Role::DutyChief | Role::Inspector)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown role `{0}`; expected one of admin, duty_chief, inspector, analyst, partner, device"
+)]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+            assert_eq!(
+                serde_json::to_value(role).unwrap(),
+                serde_json::Value::String(role.as_str().into())
+            );
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Zones, geofences, linkage tracking and unit recommendation over a local metric projection: pure, no I/O

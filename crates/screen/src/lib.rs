@@ -1,0 +1,1 @@
+//! Multi-script name screening engine: pure, no I/O

@@ -1,0 +1,1 @@
+//! SQLite (WAL) backend of the guomen store: the embedded default

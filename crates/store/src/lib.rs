@@ -1,0 +1,260 @@
+//! The store interface: one append-only, hash-chained journal plus the projections that are
+//! updated in the same transaction. Backends live in their own crates (`guomen-store-sqlite`,
+//! `guomen-store-postgres`), each with its own migrations, and all pass [`contract`].
+//!
+//! Architecture invariant: callers never see SQL. Everything above this crate speaks
+//! [`Store`], [`Change`] and the record types below.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use guomen_domain::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub mod chain;
+#[cfg(feature = "contract")]
+pub mod contract;
+
+pub use chain::{GENESIS_HASH, chain_hash, format_time};
+
+/// A fact to append. The store assigns `seq`, `time`, `prev_hash` and `hash`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub kind: String,
+    /// Who caused it: `user:NAME`, `device:ID`, `system`, ...
+    pub actor: String,
+    /// A JSON object. Never holds secrets: the journal is shown to analysts and shipped on.
+    pub payload: Value,
+}
+
+impl NewEvent {
+    pub fn new(kind: impl Into<String>, actor: impl Into<String>, payload: Value) -> Self {
+        NewEvent {
+            kind: kind.into(),
+            actor: actor.into(),
+            payload,
+        }
+    }
+}
+
+/// One event and the projection writes that go with it, applied in the same transaction.
+/// Projections may carry what the journal must not (password and token hashes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub event: NewEvent,
+    pub projections: Vec<Projection>,
+}
+
+impl Change {
+    pub fn event(event: NewEvent) -> Self {
+        Change {
+            event,
+            projections: Vec::new(),
+        }
+    }
+    pub fn with(mut self, projection: Projection) -> Self {
+        self.projections.push(projection);
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Projection {
+    /// Insert or replace a user by id. A new user whose name is taken is a [`StoreError::Conflict`].
+    PutUser(UserRecord),
+    PutToken(TokenRecord),
+    RevokeToken {
+        token_id: String,
+    },
+    /// The entry's `seq` and `time` are taken from the event it comes with.
+    AddDutyLog {
+        id: String,
+        author: String,
+        text: String,
+    },
+    /// The record's `seq` and `time` are taken from the event it comes with.
+    AddCrossing(CrossingRecord),
+    /// A JSON document in a named collection (incidents, units, watchlist entries, ...),
+    /// replaced whole; `seq` is taken from the event.
+    PutDoc {
+        collection: String,
+        id: String,
+        body: Value,
+    },
+    DeleteDoc {
+        collection: String,
+        id: String,
+    },
+}
+
+/// What the store hands back for each appended event, once it is durable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appended {
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub hash: String,
+}
+
+/// A journal row exactly as stored (see ARCHITECTURE.md for the on-disk schema).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEvent {
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub payload: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// Argon2id PHC string; empty when the user has no password (token-only principals).
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub id: String,
+    pub user_id: String,
+    /// SHA-256 of the token, hex. The token itself is shown once and never stored.
+    pub hash: String,
+    pub label: String,
+    pub created: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutyLogEntry {
+    pub id: String,
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub author: String,
+    pub text: String,
+}
+
+/// A final decision at a counter or gate. The indexed columns are the ones reports filter on;
+/// `detail` keeps the rest (reasons, hits, document fields) as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossingRecord {
+    pub id: String,
+    /// Filled by the store from the event.
+    #[serde(default)]
+    pub seq: u64,
+    /// Filled by the store from the event.
+    #[serde(default = "epoch")]
+    pub time: DateTime<Utc>,
+    pub site_id: String,
+    pub lane_id: String,
+    /// `entry` or `exit`.
+    pub direction: String,
+    pub nationality: String,
+    /// `clear`, `secondary`, `refuse` or `detain`.
+    pub decision: String,
+    /// `user:NAME` of the inspector, or `gate:LANE` for an automatic e-gate clearance.
+    pub decided_by: String,
+    pub detail: Value,
+}
+
+fn epoch() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrossingFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub site_id: Option<String>,
+    pub lane_id: Option<String>,
+    pub direction: Option<String>,
+    pub nationality: Option<String>,
+    pub decision: Option<String>,
+    /// Only records with a larger seq (paging).
+    pub after_seq: Option<u64>,
+    pub limit: u32,
+}
+
+/// A document of a named collection with the seq of the event that last wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doc {
+    pub id: String,
+    pub seq: u64,
+    pub body: Value,
+}
+
+/// The outcome of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Verification {
+    Intact { events: u64, head_seq: u64, head_hash: String },
+    Broken { first_bad_seq: u64, reason: String },
+}
+
+/// Errors by audience: operators read the message, the API maps the variant to a status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("data directory is locked by another process: {0}")]
+    Locked(String),
+    #[error("store is corrupt: {0}")]
+    Corrupt(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid write: {0}")]
+    Invalid(String),
+    #[error("store is shutting down")]
+    Closed,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+
+    /// Appends the changes as one atomic unit and returns once they are durable. Concurrent
+    /// calls share transactions and fsyncs (group commit); a failing call never fails another.
+    async fn append(&self, changes: Vec<Change>) -> StoreResult<Vec<Appended>>;
+
+    /// Cheap round trip, for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// The last appended event's seq and hash, `None` on an empty journal.
+    async fn head(&self) -> StoreResult<Option<(u64, String)>>;
+
+    /// Events with `seq > after`, oldest first, at most `limit`; only `kinds` when given.
+    async fn journal(
+        &self,
+        after: u64,
+        limit: u32,
+        kinds: Option<&[&str]>,
+    ) -> StoreResult<Vec<JournalEvent>>;
+
+    /// Walks the whole chain and names the first event that does not verify.
+    async fn verify(&self) -> StoreResult<Verification>;
+
+    async fn user_by_name(&self, name: &str) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;
+    async fn users(&self) -> StoreResult<Vec<UserRecord>>;
+    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
+
+    /// Newest first, at most `limit`, only entries with `seq < before` when given.
+    async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>>;
+
+    /// Oldest first.
+    async fn crossings(&self, filter: &CrossingFilter) -> StoreResult<Vec<CrossingRecord>>;
+
+    async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>>;
+    /// Every document of a collection, ordered by id.
+    async fn docs(&self, collection: &str) -> StoreResult<Vec<Doc>>;
+
+    /// Finishes queued writes and stops accepting new ones.
+    async fn close(&self);
+}

@@ -4,7 +4,9 @@
 //! or clocks; callers pass the current time in.
 
 pub mod event;
+pub mod incident;
 pub mod role;
+pub mod unit;
 pub mod watchlist;
 
 pub use role::Role;

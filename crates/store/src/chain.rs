@@ -26,7 +26,14 @@ pub fn chain_hash(
 ) -> String {
     let mut h = Sha256::new();
     h.update(b"guomen-journal-v1");
-    for field in [prev_hash.as_bytes(), &seq.to_be_bytes(), time.as_bytes(), actor.as_bytes(), kind.as_bytes(), payload.as_bytes()] {
+    for field in [
+        prev_hash.as_bytes(),
+        &seq.to_be_bytes(),
+        time.as_bytes(),
+        actor.as_bytes(),
+        kind.as_bytes(),
+        payload.as_bytes(),
+    ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field);
     }
@@ -46,6 +53,9 @@ mod tests {
         assert_ne!(base, chain_hash(GENESIS_HASH, 1, "t", "b", "k", "{}"));
         assert_ne!(base, chain_hash(GENESIS_HASH, 1, "t", "a", "l", "{}"));
         assert_ne!(base, chain_hash(GENESIS_HASH, 1, "t", "a", "k", "{ }"));
-        assert_ne!(chain_hash(GENESIS_HASH, 1, "ab", "c", "k", ""), chain_hash(GENESIS_HASH, 1, "a", "bc", "k", ""));
+        assert_ne!(
+            chain_hash(GENESIS_HASH, 1, "ab", "c", "k", ""),
+            chain_hash(GENESIS_HASH, 1, "a", "bc", "k", "")
+        );
     }
 }

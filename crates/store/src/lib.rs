@@ -191,8 +191,15 @@ pub struct Doc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Verification {
-    Intact { events: u64, head_seq: u64, head_hash: String },
-    Broken { first_bad_seq: u64, reason: String },
+    Intact {
+        events: u64,
+        head_seq: u64,
+        head_hash: String,
+    },
+    Broken {
+        first_bad_seq: u64,
+        reason: String,
+    },
 }
 
 /// Errors by audience: operators read the message, the API maps the variant to a status.

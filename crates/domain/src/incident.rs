@@ -1,0 +1,1 @@
+//! Incident lifecycle (filled in with the perimeter and dispatch capability).

@@ -1,0 +1,1 @@
+//! Unit status (filled in with the perimeter and dispatch capability).

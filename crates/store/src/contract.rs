@@ -1,0 +1,1 @@
+//! The contract suite every store backend runs against itself (written with the backends).

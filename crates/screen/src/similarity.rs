@@ -1,0 +1,132 @@
+//! String similarity on name-part keys: Jaro-Winkler and Levenshtein, both in 0..1.
+
+/// Jaro-Winkler similarity (prefix scale 0.1, up to 4 characters).
+pub fn jaro_winkler<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    let j = jaro(a, b);
+    let prefix = a
+        .iter()
+        .zip(b.iter())
+        .take(4)
+        .take_while(|(x, y)| x == y)
+        .count();
+    j + (prefix as f64) * 0.1 * (1.0 - j)
+}
+
+fn jaro<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    // Names are short (keys are capped), so fixed-size flag arrays avoid allocation.
+    let mut a_used = [false; 64];
+    let mut b_used = [false; 64];
+    let (a, b) = (&a[..a.len().min(64)], &b[..b.len().min(64)]);
+    let mut matches = 0usize;
+    for (i, ca) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            let used = b_used.get(j).copied().unwrap_or(true);
+            if !used && b.get(j) == Some(ca) {
+                if let Some(f) = b_used.get_mut(j) {
+                    *f = true;
+                }
+                if let Some(f) = a_used.get_mut(i) {
+                    *f = true;
+                }
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut k = 0usize;
+    for (i, ca) in a.iter().enumerate() {
+        if !a_used.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        while k < b.len() && !b_used.get(k).copied().unwrap_or(true) {
+            k += 1;
+        }
+        if b.get(k) != Some(ca) {
+            transpositions += 1;
+        }
+        k += 1;
+    }
+    let m = matches as f64;
+    (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
+}
+
+/// Levenshtein edit distance.
+pub fn levenshtein<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    if a.is_empty() {
+        return b.len();
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = i;
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let up = row.get(j + 1).copied().unwrap_or(usize::MAX - 1);
+            let left = row.get(j).copied().unwrap_or(usize::MAX - 1);
+            let cost = usize::from(ca != cb);
+            let v = (diag + cost).min(up + 1).min(left + 1);
+            diag = up;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = v;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+/// 1 - distance / longer length.
+pub fn levenshtein_ratio<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    let n = a.len().max(b.len());
+    if n == 0 {
+        return 1.0;
+    }
+    1.0 - levenshtein(a, b) as f64 / n as f64
+}
+
+/// The blend used for name parts: Jaro-Winkler forgives typos well but over-rewards short
+/// strings sharing a prefix; Levenshtein keeps that in check.
+pub fn blend(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        0.5 * jaro_winkler(x, y) + 0.5 * levenshtein_ratio(x, y)
+    } else {
+        let x: Vec<char> = a.chars().collect();
+        let y: Vec<char> = b.chars().collect();
+        0.5 * jaro_winkler(&x, &y) + 0.5 * levenshtein_ratio(&x, &y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        let jw = |a: &str, b: &str| jaro_winkler(a.as_bytes(), b.as_bytes());
+        assert!((jw("martha", "marhta") - 0.961).abs() < 0.001);
+        assert!((jw("dixon", "dicksonx") - 0.813).abs() < 0.001);
+        assert_eq!(jw("", ""), 1.0);
+        assert_eq!(jw("abc", ""), 0.0);
+        assert_eq!(jw("abc", "xyz"), 0.0);
+        let lev = |a: &str, b: &str| levenshtein(a.as_bytes(), b.as_bytes());
+        assert_eq!(lev("kitten", "sitting"), 3);
+        assert_eq!(lev("", "abc"), 3);
+        assert_eq!(lev("abc", "abc"), 0);
+        assert!((blend("ivan", "ivan") - 1.0).abs() < 1e-9);
+        assert!(blend("иван", "иван") > 0.999);
+    }
+}

@@ -11,8 +11,11 @@ fn failure(error: impl std::fmt::Display) -> Value {
 
 fn hex_to_bytes(s: &str) -> Result<Vec<u8>, String> {
     // Tolerate hex pasted with separators ("7e 02 00 …", "7e:02:00").
-    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b':' && *b != b'-').collect();
-    if digits.len() % 2 != 0 {
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b':' && *b != b'-')
+        .collect();
+    if digits.len() & 1 == 1 {
         return Err(format!("odd number of hex digits ({})", digits.len()));
     }
     digits
@@ -22,7 +25,13 @@ fn hex_to_bytes(s: &str) -> Result<Vec<u8>, String> {
             std::str::from_utf8(pair)
                 .ok()
                 .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| format!("not hex at digit {}: {:?}", i * 2, String::from_utf8_lossy(pair)))
+                .ok_or_else(|| {
+                    format!(
+                        "not hex at digit {}: {:?}",
+                        i * 2,
+                        String::from_utf8_lossy(pair)
+                    )
+                })
         })
         .collect()
 }
@@ -68,7 +77,10 @@ fn frame_to_json(frame: &Frame) -> Value {
     m.insert("body_len".into(), h.body_len.into());
     m.insert("encryption".into(), h.encryption.into());
     if let Some(p) = h.package {
-        m.insert("package".into(), json!({ "total": p.total, "index": p.index }));
+        m.insert(
+            "package".into(),
+            json!({ "total": p.total, "index": p.index }),
+        );
     }
     match &frame.message {
         Message::Location(l) => {
@@ -78,7 +90,11 @@ fn frame_to_json(frame: &Frame) -> Value {
         Message::LocationBatch(b) => {
             m.insert("message".into(), "location_batch".into());
             m.insert("batch_type".into(), b.batch_type.into());
-            let locs: Vec<Value> = b.locations.iter().map(|l| Value::Object(location_fields(l))).collect();
+            let locs: Vec<Value> = b
+                .locations
+                .iter()
+                .map(|l| Value::Object(location_fields(l)))
+                .collect();
             m.insert("locations".into(), locs.into());
         }
         other => {
@@ -109,7 +125,10 @@ pub fn nmea_line_to_json(line: &str) -> Value {
                 out.insert("ok".into(), true.into());
                 out.extend(std::mem::take(m));
                 if let Some(fix) = p.sentence.fix(None) {
-                    out.insert("fix".into(), serde_json::to_value(fix).unwrap_or(Value::Null));
+                    out.insert(
+                        "fix".into(),
+                        serde_json::to_value(fix).unwrap_or(Value::Null),
+                    );
                 }
                 return Value::Object(out);
             }

@@ -5,8 +5,8 @@
 //! - [`jt808_line_to_json`], [`nmea_line_to_json`]: one input line to one JSON object, for
 //!   `guomen proto decode`.
 
-pub mod jt808;
 mod json;
+pub mod jt808;
 pub mod nmea;
 
 pub use json::{jt808_line_to_json, nmea_line_to_json};

@@ -259,7 +259,10 @@ impl Gns {
             lon: self.lon?,
             speed_kmh: None,
             course: None,
-            valid: self.mode.as_deref().is_some_and(|m| m.chars().any(|c| c != 'N')),
+            valid: self
+                .mode
+                .as_deref()
+                .is_some_and(|m| m.chars().any(|c| c != 'N')),
         })
     }
 }
@@ -282,7 +285,8 @@ pub fn parse(line: &str) -> Result<Parsed, NmeaError> {
     }
     let (content, checksum) = match rest.rsplit_once('*') {
         Some((content, hh)) => {
-            let carried = parse_hex_byte(hh).ok_or_else(|| NmeaError::MalformedChecksum(hh.to_owned()))?;
+            let carried =
+                parse_hex_byte(hh).ok_or_else(|| NmeaError::MalformedChecksum(hh.to_owned()))?;
             let computed = content.bytes().fold(0u8, |a, b| a ^ b);
             if carried != computed {
                 return Err(NmeaError::BadChecksum { carried, computed });
@@ -295,20 +299,42 @@ pub fn parse(line: &str) -> Result<Parsed, NmeaError> {
     let address = fields.next().unwrap_or_default();
     let valid_address = address.len() >= 3
         && address.len() <= 10
-        && address.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        && address
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if !valid_address {
         return Err(NmeaError::BadAddress(address.to_owned()));
     }
     // Proprietary sentences: `P` + maker mnemonic + type, no talker.
-    let (talker, kind) = if address.starts_with('P') { address.split_at(1) } else { address.split_at(2) };
+    let (talker, kind) = if address.starts_with('P') {
+        address.split_at(1)
+    } else {
+        address.split_at(2)
+    };
     let talker = talker.to_owned();
     let sentence = match (start, kind) {
-        ('$', "RMC") if talker != "P" => Sentence::Rmc { talker, data: parse_rmc(&mut Fields::new("RMC", fields))? },
-        ('$', "GGA") if talker != "P" => Sentence::Gga { talker, data: parse_gga(&mut Fields::new("GGA", fields))? },
-        ('$', "GNS") if talker != "P" => Sentence::Gns { talker, data: parse_gns(&mut Fields::new("GNS", fields))? },
-        _ => Sentence::Other { talker, kind: kind.to_owned() },
+        ('$', "RMC") if talker != "P" => Sentence::Rmc {
+            talker,
+            data: parse_rmc(&mut Fields::new("RMC", fields))?,
+        },
+        ('$', "GGA") if talker != "P" => Sentence::Gga {
+            talker,
+            data: parse_gga(&mut Fields::new("GGA", fields))?,
+        },
+        ('$', "GNS") if talker != "P" => Sentence::Gns {
+            talker,
+            data: parse_gns(&mut Fields::new("GNS", fields))?,
+        },
+        _ => Sentence::Other {
+            talker,
+            kind: kind.to_owned(),
+        },
     };
-    Ok(Parsed { start, checksum, sentence })
+    Ok(Parsed {
+        start,
+        checksum,
+        sentence,
+    })
 }
 
 fn parse_hex_byte(s: &str) -> Option<u8> {
@@ -327,7 +353,11 @@ struct Fields<'a, I> {
 
 impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
     fn new(sentence: &'static str, it: I) -> Self {
-        Self { sentence, it, _p: std::marker::PhantomData }
+        Self {
+            sentence,
+            it,
+            _p: std::marker::PhantomData,
+        }
     }
 
     fn next(&mut self) -> &'a str {
@@ -335,15 +365,25 @@ impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
     }
 
     fn bad(&self, field: &'static str, value: &str, reason: &'static str) -> NmeaError {
-        NmeaError::BadField { sentence: self.sentence, field, value: value.to_owned(), reason }
+        NmeaError::BadField {
+            sentence: self.sentence,
+            field,
+            value: value.to_owned(),
+            reason,
+        }
     }
 
-    fn number<T: std::str::FromStr>(&mut self, field: &'static str) -> Result<Option<T>, NmeaError> {
+    fn number<T: std::str::FromStr>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Option<T>, NmeaError> {
         let v = self.next();
         if v.is_empty() {
             return Ok(None);
         }
-        v.parse().map(Some).map_err(|_| self.bad(field, v, "is not a number"))
+        v.parse()
+            .map(Some)
+            .map_err(|_| self.bad(field, v, "is not a number"))
     }
 
     fn float(&mut self, field: &'static str) -> Result<Option<f64>, NmeaError> {
@@ -377,7 +417,12 @@ impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
         if !digits_ok {
             return Err(self.bad("time", v, "is not hhmmss[.sss]"));
         }
-        let n = |r: std::ops::Range<usize>| whole.get(r).and_then(|s| s.parse::<u32>().ok()).unwrap_or(99);
+        let n = |r: std::ops::Range<usize>| {
+            whole
+                .get(r)
+                .and_then(|s| s.parse::<u32>().ok())
+                .unwrap_or(99)
+        };
         let nanos = if frac.is_empty() {
             0
         } else {
@@ -385,8 +430,13 @@ impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
         };
         let (h, m, s) = (n(0..2), n(2..4), n(4..6));
         // Second 60 is a leap second; chrono expresses it as 59 with nanos ≥ 1e9.
-        let t = if s == 60 { NaiveTime::from_hms_nano_opt(h, m, 59, 1_000_000_000 + nanos) } else { NaiveTime::from_hms_nano_opt(h, m, s, nanos) };
-        t.map(Some).ok_or_else(|| self.bad("time", v, "is not a time of day"))
+        let t = if s == 60 {
+            NaiveTime::from_hms_nano_opt(h, m, 59, 1_000_000_000 + nanos)
+        } else {
+            NaiveTime::from_hms_nano_opt(h, m, s, nanos)
+        };
+        t.map(Some)
+            .ok_or_else(|| self.bad("time", v, "is not a time of day"))
     }
 
     fn date(&mut self) -> Result<Option<NaiveDate>, NmeaError> {
@@ -397,15 +447,25 @@ impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
         if v.len() != 6 || !v.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.bad("date", v, "is not ddmmyy"));
         }
-        let n = |r: std::ops::Range<usize>| v.get(r).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
+        let n =
+            |r: std::ops::Range<usize>| v.get(r).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
         let (d, m, y) = (n(0..2), n(2..4), n(4..6));
         // Two-digit years: receivers from before 1980 do not exist (GPS week 0 is 1980).
         let year = if y < 80 { 2000 + y } else { 1900 + y } as i32;
-        NaiveDate::from_ymd_opt(year, m, d).map(Some).ok_or_else(|| self.bad("date", v, "is not a calendar date"))
+        NaiveDate::from_ymd_opt(year, m, d)
+            .map(Some)
+            .ok_or_else(|| self.bad("date", v, "is not a calendar date"))
     }
 
     /// `ddmm.mmmm,N` or `dddmm.mmmm,E`.
-    fn coordinate(&mut self, field: &'static str, degree_digits: usize, max: f64, positive: char, negative: char) -> Result<Option<f64>, NmeaError> {
+    fn coordinate(
+        &mut self,
+        field: &'static str,
+        degree_digits: usize,
+        max: f64,
+        positive: char,
+        negative: char,
+    ) -> Result<Option<f64>, NmeaError> {
         let v = self.next();
         let hemi = self.next();
         if v.is_empty() && hemi.is_empty() {
@@ -419,8 +479,14 @@ impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
             return Err(self.bad(field, v, "is not (d)ddmm.mmmm"));
         }
         let split = int_len - 2;
-        let deg: f64 = v.get(..split).and_then(|s| s.parse().ok()).ok_or_else(|| self.bad(field, v, "is not (d)ddmm.mmmm"))?;
-        let min: f64 = v.get(split..).and_then(|s| s.parse().ok()).ok_or_else(|| self.bad(field, v, "is not (d)ddmm.mmmm"))?;
+        let deg: f64 = v
+            .get(..split)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| self.bad(field, v, "is not (d)ddmm.mmmm"))?;
+        let min: f64 = v
+            .get(split..)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| self.bad(field, v, "is not (d)ddmm.mmmm"))?;
         if min >= 60.0 {
             return Err(self.bad(field, v, "has 60 or more minutes"));
         }
@@ -432,7 +498,15 @@ impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
         match (hs.next(), hs.next()) {
             (Some(c), None) if c == positive => Ok(Some(value)),
             (Some(c), None) if c == negative => Ok(Some(-value)),
-            _ => Err(self.bad(if degree_digits == 2 { "latitude hemisphere" } else { "longitude hemisphere" }, hemi, "is not a hemisphere letter")),
+            _ => Err(self.bad(
+                if degree_digits == 2 {
+                    "latitude hemisphere"
+                } else {
+                    "longitude hemisphere"
+                },
+                hemi,
+                "is not a hemisphere letter",
+            )),
         }
     }
 }
@@ -440,10 +514,7 @@ impl<'a, I: Iterator<Item = &'a str>> Fields<'a, I> {
 fn parse_rmc<'a, I: Iterator<Item = &'a str>>(f: &mut Fields<'a, I>) -> Result<Rmc, NmeaError> {
     let time = f.time()?;
     let status = f.char("status")?;
-    if let Some(c) = status
-        && c != 'A'
-        && c != 'V'
-    {
+    if let Some(c) = status.filter(|c| !matches!(c, 'A' | 'V')) {
         return Err(f.bad("status", &c.to_string(), "is not A or V"));
     }
     let lat = f.coordinate("latitude", 2, 90.0, 'N', 'S')?;
@@ -455,7 +526,17 @@ fn parse_rmc<'a, I: Iterator<Item = &'a str>>(f: &mut Fields<'a, I>) -> Result<R
     let var_dir = f.char("magnetic variation direction")?;
     let magnetic_variation = var.map(|v| if var_dir == Some('W') { -v } else { v });
     let mode = f.char("mode")?;
-    Ok(Rmc { time, status, lat, lon, speed_kmh, course, date, magnetic_variation, mode })
+    Ok(Rmc {
+        time,
+        status,
+        lat,
+        lon,
+        speed_kmh,
+        course,
+        date,
+        magnetic_variation,
+        mode,
+    })
 }
 
 fn parse_gga<'a, I: Iterator<Item = &'a str>>(f: &mut Fields<'a, I>) -> Result<Gga, NmeaError> {
@@ -468,7 +549,16 @@ fn parse_gga<'a, I: Iterator<Item = &'a str>>(f: &mut Fields<'a, I>) -> Result<G
     let altitude_m = f.float("altitude")?;
     let _unit = f.next();
     let geoid_separation_m = f.float("geoid separation")?;
-    Ok(Gga { time, lat, lon, fix_quality, satellites, hdop, altitude_m, geoid_separation_m })
+    Ok(Gga {
+        time,
+        lat,
+        lon,
+        fix_quality,
+        satellites,
+        hdop,
+        altitude_m,
+        geoid_separation_m,
+    })
 }
 
 fn parse_gns<'a, I: Iterator<Item = &'a str>>(f: &mut Fields<'a, I>) -> Result<Gns, NmeaError> {
@@ -477,12 +567,25 @@ fn parse_gns<'a, I: Iterator<Item = &'a str>>(f: &mut Fields<'a, I>) -> Result<G
     let lon = f.coordinate("longitude", 3, 180.0, 'E', 'W')?;
     let mode_raw = f.next();
     if !mode_raw.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(f.bad("mode", mode_raw, "should be one capital letter per constellation"));
+        return Err(f.bad(
+            "mode",
+            mode_raw,
+            "should be one capital letter per constellation",
+        ));
     }
     let mode = (!mode_raw.is_empty()).then(|| mode_raw.to_owned());
     let satellites = f.number("satellites")?;
     let hdop = f.float("hdop")?;
     let altitude_m = f.float("altitude")?;
     let geoid_separation_m = f.float("geoid separation")?;
-    Ok(Gns { time, lat, lon, mode, satellites, hdop, altitude_m, geoid_separation_m })
+    Ok(Gns {
+        time,
+        lat,
+        lon,
+        mode,
+        satellites,
+        hdop,
+        altitude_m,
+        geoid_separation_m,
+    })
 }

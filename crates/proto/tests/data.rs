@@ -36,7 +36,11 @@ fn plausible(l: &Location) -> Result<(), Failed> {
 
 fn check_decoded(frame: &Frame, msg_id: u16) -> Result<(), Failed> {
     if frame.header.msg_id != msg_id {
-        return Err(format!("msg id 0x{:04x}, file says 0x{msg_id:04x}", frame.header.msg_id).into());
+        return Err(format!(
+            "msg id 0x{:04x}, file says 0x{msg_id:04x}",
+            frame.header.msg_id
+        )
+        .into());
     }
     match &frame.message {
         Message::Location(l) => plausible(l)?,
@@ -49,7 +53,9 @@ fn check_decoded(frame: &Frame, msg_id: u16) -> Result<(), Failed> {
             }
         }
         Message::Unknown { .. } => {
-            let decoded_ids = [0x0001, 0x0002, 0x0100, 0x0102, 0x0200, 0x0704, 0x8001, 0x8100];
+            let decoded_ids = [
+                0x0001, 0x0002, 0x0100, 0x0102, 0x0200, 0x0704, 0x8001, 0x8100,
+            ];
             if decoded_ids.contains(&msg_id) {
                 return Err("a standard message decoded as Unknown".into());
             }
@@ -61,10 +67,16 @@ fn check_decoded(frame: &Frame, msg_id: u16) -> Result<(), Failed> {
 
 fn jt808_frame_trial(line: &str) -> Option<Trial> {
     let cols: Vec<&str> = line.split('\t').collect();
-    let [src, id, ck, hex] = cols.as_slice() else { return None };
+    let [src, id, ck, hex] = cols.as_slice() else {
+        return None;
+    };
     let name = format!("jt808_frames:line{src}_0x{id}");
     let src = src.to_string();
-    let (id, ck, hex) = (u16::from_str_radix(id, 16).ok()?, *ck == "True", hex.to_string());
+    let (id, ck, hex) = (
+        u16::from_str_radix(id, 16).ok()?,
+        *ck == "True",
+        hex.to_string(),
+    );
     Some(Trial::test(name, move || {
         let bytes = hex::decode(&hex).map_err(|e| format!("bad hex in data: {e}"))?;
         let standard = [0x0001, 0x0002, 0x0100, 0x0102, 0x0200, 0x0704].contains(&id);
@@ -77,7 +89,9 @@ fn jt808_frame_trial(line: &str) -> Option<Trial> {
                 // few of its "frames" are unescaped. On a wire they would be cut at that 0x7e, so
                 // rejecting is right; the content itself must still decode.
                 eprintln!("line {src}: rejected ({why}); checking the content as unescaped bytes");
-                let inner = bytes.get(1..bytes.len().saturating_sub(1)).unwrap_or_default();
+                let inner = bytes
+                    .get(1..bytes.len().saturating_sub(1))
+                    .unwrap_or_default();
                 let raw = wire::unescape(inner)?;
                 match jt808::decode_unescaped(&raw) {
                     Ok(frame) => check_decoded(&frame, id),
@@ -101,19 +115,33 @@ fn jt808_frame_trial(line: &str) -> Option<Trial> {
 fn jt808_trials() -> Vec<Trial> {
     let mut trials = data_trials("jt808/jt808_frames.tsv", |path| {
         let text = read(path);
-        let trials: Vec<Trial> = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).filter_map(jt808_frame_trial).collect();
-        assert!(trials.len() >= 40, "expected 40 frames, found {}", trials.len());
+        let trials: Vec<Trial> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(jt808_frame_trial)
+            .collect();
+        assert!(
+            trials.len() >= 40,
+            "expected 40 frames, found {}",
+            trials.len()
+        );
         trials
     });
     trials.extend(data_trials("jt808/jt808_escape_vectors.txt", |path| {
         let text = read(path);
-        let lines: Vec<String> = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(str::to_owned).collect();
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
         lines
             .chunks(2)
             .enumerate()
             .map(|(i, pair)| {
                 let pair = pair.to_vec();
-                Trial::test(format!("jt808_escape_vectors:pair{i}"), move || escape_vector(&pair))
+                Trial::test(format!("jt808_escape_vectors:pair{i}"), move || {
+                    escape_vector(&pair)
+                })
             })
             .collect()
     }));
@@ -123,7 +151,9 @@ fn jt808_trials() -> Vec<Trial> {
 /// Pairs of (payload, wire). Wire bytes may carry noise before the first 0x7e, and may hold no
 /// frame at all (a text protocol passing through untouched).
 fn escape_vector(pair: &[String]) -> Result<(), Failed> {
-    let [expected, wire_hex] = pair else { return Err("odd number of lines".into()) };
+    let [expected, wire_hex] = pair else {
+        return Err("odd number of lines".into());
+    };
     let expected = hex::decode(expected).map_err(|e| e.to_string())?;
     let wire_bytes = hex::decode(wire_hex).map_err(|e| e.to_string())?;
     if !wire_bytes.contains(&wire::FLAG) {
@@ -142,7 +172,12 @@ fn escape_vector(pair: &[String]) -> Result<(), Failed> {
     got.extend_from_slice(&payload);
     got.push(wire::FLAG);
     if got != expected {
-        return Err(format!("unescaped {} != {}", hex::encode(&got), hex::encode(&expected)).into());
+        return Err(format!(
+            "unescaped {} != {}",
+            hex::encode(&got),
+            hex::encode(&expected)
+        )
+        .into());
     }
     let inner_expected = expected.get(1..expected.len() - 1).unwrap_or_default();
     if wire::escape(inner_expected) != inner {
@@ -195,7 +230,10 @@ fn gpsd_tpvs(chk: &str) -> Vec<Tpv> {
         .filter(|v| v["class"] == "TPV")
         .filter_map(|v| {
             Some(Tpv {
-                time: v["time"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc)),
+                time: v["time"]
+                    .as_str()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc)),
                 lat: v["lat"].as_f64()?,
                 lon: v["lon"].as_f64()?,
             })
@@ -226,17 +264,25 @@ fn beidou_vs_gpsd() -> Vec<Trial> {
             if tpvs.is_empty() || timed.is_empty() {
                 return Err("no TPV with a position in the .chk file".into());
             }
-            let close = |f: &Fix, t: &Tpv| (f.lat - t.lat).abs() < 1e-8 && (f.lon - t.lon).abs() < 1e-8;
+            let close =
+                |f: &Fix, t: &Tpv| (f.lat - t.lat).abs() < 1e-8 && (f.lon - t.lon).abs() < 1e-8;
             for t in &tpvs {
-                let hit = fixes.iter().any(|f| close(f, t) && (t.time.is_none() || f.time == t.time));
+                let hit = fixes
+                    .iter()
+                    .any(|f| close(f, t) && (t.time.is_none() || f.time == t.time));
                 if !hit {
                     return Err(format!("gpsd reports {t:?}, no fix of ours matches").into());
                 }
             }
             // And the other way: every timed fix of ours at a time gpsd reports agrees with it.
             for f in &fixes {
-                if let Some(t) = timed.iter().find(|t| t.time == f.time)
-                    && !fixes.iter().filter(|g| g.time == f.time).any(|g| close(g, t))
+                let Some(t) = timed.iter().find(|t| t.time == f.time) else {
+                    continue;
+                };
+                if !fixes
+                    .iter()
+                    .filter(|g| g.time == f.time)
+                    .any(|g| close(g, t))
                 {
                     return Err(format!("fix {f:?} disagrees with gpsd {t:?}").into());
                 }
@@ -254,7 +300,10 @@ fn fuzzy_cases() -> Vec<Trial> {
         vec![Trial::test("nmea:fuzzy_cases_and_corruptions", move || {
             for (n, line) in nmea_sentences(&text) {
                 let p = nmea::parse(&line).map_err(|e| format!("line {n}: {e}"))?;
-                let fix = p.sentence.fix(NaiveDate::from_ymd_opt(2020, 3, 18)).ok_or(format!("line {n}: no fix"))?;
+                let fix = p
+                    .sentence
+                    .fix(NaiveDate::from_ymd_opt(2020, 3, 18))
+                    .ok_or(format!("line {n}: no fix"))?;
                 // 4134.49821229 N 09345.03351845 W: Iowa.
                 if !(41.5..41.6).contains(&fix.lat) || !(-93.8..-93.7).contains(&fix.lon) {
                     return Err(format!("line {n}: fix off: {fix:?}").into());
@@ -272,7 +321,9 @@ fn fuzzy_cases() -> Vec<Trial> {
                     let s = String::from_utf8_lossy(&b);
                     match nmea::parse(&s) {
                         Err(NmeaError::BadChecksum { .. }) => {}
-                        Err(e) if e.to_string().is_empty() => return Err("error without text".into()),
+                        Err(e) if e.to_string().is_empty() => {
+                            return Err("error without text".into());
+                        }
                         Err(_) => {}
                         Ok(_) => return Err(format!("corrupted line accepted: {s}").into()),
                     }
@@ -282,7 +333,9 @@ fn fuzzy_cases() -> Vec<Trial> {
                 let bad = body.replacen(",N,", ",Q,", 1);
                 match nmea::parse(&bad) {
                     Err(NmeaError::BadField { field, .. }) if field.contains("hemisphere") => {}
-                    other => return Err(format!("expected a hemisphere error, got {other:?}").into()),
+                    other => {
+                        return Err(format!("expected a hemisphere error, got {other:?}").into());
+                    }
                 }
             }
             Ok(())
@@ -292,7 +345,12 @@ fn fuzzy_cases() -> Vec<Trial> {
 
 fn main() {
     let mut trials = jt808_trials();
-    for f in ["beidou-bd.log", "beidou-gb.log", "quectel-l76k-nmea.log", "nmea-fuzzy-cases.log"] {
+    for f in [
+        "beidou-bd.log",
+        "beidou-gb.log",
+        "quectel-l76k-nmea.log",
+        "nmea-fuzzy-cases.log",
+    ] {
         trials.extend(nmea_log_trial(f));
     }
     trials.extend(beidou_vs_gpsd());

@@ -81,7 +81,11 @@ impl Header {
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, Jt808Error> {
         let msg_id = r.u16("header message id")?;
         let attrs = r.u16("header body attributes")?;
-        let version = if attrs & VERSION_BIT != 0 { Version::V2019 } else { Version::V2013 };
+        let version = if attrs & VERSION_BIT != 0 {
+            Version::V2019
+        } else {
+            Version::V2013
+        };
         let protocol_version = match version {
             Version::V2019 => Some(r.u8("header protocol version")?),
             Version::V2013 => None,
@@ -110,7 +114,11 @@ impl Header {
     /// Appends the header bytes, with `body_len` as given (callers set it from the real body).
     pub(crate) fn write(&self, out: &mut Vec<u8>) -> Result<(), Jt808Error> {
         if usize::from(self.body_len) > MAX_BODY_LEN {
-            return Err(Jt808Error::Oversized { what: "body", size: self.body_len.into(), limit: MAX_BODY_LEN });
+            return Err(Jt808Error::Oversized {
+                what: "body",
+                size: self.body_len.into(),
+                limit: MAX_BODY_LEN,
+            });
         }
         let mut attrs = self.body_len | (u16::from(self.encryption & 0x07) << ENCRYPTION_SHIFT);
         if self.package.is_some() {
@@ -124,7 +132,11 @@ impl Header {
         if self.version == Version::V2019 {
             out.push(self.protocol_version.unwrap_or(1));
         }
-        out.extend_from_slice(&string_to_bcd(&self.terminal, self.version.phone_len(), "terminal phone")?);
+        out.extend_from_slice(&string_to_bcd(
+            &self.terminal,
+            self.version.phone_len(),
+            "terminal phone",
+        )?);
         out.extend_from_slice(&self.serial.to_be_bytes());
         if let Some(p) = self.package {
             out.extend_from_slice(&p.total.to_be_bytes());

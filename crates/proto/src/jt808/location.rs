@@ -202,15 +202,31 @@ fn as_hex<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
 impl Extra {
     fn parse(id: u8, v: &[u8]) -> Self {
         match (id, v) {
-            (0x01, &[a, b, c, d]) => Self::Mileage { km: f64::from(u32::from_be_bytes([a, b, c, d])) / 10.0 },
-            (0x02, &[a, b]) => Self::Fuel { litres: f64::from(u16::from_be_bytes([a, b])) / 10.0 },
-            (0x03, &[a, b]) => Self::RecorderSpeed { kmh: f64::from(u16::from_be_bytes([a, b])) / 10.0 },
-            (0x25, &[a, b, c, d]) => Self::ExtendedSignal { raw: u32::from_be_bytes([a, b, c, d]) },
-            (0x2a, &[a, b]) => Self::Io { raw: u16::from_be_bytes([a, b]) },
-            (0x2b, &[a, b, c, d]) => Self::Analog { ad1: u16::from_be_bytes([a, b]), ad0: u16::from_be_bytes([c, d]) },
+            (0x01, &[a, b, c, d]) => Self::Mileage {
+                km: f64::from(u32::from_be_bytes([a, b, c, d])) / 10.0,
+            },
+            (0x02, &[a, b]) => Self::Fuel {
+                litres: f64::from(u16::from_be_bytes([a, b])) / 10.0,
+            },
+            (0x03, &[a, b]) => Self::RecorderSpeed {
+                kmh: f64::from(u16::from_be_bytes([a, b])) / 10.0,
+            },
+            (0x25, &[a, b, c, d]) => Self::ExtendedSignal {
+                raw: u32::from_be_bytes([a, b, c, d]),
+            },
+            (0x2a, &[a, b]) => Self::Io {
+                raw: u16::from_be_bytes([a, b]),
+            },
+            (0x2b, &[a, b, c, d]) => Self::Analog {
+                ad1: u16::from_be_bytes([a, b]),
+                ad0: u16::from_be_bytes([c, d]),
+            },
             (0x30, &[a]) => Self::SignalStrength { value: a },
             (0x31, &[a]) => Self::Satellites { count: a },
-            _ => Self::Raw { id, value: v.to_vec() },
+            _ => Self::Raw {
+                id,
+                value: v.to_vec(),
+            },
         }
     }
 
@@ -295,10 +311,16 @@ impl Location {
         let mut lat = f64::from(lat_raw) / 1e6;
         let mut lon = f64::from(lon_raw) / 1e6;
         if lat > 90.0 {
-            return Err(Jt808Error::InvalidField { field: "latitude", reason: format!("{lat} degrees is beyond 90") });
+            return Err(Jt808Error::InvalidField {
+                field: "latitude",
+                reason: format!("{lat} degrees is beyond 90"),
+            });
         }
         if lon > 180.0 {
-            return Err(Jt808Error::InvalidField { field: "longitude", reason: format!("{lon} degrees is beyond 180") });
+            return Err(Jt808Error::InvalidField {
+                field: "longitude",
+                reason: format!("{lon} degrees is beyond 180"),
+            });
         }
         if status.has(StatusFlags::SOUTH) {
             lat = -lat;
@@ -313,7 +335,17 @@ impl Location {
             let value = r.take(usize::from(len), "additional item value")?;
             extras.push(Extra::parse(id, value));
         }
-        Ok(Self { alarm, status, lat, lon, altitude_m, speed_kmh: f64::from(speed) / 10.0, course, time, extras })
+        Ok(Self {
+            alarm,
+            status,
+            lat,
+            lon,
+            altitude_m,
+            speed_kmh: f64::from(speed) / 10.0,
+            course,
+            time,
+            extras,
+        })
     }
 
     /// Encodes the body. The south/west status bits are set from the signs of `lat` and `lon`.
@@ -331,12 +363,18 @@ impl Location {
             if a.is_finite() && a <= max {
                 Ok((a * 1e6).round() as u32)
             } else {
-                Err(Jt808Error::InvalidField { field, reason: format!("{v} is not within ±{max}") })
+                Err(Jt808Error::InvalidField {
+                    field,
+                    reason: format!("{v} is not within ±{max}"),
+                })
             }
         };
         let speed = (self.speed_kmh * 10.0).round();
         if !(0.0..=f64::from(u16::MAX)).contains(&speed) {
-            return Err(Jt808Error::InvalidField { field: "speed", reason: format!("{} km/h does not fit", self.speed_kmh) });
+            return Err(Jt808Error::InvalidField {
+                field: "speed",
+                reason: format!("{} km/h does not fit", self.speed_kmh),
+            });
         }
         out.extend_from_slice(&self.alarm.0.to_be_bytes());
         out.extend_from_slice(&status.to_be_bytes());
@@ -360,7 +398,11 @@ pub fn decode_time(b: &[u8]) -> Result<Option<DateTime<Utc>>, Jt808Error> {
     }
     let field = "location time";
     let d = |i: usize| -> Result<u32, Jt808Error> {
-        let byte = b.get(i).copied().ok_or(Jt808Error::Truncated { what: field, needed: 6, available: b.len() })?;
+        let byte = b.get(i).copied().ok_or(Jt808Error::Truncated {
+            what: field,
+            needed: 6,
+            available: b.len(),
+        })?;
         Ok(u32::from(bcd_byte(byte, field)?))
     };
     let (yy, mo, dd, hh, mi, ss) = (d(0)?, d(1)?, d(2)?, d(3)?, d(4)?, d(5)?);
@@ -380,7 +422,9 @@ pub fn decode_time(b: &[u8]) -> Result<Option<DateTime<Utc>>, Jt808Error> {
 pub fn encode_time(t: Option<DateTime<Utc>>) -> [u8; 6] {
     use chrono::{Datelike, Timelike};
     let Some(t) = t else { return [0; 6] };
-    let Some(tz) = FixedOffset::east_opt(BEIJING_OFFSET_S) else { return [0; 6] };
+    let Some(tz) = FixedOffset::east_opt(BEIJING_OFFSET_S) else {
+        return [0; 6];
+    };
     let l = t.with_timezone(&tz);
     [
         to_bcd_byte(l.year().rem_euclid(100) as u32),

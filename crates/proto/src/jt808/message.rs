@@ -1,9 +1,9 @@
 use serde::Serialize;
 
+use super::Jt808Error;
 use super::header::Version;
 use super::location::Location;
 use super::wire::Reader;
-use super::Jt808Error;
 
 /// Message ids this crate understands.
 pub mod ids {
@@ -165,7 +165,10 @@ fn hex_bytes<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
 
 /// Decodes fixed-width text: GBK (a superset of ASCII), trailing NULs and spaces dropped.
 fn text(bytes: &[u8]) -> String {
-    let end = bytes.iter().rposition(|&b| b != 0 && b != b' ').map_or(0, |p| p + 1);
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0 && b != b' ')
+        .map_or(0, |p| p + 1);
     let bytes = bytes.get(..end).unwrap_or_default();
     // Leading NUL padding is also seen (right-aligned fields).
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
@@ -176,7 +179,10 @@ fn text(bytes: &[u8]) -> String {
 /// Decodes an identifier field the standard defines as ASCII (maker, model, terminal id, IMEI).
 /// Devices that put binary there (e.g. a BCD number) get a hex dump rather than mojibake.
 fn ascii_or_hex(bytes: &[u8]) -> String {
-    let end = bytes.iter().rposition(|&b| b != 0 && b != b' ').map_or(0, |p| p + 1);
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0 && b != b' ')
+        .map_or(0, |p| p + 1);
     let bytes = bytes.get(..end).unwrap_or_default();
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     let trimmed = bytes.get(start..).unwrap_or_default();
@@ -190,7 +196,10 @@ fn ascii_or_hex(bytes: &[u8]) -> String {
 fn gbk(s: &str, field: &'static str) -> Result<Vec<u8>, Jt808Error> {
     let (b, _, unmappable) = encoding_rs::GBK.encode(s);
     if unmappable {
-        return Err(Jt808Error::InvalidField { field, reason: format!("{s:?} has characters GBK cannot encode") });
+        return Err(Jt808Error::InvalidField {
+            field,
+            reason: format!("{s:?} has characters GBK cannot encode"),
+        });
     }
     Ok(b.into_owned())
 }
@@ -198,7 +207,10 @@ fn gbk(s: &str, field: &'static str) -> Result<Vec<u8>, Jt808Error> {
 fn fixed(s: &str, width: usize, field: &'static str, out: &mut Vec<u8>) -> Result<(), Jt808Error> {
     let b = gbk(s, field)?;
     if b.len() > width {
-        return Err(Jt808Error::InvalidField { field, reason: format!("{} bytes do not fit in {width}", b.len()) });
+        return Err(Jt808Error::InvalidField {
+            field,
+            reason: format!("{} bytes do not fit in {width}", b.len()),
+        });
     }
     out.extend_from_slice(&b);
     out.extend(std::iter::repeat_n(0u8, width - b.len()));
@@ -215,21 +227,37 @@ impl Message {
                 let reply_msg_id = r.u16("response reply message id")?;
                 let result = r.u8("response result")?;
                 if msg_id == ids::TERMINAL_RESPONSE {
-                    Self::TerminalResponse { reply_serial, reply_msg_id, result }
+                    Self::TerminalResponse {
+                        reply_serial,
+                        reply_msg_id,
+                        result,
+                    }
                 } else {
-                    Self::PlatformResponse { reply_serial, reply_msg_id, result }
+                    Self::PlatformResponse {
+                        reply_serial,
+                        reply_msg_id,
+                        result,
+                    }
                 }
             }
             ids::HEARTBEAT => Self::Heartbeat,
             ids::REGISTER => Self::Register(decode_register(version, &mut r)?),
             ids::AUTH => Self::Auth(match version {
-                Version::V2013 => Auth { code: text(r.rest()), imei: None, software_version: None },
+                Version::V2013 => Auth {
+                    code: text(r.rest()),
+                    imei: None,
+                    software_version: None,
+                },
                 Version::V2019 => {
                     let n = r.u8("auth code length")?;
                     let code = text(r.take(n.into(), "auth code")?);
                     let imei = ascii_or_hex(r.take(15, "auth IMEI")?);
                     let sw = ascii_or_hex(r.take(20, "auth software version")?);
-                    Auth { code, imei: Some(imei), software_version: Some(sw) }
+                    Auth {
+                        code,
+                        imei: Some(imei),
+                        software_version: Some(sw),
+                    }
                 }
             }),
             ids::LOCATION => Self::Location(Location::decode(body)?),
@@ -244,19 +272,32 @@ impl Message {
                 if r.remaining() > 0 {
                     return Err(Jt808Error::InvalidField {
                         field: "batch",
-                        reason: format!("{} bytes after the {count} announced entries", r.remaining()),
+                        reason: format!(
+                            "{} bytes after the {count} announced entries",
+                            r.remaining()
+                        ),
                     });
                 }
-                Self::LocationBatch(LocationBatch { batch_type, locations })
+                Self::LocationBatch(LocationBatch {
+                    batch_type,
+                    locations,
+                })
             }
             ids::REGISTER_RESPONSE => {
                 let reply_serial = r.u16("register response serial")?;
                 let result = r.u8("register response result")?;
                 let code = r.rest();
                 let auth_code = (result == 0 || !code.is_empty()).then(|| text(code));
-                Self::RegisterResponse { reply_serial, result, auth_code }
+                Self::RegisterResponse {
+                    reply_serial,
+                    result,
+                    auth_code,
+                }
             }
-            _ => Self::Unknown { msg_id, body: body.to_vec() },
+            _ => Self::Unknown {
+                msg_id,
+                body: body.to_vec(),
+            },
         };
         Ok(msg)
     }
@@ -281,8 +322,16 @@ impl Message {
     pub fn encode_body(&self, version: Version) -> Result<Vec<u8>, Jt808Error> {
         let mut out = Vec::new();
         match self {
-            Self::TerminalResponse { reply_serial, reply_msg_id, result }
-            | Self::PlatformResponse { reply_serial, reply_msg_id, result } => {
+            Self::TerminalResponse {
+                reply_serial,
+                reply_msg_id,
+                result,
+            }
+            | Self::PlatformResponse {
+                reply_serial,
+                reply_msg_id,
+                result,
+            } => {
                 out.extend_from_slice(&reply_serial.to_be_bytes());
                 out.extend_from_slice(&reply_msg_id.to_be_bytes());
                 out.push(*result);
@@ -309,17 +358,28 @@ impl Message {
                     })?;
                     out.push(n);
                     out.extend_from_slice(&code);
-                    fixed(a.imei.as_deref().unwrap_or_default(), 15, "auth IMEI", &mut out)?;
-                    fixed(a.software_version.as_deref().unwrap_or_default(), 20, "auth software version", &mut out)?;
+                    fixed(
+                        a.imei.as_deref().unwrap_or_default(),
+                        15,
+                        "auth IMEI",
+                        &mut out,
+                    )?;
+                    fixed(
+                        a.software_version.as_deref().unwrap_or_default(),
+                        20,
+                        "auth software version",
+                        &mut out,
+                    )?;
                 }
             },
             Self::Location(l) => out = l.encode()?,
             Self::LocationBatch(b) => {
-                let count = u16::try_from(b.locations.len()).map_err(|_| Jt808Error::Oversized {
-                    what: "batch",
-                    size: b.locations.len(),
-                    limit: usize::from(u16::MAX),
-                })?;
+                let count =
+                    u16::try_from(b.locations.len()).map_err(|_| Jt808Error::Oversized {
+                        what: "batch",
+                        size: b.locations.len(),
+                        limit: usize::from(u16::MAX),
+                    })?;
                 out.extend_from_slice(&count.to_be_bytes());
                 out.push(b.batch_type);
                 for l in &b.locations {
@@ -333,7 +393,11 @@ impl Message {
                     out.extend_from_slice(&body);
                 }
             }
-            Self::RegisterResponse { reply_serial, result, auth_code } => {
+            Self::RegisterResponse {
+                reply_serial,
+                result,
+                auth_code,
+            } => {
                 out.extend_from_slice(&reply_serial.to_be_bytes());
                 out.push(*result);
                 if let Some(code) = auth_code {
@@ -351,7 +415,9 @@ fn decode_register(version: Version, r: &mut Reader<'_>) -> Result<Register, Jt8
     // 2011 and 2013 share the header; only the body length tells them apart.
     let layout = match version {
         Version::V2019 => RegisterLayout::V2019,
-        Version::V2013 if r.remaining() < RegisterLayout::V2013.fixed_len() => RegisterLayout::V2011,
+        Version::V2013 if r.remaining() < RegisterLayout::V2013.fixed_len() => {
+            RegisterLayout::V2011
+        }
         Version::V2013 => RegisterLayout::V2013,
     };
     let (maker, model, tid) = layout.widths();

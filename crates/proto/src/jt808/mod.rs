@@ -19,7 +19,7 @@ pub use error::Jt808Error;
 pub use header::{Header, MAX_BODY_LEN, SubPackage, Version};
 pub use location::{AlarmFlags, Extra, Location, StatusFlags, decode_time, encode_time};
 pub use message::{Auth, LocationBatch, Message, Register, RegisterLayout, ids};
-pub use reassembly::{Reassembled, ReassemblyError, ReassemblyKey, ReassemblyLimits, Reassembler};
+pub use reassembly::{Reassembled, Reassembler, ReassemblyError, ReassemblyKey, ReassemblyLimits};
 pub use splitter::{DEFAULT_MAX_FRAME, FrameSplitter};
 
 use wire::{FLAG, Reader, checksum, escape_into, unescape_into};
@@ -40,7 +40,9 @@ pub fn decode_frame(wire: &[u8]) -> Result<Frame, Jt808Error> {
         _ => return Err(Jt808Error::Framing("a frame must start and end with 0x7e")),
     };
     if inner.contains(&FLAG) {
-        return Err(Jt808Error::Framing("0x7e inside the frame (two frames run together?)"));
+        return Err(Jt808Error::Framing(
+            "0x7e inside the frame (two frames run together?)",
+        ));
     }
     let mut raw = Vec::with_capacity(inner.len());
     unescape_into(inner, &mut raw)?;
@@ -50,7 +52,11 @@ pub fn decode_frame(wire: &[u8]) -> Result<Frame, Jt808Error> {
 /// Decodes unescaped frame content (header, body, check code; no delimiters).
 pub fn decode_unescaped(raw: &[u8]) -> Result<Frame, Jt808Error> {
     let Some((&carried, content)) = raw.split_last() else {
-        return Err(Jt808Error::Truncated { what: "frame", needed: 13, available: 0 });
+        return Err(Jt808Error::Truncated {
+            what: "frame",
+            needed: 13,
+            available: 0,
+        });
     };
     // Check the code first: a corrupted header would otherwise give a misleading error.
     let computed = checksum(content);
@@ -61,10 +67,15 @@ pub fn decode_unescaped(raw: &[u8]) -> Result<Frame, Jt808Error> {
     let header = Header::read(&mut r)?;
     let body = r.rest();
     if body.len() != usize::from(header.body_len) {
-        return Err(Jt808Error::BodyLengthMismatch { declared: header.body_len.into(), actual: body.len() });
+        return Err(Jt808Error::BodyLengthMismatch {
+            declared: header.body_len.into(),
+            actual: body.len(),
+        });
     }
     let message = if header.package.is_some() {
-        Message::SubPackage { fragment: body.to_vec() }
+        Message::SubPackage {
+            fragment: body.to_vec(),
+        }
     } else {
         Message::decode_body(header.msg_id, header.version, body)?
     };
@@ -87,12 +98,22 @@ pub struct Envelope {
 impl Envelope {
     /// A 2013 envelope.
     pub fn v2013(terminal: impl Into<String>, serial: u16) -> Self {
-        Self { terminal: terminal.into(), serial, version: Version::V2013, protocol_version: None }
+        Self {
+            terminal: terminal.into(),
+            serial,
+            version: Version::V2013,
+            protocol_version: None,
+        }
     }
 
     /// A 2019 envelope (protocol version 1).
     pub fn v2019(terminal: impl Into<String>, serial: u16) -> Self {
-        Self { terminal: terminal.into(), serial, version: Version::V2019, protocol_version: Some(1) }
+        Self {
+            terminal: terminal.into(),
+            serial,
+            version: Version::V2019,
+            protocol_version: Some(1),
+        }
     }
 }
 
@@ -107,9 +128,18 @@ pub fn encode(envelope: &Envelope, message: &Message) -> Result<Vec<u8>, Jt808Er
 }
 
 /// Encodes a frame from a raw body, optionally as one sub-package.
-pub fn encode_raw(envelope: &Envelope, msg_id: u16, body: &[u8], package: Option<SubPackage>) -> Result<Vec<u8>, Jt808Error> {
+pub fn encode_raw(
+    envelope: &Envelope,
+    msg_id: u16,
+    body: &[u8],
+    package: Option<SubPackage>,
+) -> Result<Vec<u8>, Jt808Error> {
     if body.len() > MAX_BODY_LEN {
-        return Err(Jt808Error::Oversized { what: "body", size: body.len(), limit: MAX_BODY_LEN });
+        return Err(Jt808Error::Oversized {
+            what: "body",
+            size: body.len(),
+            limit: MAX_BODY_LEN,
+        });
     }
     let header = Header {
         msg_id,

@@ -1,9 +1,9 @@
 use serde::Serialize;
 use thiserror::Error;
 
+use super::Jt808Error;
 use super::header::{Header, Version};
 use super::message::Message;
-use super::Jt808Error;
 
 /// Identifies one split message: terminal, message id and the serial of its first package.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -31,7 +31,12 @@ pub struct ReassemblyLimits {
 
 impl Default for ReassemblyLimits {
     fn default() -> Self {
-        Self { max_pending: 16, max_packages: 1024, max_bytes: 1024 * 1024, max_idle_fragments: 256 }
+        Self {
+            max_pending: 16,
+            max_packages: 1024,
+            max_bytes: 1024 * 1024,
+            max_idle_fragments: 256,
+        }
     }
 }
 
@@ -115,7 +120,10 @@ pub struct Reassembler {
 impl Reassembler {
     /// A reassembler with the given bounds.
     pub fn new(limits: ReassemblyLimits) -> Self {
-        Self { limits, ..Self::default() }
+        Self {
+            limits,
+            ..Self::default()
+        }
     }
 
     /// Messages still waiting for pieces.
@@ -129,11 +137,18 @@ impl Reassembler {
     }
 
     /// Adds one piece; returns the whole message once its last piece is in.
-    pub fn push(&mut self, header: &Header, fragment: &[u8]) -> Result<Option<Reassembled>, ReassemblyError> {
+    pub fn push(
+        &mut self,
+        header: &Header,
+        fragment: &[u8],
+    ) -> Result<Option<Reassembled>, ReassemblyError> {
         let package = header.package.ok_or(ReassemblyError::NotSplit)?;
         let (total, index) = (package.total, package.index);
         if total > self.limits.max_packages {
-            return Err(ReassemblyError::TooManyPackages { total, limit: self.limits.max_packages });
+            return Err(ReassemblyError::TooManyPackages {
+                total,
+                limit: self.limits.max_packages,
+            });
         }
         if index == 0 || index > total {
             return Err(ReassemblyError::BadIndex { index, total });
@@ -158,7 +173,10 @@ impl Reassembler {
             Some(pos) => pos,
             None => {
                 if self.pending.len() >= self.limits.max_pending.max(1) {
-                    if let Some(oldest) = (0..self.pending.len()).min_by_key(|&i| self.pending.get(i).map_or(0, |p| p.last_tick)) {
+                    // Make room by abandoning the message that has waited longest.
+                    let oldest = (0..self.pending.len())
+                        .min_by_key(|&i| self.pending.get(i).map_or(0, |p| p.last_tick));
+                    if let Some(oldest) = oldest {
                         let p = self.pending.swap_remove(oldest);
                         self.abandoned.push(p.key);
                     }
@@ -174,9 +192,14 @@ impl Reassembler {
                 self.pending.len() - 1
             }
         };
-        let Some(entry) = self.pending.get_mut(pos) else { return Ok(None) };
+        let Some(entry) = self.pending.get_mut(pos) else {
+            return Ok(None);
+        };
         if entry.parts.len() != usize::from(total) {
-            return Err(ReassemblyError::TotalMismatch { expected: entry.parts.len() as u16, got: total });
+            return Err(ReassemblyError::TotalMismatch {
+                expected: entry.parts.len() as u16,
+                got: total,
+            });
         }
         let Some(slot) = entry.parts.get_mut(usize::from(index - 1)) else {
             return Err(ReassemblyError::BadIndex { index, total });
@@ -185,7 +208,10 @@ impl Reassembler {
         let size = entry.bytes - old + fragment.len();
         if size > self.limits.max_bytes {
             self.pending.swap_remove(pos);
-            return Err(ReassemblyError::TooLarge { size, limit: self.limits.max_bytes });
+            return Err(ReassemblyError::TooLarge {
+                size,
+                limit: self.limits.max_bytes,
+            });
         }
         // A repeated piece (terminal retransmission) replaces the earlier copy.
         if slot.replace(fragment.to_vec()).is_none() {
@@ -198,6 +224,10 @@ impl Reassembler {
         }
         let done = self.pending.swap_remove(pos);
         let body = done.parts.into_iter().flatten().flatten().collect();
-        Ok(Some(Reassembled { key: done.key, version: done.version, body }))
+        Ok(Some(Reassembled {
+            key: done.key,
+            version: done.version,
+            body,
+        }))
     }
 }

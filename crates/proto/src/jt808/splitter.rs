@@ -35,7 +35,15 @@ impl Default for FrameSplitter {
 impl FrameSplitter {
     /// A splitter that rejects frames longer than `max_frame` wire bytes (delimiters included).
     pub fn new(max_frame: usize) -> Self {
-        Self { buf: Vec::new(), head: 0, scan: 0, in_frame: false, discarding: false, max_frame: max_frame.max(2), skipped: 0 }
+        Self {
+            buf: Vec::new(),
+            head: 0,
+            scan: 0,
+            in_frame: false,
+            discarding: false,
+            max_frame: max_frame.max(2),
+            skipped: 0,
+        }
     }
 
     /// Adds bytes received from the stream.
@@ -62,7 +70,11 @@ impl FrameSplitter {
     /// The next complete frame, an error for an oversized one, or `None` until more bytes come.
     pub fn next_frame(&mut self) -> Option<Result<Vec<u8>, Jt808Error>> {
         loop {
-            let Some(found) = self.buf.get(self.scan..).and_then(|s| s.iter().position(|&b| b == FLAG)) else {
+            let Some(found) = self
+                .buf
+                .get(self.scan..)
+                .and_then(|s| s.iter().position(|&b| b == FLAG))
+            else {
                 return self.wait_for_more();
             };
             let at = self.scan + found;
@@ -86,7 +98,11 @@ impl FrameSplitter {
             self.scan = at + 1;
             if len > self.max_frame {
                 self.skipped += (len - 1) as u64;
-                return Some(Err(Jt808Error::Oversized { what: "frame", size: len, limit: self.max_frame }));
+                return Some(Err(Jt808Error::Oversized {
+                    what: "frame",
+                    size: len,
+                    limit: self.max_frame,
+                }));
             }
             return self.buf.get(start..=at).map(|f| Ok(f.to_vec()));
         }
@@ -107,7 +123,11 @@ impl FrameSplitter {
             self.head = end;
             self.in_frame = false;
             self.discarding = true;
-            return Some(Err(Jt808Error::Oversized { what: "frame", size: len, limit: self.max_frame }));
+            return Some(Err(Jt808Error::Oversized {
+                what: "frame",
+                size: len,
+                limit: self.max_frame,
+            }));
         }
         None
     }

@@ -99,7 +99,11 @@ pub fn bcd_byte(b: u8, field: &'static str) -> Result<u8, Jt808Error> {
 
 /// Encodes digits as packed BCD of exactly `width` bytes, left-padded with zeros. Hex letters
 /// are accepted so that a non-BCD phone read by [`phone_to_string`] encodes back unchanged.
-pub fn string_to_bcd(digits: &str, width: usize, field: &'static str) -> Result<Vec<u8>, Jt808Error> {
+pub fn string_to_bcd(
+    digits: &str,
+    width: usize,
+    field: &'static str,
+) -> Result<Vec<u8>, Jt808Error> {
     if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Jt808Error::InvalidField {
             field,
@@ -114,12 +118,19 @@ pub fn string_to_bcd(digits: &str, width: usize, field: &'static str) -> Result<
         });
     }
     let padded: Vec<u8> = std::iter::repeat_n(0u8, max - digits.len())
-        .chain(digits.bytes().map(|b| char::from(b).to_digit(16).unwrap_or(0) as u8))
+        .chain(
+            digits
+                .bytes()
+                .map(|b| char::from(b).to_digit(16).unwrap_or(0) as u8),
+        )
         .collect();
-    Ok(padded.chunks(2).map(|p| match p {
-        [hi, lo] => (hi << 4) | lo,
-        _ => 0,
-    }).collect())
+    Ok(padded
+        .chunks(2)
+        .map(|p| match p {
+            [hi, lo] => (hi << 4) | lo,
+            _ => 0,
+        })
+        .collect())
 }
 
 /// Encodes 0..=99 as one packed BCD byte.
@@ -159,7 +170,11 @@ impl<'a> Reader<'a> {
                 self.pos += n;
                 Ok(s)
             }
-            None => Err(Jt808Error::Truncated { what, needed: n, available: self.remaining() }),
+            None => Err(Jt808Error::Truncated {
+                what,
+                needed: n,
+                available: self.remaining(),
+            }),
         }
     }
 

@@ -13,7 +13,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use crate::io::{Guarded, Tracker, Warnings, fields as record_fields};
-use crate::text::{clean, decode_lossless, document_number, name_problem, push_name, reorder_last_first};
+use crate::text::{
+    clean, decode_lossless, drop_damaged_words, document_number, entity_name_problem, name_problem, push_name,
+    reorder_last_first,
+};
 use crate::{
     DocumentRef, ImportError, ImportOptions, Imported, ListKind, PartialDate, Progress, Sex,
     WatchlistEntry, country, default_action,
@@ -147,7 +150,6 @@ fn read_rows(
             break;
         }
         let line = record.position().map_or(0, |p| p.line());
-        tracker.record(record.position().map_or(0, |p| p.byte()));
         // DOS-era exports end with a Ctrl-Z byte on its own line.
         if record
             .iter()
@@ -155,6 +157,7 @@ fn read_rows(
         {
             continue;
         }
+        tracker.record(record.position().map_or(0, |p| p.byte()));
         let mut fields = Vec::with_capacity(record.len());
         for (i, raw) in record_fields(&record).enumerate() {
             let is_text = (file == SDN && i == 11) || (file == ALT && i == 4);
@@ -214,8 +217,9 @@ fn sdn_entry(
     if !individual && !options.include_non_persons {
         return Parsed::LeftOut(ent);
     }
-    let name = clean(row.get(1));
-    if let Some(why) = name_problem(&name) {
+    let name = repair_damaged(&clean(row.get(1)), row.line, &id, warnings);
+    let problem = if individual { name_problem(&name) } else { entity_name_problem(&name) };
+    if let Some(why) = problem {
         warnings.push(Some(row.line), Some(&id), format!("{why}; record skipped"));
         return Parsed::Skipped;
     }
@@ -278,9 +282,22 @@ fn sdn_entry(
     Parsed::Entry(ent, entry, individual)
 }
 
+/// Drops words with decoding damage (U+FFFD) from a third-party name, with a warning, so the
+/// rest of the name still screens.
+fn repair_damaged(name: &str, line: u64, id: &str, warnings: &mut Warnings) -> String {
+    match drop_damaged_words(name) {
+        Some(repaired) => {
+            warnings.push(Some(line), Some(id), format!("name `{name}` has undecodable characters; kept as `{repaired}`"));
+            repaired
+        }
+        None => name.to_owned(),
+    }
+}
+
 fn add_alias(names: &mut Vec<String>, alias: &str, person: bool, line: u64, id: &str, warnings: &mut Warnings) {
-    let alias = clean(alias.trim_matches(|c| c == '\'' || c == '"'));
-    if let Some(why) = name_problem(&alias) {
+    let alias = repair_damaged(&clean(alias), line, id, warnings);
+    let problem = if person { name_problem(&alias) } else { entity_name_problem(&alias) };
+    if let Some(why) = problem {
         warnings.push(Some(line), Some(id), format!("alias `{alias}` left out: {why}"));
         return;
     }
@@ -365,7 +382,13 @@ pub fn parse_remarks(remarks: &str) -> Remarks {
             .iter()
             .find_map(|p| part.strip_prefix(p))
         {
-            let alias = alias.trim().trim_matches(|c| c == '\'' || c == '"').trim();
+            // Strip one pair of quotes only: a leading `'` is often part of the name ('Abd).
+            let alias = alias.trim();
+            let alias = alias
+                .strip_prefix('\'')
+                .and_then(|a| a.strip_suffix('\''))
+                .unwrap_or(alias)
+                .trim();
             if !alias.is_empty() {
                 out.aliases.push(alias.to_owned());
             }

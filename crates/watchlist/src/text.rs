@@ -29,8 +29,16 @@ fn is_pictograph(c: char) -> bool {
     )
 }
 
-/// Why `name` cannot be a person's or entity's name, if it cannot. `name` is already cleaned.
+/// Why `name` cannot be a person's name, if it cannot. `name` is already cleaned.
 pub(crate) fn name_problem(name: &str) -> Option<&'static str> {
+    entity_name_problem(name).or_else(|| {
+        (!name.chars().any(char::is_alphabetic)).then_some("name has no letters")
+    })
+}
+
+/// Like [`name_problem`] for organisations, vessels and aircraft, whose names may be all
+/// digits (a vessel called `7-28`).
+pub(crate) fn entity_name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         return Some("name is empty");
     }
@@ -40,10 +48,34 @@ pub(crate) fn name_problem(name: &str) -> Option<&'static str> {
     if name.chars().any(is_pictograph) {
         return Some("name contains an emoji, symbol or private-use character");
     }
-    if !name.chars().any(char::is_alphabetic) {
-        return Some("name has no letters");
-    }
     None
+}
+
+/// A name with the words that carry decoding damage (U+FFFD) removed, when there are any.
+pub(crate) fn drop_damaged_words(name: &str) -> Option<String> {
+    if !name.contains('\u{FFFD}') {
+        return None;
+    }
+    Some(
+        name.split(' ')
+            .filter(|w| !w.contains('\u{FFFD}'))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// `Jin Tiesan (金铁三)` -> [`Jin Tiesan`, `金铁三`]: lists put a name's original-script form in
+/// parentheses after it. Anything else comes back whole.
+pub(crate) fn split_parenthesized(name: &str) -> Vec<String> {
+    if let Some(inner) = name.strip_suffix(')') {
+        if let Some((outer, inner)) = inner.rsplit_once(" (") {
+            let (outer, inner) = (clean(outer), clean(inner));
+            if !outer.is_empty() && !inner.is_empty() && !inner.contains('(') {
+                return vec![outer, inner];
+            }
+        }
+    }
+    vec![name.to_owned()]
 }
 
 /// Why `id` cannot be an entry id, if it cannot.
@@ -152,6 +184,12 @@ mod tests {
         assert!(name_problem("Bold\u{FFFD}").is_some());
         assert!(name_problem("12345").is_some());
         assert!(name_problem("a\u{7}b").is_some());
+        assert_eq!(entity_name_problem("7-28"), None);
+        assert_eq!(drop_damaged_words("محمد الل\u{FFFD}\u{FFFD} مطيع").as_deref(), Some("محمد مطيع"));
+        assert_eq!(drop_damaged_words("Bold"), None);
+        assert_eq!(split_parenthesized("Jin Tiesan (金铁三)"), ["Jin Tiesan", "金铁三"]);
+        assert_eq!(split_parenthesized("A (B) (C)"), ["A (B)", "C"]);
+        assert_eq!(split_parenthesized("(x)"), ["(x)"]);
     }
 
     #[test]

@@ -12,7 +12,10 @@ use std::io::BufRead;
 use quick_xml::events::Event;
 
 use crate::io::{Guarded, Tracker, Warnings};
-use crate::text::{clean, document_number, id_problem, name_problem, push_name};
+use crate::text::{
+    clean, document_number, drop_damaged_words, entity_name_problem, id_problem, name_problem, push_name,
+    split_parenthesized,
+};
 use crate::{
     DocumentRef, ImportError, ImportOptions, Imported, ListKind, PartialDate, Progress, Sex,
     WatchlistEntry, country, default_action,
@@ -396,15 +399,20 @@ fn build_entry(
     }
     let id = format!("{source}:{reference}");
     let name = clean(&r.name_parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "));
-    if let Some(why) = name_problem(&name) {
+    let check = |n: &str| if r.entity { entity_name_problem(n) } else { name_problem(n) };
+    if let Some(why) = check(&name) {
         warnings.push(line, Some(&id), format!("{why}; record skipped"));
         return None;
     }
     let mut names = vec![name];
     let mut notes: Vec<String> = Vec::new();
-    let original = clean(&r.original_script);
+    let mut original = clean(&r.original_script);
+    if let Some(repaired) = drop_damaged_words(&original) {
+        warnings.push(line, Some(&id), format!("original-script name `{original}` has undecodable characters; kept as `{repaired}`"));
+        original = repaired;
+    }
     if !original.is_empty() {
-        match name_problem(&original) {
+        match check(&original) {
             None => push_name(&mut names, original),
             Some(why) => warnings.push(line, Some(&id), format!("original-script name left out: {why}")),
         }
@@ -415,14 +423,16 @@ fn build_entry(
         if alias.is_empty() {
             continue;
         }
-        if let Some(why) = name_problem(&alias) {
-            warnings.push(line, Some(&id), format!("alias `{alias}` left out: {why}"));
-            continue;
-        }
-        if a.quality.eq_ignore_ascii_case("low") && !options.include_low_quality_aliases {
-            weak.push(alias);
-        } else {
-            push_name(&mut names, alias);
+        for alias in split_parenthesized(&alias) {
+            if let Some(why) = check(&alias) {
+                warnings.push(line, Some(&id), format!("alias `{alias}` left out: {why}"));
+                continue;
+            }
+            if a.quality.eq_ignore_ascii_case("low") && !options.include_low_quality_aliases {
+                weak.push(alias);
+            } else {
+                push_name(&mut names, alias);
+            }
         }
     }
     if !weak.is_empty() {

@@ -48,6 +48,28 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::Io,
+        ErrorKind::Syntax,
+        ErrorKind::Schema,
+        ErrorKind::DuplicateId,
+        ErrorKind::UnknownReference,
+        ErrorKind::UnknownFeature,
+        ErrorKind::WrongGeometryType,
+        ErrorKind::OpenRing,
+        ErrorKind::TooFewPoints,
+        ErrorKind::SelfIntersection,
+        ErrorKind::CoordinateOutOfRange,
+        ErrorKind::SensorOutsideZones,
+        ErrorKind::MissingTerminalId,
+        ErrorKind::MissingLink,
+        ErrorKind::DuplicateMarkerNumber,
+        ErrorKind::NoBorderLine,
+        ErrorKind::InvalidLane,
+        ErrorKind::InvalidValue,
+    ];
+
     /// The stable snake-case name.
     pub fn code(self) -> &'static str {
         match self {

@@ -4,7 +4,7 @@
 //! each feature is converted on its own, so that one bad feature is reported and the others are
 //! still usable.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use geojson::feature::Id;
 
@@ -16,6 +16,7 @@ pub(crate) struct GeoRead {
     pub(crate) duplicates: Vec<Feature>,
     pub(crate) problems: Vec<PortError>,
     pub(crate) loaded: bool,
+    pub(crate) unreadable: BTreeSet<String>,
 }
 
 pub(crate) fn read(text: &str, file: &str) -> GeoRead {
@@ -24,6 +25,7 @@ pub(crate) fn read(text: &str, file: &str) -> GeoRead {
         duplicates: Vec::new(),
         problems: Vec::new(),
         loaded: false,
+        unreadable: BTreeSet::new(),
     };
     let json: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
@@ -74,11 +76,15 @@ pub(crate) fn read(text: &str, file: &str) -> GeoRead {
         return out;
     };
     out.loaded = true;
+    // How often each id has been met, so that a repeated id is located at its own occurrence.
+    let mut occurrences: BTreeMap<String, usize> = BTreeMap::new();
     for (n, raw) in features.iter().enumerate() {
         let raw_id = raw_feature_id(raw);
-        let line = raw_id
-            .as_deref()
-            .and_then(|id| find_id_line(text, &index, id));
+        let line = raw_id.as_deref().and_then(|id| {
+            let seen = occurrences.entry(id.to_owned()).or_insert(0);
+            *seen += 1;
+            find_id_line(text, &index, id, *seen)
+        });
         let feature = match geojson::Feature::from_json_value(raw.clone()) {
             Ok(f) => f,
             Err(e) => {
@@ -89,6 +95,7 @@ pub(crate) fn read(text: &str, file: &str) -> GeoRead {
                 let mut err = PortError::new(file, line, ErrorKind::Schema, format!("{what}: {e}"));
                 if let Some(id) = &raw_id {
                     err = err.with_feature(id);
+                    out.unreadable.insert(id.clone());
                 }
                 out.problems.push(err);
                 continue;
@@ -152,19 +159,24 @@ fn raw_feature_id(raw: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// The line where `"id": <id>` first appears. A plain text search: cheap, and good enough to
-/// point an editor at the feature; `None` when the id is not written in a findable way.
-fn find_id_line(text: &str, index: &LineIndex, id: &str) -> Option<usize> {
+/// The line where `"id": <id>` appears for the `nth` time (1-based). A plain text search:
+/// cheap, and good enough to point an editor at the feature; `None` when the id is not written
+/// in a findable way.
+fn find_id_line(text: &str, index: &LineIndex, id: &str, nth: usize) -> Option<usize> {
     let quoted = format!("\"{id}\"");
     let needles = [quoted.as_str(), id];
     for needle in needles {
         let mut from = 0;
+        let mut found = 0;
         while let Some(pos) = text.get(from..).and_then(|t| t.find(needle)) {
             let at = from + pos;
             let before = text.get(..at).unwrap_or("").trim_end();
             if let Some(before) = before.strip_suffix(':') {
                 if before.trim_end().ends_with("\"id\"") {
-                    return Some(index.line(at));
+                    found += 1;
+                    if found == nth {
+                        return Some(index.line(at));
+                    }
                 }
             }
             from = at + needle.len().max(1);
@@ -209,10 +221,11 @@ mod tests {
     fn finds_id_lines() {
         let text = "{\n \"features\": [\n  {\"id\": \"a\",\n   \"x\": \"b\"},\n  {\"properties\": {\"id\" : \"b\"}}\n ]}";
         let idx = LineIndex::new(text);
-        assert_eq!(find_id_line(text, &idx, "a"), Some(3));
+        assert_eq!(find_id_line(text, &idx, "a", 1), Some(3));
         // "b" first appears as a value of "x"; only the occurrence after "id" counts.
-        assert_eq!(find_id_line(text, &idx, "b"), Some(5));
-        assert_eq!(find_id_line(text, &idx, "zzz"), None);
+        assert_eq!(find_id_line(text, &idx, "b", 1), Some(5));
+        assert_eq!(find_id_line(text, &idx, "b", 2), None);
+        assert_eq!(find_id_line(text, &idx, "zzz", 1), None);
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub(crate) fn parse(
         file: toml_name,
         index,
         errors: Vec::new(),
-        incomplete_ids: Vec::new(),
+        incomplete: Vec::new(),
     };
     let mut builder = Builder::default();
     read_document(&mut cx, doc.as_table(), &mut builder);
@@ -95,7 +95,8 @@ pub(crate) fn parse(
         features: geo.features,
         duplicate_features: geo.duplicates,
         load_problems,
-        incomplete_ids: cx.incomplete_ids,
+        incomplete: cx.incomplete,
+        unreadable_features: geo.unreadable,
         border_line_declared: builder.border_line_declared,
         geometry_loaded: geo.loaded,
     })
@@ -122,7 +123,7 @@ struct Cx<'a> {
     file: &'a str,
     index: LineIndex,
     errors: Vec<PortError>,
-    incomplete_ids: Vec<(String, usize)>,
+    incomplete: Vec<Incomplete>,
 }
 
 impl Cx<'_> {
@@ -258,7 +259,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     feature,
                     line,
                 }),
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "duty_point" => {
@@ -276,7 +277,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                         line,
                     })
                 }
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "lane" => {
@@ -309,7 +310,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     feature: feature.flatten(),
                     line,
                 }),
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "zone" => {
@@ -329,7 +330,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                         line,
                     })
                 }
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "border_line" => {
@@ -346,7 +347,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                         line,
                     })
                 }
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "marker" => {
@@ -360,7 +361,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     feature,
                     line,
                 }),
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "sensor" => {
@@ -380,7 +381,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                         line,
                     })
                 }
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "camera" => {
@@ -400,7 +401,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                         line,
                     })
                 }
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "unit" => {
@@ -427,7 +428,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     call_sign,
                     line,
                 }),
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         "link" => {
@@ -443,7 +444,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     medium,
                     line,
                 }),
-                (id, ..) => incomplete(cx, id, line),
+                (id, ..) => incomplete(cx, section, id, line),
             }
         }
         // `SECTIONS` lists exactly the names handled above.
@@ -451,10 +452,12 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
     }
 }
 
-fn incomplete(cx: &mut Cx<'_>, id: Option<String>, line: usize) {
-    if let Some(id) = id {
-        cx.incomplete_ids.push((id, line));
-    }
+fn incomplete(cx: &mut Cx<'_>, section: &str, id: Option<String>, line: usize) {
+    cx.incomplete.push(Incomplete {
+        section: section.to_owned(),
+        id,
+        line,
+    });
 }
 
 /// Field access on one TOML table, recording which keys were read so that the rest can be

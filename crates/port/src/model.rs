@@ -527,14 +527,26 @@ pub struct Port {
     /// GeoJSON); [`crate::validate`] reports them first.
     #[serde(skip)]
     pub(crate) load_problems: Vec<crate::PortError>,
-    /// Ids of TOML items that could not be read, with their lines: they count as declared so
-    /// that references to them are not reported a second time.
+    /// TOML items that could not be read: their ids count as declared so that references to
+    /// them are not reported a second time.
     #[serde(skip)]
-    pub(crate) incomplete_ids: Vec<(String, usize)>,
+    pub(crate) incomplete: Vec<Incomplete>,
+    /// Ids of GeoJSON features that could not be read (already reported); references to them
+    /// are not reported again.
+    #[serde(skip)]
+    pub(crate) unreadable_features: std::collections::BTreeSet<String>,
     /// True when the TOML has a `[border_line]` table, even one that could not be read.
     #[serde(skip)]
     pub(crate) border_line_declared: bool,
     /// False when the GeoJSON could not be read at all; feature references are then not checked.
     #[serde(skip)]
     pub(crate) geometry_loaded: bool,
+}
+
+/// A TOML item left out of the model because a field could not be read.
+#[derive(Debug, Clone)]
+pub(crate) struct Incomplete {
+    pub(crate) section: String,
+    pub(crate) id: Option<String>,
+    pub(crate) line: usize,
 }

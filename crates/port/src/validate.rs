@@ -213,9 +213,9 @@ impl Validator<'_> {
         all.extend(p.units.iter().map(|x| ("unit", x.id.as_str(), x.line)));
         all.extend(p.links.iter().map(|x| ("link", x.id.as_str(), x.line)));
         all.extend(
-            p.incomplete_ids
+            p.incomplete
                 .iter()
-                .map(|(id, line)| ("item", id.as_str(), *line)),
+                .filter_map(|i| i.id.as_deref().map(|id| ("item", id, i.line))),
         );
         all.sort_by_key(|&(_, _, line)| line);
         all
@@ -266,8 +266,11 @@ impl Validator<'_> {
 
     fn references(&mut self) {
         let p = self.port;
-        let incomplete: BTreeSet<&str> =
-            p.incomplete_ids.iter().map(|(id, _)| id.as_str()).collect();
+        let incomplete: BTreeSet<&str> = p
+            .incomplete
+            .iter()
+            .filter_map(|i| i.id.as_deref())
+            .collect();
         let sites: BTreeSet<&str> = p.sites.iter().map(|s| s.id.as_str()).collect();
         let points: BTreeSet<&str> = p.duty_points.iter().map(|d| d.id.as_str()).collect();
         let known = |set: &BTreeSet<&str>, id: &str| set.contains(id) || incomplete.contains(id);
@@ -416,6 +419,8 @@ impl Validator<'_> {
         let mut problems = Vec::new();
         for (section, id, feature, shape, line) in self.feature_refs() {
             match self.port.features.get(feature) {
+                // Already reported as unreadable in the GeoJSON file.
+                None if self.port.unreadable_features.contains(feature) => {}
                 None => problems.push((
                     line,
                     ErrorKind::UnknownFeature,
@@ -575,21 +580,31 @@ impl Validator<'_> {
 
     fn sensors(&mut self) {
         let p = self.port;
-        let zones: Vec<geo::Polygon<f64>> = p
+        // The rule can only be decided when every zone and the border line are usable. When
+        // one is broken or missing, that is already reported, and blaming the sensors too
+        // would bury the cause under consequences.
+        let zones: Option<Vec<geo::Polygon<f64>>> = p
             .zones
             .iter()
-            .filter_map(|z| match self.usable(&z.feature) {
+            .map(|z| match self.usable(&z.feature) {
                 Some(Geometry::Polygon(rings)) => geom::to_polygon(rings),
                 _ => None,
             })
             .collect();
-        let border: Option<&Vec<[f64; 2]>> =
-            p.border_line
-                .as_ref()
-                .and_then(|b| match self.usable(&b.feature) {
-                    Some(Geometry::LineString(ps)) => Some(ps),
-                    _ => None,
-                });
+        let border = p
+            .border_line
+            .as_ref()
+            .and_then(|b| match self.usable(&b.feature) {
+                Some(Geometry::LineString(ps)) => Some(ps),
+                _ => None,
+            });
+        let unreadable = p
+            .incomplete
+            .iter()
+            .any(|i| i.section == "zone" || i.section == "border_line");
+        let (Some(zones), Some(border), false) = (zones, border, unreadable) else {
+            return;
+        };
         let mut problems = Vec::new();
         for s in &p.sensors {
             let (in_zone, vertices) = match self.usable(&s.feature) {
@@ -607,25 +622,18 @@ impl Validator<'_> {
             if in_zone {
                 continue;
             }
-            let distance = border.map(|b| {
-                vertices
-                    .iter()
-                    .map(|v| geom::distance_to_polyline_m(*v, b))
-                    .fold(f64::INFINITY, f64::min)
-            });
-            match distance {
-                Some(d) if d <= SENSOR_MAX_BORDER_DISTANCE_M => {}
-                Some(d) => problems.push((
+            let distance = vertices
+                .iter()
+                .map(|v| geom::distance_to_polyline_m(*v, border))
+                .fold(f64::INFINITY, f64::min);
+            if distance > SENSOR_MAX_BORDER_DISTANCE_M {
+                problems.push((
                     s.line,
                     format!(
-                        "sensor \"{}\" lies in no zone and {d:.0} m from the border line (at most {SENSOR_MAX_BORDER_DISTANCE_M:.0} m allowed)",
+                        "sensor \"{}\" lies in no zone and {distance:.0} m from the border line (at most {SENSOR_MAX_BORDER_DISTANCE_M:.0} m allowed)",
                         s.id
                     ),
-                )),
-                None => problems.push((
-                    s.line,
-                    format!("sensor \"{}\" lies in no zone (and there is no usable border line)", s.id),
-                )),
+                ));
             }
         }
         for (line, message) in problems {
@@ -743,7 +751,7 @@ impl Validator<'_> {
                 )),
                 (kind, Some(channel)) if kind != LaneKind::SpecialChannel => problems.push((
                     l.line,
-                    format!("lane \"{}\" is a {kind} lane but names channel \"{channel}\"; only special_channel lanes have one", l.id),
+                    format!("lane \"{}\" (kind {kind}) names channel \"{channel}\"; only special_channel lanes have one", l.id),
                 )),
                 _ => {}
             }

@@ -1,0 +1,420 @@
+//! The writer task: group commit over one connection, serialised across processes by an
+//! advisory lock.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use guomen_store::{
+    Appended, Change, GENESIS_HASH, Projection, StoreError, StoreResult, chain_hash, format_time,
+};
+use sqlx::PgConnection;
+use sqlx::postgres::PgConnectOptions;
+use tokio::sync::mpsc;
+
+use crate::{connect_one, db_err, is_connection_error};
+
+pub(crate) struct Request {
+    pub changes: Vec<Change>,
+    pub reply: tokio::sync::oneshot::Sender<StoreResult<Vec<Appended>>>,
+}
+
+type BatchResult = Result<Vec<StoreResult<Vec<Appended>>>, Failure>;
+
+struct Head {
+    seq: u64,
+    hash: String,
+    time: DateTime<Utc>,
+}
+
+/// Checks what the store cannot repair later: every event names a kind and an actor and
+/// carries a JSON object.
+pub(crate) fn validate(changes: &[Change]) -> StoreResult<()> {
+    for (i, change) in changes.iter().enumerate() {
+        let e = &change.event;
+        if e.kind.trim().is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "change {i}: event kind is empty"
+            )));
+        }
+        if e.actor.trim().is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "change {i} ({}): event actor is empty",
+                e.kind
+            )));
+        }
+        if !e.payload.is_object() {
+            return Err(StoreError::Invalid(format!(
+                "change {i} ({}): event payload must be a JSON object",
+                e.kind
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A failure and whether it took the connection with it.
+struct Failure {
+    error: StoreError,
+    connection_lost: bool,
+}
+
+struct Writer {
+    target: String,
+}
+
+impl Writer {
+    fn fail(&self, e: sqlx::Error) -> Failure {
+        Failure {
+            connection_lost: is_connection_error(&e),
+            error: db_err(&self.target, e),
+        }
+    }
+}
+
+pub(crate) async fn run(
+    options: PgConnectOptions,
+    target: String,
+    conn: PgConnection,
+    mut receiver: mpsc::UnboundedReceiver<Request>,
+    max_batch: usize,
+) {
+    let w = Writer { target };
+    let mut conn = Some(conn);
+    while let Some(first) = receiver.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match receiver.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        // A lost connection is re-made for the next batch rather than failing forever.
+        if conn.is_none() {
+            match connect_one(&options, &w.target).await {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    for r in batch {
+                        let _ = r.reply.send(Err(e.clone()));
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        let results = match w.batch(c, &batch).await {
+            Ok(results) => results,
+            Err(f) => {
+                tracing::error!(error = %f.error, "PostgreSQL batch of {} failed", batch.len());
+                if f.connection_lost {
+                    conn = None;
+                } else {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *c).await;
+                }
+                let error = match f.error {
+                    StoreError::Conflict(m) => StoreError::Unavailable(m),
+                    other => other,
+                };
+                batch.iter().map(|_| Err(error.clone())).collect()
+            }
+        };
+        for (request, result) in batch.into_iter().zip(results) {
+            // A caller that went away no longer needs the answer; its write stands.
+            let _ = request.reply.send(result);
+        }
+    }
+    if let Some(c) = conn {
+        let _ = sqlx::Connection::close(c).await;
+    }
+}
+
+fn now_micros(floor: DateTime<Utc>) -> DateTime<Utc> {
+    let now = Utc::now();
+    let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
+    now.max(floor)
+}
+
+impl Writer {
+    /// One transaction for the whole batch. `Err` means nothing of it was committed.
+    ///
+    /// Boxed with an explicit `Send` bound: sqlx's executor impls are higher-ranked, and
+    /// without the box rustc cannot prove the spawned writer future `Send`.
+    fn batch<'a>(
+        &'a self,
+        c: &'a mut PgConnection,
+        batch: &'a [Request],
+    ) -> Pin<Box<dyn Future<Output = BatchResult> + Send + 'a>> {
+        Box::pin(async move {
+            sqlx::query("BEGIN")
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+            // Other processes on the same database wait here; the head read after it is theirs
+            // plus ours, so one chain results.
+            sqlx::query(
+                "SELECT pg_advisory_xact_lock(hashtext('guomen.journal.' || current_schema()))",
+            )
+            .execute(&mut *c)
+            .await
+            .map_err(|e| self.fail(e))?;
+            let mut head = self.head(c).await?;
+            let mut results = Vec::with_capacity(batch.len());
+            for request in batch {
+                sqlx::query("SAVEPOINT request")
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| self.fail(e))?;
+                let before = (head.seq, head.hash.clone(), head.time);
+                match self.apply(c, &mut head, &request.changes).await {
+                    Ok(appended) => {
+                        sqlx::query("RELEASE SAVEPOINT request")
+                            .execute(&mut *c)
+                            .await
+                            .map_err(|e| self.fail(e))?;
+                        results.push(Ok(appended));
+                    }
+                    Err(f) if f.connection_lost => return Err(f),
+                    Err(f) => {
+                        (head.seq, head.hash, head.time) = before;
+                        sqlx::query("ROLLBACK TO SAVEPOINT request")
+                            .execute(&mut *c)
+                            .await
+                            .map_err(|e| self.fail(e))?;
+                        sqlx::query("RELEASE SAVEPOINT request")
+                            .execute(&mut *c)
+                            .await
+                            .map_err(|e| self.fail(e))?;
+                        results.push(Err(f.error));
+                    }
+                }
+            }
+            sqlx::query("COMMIT")
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+            Ok(results)
+        })
+    }
+
+    async fn head(&self, c: &mut PgConnection) -> Result<Head, Failure> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT seq, hash, time FROM journal ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+        let corrupt = |why: String| Failure {
+            error: StoreError::Corrupt(format!(
+                "PostgreSQL at {}: journal head: {why}",
+                self.target
+            )),
+            connection_lost: false,
+        };
+        match row {
+            None => Ok(Head {
+                seq: 0,
+                hash: GENESIS_HASH.to_owned(),
+                time: DateTime::<Utc>::UNIX_EPOCH,
+            }),
+            Some((seq, hash, time)) => Ok(Head {
+                seq: u64::try_from(seq).map_err(|_| corrupt(format!("negative seq {seq}")))?,
+                time: DateTime::parse_from_rfc3339(&time)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| corrupt(format!("time `{time}`: {e}")))?,
+                hash,
+            }),
+        }
+    }
+
+    async fn apply(
+        &self,
+        c: &mut PgConnection,
+        head: &mut Head,
+        changes: &[Change],
+    ) -> Result<Vec<Appended>, Failure> {
+        let invalid = |m: String| Failure {
+            error: StoreError::Invalid(m),
+            connection_lost: false,
+        };
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            let e = &change.event;
+            let seq = head
+                .seq
+                .checked_add(1)
+                .filter(|s| i64::try_from(*s).is_ok())
+                .ok_or_else(|| invalid("journal sequence exhausted".into()))?;
+            let seq_sql = i64::try_from(seq).map_err(|_| invalid("seq".into()))?;
+            let time = now_micros(head.time);
+            let time_text = format_time(time);
+            let payload = serde_json::to_string(&e.payload)
+                .map_err(|err| invalid(format!("{}: payload: {err}", e.kind)))?;
+            let hash = chain_hash(&head.hash, seq, &time_text, &e.actor, &e.kind, &payload);
+            sqlx::query(
+                "INSERT INTO journal (seq, time, actor, kind, payload, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(seq_sql)
+            .bind(&time_text)
+            .bind(&e.actor)
+            .bind(&e.kind)
+            .bind(&payload)
+            .bind(&head.hash)
+            .bind(&hash)
+            .execute(&mut *c)
+            .await
+            .map_err(|err| self.fail(err))?;
+            for projection in &change.projections {
+                self.project(c, projection, seq_sql, &time_text).await?;
+            }
+            *head = Head {
+                seq,
+                hash: hash.clone(),
+                time,
+            };
+            out.push(Appended { seq, time, hash });
+        }
+        Ok(out)
+    }
+
+    /// A unique violation becomes a conflict naming the record.
+    fn conflict(&self, e: sqlx::Error, what: impl FnOnce() -> String) -> Failure {
+        let mut f = self.fail(e);
+        if matches!(f.error, StoreError::Conflict(_)) {
+            f.error = StoreError::Conflict(what());
+        }
+        f
+    }
+
+    async fn project(
+        &self,
+        c: &mut PgConnection,
+        projection: &Projection,
+        seq: i64,
+        time: &str,
+    ) -> Result<(), Failure> {
+        let invalid = |m: String| Failure {
+            error: StoreError::Invalid(m),
+            connection_lost: false,
+        };
+        match projection {
+            Projection::PutUser(u) => {
+                if u.id.is_empty() || u.name.is_empty() {
+                    return Err(invalid("user id and name must not be empty".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO users (id, name, role, password_hash, disabled, created) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, \
+                     password_hash = EXCLUDED.password_hash, disabled = EXCLUDED.disabled, \
+                     created = EXCLUDED.created",
+                )
+                .bind(&u.id)
+                .bind(&u.name)
+                .bind(u.role.as_str())
+                .bind(&u.password_hash)
+                .bind(u.disabled)
+                .bind(format_time(u.created))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.conflict(e, || format!("user name `{}` is taken", u.name)))?;
+            }
+            Projection::PutToken(t) => {
+                if t.id.is_empty() || t.hash.is_empty() {
+                    return Err(invalid("token id and hash must not be empty".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO tokens (id, user_id, hash, label, created, revoked) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, \
+                     hash = EXCLUDED.hash, label = EXCLUDED.label, created = EXCLUDED.created, \
+                     revoked = EXCLUDED.revoked",
+                )
+                .bind(&t.id)
+                .bind(&t.user_id)
+                .bind(&t.hash)
+                .bind(&t.label)
+                .bind(format_time(t.created))
+                .bind(t.revoked)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| {
+                    self.conflict(e, || format!("token hash of `{}` already exists", t.id))
+                })?;
+            }
+            Projection::RevokeToken { token_id } => {
+                let done = sqlx::query("UPDATE tokens SET revoked = TRUE WHERE id = $1")
+                    .bind(token_id)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| self.fail(e))?;
+                if done.rows_affected() == 0 {
+                    return Err(invalid(format!("no token with id `{token_id}`")));
+                }
+            }
+            Projection::AddDutyLog { id, author, text } => {
+                sqlx::query(
+                    "INSERT INTO duty_log (id, seq, time, author, text) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(seq)
+                .bind(time)
+                .bind(author)
+                .bind(text)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.conflict(e, || format!("duty log entry `{id}` already exists")))?;
+            }
+            Projection::AddCrossing(x) => {
+                let detail = serde_json::to_string(&x.detail)
+                    .map_err(|e| invalid(format!("crossing `{}` detail: {e}", x.id)))?;
+                sqlx::query(
+                    "INSERT INTO crossings (id, seq, time, site_id, lane_id, direction, \
+                     nationality, decision, decided_by, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&x.id)
+                .bind(seq)
+                .bind(time)
+                .bind(&x.site_id)
+                .bind(&x.lane_id)
+                .bind(&x.direction)
+                .bind(&x.nationality)
+                .bind(&x.decision)
+                .bind(&x.decided_by)
+                .bind(detail)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.conflict(e, || format!("crossing `{}` already exists", x.id)))?;
+            }
+            Projection::PutDoc {
+                collection,
+                id,
+                body,
+            } => {
+                let body = serde_json::to_string(body)
+                    .map_err(|e| invalid(format!("doc {collection}/{id}: {e}")))?;
+                sqlx::query(
+                    "INSERT INTO docs (collection, id, seq, body) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (collection, id) DO UPDATE SET seq = EXCLUDED.seq, \
+                     body = EXCLUDED.body",
+                )
+                .bind(collection)
+                .bind(id)
+                .bind(seq)
+                .bind(body)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+            }
+            Projection::DeleteDoc { collection, id } => {
+                sqlx::query("DELETE FROM docs WHERE collection = $1 AND id = $2")
+                    .bind(collection)
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| self.fail(e))?;
+            }
+        }
+        Ok(())
+    }
+}

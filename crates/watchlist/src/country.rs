@@ -79,18 +79,18 @@ pub fn country_code(name: &str) -> Option<&'static str> {
         return Some(code);
     }
     for hedge in ["possibly ", "probably ", "reportedly ", "allegedly "] {
-        if let Some(rest) = n.strip_prefix(hedge) {
-            if let Some(code) = lookup(rest) {
-                return Some(code);
-            }
+        if let Some(rest) = n.strip_prefix(hedge)
+            && let Some(code) = lookup(rest)
+        {
+            return Some(code);
         }
     }
     // "Cabo Verde.  Previously Cape Verde." and "Iran (Islamic Republic of)" style notes.
     for sep in [". ", " (", ";"] {
-        if let Some((head, _)) = trimmed.split_once(sep) {
-            if let Some(code) = lookup(&normalize(head)) {
-                return Some(code);
-            }
+        if let Some((head, _)) = trimmed.split_once(sep)
+            && let Some(code) = lookup(&normalize(head))
+        {
+            return Some(code);
         }
     }
     None
@@ -122,7 +122,10 @@ mod tests {
             ("Russian Federation", "RUS"),
             ("Russia", "RUS"),
             ("Türkiye", "TUR"),
-            ("United Kingdom of Great Britain and Northern Ireland", "GBR"),
+            (
+                "United Kingdom of Great Britain and Northern Ireland",
+                "GBR",
+            ),
             ("The Gambia", "GMB"),
             ("Macedonia, The Former Yugoslav Republic of", "MKD"),
             ("Cabo Verde.  Previously Cape Verde.", "CPV"),

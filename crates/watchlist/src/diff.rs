@@ -44,7 +44,9 @@ pub fn diff(current: &[WatchlistEntry], incoming: &[WatchlistEntry], list: ListK
         .filter(|e| e.list == list)
         .map(|e| source_of(&e.id))
         .collect();
-    diff_scoped(current, incoming, list, |id| sources.contains(source_of(id)))
+    diff_scoped(current, incoming, list, |id| {
+        sources.contains(source_of(id))
+    })
 }
 
 /// Like [`diff`] but for one named source (`"ofac"`, `"un"`, `""` for unprefixed ids): every
@@ -92,10 +94,7 @@ fn diff_scoped(
         }
     }
     // Keep removals in the current order so that journal entries are reproducible.
-    for e in current
-        .iter()
-        .filter(|e| e.list == list && in_scope(&e.id))
-    {
+    for e in current.iter().filter(|e| e.list == list && in_scope(&e.id)) {
         if !latest.contains_key(e.id.as_str()) && !out.removed.contains(&e.id) {
             out.removed.push(e.id.clone());
         }
@@ -139,10 +138,17 @@ mod tests {
             entry("ofac:4", w, "D"),
         ];
         let d = diff(&current, &incoming, w);
-        assert_eq!(d.added.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["ofac:4"]);
+        assert_eq!(
+            d.added.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["ofac:4"]
+        );
         assert_eq!(d.updated.len(), 1);
         assert_eq!(d.updated[0].names, ["B changed"]);
-        assert_eq!(d.removed, ["ofac:3"], "other sources and lists are untouched");
+        assert_eq!(
+            d.removed,
+            ["ofac:3"],
+            "other sources and lists are untouched"
+        );
         assert_eq!(d.unchanged, 1);
         assert!(!d.is_empty());
     }

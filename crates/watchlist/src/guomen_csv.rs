@@ -360,7 +360,10 @@ fn documents(numbers: &str, countries: &str) -> Result<Vec<DocumentRef>, String>
     }
     let mut docs = Vec::with_capacity(numbers.len());
     for (i, number) in numbers.iter().enumerate() {
-        if number.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '/')) {
+        if number
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '/'))
+        {
             return Err(format!(
                 "document number `{number}` may hold only letters A-Z, digits, `-` and `/`"
             ));
@@ -405,8 +408,7 @@ fn face_template(text: &str) -> Result<Vec<f32>, String> {
 mod tests {
     use super::*;
 
-    const HEADER: &str =
-        "id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action\n";
+    const HEADER: &str = "id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action\n";
 
     fn run(text: &str) -> Result<Imported, ImportError> {
         import(
@@ -434,7 +436,10 @@ mod tests {
         let a = &got.entries[0];
         assert_eq!(a.id, "r-1");
         assert_eq!(a.list, ListKind::Wanted);
-        assert_eq!(a.names, ["Бат-Эрдэнэ Болд", "Bat-Erdene Bold", "Bat Erdene Bold"]);
+        assert_eq!(
+            a.names,
+            ["Бат-Эрдэнэ Болд", "Bat-Erdene Bold", "Bat Erdene Bold"]
+        );
         assert_eq!(a.birth_dates.len(), 2);
         assert_eq!(a.birth_dates[0].to_string(), "1980-03");
         assert_eq!(a.sex, Some(Sex::Male));
@@ -442,7 +447,11 @@ mod tests {
         assert_eq!(a.documents[0].country.as_deref(), Some("MNG"));
         assert_eq!(a.action, "arrest");
         let b = &got.entries[1];
-        assert_eq!(b.list, ListKind::RefusedEntry, "empty list column uses the caller's list");
+        assert_eq!(
+            b.list,
+            ListKind::RefusedEntry,
+            "empty list column uses the caller's list"
+        );
         assert_eq!(b.documents.len(), 2);
         assert_eq!(b.documents[1].country.as_deref(), Some("HKG"));
         assert_eq!(b.action, "detain");
@@ -462,15 +471,31 @@ mod tests {
     #[test]
     fn malformed_records_fail_with_their_line() {
         let cases = [
-            (format!("{HEADER}a,,Bold,,,,,,,,\nb,,,,,,,,,,\n"), 3, "name is empty"),
-            (format!("{HEADER}a,,Bold,,,,ZZZ,,,,\n"), 2, "unknown country code `ZZZ`"),
+            (
+                format!("{HEADER}a,,Bold,,,,,,,,\nb,,,,,,,,,,\n"),
+                3,
+                "name is empty",
+            ),
+            (
+                format!("{HEADER}a,,Bold,,,,ZZZ,,,,\n"),
+                2,
+                "unknown country code `ZZZ`",
+            ),
             (format!("{HEADER}a,,Bold 😀,,,,,,,,\n"), 2, "emoji"),
             (format!("{HEADER}a,,Bold,,1980-13,,,,,,\n"), 2, "birth_date"),
             (format!("{HEADER}a,,Bold,,,Q,,,,,\n"), 2, "sex"),
             (format!("{HEADER}a,,Bold,,,,,,\n"), 2, "has 9 fields"),
             (format!("{HEADER}a,nope,Bold,,,,,,,,\n"), 2, "unknown list"),
-            (format!("{HEADER}a,,Bold,,,,,,MNG,,\n"), 2, "without a document_number"),
-            (format!("{HEADER}a,,A,,,,,,,,\nb,,\"B\nB\",,,,,,,,\na,,C,,,,,,,,\n"), 5, "duplicate id `a` (first on line 2)"),
+            (
+                format!("{HEADER}a,,Bold,,,,,,MNG,,\n"),
+                2,
+                "without a document_number",
+            ),
+            (
+                format!("{HEADER}a,,A,,,,,,,,\nb,,\"B\nB\",,,,,,,,\na,,C,,,,,,,,\n"),
+                5,
+                "duplicate id `a` (first on line 2)",
+            ),
             ("id,nom\n".to_owned(), 1, "unknown column `nom`"),
             ("name\nBold\n".to_owned(), 1, "no `id` column"),
         ];
@@ -485,20 +510,38 @@ mod tests {
     #[test]
     fn invalid_utf8_and_huge_fields_are_errors() {
         let mut bytes = b"id,name\nx,Bo\xFFld\n".to_vec();
-        let e = import(&bytes[..], ListKind::Alert, &ImportOptions::default(), None, &mut |_| {})
-            .unwrap_err();
+        let e = import(
+            &bytes[..],
+            ListKind::Alert,
+            &ImportOptions::default(),
+            None,
+            &mut |_| {},
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("not valid UTF-8"), "{e}");
         bytes = format!("id,name\nx,{}\n", "a".repeat(5000)).into_bytes();
-        let e = import(&bytes[..], ListKind::Alert, &ImportOptions::default(), None, &mut |_| {})
-            .unwrap_err();
-        assert!(matches!(e, ImportError::FieldTooLarge { line: 2, .. }), "{e}");
+        let e = import(
+            &bytes[..],
+            ListKind::Alert,
+            &ImportOptions::default(),
+            None,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, ImportError::FieldTooLarge { line: 2, .. }),
+            "{e}"
+        );
         let opts = ImportOptions {
             max_record_bytes: 100,
             ..ImportOptions::default()
         };
         bytes = format!("id,name\nx,y\nz,\"{}\"\n", "a".repeat(500)).into_bytes();
         let e = import(&bytes[..], ListKind::Alert, &opts, None, &mut |_| {}).unwrap_err();
-        assert!(matches!(e, ImportError::RecordTooLarge { line: 3, .. }), "{e}");
+        assert!(
+            matches!(e, ImportError::RecordTooLarge { line: 3, .. }),
+            "{e}"
+        );
     }
 
     #[test]

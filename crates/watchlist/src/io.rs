@@ -151,7 +151,8 @@ impl<R: BufRead> BufRead for Guarded<R> {
     fn consume(&mut self, amt: usize) {
         // The buffer is still filled from the previous `fill_buf`, so this does no I/O.
         if let Ok(buf) = self.inner.fill_buf() {
-            self.c.account(buf.get(..amt.min(buf.len())).unwrap_or_default());
+            self.c
+                .account(buf.get(..amt.min(buf.len())).unwrap_or_default());
         }
         self.inner.consume(amt);
     }
@@ -197,6 +198,18 @@ impl<'p> Tracker<'p> {
     }
 }
 
+/// The fields of a record read with a `\n` terminator, the `\r` of a CRLF line ending removed.
+pub(crate) fn fields(record: &csv::ByteRecord) -> impl Iterator<Item = &[u8]> {
+    let last = record.len().saturating_sub(1);
+    record.iter().enumerate().map(move |(i, f)| {
+        if i == last {
+            f.strip_suffix(b"\r").unwrap_or(f)
+        } else {
+            f
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,13 +236,4 @@ mod tests {
         assert_eq!(g.line(), 2);
         assert_eq!(g.consumed(), 2);
     }
-}
-
-/// The fields of a record read with a `\n` terminator, the `\r` of a CRLF line ending removed.
-pub(crate) fn fields(record: &csv::ByteRecord) -> impl Iterator<Item = &[u8]> {
-    let last = record.len().saturating_sub(1);
-    record
-        .iter()
-        .enumerate()
-        .map(move |(i, f)| if i == last { f.strip_suffix(b"\r").unwrap_or(f) } else { f })
 }

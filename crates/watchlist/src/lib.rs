@@ -84,7 +84,9 @@ pub enum ImportError {
         line: u64,
         message: String,
     },
-    #[error("{file} line {line}: field `{field}` is {len} bytes or more, over the {max}-byte limit")]
+    #[error(
+        "{file} line {line}: field `{field}` is {len} bytes or more, over the {max}-byte limit"
+    )]
     FieldTooLarge {
         file: &'static str,
         line: u64,
@@ -92,7 +94,9 @@ pub enum ImportError {
         len: usize,
         max: usize,
     },
-    #[error("{file} line {line}: a record runs over {max} bytes without a line break (not a list file?)")]
+    #[error(
+        "{file} line {line}: a record runs over {max} bytes without a line break (not a list file?)"
+    )]
     RecordTooLarge {
         file: &'static str,
         line: u64,
@@ -334,8 +338,10 @@ mod tests {
         let csv = ImportInput::new(&b"id,name\nx1,Bat Erdene\n"[..]);
         let got = import(Format::Csv, csv, ListKind::Wanted, &mut |_| {}).unwrap();
         assert_eq!(got.entries.len(), 1);
-        let sdn = ImportInput::new(&b"1,\"DOE, John\",\"individual\",\"X\",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n"[..])
-            .with_alt(&b"1,2,\"aka\",\"ROE, Jim\",-0-\n"[..]);
+        let sdn = ImportInput::new(
+            &b"1,\"DOE, John\",\"individual\",\"X\",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n"[..],
+        )
+        .with_alt(&b"1,2,\"aka\",\"ROE, Jim\",-0-\n"[..]);
         let got = import(Format::OfacSdn, sdn, ListKind::Wanted, &mut |_| {}).unwrap();
         assert_eq!(got.entries.len(), 1);
         assert!(got.entries[0].names.contains(&"ROE, Jim".to_owned()));

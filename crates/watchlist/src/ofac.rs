@@ -14,8 +14,8 @@ use std::io::Read;
 
 use crate::io::{Guarded, Tracker, Warnings, fields as record_fields};
 use crate::text::{
-    clean, decode_lossless, drop_damaged_words, document_number, entity_name_problem, name_problem, push_name,
-    reorder_last_first,
+    clean, decode_lossless, document_number, drop_damaged_words, entity_name_problem, name_problem,
+    push_name, reorder_last_first,
 };
 use crate::{
     DocumentRef, ImportError, ImportOptions, Imported, ListKind, PartialDate, Progress, Sex,
@@ -28,8 +28,18 @@ pub const SOURCE: &str = "ofac";
 const SDN: &str = "sdn.csv";
 const ALT: &str = "alt.csv";
 const FIELD_NAMES: [&str; 12] = [
-    "ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type", "Tonnage",
-    "GRT", "Vess_flag", "Vess_owner", "Remarks",
+    "ent_num",
+    "SDN_Name",
+    "SDN_Type",
+    "Program",
+    "Title",
+    "Call_Sign",
+    "Vess_type",
+    "Tonnage",
+    "GRT",
+    "Vess_flag",
+    "Vess_owner",
+    "Remarks",
 ];
 const ALT_FIELD_NAMES: [&str; 5] = ["ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks"];
 
@@ -51,11 +61,20 @@ pub fn import(
     let mut left_out: HashSet<u64> = HashSet::new();
     let mut skipped = 0u64;
 
-    let sdn_bytes = read_rows(SDN, sdn, options, &mut tracker, &mut warnings, |row, warnings| {
-        match sdn_entry(&row, list, &source, options, warnings) {
+    let sdn_bytes = read_rows(
+        SDN,
+        sdn,
+        options,
+        &mut tracker,
+        &mut warnings,
+        |row, warnings| match sdn_entry(&row, list, &source, options, warnings) {
             Parsed::Entry(ent, entry, individual) => {
                 if index.contains_key(&ent) {
-                    warnings.push(Some(row.line), Some(&entry.id), "duplicate ent_num; record skipped");
+                    warnings.push(
+                        Some(row.line),
+                        Some(&entry.id),
+                        "duplicate ent_num; record skipped",
+                    );
                     skipped += 1;
                     return;
                 }
@@ -63,25 +82,39 @@ pub fn import(
                     individuals.insert(ent);
                 }
                 index.insert(ent, entries.len());
-                entries.push(entry);
+                entries.push(*entry);
             }
             Parsed::LeftOut(ent) => {
                 left_out.insert(ent);
                 skipped += 1;
             }
             Parsed::Skipped => skipped += 1,
-        }
-    })?;
+        },
+    )?;
 
     if let Some(alt) = alt {
         tracker.base = sdn_bytes;
         warnings.set_file(ALT);
-        read_rows(ALT, alt, options, &mut tracker, &mut warnings, |row, warnings| {
-            let ok = attach_alias(&row, &mut entries, &index, &individuals, &left_out, warnings);
-            if !ok {
-                skipped += 1;
-            }
-        })?;
+        read_rows(
+            ALT,
+            alt,
+            options,
+            &mut tracker,
+            &mut warnings,
+            |row, warnings| {
+                let ok = attach_alias(
+                    &row,
+                    &mut entries,
+                    &index,
+                    &individuals,
+                    &left_out,
+                    warnings,
+                );
+                if !ok {
+                    skipped += 1;
+                }
+            },
+        )?;
     }
     Ok(Imported {
         entries,
@@ -113,7 +146,11 @@ fn read_rows(
     warnings: &mut Warnings,
     mut each: impl FnMut(Row, &mut Warnings),
 ) -> Result<u64, ImportError> {
-    let names: &[&str] = if file == SDN { &FIELD_NAMES } else { &ALT_FIELD_NAMES };
+    let names: &[&str] = if file == SDN {
+        &FIELD_NAMES
+    } else {
+        &ALT_FIELD_NAMES
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -161,12 +198,18 @@ fn read_rows(
         let mut fields = Vec::with_capacity(record.len());
         for (i, raw) in record_fields(&record).enumerate() {
             let is_text = (file == SDN && i == 11) || (file == ALT && i == 4);
-            let max = if is_text { options.max_text_bytes } else { options.max_field_bytes };
+            let max = if is_text {
+                options.max_text_bytes
+            } else {
+                options.max_field_bytes
+            };
             if raw.len() > max {
                 return Err(ImportError::FieldTooLarge {
                     file,
                     line,
-                    field: names.get(i).map_or_else(|| format!("#{}", i + 1), |n| (*n).to_owned()),
+                    field: names
+                        .get(i)
+                        .map_or_else(|| format!("#{}", i + 1), |n| (*n).to_owned()),
                     len: raw.len(),
                     max,
                 });
@@ -177,7 +220,11 @@ fn read_rows(
                 warnings.push(Some(line), None, "not UTF-8; read as Latin-1");
             }
             let text = text.trim();
-            fields.push(if text == "-0-" { String::new() } else { text.to_owned() });
+            fields.push(if text == "-0-" {
+                String::new()
+            } else {
+                text.to_owned()
+            });
         }
         each(Row { line, fields }, warnings);
     }
@@ -187,7 +234,7 @@ fn read_rows(
 }
 
 enum Parsed {
-    Entry(u64, WatchlistEntry, bool),
+    Entry(u64, Box<WatchlistEntry>, bool),
     LeftOut(u64),
     Skipped,
 }
@@ -207,7 +254,10 @@ fn sdn_entry(
         warnings.push(
             Some(row.line),
             None,
-            format!("ent_num `{}` is not a positive number; record skipped", row.get(0)),
+            format!(
+                "ent_num `{}` is not a positive number; record skipped",
+                row.get(0)
+            ),
         );
         return Parsed::Skipped;
     };
@@ -218,7 +268,11 @@ fn sdn_entry(
         return Parsed::LeftOut(ent);
     }
     let name = repair_damaged(&clean(row.get(1)), row.line, &id, warnings);
-    let problem = if individual { name_problem(&name) } else { entity_name_problem(&name) };
+    let problem = if individual {
+        name_problem(&name)
+    } else {
+        entity_name_problem(&name)
+    };
     if let Some(why) = problem {
         warnings.push(Some(row.line), Some(&id), format!("{why}; record skipped"));
         return Parsed::Skipped;
@@ -231,7 +285,11 @@ fn sdn_entry(
         format!("OFAC [{programs}]")
     };
     if !individual {
-        let kind = if sdn_type.is_empty() { "entity" } else { sdn_type.as_str() };
+        let kind = if sdn_type.is_empty() {
+            "entity"
+        } else {
+            sdn_type.as_str()
+        };
         reason.push_str(&format!(" {kind}"));
     }
     let title = clean(row.get(4));
@@ -279,7 +337,7 @@ fn sdn_entry(
     }
     entry.names = names;
     entry.reason = reason;
-    Parsed::Entry(ent, entry, individual)
+    Parsed::Entry(ent, Box::new(entry), individual)
 }
 
 /// Drops words with decoding damage (U+FFFD) from a third-party name, with a warning, so the
@@ -287,26 +345,43 @@ fn sdn_entry(
 fn repair_damaged(name: &str, line: u64, id: &str, warnings: &mut Warnings) -> String {
     match drop_damaged_words(name) {
         Some(repaired) => {
-            warnings.push(Some(line), Some(id), format!("name `{name}` has undecodable characters; kept as `{repaired}`"));
+            warnings.push(
+                Some(line),
+                Some(id),
+                format!("name `{name}` has undecodable characters; kept as `{repaired}`"),
+            );
             repaired
         }
         None => name.to_owned(),
     }
 }
 
-fn add_alias(names: &mut Vec<String>, alias: &str, person: bool, line: u64, id: &str, warnings: &mut Warnings) {
+fn add_alias(
+    names: &mut Vec<String>,
+    alias: &str,
+    person: bool,
+    line: u64,
+    id: &str,
+    warnings: &mut Warnings,
+) {
     let alias = repair_damaged(&clean(alias), line, id, warnings);
-    let problem = if person { name_problem(&alias) } else { entity_name_problem(&alias) };
+    let problem = if person {
+        name_problem(&alias)
+    } else {
+        entity_name_problem(&alias)
+    };
     if let Some(why) = problem {
-        warnings.push(Some(line), Some(id), format!("alias `{alias}` left out: {why}"));
+        warnings.push(
+            Some(line),
+            Some(id),
+            format!("alias `{alias}` left out: {why}"),
+        );
         return;
     }
-    if person {
-        if let Some(r) = reorder_last_first(&alias) {
-            push_name(names, alias);
-            push_name(names, r);
-            return;
-        }
+    if person && let Some(r) = reorder_last_first(&alias) {
+        push_name(names, alias);
+        push_name(names, r);
+        return;
     }
     push_name(names, alias);
 }
@@ -323,17 +398,31 @@ fn attach_alias(
         warnings.push(
             Some(row.line),
             None,
-            format!("ent_num `{}` is not a positive number; alias skipped", row.get(0)),
+            format!(
+                "ent_num `{}` is not a positive number; alias skipped",
+                row.get(0)
+            ),
         );
         return false;
     };
     let Some(entry) = index.get(&ent).and_then(|i| entries.get_mut(*i)) else {
         if !left_out.contains(&ent) {
-            warnings.push(Some(row.line), None, format!("alias for unknown ent_num {ent}; skipped"));
+            warnings.push(
+                Some(row.line),
+                None,
+                format!("alias for unknown ent_num {ent}; skipped"),
+            );
         }
         return false;
     };
-    add_alias(&mut entry.names, row.get(3), individuals.contains(&ent), row.line, &entry.id, warnings);
+    add_alias(
+        &mut entry.names,
+        row.get(3),
+        individuals.contains(&ent),
+        row.line,
+        &entry.id,
+        warnings,
+    );
     true
 }
 
@@ -369,9 +458,13 @@ pub fn parse_remarks(remarks: &str) -> Remarks {
                         }
                     }
                 }
-                None => out.problems.push(format!("unreadable date of birth `{rest}`")),
+                None => out
+                    .problems
+                    .push(format!("unreadable date of birth `{rest}`")),
             }
-        } else if let Some(rest) = strip_word(part, "nationality").or_else(|| strip_word(part, "citizen")) {
+        } else if let Some(rest) =
+            strip_word(part, "nationality").or_else(|| strip_word(part, "citizen"))
+        {
             out.add_country(rest.trim_start_matches(':').trim());
         } else if let Some(rest) = part.strip_prefix("Gender ") {
             match rest.trim().parse::<Sex>() {
@@ -394,10 +487,10 @@ pub fn parse_remarks(remarks: &str) -> Remarks {
             }
         } else if let Some(i) = part.find("Passport") {
             // "Passport", "Diplomatic Passport", "British National Overseas Passport" ...
-            if i <= 40 {
-                if let Some(rest) = part.get(i + "Passport".len()..) {
-                    out.add_passport(rest);
-                }
+            if i <= 40
+                && let Some(rest) = part.get(i + "Passport".len()..)
+            {
+                out.add_passport(rest);
             }
         }
     }
@@ -427,21 +520,26 @@ impl Remarks {
     fn unknown_country(&mut self, name: &str) {
         if !self.unknown_countries.iter().any(|n| n == name) {
             self.unknown_countries.push(name.to_owned());
-            self.problems.push(format!("unrecognised country `{name}` kept in the reason"));
+            self.problems
+                .push(format!("unrecognised country `{name}` kept in the reason"));
         }
     }
 
     fn add_passport(&mut self, rest: &str) {
         let mut rest = rest.trim_start();
         for prefix in ["Booklet", "No.:", "No.", "No:", "No", "#", ":"] {
-            if let Some(r) = rest.strip_prefix(prefix) {
-                if prefix != "No" || r.starts_with(' ') {
-                    rest = r.trim_start();
-                }
+            if let Some(r) = rest.strip_prefix(prefix)
+                && (prefix != "No" || r.starts_with(' '))
+            {
+                rest = r.trim_start();
             }
         }
         let lower = rest.to_ascii_lowercase();
-        if lower.starts_with("issued") || lower.starts_with("and ") || lower.starts_with("was ") || rest.is_empty() {
+        if lower.starts_with("issued")
+            || lower.starts_with("and ")
+            || lower.starts_with("was ")
+            || rest.is_empty()
+        {
             return;
         }
         let end = [" issued", " expires", "(", ",", " - "]
@@ -457,19 +555,24 @@ impl Remarks {
             for k in 1..words.len() {
                 let head = words.get(..k).unwrap_or_default();
                 let tail = words.get(k..).unwrap_or_default().join(" ");
-                if head.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) {
-                    if let Some(code) = country::country_code(&tail) {
-                        trailing_country = Some(code);
-                        let cut = number_text.find(words.get(k).copied().unwrap_or("")).unwrap_or(number_text.len());
-                        number_text = number_text.get(..cut).unwrap_or(number_text);
-                        after = "";
-                        break;
-                    }
+                if head.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
+                    && let Some(code) = country::country_code(&tail)
+                {
+                    trailing_country = Some(code);
+                    let cut = number_text
+                        .find(words.get(k).copied().unwrap_or(""))
+                        .unwrap_or(number_text.len());
+                    number_text = number_text.get(..cut).unwrap_or(number_text);
+                    after = "";
+                    break;
                 }
             }
         }
         let Some(number) = document_number(number_text.trim()) else {
-            self.problems.push(format!("unreadable passport number `{}`", number_text.trim()));
+            self.problems.push(format!(
+                "unreadable passport number `{}`",
+                number_text.trim()
+            ));
             return;
         };
         let mut country = trailing_country.map(str::to_owned);
@@ -499,7 +602,11 @@ impl Remarks {
                 country = country::country_code(tail).map(str::to_owned);
             }
         }
-        if !self.documents.iter().any(|d| d.number == number && d.country == country) {
+        if !self
+            .documents
+            .iter()
+            .any(|d| d.number == number && d.country == country)
+        {
             self.documents.push(DocumentRef { number, country });
         }
     }
@@ -514,8 +621,23 @@ fn month(word: &str) -> Option<u8> {
     let prefix = w.get(..3)?;
     let i = MONTHS.iter().position(|m| *m == prefix)?;
     // "Sept", "September" are fine; "Marchx" is not a month.
-    let full = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-    let ok = full.get(i).is_some_and(|f| f.starts_with(&w) || w == "sept");
+    let full = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let ok = full
+        .get(i)
+        .is_some_and(|f| f.starts_with(&w) || w == "sept");
     if !ok {
         return None;
     }
@@ -551,17 +673,29 @@ fn parse_dates(s: &str) -> Option<Vec<PartialDate>> {
     let (from, to) = match s.split_once(" to ") {
         Some((a, b)) => (a.trim(), Some(b.trim())),
         None => match s.split_once('-') {
-            Some((a, b)) if a.trim().len() == 4 && b.trim().len() == 4 => (a.trim(), Some(b.trim())),
+            Some((a, b)) if a.trim().len() == 4 && b.trim().len() == 4 => {
+                (a.trim(), Some(b.trim()))
+            }
             _ => (s, None),
         },
     };
     let from = parse_one_date(from)?;
-    let Some(to) = to else { return Some(vec![from]) };
+    let Some(to) = to else {
+        return Some(vec![from]);
+    };
     let to = parse_one_date(to)?;
-    if from.month.is_none() && to.month.is_none() && from.year <= to.year && to.year - from.year <= MAX_YEAR_SPAN {
+    if from.month.is_none()
+        && to.month.is_none()
+        && from.year <= to.year
+        && to.year - from.year <= MAX_YEAR_SPAN
+    {
         return Some(
             (from.year..=to.year)
-                .map(|year| PartialDate { year, month: None, day: None })
+                .map(|year| PartialDate {
+                    year,
+                    month: None,
+                    day: None,
+                })
                 .collect(),
         );
     }
@@ -575,7 +709,15 @@ mod tests {
     fn run(sdn: &str, alt: Option<&str>, options: &ImportOptions) -> Imported {
         let mut alt_bytes = alt.map(str::as_bytes);
         let alt_ref: Option<&mut dyn Read> = alt_bytes.as_mut().map(|b| b as &mut dyn Read);
-        import(sdn.as_bytes(), alt_ref, ListKind::Wanted, options, None, &mut |_| {}).unwrap()
+        import(
+            sdn.as_bytes(),
+            alt_ref,
+            ListKind::Wanted,
+            options,
+            None,
+            &mut |_| {},
+        )
+        .unwrap()
     }
 
     const SAMPLE: &str = concat!(
@@ -609,23 +751,47 @@ mod tests {
         assert_eq!(a.birth_dates, [PartialDate::full(1958, 7, 11)]);
         assert_eq!(a.nationalities, ["IRN"]);
         assert_eq!(a.sex, Some(Sex::Male));
-        assert_eq!(a.documents[0], DocumentRef { number: "D9008009".into(), country: Some("IRN".into()) });
-        assert_eq!(a.documents[1], DocumentRef { number: "123456".into(), country: None });
-        assert!(a.reason.contains("unrecognised countries: Atlantis"), "{}", a.reason);
+        assert_eq!(
+            a.documents[0],
+            DocumentRef {
+                number: "D9008009".into(),
+                country: Some("IRN".into())
+            }
+        );
+        assert_eq!(
+            a.documents[1],
+            DocumentRef {
+                number: "123456".into(),
+                country: None
+            }
+        );
+        assert!(
+            a.reason.contains("unrecognised countries: Atlantis"),
+            "{}",
+            a.reason
+        );
         assert!(a.reason.starts_with("OFAC [NPWMD] [IFSR]"));
         assert!(
-            got.warnings.iter().any(|w| w.line == Some(2) && w.message.contains("Atlantis")),
+            got.warnings
+                .iter()
+                .any(|w| w.line == Some(2) && w.message.contains("Atlantis")),
             "{:?}",
             got.warnings
         );
         let z = &got.entries[1];
-        assert_eq!(z.birth_dates.iter().map(|d| d.year).collect::<Vec<_>>(), [1945, 1946, 1947, 1950]);
+        assert_eq!(
+            z.birth_dates.iter().map(|d| d.year).collect::<Vec<_>>(),
+            [1945, 1946, 1947, 1950]
+        );
         assert_eq!(z.nationalities, ["PSE", "PRK"]);
     }
 
     #[test]
     fn non_persons_are_name_only_when_asked() {
-        let opts = ImportOptions { include_non_persons: true, ..ImportOptions::default() };
+        let opts = ImportOptions {
+            include_non_persons: true,
+            ..ImportOptions::default()
+        };
         let alt = "36,12,\"aka\",\"AERO-CARIBBEAN\",-0- \r\n";
         let got = run(SAMPLE, Some(alt), &opts);
         assert_eq!(got.entries.len(), 3);
@@ -638,23 +804,57 @@ mod tests {
     #[test]
     fn malformed_records_are_skipped_with_their_line() {
         let sdn = "x,\"A, B\",\"individual\"\n5,\"\",\"individual\"\n6,\"OK, Name\",\"individual\",,,,,,,,,\"DOB 31 Feb 1950\"\n";
-        let got = run(sdn, Some("99,1,\"aka\",\"GHOST\",-0-\n"), &ImportOptions::default());
+        let got = run(
+            sdn,
+            Some("99,1,\"aka\",\"GHOST\",-0-\n"),
+            &ImportOptions::default(),
+        );
         assert_eq!(got.entries.len(), 1);
-        let lines: Vec<(&str, Option<u64>)> = got.warnings.iter().map(|w| (w.file, w.line)).collect();
-        assert_eq!(lines, [("sdn.csv", Some(1)), ("sdn.csv", Some(2)), ("sdn.csv", Some(3)), ("alt.csv", Some(1))]);
+        let lines: Vec<(&str, Option<u64>)> =
+            got.warnings.iter().map(|w| (w.file, w.line)).collect();
+        assert_eq!(
+            lines,
+            [
+                ("sdn.csv", Some(1)),
+                ("sdn.csv", Some(2)),
+                ("sdn.csv", Some(3)),
+                ("alt.csv", Some(1))
+            ]
+        );
         assert!(got.warnings[2].message.contains("31 Feb 1950"));
     }
 
     #[test]
     fn latin1_fields_are_decoded_and_huge_remarks_fail() {
         let sdn = b"7,\"M\xDCLLER, J\xF6rg\",\"individual\",,,,,,,,,\n";
-        let got = import(&sdn[..], None, ListKind::Alert, &ImportOptions::default(), None, &mut |_| {}).unwrap();
+        let got = import(
+            &sdn[..],
+            None,
+            ListKind::Alert,
+            &ImportOptions::default(),
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(got.entries[0].names[0], "MÜLLER, Jörg");
         assert!(got.warnings[0].message.contains("Latin-1"));
-        let big = format!("1,\"A, B\",\"individual\",,,,,,,,,\"{}\"\n", "x".repeat(70_000));
-        let e = import(big.as_bytes(), None, ListKind::Alert, &ImportOptions::default(), None, &mut |_| {})
-            .unwrap_err();
-        assert!(matches!(&e, ImportError::FieldTooLarge { line: 1, field, .. } if field == "Remarks"), "{e}");
+        let big = format!(
+            "1,\"A, B\",\"individual\",,,,,,,,,\"{}\"\n",
+            "x".repeat(70_000)
+        );
+        let e = import(
+            big.as_bytes(),
+            None,
+            ListKind::Alert,
+            &ImportOptions::default(),
+            None,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, ImportError::FieldTooLarge { line: 1, field, .. } if field == "Remarks"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -664,8 +864,18 @@ mod tests {
              Diplomatic Passport D000000483 (Syria) issued 01 Jan 2010; Passport AF465508 Colombia; Passport issued 21 Jun 1992 in Amman, Jordan; \
              nationality: Eritrean; Gender Female; Passport G55296890 (China) issued 15 Sep 2011 expires 14 Sep 2021",
         );
-        assert_eq!(r.birth_dates.iter().map(ToString::to_string).collect::<Vec<_>>(), ["1951-11", "1960-01-01", "1961-12-31"]);
-        let docs: Vec<(String, Option<String>)> = r.documents.into_iter().map(|d| (d.number, d.country)).collect();
+        assert_eq!(
+            r.birth_dates
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["1951-11", "1960-01-01", "1961-12-31"]
+        );
+        let docs: Vec<(String, Option<String>)> = r
+            .documents
+            .into_iter()
+            .map(|d| (d.number, d.country))
+            .collect();
         assert_eq!(
             docs,
             [

@@ -31,9 +31,8 @@ fn is_pictograph(c: char) -> bool {
 
 /// Why `name` cannot be a person's name, if it cannot. `name` is already cleaned.
 pub(crate) fn name_problem(name: &str) -> Option<&'static str> {
-    entity_name_problem(name).or_else(|| {
-        (!name.chars().any(char::is_alphabetic)).then_some("name has no letters")
-    })
+    entity_name_problem(name)
+        .or_else(|| (!name.chars().any(char::is_alphabetic)).then_some("name has no letters"))
 }
 
 /// Like [`name_problem`] for organisations, vessels and aircraft, whose names may be all
@@ -67,12 +66,12 @@ pub(crate) fn drop_damaged_words(name: &str) -> Option<String> {
 /// `Jin Tiesan (金铁三)` -> [`Jin Tiesan`, `金铁三`]: lists put a name's original-script form in
 /// parentheses after it. Anything else comes back whole.
 pub(crate) fn split_parenthesized(name: &str) -> Vec<String> {
-    if let Some(inner) = name.strip_suffix(')') {
-        if let Some((outer, inner)) = inner.rsplit_once(" (") {
-            let (outer, inner) = (clean(outer), clean(inner));
-            if !outer.is_empty() && !inner.is_empty() && !inner.contains('(') {
-                return vec![outer, inner];
-            }
+    if let Some(inner) = name.strip_suffix(')')
+        && let Some((outer, inner)) = inner.rsplit_once(" (")
+    {
+        let (outer, inner) = (clean(outer), clean(inner));
+        if !outer.is_empty() && !inner.is_empty() && !inner.contains('(') {
+            return vec![outer, inner];
         }
     }
     vec![name.to_owned()]
@@ -108,7 +107,7 @@ pub(crate) fn reorder_last_first(name: &str) -> Option<String> {
 
 /// Adds `name` unless an equal one is already there.
 pub(crate) fn push_name(names: &mut Vec<String>, name: String) {
-    if !names.iter().any(|n| *n == name) {
+    if !names.contains(&name) {
         names.push(name);
     }
 }
@@ -132,11 +131,11 @@ pub(crate) fn document_number(text: &str) -> Option<String> {
         if let Some(i) = lower.rfind(marker) {
             // Byte offsets agree because lower-casing kept these ASCII markers in place only
             // when the prefix is ASCII; check before slicing.
-            if lower.len() == text.len() {
-                if let Some(after) = text.get(i + marker.len()..) {
-                    rest = after;
-                    break;
-                }
+            if lower.len() == text.len()
+                && let Some(after) = text.get(i + marker.len()..)
+            {
+                rest = after;
+                break;
             }
         }
     }
@@ -185,9 +184,15 @@ mod tests {
         assert!(name_problem("12345").is_some());
         assert!(name_problem("a\u{7}b").is_some());
         assert_eq!(entity_name_problem("7-28"), None);
-        assert_eq!(drop_damaged_words("محمد الل\u{FFFD}\u{FFFD} مطيع").as_deref(), Some("محمد مطيع"));
+        assert_eq!(
+            drop_damaged_words("محمد الل\u{FFFD}\u{FFFD} مطيع").as_deref(),
+            Some("محمد مطيع")
+        );
         assert_eq!(drop_damaged_words("Bold"), None);
-        assert_eq!(split_parenthesized("Jin Tiesan (金铁三)"), ["Jin Tiesan", "金铁三"]);
+        assert_eq!(
+            split_parenthesized("Jin Tiesan (金铁三)"),
+            ["Jin Tiesan", "金铁三"]
+        );
         assert_eq!(split_parenthesized("A (B) (C)"), ["A (B)", "C"]);
         assert_eq!(split_parenthesized("(x)"), ["(x)"]);
     }
@@ -209,10 +214,16 @@ mod tests {
             ("D9008009", Some("D9008009")),
             ("OB 0243318", Some("OB0243318")),
             ("CAR diplomatic passport no. D00000898", Some("D00000898")),
-            ("Congo service passport number SA0020249 ", Some("SA0020249")),
+            (
+                "Congo service passport number SA0020249 ",
+                Some("SA0020249"),
+            ),
             ("#H0044232", Some("H0044232")),
             ("No.: 0310857", Some("0310857")),
-            ("Central African Republic armed forces (FACA) Military identification", None),
+            (
+                "Central African Republic armed forces (FACA) Military identification",
+                None,
+            ),
             ("", None),
             ("Ürümqi", None),
         ] {

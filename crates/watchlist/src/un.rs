@@ -13,8 +13,8 @@ use quick_xml::events::Event;
 
 use crate::io::{Guarded, Tracker, Warnings};
 use crate::text::{
-    clean, document_number, drop_damaged_words, entity_name_problem, id_problem, name_problem, push_name,
-    split_parenthesized,
+    clean, document_number, drop_damaged_words, entity_name_problem, id_problem, name_problem,
+    push_name, split_parenthesized,
 };
 use crate::{
     DocumentRef, ImportError, ImportOptions, Imported, ListKind, PartialDate, Progress, Sex,
@@ -81,7 +81,8 @@ pub fn import(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Imported, ImportError> {
     let source = options.source.clone().unwrap_or_else(|| SOURCE.to_owned());
-    let mut xml = quick_xml::Reader::from_reader(Guarded::new(reader, b'<', options.max_record_bytes));
+    let mut xml =
+        quick_xml::Reader::from_reader(Guarded::new(reader, b'<', options.max_record_bytes));
     let mut tracker = Tracker::new(progress, total_bytes);
     let mut warnings = Warnings::new(FILE);
     let mut entries = Vec::new();
@@ -135,7 +136,9 @@ pub fn import(
                     });
                 } else if let Some(r) = record.as_mut() {
                     match name.as_str() {
-                        "INDIVIDUAL_ALIAS" | "ENTITY_ALIAS" | "ALIAS" => r.alias = Some(Alias::default()),
+                        "INDIVIDUAL_ALIAS" | "ENTITY_ALIAS" | "ALIAS" => {
+                            r.alias = Some(Alias::default())
+                        }
                         "INDIVIDUAL_DATE_OF_BIRTH" => r.dob = Some(Dob::default()),
                         "INDIVIDUAL_DOCUMENT" => r.doc = Some(Doc::default()),
                         _ => {}
@@ -169,7 +172,11 @@ pub fn import(
                             if ids.insert(entry.id.clone()) {
                                 entries.push(entry);
                             } else {
-                                warnings.push(Some(line), Some(&entry.id), "duplicate reference number; record skipped");
+                                warnings.push(
+                                    Some(line),
+                                    Some(&entry.id),
+                                    "duplicate reference number; record skipped",
+                                );
                                 skipped += 1;
                             }
                         }
@@ -206,7 +213,11 @@ pub fn import(
     })
 }
 
-fn xml_error<R>(xml: &quick_xml::Reader<Guarded<R>>, options: &ImportOptions, message: String) -> ImportError {
+fn xml_error<R>(
+    xml: &quick_xml::Reader<Guarded<R>>,
+    options: &ImportOptions,
+    message: String,
+) -> ImportError {
     let guard = xml.get_ref();
     if guard.overflowed() {
         return ImportError::RecordTooLarge {
@@ -223,12 +234,25 @@ fn xml_error<R>(xml: &quick_xml::Reader<Guarded<R>>, options: &ImportOptions, me
 }
 
 fn is_free_text(element: &str) -> bool {
-    matches!(element, "COMMENTS1" | "NOTE" | "VALUE" | "STREET" | "ADDRESS")
+    matches!(
+        element,
+        "COMMENTS1" | "NOTE" | "VALUE" | "STREET" | "ADDRESS"
+    )
 }
 
-fn append_text(text: &mut String, more: &str, stack: &[String], options: &ImportOptions, line: u64) -> Result<(), ImportError> {
+fn append_text(
+    text: &mut String,
+    more: &str,
+    stack: &[String],
+    options: &ImportOptions,
+    line: u64,
+) -> Result<(), ImportError> {
     let element = stack.last().map_or("", String::as_str);
-    let max = if is_free_text(element) { options.max_text_bytes } else { options.max_field_bytes };
+    let max = if is_free_text(element) {
+        options.max_text_bytes
+    } else {
+        options.max_field_bytes
+    };
     let len = text.len().saturating_add(more.len());
     if len > max {
         return Err(ImportError::FieldTooLarge {
@@ -354,20 +378,43 @@ fn dob_dates(d: &Dob) -> Result<Vec<PartialDate>, String> {
     }
     if kind == "BETWEEN" || (!d.from_year.is_empty() && !d.to_year.is_empty()) {
         let (Some(from), Some(to)) = (year(&d.from_year), year(&d.to_year)) else {
-            return Err(format!("date of birth range `{}`..`{}` is not two years", d.from_year, d.to_year));
+            return Err(format!(
+                "date of birth range `{}`..`{}` is not two years",
+                d.from_year, d.to_year
+            ));
         };
         let (from, to) = (from.min(to), from.max(to));
         if to - from <= MAX_YEAR_SPAN {
-            return Ok((from..=to).map(|year| PartialDate { year, month: None, day: None }).collect());
+            return Ok((from..=to)
+                .map(|year| PartialDate {
+                    year,
+                    month: None,
+                    day: None,
+                })
+                .collect());
         }
         return Ok(vec![
-            PartialDate { year: from, month: None, day: None },
-            PartialDate { year: to, month: None, day: None },
+            PartialDate {
+                year: from,
+                month: None,
+                day: None,
+            },
+            PartialDate {
+                year: to,
+                month: None,
+                day: None,
+            },
         ]);
     }
     if !d.year.is_empty() {
         return year(&d.year)
-            .map(|year| vec![PartialDate { year, month: None, day: None }])
+            .map(|year| {
+                vec![PartialDate {
+                    year,
+                    month: None,
+                    day: None,
+                }]
+            })
             .ok_or_else(|| format!("date of birth year `{}` is not a year", d.year));
     }
     // Only a NOTE, or nothing: no date to screen with.
@@ -392,14 +439,35 @@ fn build_entry(
     if r.entity && !options.include_non_persons {
         return None;
     }
-    let reference = if r.reference.is_empty() { &r.data_id } else { &r.reference };
+    let reference = if r.reference.is_empty() {
+        &r.data_id
+    } else {
+        &r.reference
+    };
     if let Some(why) = id_problem(reference) {
-        warnings.push(line, None, format!("reference number: {why}; record skipped"));
+        warnings.push(
+            line,
+            None,
+            format!("reference number: {why}; record skipped"),
+        );
         return None;
     }
     let id = format!("{source}:{reference}");
-    let name = clean(&r.name_parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "));
-    let check = |n: &str| if r.entity { entity_name_problem(n) } else { name_problem(n) };
+    let name = clean(
+        &r.name_parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let check = |n: &str| {
+        if r.entity {
+            entity_name_problem(n)
+        } else {
+            name_problem(n)
+        }
+    };
     if let Some(why) = check(&name) {
         warnings.push(line, Some(&id), format!("{why}; record skipped"));
         return None;
@@ -408,13 +476,23 @@ fn build_entry(
     let mut notes: Vec<String> = Vec::new();
     let mut original = clean(&r.original_script);
     if let Some(repaired) = drop_damaged_words(&original) {
-        warnings.push(line, Some(&id), format!("original-script name `{original}` has undecodable characters; kept as `{repaired}`"));
+        warnings.push(
+            line,
+            Some(&id),
+            format!(
+                "original-script name `{original}` has undecodable characters; kept as `{repaired}`"
+            ),
+        );
         original = repaired;
     }
     if !original.is_empty() {
         match check(&original) {
             None => push_name(&mut names, original),
-            Some(why) => warnings.push(line, Some(&id), format!("original-script name left out: {why}")),
+            Some(why) => warnings.push(
+                line,
+                Some(&id),
+                format!("original-script name left out: {why}"),
+            ),
         }
     }
     let mut weak = Vec::new();
@@ -480,7 +558,11 @@ fn build_entry(
     let mut documents = Vec::new();
     let mut other_docs = Vec::new();
     for d in &r.docs {
-        let country_name = clean(if d.issuing_country.is_empty() { &d.country_of_issue } else { &d.issuing_country });
+        let country_name = clean(if d.issuing_country.is_empty() {
+            &d.country_of_issue
+        } else {
+            &d.issuing_country
+        });
         let country = if country_name.is_empty() {
             None
         } else {
@@ -499,7 +581,11 @@ fn build_entry(
                 }
             }
             _ if !d.number.is_empty() => {
-                let kind = if d.kind.is_empty() { "document" } else { d.kind.as_str() };
+                let kind = if d.kind.is_empty() {
+                    "document"
+                } else {
+                    d.kind.as_str()
+                };
                 other_docs.push(format!("{kind} {}", clean(&d.number)));
             }
             _ => {}
@@ -507,7 +593,11 @@ fn build_entry(
     }
     unknown.dedup();
     for u in &unknown {
-        warnings.push(line, Some(&id), format!("unrecognised country `{u}` kept in the reason"));
+        warnings.push(
+            line,
+            Some(&id),
+            format!("unrecognised country `{u}` kept in the reason"),
+        );
     }
     if !unknown.is_empty() {
         notes.push(format!("unrecognised countries: {}", unknown.join(", ")));
@@ -547,7 +637,13 @@ mod tests {
     use super::*;
 
     fn run(xml: &str, options: &ImportOptions) -> Result<Imported, ImportError> {
-        import(xml.as_bytes(), ListKind::RefusedEntry, options, None, &mut |_| {})
+        import(
+            xml.as_bytes(),
+            ListKind::RefusedEntry,
+            options,
+            None,
+            &mut |_| {},
+        )
     }
 
     const SAMPLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -597,19 +693,42 @@ mod tests {
         assert_eq!(got.skipped, 2, "nameless individual and the entity");
         let e = &got.entries[0];
         assert_eq!(e.id, "un:IQi.001");
-        assert_eq!(e.names, ["SADDAM HUSSEIN AL-TIKRITI", "صدام حسين التكريتي", "Abu Ali"]);
         assert_eq!(
-            e.birth_dates.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            e.names,
+            ["SADDAM HUSSEIN AL-TIKRITI", "صدام حسين التكريتي", "Abu Ali"]
+        );
+        assert_eq!(
+            e.birth_dates
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             ["1937-04-28", "1938", "1940", "1941", "1942"]
         );
         assert_eq!(e.sex, Some(Sex::Male));
         assert_eq!(e.nationalities, ["IRQ"]);
-        assert_eq!(e.documents, [DocumentRef { number: "OB0243318".into(), country: Some("IRQ".into()) }]);
-        assert!(e.reason.contains("low-quality aliases: Abu Weak"), "{}", e.reason);
-        assert!(e.reason.contains("unrecognised countries: former Soviet Union"));
+        assert_eq!(
+            e.documents,
+            [DocumentRef {
+                number: "OB0243318".into(),
+                country: Some("IRQ".into())
+            }]
+        );
+        assert!(
+            e.reason.contains("low-quality aliases: Abu Weak"),
+            "{}",
+            e.reason
+        );
+        assert!(
+            e.reason
+                .contains("unrecognised countries: former Soviet Union")
+        );
         assert!(e.reason.contains("National Identification Number 123456"));
         assert!(e.reason.ends_with("Tom & Jerry"));
-        let nameless = got.warnings.iter().find(|w| w.id.as_deref() == Some("un:X.2")).unwrap();
+        let nameless = got
+            .warnings
+            .iter()
+            .find(|w| w.id.as_deref() == Some("un:X.2"))
+            .unwrap();
         assert_eq!(nameless.line, Some(25));
         assert!(nameless.message.contains("name is empty"));
     }
@@ -645,8 +764,16 @@ mod tests {
             "A".repeat(5000)
         );
         let e = run(&huge, &ImportOptions::default()).unwrap_err();
-        assert!(matches!(&e, ImportError::FieldTooLarge { line: 2, field, .. } if field == "FIRST_NAME"), "{e}");
+        assert!(
+            matches!(&e, ImportError::FieldTooLarge { line: 2, field, .. } if field == "FIRST_NAME"),
+            "{e}"
+        );
         let deep = format!("<CONSOLIDATED_LIST>{}", "<a>".repeat(100));
-        assert!(run(&deep, &ImportOptions::default()).unwrap_err().to_string().contains("nested"));
+        assert!(
+            run(&deep, &ImportOptions::default())
+                .unwrap_err()
+                .to_string()
+                .contains("nested")
+        );
     }
 }

@@ -76,6 +76,7 @@ pub(crate) fn read(text: &str, file: &str) -> GeoRead {
         return out;
     };
     out.loaded = true;
+    let id_lines = id_lines(text, &index);
     // How often each id has been met, so that a repeated id is located at its own occurrence.
     let mut occurrences: BTreeMap<String, usize> = BTreeMap::new();
     for (n, raw) in features.iter().enumerate() {
@@ -83,7 +84,7 @@ pub(crate) fn read(text: &str, file: &str) -> GeoRead {
         let line = raw_id.as_deref().and_then(|id| {
             let seen = occurrences.entry(id.to_owned()).or_insert(0);
             *seen += 1;
-            find_id_line(text, &index, id, *seen)
+            id_lines.get(id)?.get(*seen - 1).copied()
         });
         let feature = match geojson::Feature::from_json_value(raw.clone()) {
             Ok(f) => f,
@@ -119,10 +120,11 @@ pub(crate) fn read(text: &str, file: &str) -> GeoRead {
             geometry,
             line,
         };
-        if out.features.contains_key(&id) {
-            out.duplicates.push(f);
-        } else {
-            out.features.insert(id, f);
+        match out.features.entry(id) {
+            std::collections::btree_map::Entry::Occupied(_) => out.duplicates.push(f),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(f);
+            }
         }
     }
     out
@@ -159,30 +161,40 @@ fn raw_feature_id(raw: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// The line where `"id": <id>` appears for the `nth` time (1-based). A plain text search:
-/// cheap, and good enough to point an editor at the feature; `None` when the id is not written
-/// in a findable way.
-fn find_id_line(text: &str, index: &LineIndex, id: &str, nth: usize) -> Option<usize> {
-    let quoted = format!("\"{id}\"");
-    let needles = [quoted.as_str(), id];
-    for needle in needles {
-        let mut from = 0;
-        let mut found = 0;
-        while let Some(pos) = text.get(from..).and_then(|t| t.find(needle)) {
-            let at = from + pos;
-            let before = text.get(..at).unwrap_or("").trim_end();
-            if let Some(before) = before.strip_suffix(':') {
-                if before.trim_end().ends_with("\"id\"") {
-                    found += 1;
-                    if found == nth {
-                        return Some(index.line(at));
-                    }
-                }
-            }
-            from = at + needle.len().max(1);
+/// Lines where each `"id": <value>` member appears, in file order. A plain text scan, one
+/// pass: cheap, and good enough to point an editor at a feature. Ids written with escapes are
+/// not found (their errors then carry no line, only the feature id).
+fn id_lines(text: &str, index: &LineIndex) -> BTreeMap<String, Vec<usize>> {
+    let mut lines: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut from = 0;
+    while let Some(pos) = text.get(from..).and_then(|t| t.find("\"id\"")) {
+        let key_at = from + pos;
+        from = key_at + 4;
+        let rest = text.get(from..).unwrap_or("").trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let value = rest.trim_start();
+        let value_at = text.len() - value.len();
+        let token = if let Some(quoted) = value.strip_prefix('"') {
+            quoted.find(['"', '\\']).and_then(|end| {
+                (quoted.as_bytes().get(end) == Some(&b'"')).then(|| quoted.get(..end))
+            })
+        } else {
+            let end = value
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.')))
+                .unwrap_or(value.len());
+            Some(value.get(..end))
+        };
+        // Written as a guard rather than a let-chain to stay within the workspace's MSRV.
+        if let Some(id) = token.flatten().filter(|id| !id.is_empty()) {
+            lines
+                .entry(id.to_owned())
+                .or_default()
+                .push(index.line(value_at));
         }
     }
-    None
+    lines
 }
 
 fn position(p: &[f64]) -> [f64; 2] {
@@ -220,12 +232,16 @@ mod tests {
     #[test]
     fn finds_id_lines() {
         let text = "{\n \"features\": [\n  {\"id\": \"a\",\n   \"x\": \"b\"},\n  {\"properties\": {\"id\" : \"b\"}}\n ]}";
-        let idx = LineIndex::new(text);
-        assert_eq!(find_id_line(text, &idx, "a", 1), Some(3));
+        let lines = id_lines(text, &LineIndex::new(text));
+        assert_eq!(lines.get("a"), Some(&vec![3]));
         // "b" first appears as a value of "x"; only the occurrence after "id" counts.
-        assert_eq!(find_id_line(text, &idx, "b", 1), Some(5));
-        assert_eq!(find_id_line(text, &idx, "b", 2), None);
-        assert_eq!(find_id_line(text, &idx, "zzz", 1), None);
+        assert_eq!(lines.get("b"), Some(&vec![5]));
+        assert_eq!(lines.get("zzz"), None);
+        let text = "[{\"id\": 7}, {\"id\":\n\"q\\\"x\"}, {\"id\": \"q\"}, {\"id\": \"q\"}]";
+        let lines = id_lines(text, &LineIndex::new(text));
+        assert_eq!(lines.get("7"), Some(&vec![1]));
+        // The escaped id is skipped; the two plain ones are found in order.
+        assert_eq!(lines.get("q"), Some(&vec![2, 2]));
     }
 
     #[test]

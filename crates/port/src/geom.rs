@@ -148,26 +148,25 @@ pub(crate) fn ring_self_intersection(ring: &[[f64; 2]]) -> Option<Crossing> {
             let adjacent = j == i + 1 || (i == 0 && j == n - 1);
             match line_intersection(ei, ej) {
                 None => {}
-                Some(LineIntersection::SinglePoint { intersection, .. }) => {
-                    if !adjacent {
-                        return Some(Crossing {
-                            edge_a: i,
-                            edge_b: j,
-                            at: [intersection.x, intersection.y],
-                        });
-                    }
+                Some(LineIntersection::SinglePoint { intersection, .. }) if !adjacent => {
+                    return Some(Crossing {
+                        edge_a: i,
+                        edge_b: j,
+                        at: [intersection.x, intersection.y],
+                    });
                 }
-                Some(LineIntersection::Collinear { intersection }) => {
-                    // Neighbouring edges that run back over each other form a spike: the
-                    // overlap has length, unlike the shared vertex.
-                    if !adjacent || intersection.start != intersection.end {
-                        return Some(Crossing {
-                            edge_a: i,
-                            edge_b: j,
-                            at: [intersection.start.x, intersection.start.y],
-                        });
-                    }
+                // Neighbouring edges that run back over each other form a spike: the overlap
+                // has length, unlike the shared vertex.
+                Some(LineIntersection::Collinear { intersection })
+                    if !adjacent || intersection.start != intersection.end =>
+                {
+                    return Some(Crossing {
+                        edge_a: i,
+                        edge_b: j,
+                        at: [intersection.start.x, intersection.start.y],
+                    });
                 }
+                Some(_) => {}
             }
         }
     }

@@ -205,8 +205,11 @@ fn read_document(cx: &mut Cx<'_>, root: &toml_edit::Table, b: &mut Builder) {
     }
 }
 
+/// A table of an array-of-tables section, with where it starts.
+type SpannedTable<'a> = (&'a dyn TableLike, Option<Range<usize>>);
+
 /// The tables of an `[[x]]` section, also accepting `x = [{...}, {...}]`.
-fn tables_of(item: &Item) -> Option<Vec<(&dyn TableLike, Option<Range<usize>>)>> {
+fn tables_of(item: &Item) -> Option<Vec<SpannedTable<'_>>> {
     if let Some(aot) = item.as_array_of_tables() {
         return Some(
             aot.iter()

@@ -327,6 +327,7 @@ mod tests {
             ("han spaced", "Wang Xiao Ming", "王小明"),
             ("han compound surname", "Ouyang Xiu", "欧阳修"),
             ("patronymic extra", "Ivan Ivanovich Petrov", "Ivan Petrov"),
+            ("mixed-script homoglyphs", "Ивaн Пeтров", "Ivan Petrov"),
         ];
         for (why, a, b) in same {
             let s = compare_names(a, b);

@@ -143,10 +143,17 @@ pub fn tokenize(folded: &str) -> (Vec<RawToken>, bool) {
             Some(s) => {
                 // Han names are written without spaces between the family and given names;
                 // a change of script is a part boundary.
-                if cur_script.is_some_and(|p| p != s) {
+                // Latin and Cyrillic letters mixed in one word are look-alikes typed or read
+                // in the wrong script (Latin "a" in "Иван"): they stay one part, in the script
+                // that started it.
+                let han_boundary = cur_script
+                    .is_some_and(|p| p != s && (p == Script::Han || s == Script::Han));
+                if han_boundary {
                     flush(&mut cur, &mut cur_script, &mut tokens);
                 }
-                cur_script = Some(s);
+                if cur_script.is_none() || han_boundary {
+                    cur_script = Some(s);
+                }
                 cur.push(c);
             }
             None if c.is_ascii_digit() => {
@@ -360,6 +367,7 @@ mod tests {
             ("wang王小明", &["wang", "王小明"]),
             ("mr", &["mr"]),
             ("迈克尔·杰克逊", &["迈克尔", "杰克逊"]),
+            ("иvan", &["иvan"]),
         ];
         for (s, want) in cases {
             let (t, _) = tokenize(s);

@@ -178,7 +178,7 @@ pub fn transliterate(word: &str, scheme: Scheme) -> String {
                             is_ru_vowel(p) || matches!(p, 'й' | 'ъ' | 'ь')
                         }) =>
                 {
-                    if c == 'ё' { "yo" } else { "ye" }
+                    "ye"
                 }
                 'е' | 'є' => "e",
                 'ё' => "e",

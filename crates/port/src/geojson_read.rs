@@ -186,7 +186,6 @@ fn id_lines(text: &str, index: &LineIndex) -> BTreeMap<String, Vec<usize>> {
                 .unwrap_or(value.len());
             Some(value.get(..end))
         };
-        // Written as a guard rather than a let-chain to stay within the workspace's MSRV.
         if let Some(id) = token.flatten().filter(|id| !id.is_empty()) {
             lines
                 .entry(id.to_owned())

@@ -273,3 +273,19 @@ fn print_figures() {
         s.border_line_m, s.restricted_area_km2
     );
 }
+
+#[test]
+fn api_json_round_trips_through_serde() {
+    // The server serialises this value: it must read back as the same JSON, with a site's
+    // geometry the same GeoJSON as its zone's.
+    let port = sample();
+    let text = port.to_api_json().to_string();
+    let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    assert_eq!(back, port.to_api_json());
+    assert_eq!(back["sites"][0]["geometry"]["type"], "Polygon");
+    let hall = back["zones"]
+        .as_array()
+        .and_then(|zs| zs.iter().find(|z| z["id"] == "rail-passenger-hall"))
+        .map(|z| z["geometry"].clone());
+    assert_eq!(hall, Some(back["sites"][0]["geometry"].clone()));
+}

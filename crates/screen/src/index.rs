@@ -597,7 +597,12 @@ impl Index {
             hit = true;
         }
         let returning = matches!(rec.list, ListKind::RefusedEntry | ListKind::Wanted);
-        if returning && !hit && dob_exact && nat_match && name_score >= IDENTITY_CHANGE_NAME_MIN {
+        if returning
+            && name_score < threshold
+            && dob_exact
+            && nat_match
+            && name_score >= IDENTITY_CHANGE_NAME_MIN
+        {
             hit = true;
             explain.push(FieldExplain {
                 field: "identity_change",

@@ -12,17 +12,46 @@ pub const fn char_value(b: u8) -> Option<u32> {
     }
 }
 
-const WEIGHTS: [u32; 3] = [7, 3, 1];
+/// Value + 1 of every byte (0: not an MRZ character), so the hot loop is one table load.
+const TABLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        if let Some(v) = char_value(b as u8) {
+            t[b] = v as u8 + 1;
+        }
+        b += 1;
+    }
+    t
+};
 
-/// Adds the weighted values of `data` to `sum`, continuing the weight cycle at `*index`.
-/// Returns `None` when `data` holds a byte outside `A-Z0-9<`.
+/// Whether a byte is one of `A-Z0-9<`.
+#[inline]
+pub(crate) fn is_mrz_byte(b: u8) -> bool {
+    TABLE.get(usize::from(b)).is_some_and(|&v| v != 0)
+}
+
+/// Adds the weighted values of `data` to `sum`, continuing the weight cycle (7, 3, 1) at
+/// `*index` (0, 1 or 2). Returns `None` when `data` holds a byte outside `A-Z0-9<`.
 #[inline]
 pub(crate) fn accumulate(sum: &mut u32, index: &mut usize, data: &[u8]) -> Option<()> {
+    let mut i = *index;
+    let mut acc = *sum;
     for &b in data {
-        let w = WEIGHTS.get(*index % 3).copied().unwrap_or(1);
-        *sum = sum.wrapping_add(char_value(b)? * w);
-        *index += 1;
+        let v = u32::from(TABLE.get(usize::from(b)).copied().unwrap_or(0));
+        if v == 0 {
+            return None;
+        }
+        let w = match i {
+            0 => 7,
+            1 => 3,
+            _ => 1,
+        };
+        acc = acc.wrapping_add((v - 1) * w);
+        i = if i >= 2 { 0 } else { i + 1 };
     }
+    *sum = acc;
+    *index = i;
     Some(())
 }
 

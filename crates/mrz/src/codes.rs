@@ -67,7 +67,11 @@ static CODES: &[(&str, &str, CodeKind)] = &[
     ("CHN", "China", CodeKind::Iso),
     ("CIV", "Côte d'Ivoire", CodeKind::Iso),
     ("CMR", "Cameroon", CodeKind::Iso),
-    ("COD", "Congo, The Democratic Republic of the", CodeKind::Iso),
+    (
+        "COD",
+        "Congo, The Democratic Republic of the",
+        CodeKind::Iso,
+    ),
     ("COG", "Congo", CodeKind::Iso),
     ("COK", "Cook Islands", CodeKind::Iso),
     ("COL", "Colombia", CodeKind::Iso),
@@ -102,7 +106,11 @@ static CODES: &[(&str, &str, CodeKind)] = &[
     ("FRO", "Faroe Islands", CodeKind::Iso),
     ("FSM", "Micronesia, Federated States of", CodeKind::Iso),
     ("GAB", "Gabon", CodeKind::Iso),
-    ("GBD", "British Overseas Territories Citizen", CodeKind::Icao),
+    (
+        "GBD",
+        "British Overseas Territories Citizen",
+        CodeKind::Icao,
+    ),
     ("GBN", "British National (Overseas)", CodeKind::Icao),
     ("GBO", "British Overseas Citizen", CodeKind::Icao),
     ("GBP", "British Protected Person", CodeKind::Icao),
@@ -209,7 +217,11 @@ static CODES: &[(&str, &str, CodeKind)] = &[
     ("PNG", "Papua New Guinea", CodeKind::Iso),
     ("POL", "Poland", CodeKind::Iso),
     ("PRI", "Puerto Rico", CodeKind::Iso),
-    ("PRK", "Korea, Democratic People's Republic of", CodeKind::Iso),
+    (
+        "PRK",
+        "Korea, Democratic People's Republic of",
+        CodeKind::Iso,
+    ),
     ("PRT", "Portugal", CodeKind::Iso),
     ("PRY", "Paraguay", CodeKind::Iso),
     ("PSE", "Palestine, State of", CodeKind::Iso),
@@ -224,8 +236,16 @@ static CODES: &[(&str, &str, CodeKind)] = &[
     ("SDN", "Sudan", CodeKind::Iso),
     ("SEN", "Senegal", CodeKind::Iso),
     ("SGP", "Singapore", CodeKind::Iso),
-    ("SGS", "South Georgia and the South Sandwich Islands", CodeKind::Iso),
-    ("SHN", "Saint Helena, Ascension and Tristan da Cunha", CodeKind::Iso),
+    (
+        "SGS",
+        "South Georgia and the South Sandwich Islands",
+        CodeKind::Iso,
+    ),
+    (
+        "SHN",
+        "Saint Helena, Ascension and Tristan da Cunha",
+        CodeKind::Iso,
+    ),
     ("SJM", "Svalbard and Jan Mayen", CodeKind::Iso),
     ("SLB", "Solomon Islands", CodeKind::Iso),
     ("SLE", "Sierra Leone", CodeKind::Iso),
@@ -262,12 +282,24 @@ static CODES: &[(&str, &str, CodeKind)] = &[
     ("UGA", "Uganda", CodeKind::Iso),
     ("UKR", "Ukraine", CodeKind::Iso),
     ("UMI", "United States Minor Outlying Islands", CodeKind::Iso),
-    ("UNA", "Specialized agency of the United Nations", CodeKind::Icao),
-    ("UNK", "Resident of Kosovo (UNMIK travel document)", CodeKind::Icao),
+    (
+        "UNA",
+        "Specialized agency of the United Nations",
+        CodeKind::Icao,
+    ),
+    (
+        "UNK",
+        "Resident of Kosovo (UNMIK travel document)",
+        CodeKind::Icao,
+    ),
     ("UNO", "United Nations Organization", CodeKind::Icao),
     ("URY", "Uruguay", CodeKind::Iso),
     ("USA", "United States", CodeKind::Iso),
-    ("UTO", "Utopia (Doc 9303 specimen state)", CodeKind::Specimen),
+    (
+        "UTO",
+        "Utopia (Doc 9303 specimen state)",
+        CodeKind::Specimen,
+    ),
     ("UZB", "Uzbekistan", CodeKind::Iso),
     ("VAT", "Holy See (Vatican City State)", CodeKind::Iso),
     ("VCT", "Saint Vincent and the Grenadines", CodeKind::Iso),
@@ -281,26 +313,118 @@ static CODES: &[(&str, &str, CodeKind)] = &[
     ("XBA", "African Development Bank", CodeKind::Icao),
     ("XCC", "Caribbean Community (CARICOM)", CodeKind::Icao),
     ("XCE", "Council of Europe", CodeKind::Icao),
-    ("XCO", "Common Market for Eastern and Southern Africa (COMESA)", CodeKind::Icao),
-    ("XDC", "Southern African Development Community (SADC)", CodeKind::Icao),
-    ("XEC", "Economic Community of West African States (ECOWAS)", CodeKind::Icao),
-    ("XES", "Organisation of Eastern Caribbean States (OECS)", CodeKind::Icao),
+    (
+        "XCO",
+        "Common Market for Eastern and Southern Africa (COMESA)",
+        CodeKind::Icao,
+    ),
+    (
+        "XDC",
+        "Southern African Development Community (SADC)",
+        CodeKind::Icao,
+    ),
+    (
+        "XEC",
+        "Economic Community of West African States (ECOWAS)",
+        CodeKind::Icao,
+    ),
+    (
+        "XES",
+        "Organisation of Eastern Caribbean States (OECS)",
+        CodeKind::Icao,
+    ),
     ("XGC", "Gulf Cooperation Council", CodeKind::Icao),
-    ("XIM", "African Export-Import Bank (Afreximbank)", CodeKind::Icao),
-    ("XMP", "Parliamentary Assembly of the Mediterranean", CodeKind::Icao),
+    (
+        "XIM",
+        "African Export-Import Bank (Afreximbank)",
+        CodeKind::Icao,
+    ),
+    (
+        "XMP",
+        "Parliamentary Assembly of the Mediterranean",
+        CodeKind::Icao,
+    ),
     ("XOM", "Sovereign Military Order of Malta", CodeKind::Icao),
-    ("XPO", "International Criminal Police Organization (INTERPOL)", CodeKind::Icao),
+    (
+        "XPO",
+        "International Criminal Police Organization (INTERPOL)",
+        CodeKind::Icao,
+    ),
     ("XXA", "Stateless person (1954 Convention)", CodeKind::Icao),
     ("XXB", "Refugee (1951 Convention)", CodeKind::Icao),
-    ("XXC", "Refugee (other than 1951 Convention)", CodeKind::Icao),
+    (
+        "XXC",
+        "Refugee (other than 1951 Convention)",
+        CodeKind::Icao,
+    ),
     ("XXX", "Unspecified nationality", CodeKind::Icao),
     ("YEM", "Yemen", CodeKind::Iso),
-    ("YTO", "Doc 9303 Part 3 worked-example state", CodeKind::Specimen),
+    (
+        "YTO",
+        "Doc 9303 Part 3 worked-example state",
+        CodeKind::Specimen,
+    ),
     ("ZAF", "South Africa", CodeKind::Iso),
-    ("ZIM", "Zimbabwe (former code, still printed on older documents)", CodeKind::Icao),
+    (
+        "ZIM",
+        "Zimbabwe (former code, still printed on older documents)",
+        CodeKind::Icao,
+    ),
     ("ZMB", "Zambia", CodeKind::Iso),
     ("ZWE", "Zimbabwe", CodeKind::Iso),
 ];
+
+/// Index of a code in the dense table: each position is 0 (absent or `<`) or 1..=26.
+const fn slot(code: &[u8]) -> Option<usize> {
+    if code.len() > 3 {
+        return None;
+    }
+    let mut idx = 0usize;
+    let mut i = 0usize;
+    while i < 3 {
+        let v = if i < code.len() {
+            match code[i] {
+                b'A'..=b'Z' => (code[i] - b'A') as usize + 1,
+                _ => return None,
+            }
+        } else {
+            0
+        };
+        idx = idx * 27 + v;
+        i += 1;
+    }
+    Some(idx)
+}
+
+/// Kind of every possible code, built at compile time: 0 unknown, 1 ISO, 2 ICAO, 3 specimen.
+/// A direct index beats a binary search of strings in the parser's hot path.
+static KINDS: [u8; 27 * 27 * 27] = {
+    let mut t = [0u8; 27 * 27 * 27];
+    let mut i = 0usize;
+    while i < CODES.len() {
+        let (code, _, kind) = CODES[i];
+        if let Some(s) = slot(code.as_bytes()) {
+            t[s] = match kind {
+                CodeKind::Iso => 1,
+                CodeKind::Icao => 2,
+                CodeKind::Specimen => 3,
+            };
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The kind of a code (trailing fillers already removed), without its name: the fast path.
+pub fn kind(code: &str) -> Option<CodeKind> {
+    let s = slot(code.as_bytes())?;
+    match KINDS.get(s)? {
+        1 => Some(CodeKind::Iso),
+        2 => Some(CodeKind::Icao),
+        3 => Some(CodeKind::Specimen),
+        _ => None,
+    }
+}
 
 /// Looks a three-letter code up (trailing `<` fillers already removed, e.g. `"D"`).
 /// Returns the name and the kind of the code, or `None` when it is not in the ICAO list.
@@ -338,5 +462,11 @@ mod tests {
         assert!(lookup("").is_none());
         assert!(lookup("ZZZ").is_none());
         assert_eq!(all_codes().filter(|c| c.2 == CodeKind::Iso).count(), 249);
+        for (code, _, k) in all_codes() {
+            assert_eq!(kind(code), Some(k), "{code}");
+        }
+        assert_eq!(kind("UT0"), None);
+        assert_eq!(kind("ABCD"), None);
+        assert_eq!(kind("AB"), None);
     }
 }

@@ -127,7 +127,10 @@ fn structural(
 
 fn line_count_error(count: usize) -> MrzError {
     let (line, message) = if count > 3 {
-        (4, format!("{count} lines; an MRZ has 2 (TD2, TD3, MRV) or 3 (TD1)"))
+        (
+            4,
+            format!("{count} lines; an MRZ has 2 (TD2, TD3, MRV) or 3 (TD1)"),
+        )
     } else {
         (
             count + 1,
@@ -143,10 +146,16 @@ fn guess_format(lines: &[&str]) -> Option<Format> {
     match lines.len() {
         3 => Some(Format::Td1),
         2 => {
-            let len = |i: usize| lines.get(i).map_or(0, |l| l.chars().count());
-            let wide = [len(1), len(0)]
-                .into_iter()
-                .find(|&n| n == 44 || n == 36)?;
+            let len = |i: usize| {
+                lines.get(i).map_or(0, |l| {
+                    if l.is_ascii() {
+                        l.len()
+                    } else {
+                        l.chars().count()
+                    }
+                })
+            };
+            let wide = [len(1), len(0)].into_iter().find(|&n| n == 44 || n == 36)?;
             Some(match (wide, first == Some(b'V')) {
                 (44, true) => Format::MrvA,
                 (44, false) => Format::Td3,
@@ -166,10 +175,7 @@ fn parse_trimmed(lines: &[&str], today: NaiveDate) -> Result<Mrz, MrzError> {
     // Characters first: a stray character is the most specific thing to report.
     for (li, line) in lines.iter().enumerate() {
         // Fast path: everything ASCII and legal.
-        if line
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<')
-        {
+        if line.bytes().all(crate::check::is_mrz_byte) {
             continue;
         }
         for (ci, ch) in line.chars().enumerate() {
@@ -200,7 +206,9 @@ fn parse_trimmed(lines: &[&str], today: NaiveDate) -> Result<Mrz, MrzError> {
             n.min(43) + 1,
             "line",
             ErrorKind::LineLength,
-            format!("line 1 has {n} characters; two-line MRZs have 36 (TD2, MRV-B) or 44 (TD3, MRV-A)"),
+            format!(
+                "line 1 has {n} characters; two-line MRZs have 36 (TD2, MRV-B) or 44 (TD3, MRV-A)"
+            ),
         ));
     };
     let want = format.line_len();
@@ -349,7 +357,14 @@ impl Parser {
         });
     }
 
-    fn propose(&mut self, a: At, field: &'static str, original: &[u8], proposed: &[u8], verified: bool) {
+    fn propose(
+        &mut self,
+        a: At,
+        field: &'static str,
+        original: &[u8],
+        proposed: &[u8],
+        verified: bool,
+    ) {
         if verified && let Some(l) = self.patched.get_mut(a.line) {
             for (i, &b) in proposed.iter().enumerate() {
                 if let Some(slot) = l.get_mut(a.col + i) {
@@ -392,10 +407,7 @@ impl Parser {
                 b'<' => format!(
                     "check digit is '<', which Doc 9303 does not allow here; computed {computed}"
                 ),
-                b'0'..=b'9' => format!(
-                    "check digit is {}, computed {computed}",
-                    char::from(check)
-                ),
+                b'0'..=b'9' => format!("check digit is {}, computed {computed}", char::from(check)),
                 _ => format!(
                     "check digit {:?} is not a digit; computed {computed}",
                     char::from(check)
@@ -407,14 +419,21 @@ impl Parser {
     }
 
     /// Check digit of a contiguous alphanumeric field, with a repair proposal on failure.
-    fn check_alnum(&mut self, field: &'static str, data_at: At, len: usize, check_at: At, filler_if_empty: bool) -> bool {
+    fn check_alnum(
+        &mut self,
+        field: &'static str,
+        data_at: At,
+        len: usize,
+        check_at: At,
+        filler_if_empty: bool,
+    ) -> bool {
         let data = self.bytes(data_at, len);
         let mut tmp = [0u8; MAX_LEN];
         let Some(slot) = tmp.get_mut(..data.len()) else {
             return false;
         };
         slot.copy_from_slice(data);
-        let data = slot.as_ref();
+        let data: &[u8] = slot;
         let check = self.byte(check_at);
         if self.check(field, data, check_at, check, filler_if_empty) {
             return true;
@@ -432,7 +451,13 @@ impl Parser {
     }
 
     /// A YYMMDD date and its check digit.
-    fn date(&mut self, field: &'static str, data_at: At, check_at: At, birth: bool) -> (Text<6>, Option<NaiveDate>) {
+    fn date(
+        &mut self,
+        field: &'static str,
+        data_at: At,
+        check_at: At,
+        birth: bool,
+    ) -> (Text<6>, Option<NaiveDate>) {
         let mut raw = [0u8; 6];
         raw.copy_from_slice(self.bytes(data_at, 6).get(..6).unwrap_or(b"<<<<<<"));
         let check = self.byte(check_at);
@@ -481,8 +506,8 @@ impl Parser {
         let mut raw = [0u8; 3];
         raw.copy_from_slice(self.bytes(a, 3).get(..3).unwrap_or(b"<<<"));
         let code = Text::<3>::trimmed(&raw);
-        match codes::lookup(code.as_str()) {
-            Some((_, CodeKind::Specimen)) => self.specimen = true,
+        match codes::kind(code.as_str()) {
+            Some(CodeKind::Specimen) => self.specimen = true,
             Some(_) => {}
             None => {
                 let message = if code.is_empty() {
@@ -492,7 +517,7 @@ impl Parser {
                 };
                 self.error(a, field, ErrorKind::Country, message);
                 if let Some(fixed) = repair::letters(&raw)
-                    && codes::lookup(Text::<3>::trimmed(&fixed).as_str()).is_some()
+                    && codes::kind(Text::<3>::trimmed(&fixed).as_str()).is_some()
                 {
                     self.propose(a, field, &raw, &fixed, false);
                 }
@@ -541,7 +566,12 @@ impl Parser {
     /// Document number with its check digit; in TD1 and TD2 a `<` check digit followed by
     /// data in the optional field is a long number (Doc 9303 Part 5 §4.2.2, Part 6 §4.2.2).
     /// Returns the number and the optional data left after the continuation.
-    fn document_number(&mut self, doc_at: At, check_at: At, overflow: Option<(At, usize)>) -> (Text<24>, Text<16>) {
+    fn document_number(
+        &mut self,
+        doc_at: At,
+        check_at: At,
+        overflow: Option<(At, usize)>,
+    ) -> (Text<24>, Text<16>) {
         let doc: [u8; 9] = self.bytes(doc_at, 9).try_into().unwrap_or([b'<'; 9]);
         let check = self.byte(check_at);
         let opt_first = overflow.map(|(a, _)| self.byte(a));
@@ -597,7 +627,10 @@ impl Parser {
             return;
         }
         let message = if check.is_ascii_digit() {
-            format!("composite check digit is {}, computed {computed}", char::from(check))
+            format!(
+                "composite check digit is {}, computed {computed}",
+                char::from(check)
+            )
         } else {
             format!(
                 "composite check digit {:?} is not a digit; computed {computed}",
@@ -627,7 +660,10 @@ impl Parser {
         }
     }
 
-    fn finish(self, mut m: Mrz) -> Mrz {
+    fn finish(mut self, mut m: Mrz) -> Mrz {
+        // Reading order, so that a person fixes the first problem first.
+        self.errors.sort_by_key(|e| (e.line, e.position));
+        self.proposals.sort_by_key(|p| (p.line, p.position));
         m.checks = self.checks;
         m.errors = self.errors;
         m.proposals = self.proposals;
@@ -646,7 +682,12 @@ impl Parser {
         let nationality = self.country("nationality", at(1, 15));
         let optional_data_2 = Text::trimmed(self.bytes(at(1, 18), 11));
         self.composite(
-            &[(at(0, 5), 25), (at(1, 0), 7), (at(1, 8), 7), (at(1, 18), 11)],
+            &[
+                (at(0, 5), 25),
+                (at(1, 0), 7),
+                (at(1, 8), 7),
+                (at(1, 18), 11),
+            ],
             at(1, 29),
         );
         let (surname, given_names, name_truncated) = self.names(at(2, 0), 30);
@@ -686,16 +727,21 @@ impl Parser {
         let nationality = self.country("nationality", at(1, 10));
         let (birth_date_raw, birth_date) = self.date("birth_date", at(1, 13), at(1, 19), true);
         let sex = self.sex(at(1, 20));
-        let (expiry_date_raw, expiry_date) =
-            self.date("expiry_date", at(1, 21), at(1, 27), false);
+        let (expiry_date_raw, expiry_date) = self.date("expiry_date", at(1, 21), at(1, 27), false);
         match format {
             Format::Td3 => {
                 optional_data = Text::trimmed(self.bytes(at(1, 28), 14));
                 self.check_alnum("personal_number", at(1, 28), 14, at(1, 42), true);
-                self.composite(&[(at(1, 0), 10), (at(1, 13), 7), (at(1, 21), 22)], at(1, 43));
+                self.composite(
+                    &[(at(1, 0), 10), (at(1, 13), 7), (at(1, 21), 22)],
+                    at(1, 43),
+                );
             }
             Format::Td2 => {
-                self.composite(&[(at(1, 0), 10), (at(1, 13), 7), (at(1, 21), 14)], at(1, 35));
+                self.composite(
+                    &[(at(1, 0), 10), (at(1, 13), 7), (at(1, 21), 14)],
+                    at(1, 35),
+                );
             }
             _ => {
                 optional_data = Text::trimmed(self.bytes(at(1, 28), width - 28));
@@ -726,7 +772,12 @@ impl Parser {
         self.finish(m)
     }
 
-    fn dates_in_order(&mut self, birth: Option<NaiveDate>, expiry: Option<NaiveDate>, expiry_at: At) {
+    fn dates_in_order(
+        &mut self,
+        birth: Option<NaiveDate>,
+        expiry: Option<NaiveDate>,
+        expiry_at: At,
+    ) {
         if let (Some(b), Some(e)) = (birth, expiry)
             && e < b
         {
@@ -747,7 +798,8 @@ fn join_parts(bytes: &[u8]) -> String {
         if !s.is_empty() {
             s.push(' ');
         }
-        s.extend(part.iter().map(|&b| char::from(b)));
+        // Validated ASCII, so the conversion cannot fail.
+        s.push_str(std::str::from_utf8(part).unwrap_or_default());
     }
     s
 }
@@ -771,7 +823,9 @@ fn resolve(raw: &[u8], today: NaiveDate, birth: bool) -> Result<Option<NaiveDate
     let dd = two_digits(raw.get(4..6).unwrap_or(&[]));
     let (Some(yy), Some(mm), Some(dd)) = (yy, mm, dd) else {
         if birth {
-            let fill = |r: std::ops::Range<usize>| raw.get(r).is_some_and(|p| p.iter().all(|&b| b == b'<'));
+            let fill = |r: std::ops::Range<usize>| {
+                raw.get(r).is_some_and(|p| p.iter().all(|&b| b == b'<'))
+            };
             let partial = fill(0..6)
                 || (yy.is_some() && fill(2..6))
                 || (yy.is_some() && mm.is_some_and(|m| (1..=12).contains(&m)) && fill(4..6));

@@ -57,8 +57,14 @@ fn td3_specimen_every_field() {
     );
     assert_eq!(m.is_expired(today()), Some(true));
     assert_eq!(m.age_on(today()), Some(51));
-    assert_eq!(m.age_on(NaiveDate::from_ymd_opt(2026, 8, 12).unwrap_or_default()), Some(52));
-    assert_eq!(m.age_on(NaiveDate::from_ymd_opt(2026, 8, 11).unwrap_or_default()), Some(51));
+    assert_eq!(
+        m.age_on(NaiveDate::from_ymd_opt(2026, 8, 12).unwrap_or_default()),
+        Some(52)
+    );
+    assert_eq!(
+        m.age_on(NaiveDate::from_ymd_opt(2026, 8, 11).unwrap_or_default()),
+        Some(51)
+    );
 }
 
 #[test]
@@ -68,7 +74,10 @@ fn text_input_tolerates_cr_trailing_space_and_blank_edges() {
     assert!(m.as_ref().is_ok_and(Mrz::valid), "{m:?}");
     // A blank line inside the MRZ is a structural error on that line.
     let e = parse(&format!("{}\n\n{}", TD3[0], TD3[1]), today()).err();
-    assert_eq!(e.map(|e| (e.line, e.kind)), Some((1, ErrorKind::LineLength)));
+    assert_eq!(
+        e.map(|e| (e.line, e.kind)),
+        Some((1, ErrorKind::LineLength))
+    );
 }
 
 #[test]
@@ -133,7 +142,8 @@ fn td2_long_document_number() {
     // D23145890734 (check 9) continued in TD2 optional data; composite recomputed by hand.
     let body = b"D23145890<UTO7408122F1204159";
     let opt = b"7349<<<";
-    let comp = crate::check_digit_of(&[&body[..10], &body[13..20], &body[21..28], opt]).unwrap_or(0);
+    let comp =
+        crate::check_digit_of(&[&body[..10], &body[13..20], &body[21..28], opt]).unwrap_or(0);
     let line2 = format!(
         "{}{}{}",
         String::from_utf8_lossy(body),
@@ -220,7 +230,10 @@ fn structural_errors_name_line_position_field() {
     assert_eq!(e.kind, ErrorKind::LineCount);
     let x = TD3[0].replacen('P', "X", 1);
     let e = err(&[&x, TD3[1]]);
-    assert_eq!((e.line, e.position, e.kind), (1, 1, ErrorKind::DocumentType));
+    assert_eq!(
+        (e.line, e.position, e.kind),
+        (1, 1, ErrorKind::DocumentType)
+    );
     let e = err(&["ABC", "DEF"]);
     assert_eq!(e.kind, ErrorKind::LineLength);
     let e = err(&["Ä", "DEF"]);
@@ -236,10 +249,20 @@ fn field_errors_keep_the_document_usable() {
         "L898902C36UTO7402302Q1204159ZE184226B<<<<<10",
     ]);
     assert!(!m.valid());
-    let kinds: Vec<_> = m.errors.iter().map(|e| (e.field, e.kind, e.line, e.position)).collect();
-    assert!(kinds.contains(&("issuing_state", ErrorKind::Country, 1, 3)), "{kinds:?}");
+    let kinds: Vec<_> = m
+        .errors
+        .iter()
+        .map(|e| (e.field, e.kind, e.line, e.position))
+        .collect();
+    assert!(
+        kinds.contains(&("issuing_state", ErrorKind::Country, 1, 3)),
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&("sex", ErrorKind::Sex, 2, 21)), "{kinds:?}");
-    assert!(kinds.contains(&("birth_date", ErrorKind::Date, 2, 14)), "{kinds:?}");
+    assert!(
+        kinds.contains(&("birth_date", ErrorKind::Date, 2, 14)),
+        "{kinds:?}"
+    );
     assert_eq!(m.birth_date, None);
     assert_eq!(m.birth_date_raw, "740230");
     assert_eq!(m.sex, None);
@@ -278,14 +301,39 @@ fn ocr_damage_is_proposed_never_applied() {
     let p: Vec<_> = m
         .proposals
         .iter()
-        .map(|p| (p.field, p.line, p.position, p.original.as_str(), p.proposed.as_str(), p.verified))
+        .map(|p| {
+            (
+                p.field,
+                p.line,
+                p.position,
+                p.original.as_str(),
+                p.proposed.as_str(),
+                p.verified,
+            )
+        })
         .collect();
-    assert!(p.contains(&("birth_date", 2, 1, "7SIOZS", "751025", true)), "{p:?}");
+    assert!(
+        p.contains(&("birth_date", 2, 1, "7SIOZS", "751025", true)),
+        "{p:?}"
+    );
     assert!(p.contains(&("birth_date", 2, 7, "G", "6", true)), "{p:?}");
-    assert!(p.contains(&("expiry_date", 2, 9, "ZOO90I", "200901", true)), "{p:?}");
+    assert!(
+        p.contains(&("expiry_date", 2, 9, "ZOO90I", "200901", true)),
+        "{p:?}"
+    );
     assert!(p.contains(&("expiry_date", 2, 15, "B", "8", true)), "{p:?}");
     assert!(p.contains(&("composite", 2, 30, "B", "8", true)), "{p:?}");
-    assert!(p.contains(&("name", 3, 1, "5M1TH<<J0HN<AL8ERT", "SMITH<<JOHN<ALBERT", false)), "{p:?}");
+    assert!(
+        p.contains(&(
+            "name",
+            3,
+            1,
+            "5M1TH<<J0HN<AL8ERT",
+            "SMITH<<JOHN<ALBERT",
+            false
+        )),
+        "{p:?}"
+    );
     // Applying the verified proposals gives a valid document.
     let fixed = ok(&[
         "IDCHEA1234567<6<<<<<<<<<<<<<<<",
@@ -301,7 +349,14 @@ fn country_code_proposal_is_a_hint() {
         "P<UT0ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
         "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
     ]);
-    let p = m.proposals.first().map(|p| (p.field, p.original.as_str(), p.proposed.as_str(), p.verified));
+    let p = m.proposals.first().map(|p| {
+        (
+            p.field,
+            p.original.as_str(),
+            p.proposed.as_str(),
+            p.verified,
+        )
+    });
     assert_eq!(p, Some(("issuing_state", "UT0", "UTO", false)));
     assert!(m.check_digits_ok());
     assert!(!m.valid());
@@ -315,7 +370,11 @@ fn document_number_repair_needs_a_unique_candidate() {
         "L8989O2C36UTO7408122F1204159ZE184226B<<<<<10",
     ]);
     assert_eq!(m.document_number, "L8989O2C3");
-    let p: Vec<_> = m.proposals.iter().map(|p| (p.field, p.proposed.as_str())).collect();
+    let p: Vec<_> = m
+        .proposals
+        .iter()
+        .map(|p| (p.field, p.proposed.as_str()))
+        .collect();
     assert!(p.contains(&("document_number", "L898902C3")), "{p:?}");
 }
 
@@ -335,7 +394,10 @@ fn names_split_and_truncation() {
         "7408122F1204159CHE<<<<<<<<<<<1",
         "<<ANNA<MARIA<<<<<<<<<<<<<<<<<<",
     ]);
-    assert_eq!((m.surname.as_str(), m.given_names.as_str()), ("", "ANNA MARIA"));
+    assert_eq!(
+        (m.surname.as_str(), m.given_names.as_str()),
+        ("", "ANNA MARIA")
+    );
     assert_eq!(m.optional_data, "ABC");
     let m = ok(&[
         "I<CHED231458907ABC<<<<<<<<<<<<",
@@ -361,7 +423,11 @@ fn expiry_before_birth_is_an_error() {
     let line2 = format!("{body}{opt}{comp}");
     let m = ok(&[TD3[0], &line2]);
     assert!(m.check_digits_ok(), "{:?}", m.errors);
-    assert!(m.errors.iter().any(|e| e.field == "expiry_date" && e.kind == ErrorKind::Date));
+    assert!(
+        m.errors
+            .iter()
+            .any(|e| e.field == "expiry_date" && e.kind == ErrorKind::Date)
+    );
 }
 
 #[test]
@@ -372,9 +438,18 @@ fn parse_many_splits_on_blank_lines() {
     );
     let docs = parse_many(&text, today());
     assert_eq!(docs.len(), 3);
-    assert_eq!(docs.iter().map(|d| d.first_line).collect::<Vec<_>>(), vec![1, 5, 9]);
-    assert!(docs.first().is_some_and(|d| d.result.as_ref().is_ok_and(Mrz::valid)));
-    assert!(docs.get(1).is_some_and(|d| d.result.as_ref().is_ok_and(|m| m.format == Format::Td1)));
+    assert_eq!(
+        docs.iter().map(|d| d.first_line).collect::<Vec<_>>(),
+        vec![1, 5, 9]
+    );
+    assert!(
+        docs.first()
+            .is_some_and(|d| d.result.as_ref().is_ok_and(Mrz::valid))
+    );
+    assert!(
+        docs.get(1)
+            .is_some_and(|d| d.result.as_ref().is_ok_and(|m| m.format == Format::Td1))
+    );
     assert!(docs.get(2).is_some_and(|d| d.result.is_err()));
     assert!(parse_many("", today()).is_empty());
 }

@@ -56,7 +56,11 @@ pub(crate) struct Form {
 }
 
 /// Latin keys of a name, one list per rendering (deduplicated).
-pub(crate) fn rendering_keys(name: &str) -> (Vec<(Option<Scheme>, Vec<String>)>, bool, Script) {
+///
+/// Renderings (scheme, part keys), whether the input was cut, and its dominant script.
+pub(crate) type RenderingKeys = (Vec<(Option<Scheme>, Vec<String>)>, bool, Script);
+
+pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
     let (folded, cut_chars) = fold(name);
     let script = detect_script(&folded);
     let (raw, cut_parts) = tokenize(&folded);
@@ -180,7 +184,13 @@ fn items(toks: &[Tok], compounds: bool) -> Vec<Item> {
 }
 
 /// Greedy best-first pairing of parts; returns the weighted score.
-fn assign(a: &[Item], b: &[Item], ta: &[Tok], tb: &[Tok], dict: Option<&NameDictionary>) -> (f64, f64) {
+fn assign(
+    a: &[Item],
+    b: &[Item],
+    ta: &[Tok],
+    tb: &[Tok],
+    dict: Option<&NameDictionary>,
+) -> (f64, f64) {
     let mut cands: Vec<(f64, usize, usize)> = Vec::with_capacity(a.len() * b.len());
     for (i, x) in a.iter().enumerate() {
         for (j, y) in b.iter().enumerate() {
@@ -257,7 +267,11 @@ pub(crate) fn align(ta: &[Tok], tb: &[Tok], dict: Option<&NameDictionary>) -> f6
 }
 
 /// The best-scoring pair of renderings: (score, index in a, index in b).
-pub(crate) fn compare_forms(a: &Form, b: &Form, dict: Option<&NameDictionary>) -> (f64, usize, usize) {
+pub(crate) fn compare_forms(
+    a: &Form,
+    b: &Form,
+    dict: Option<&NameDictionary>,
+) -> (f64, usize, usize) {
     let both_cyrillic = a.renderings.iter().any(|r| r.scheme.is_some())
         && b.renderings.iter().any(|r| r.scheme.is_some());
     let mut best = (0.0, 0, 0);
@@ -351,7 +365,8 @@ mod tests {
 
     #[test]
     fn dictionary_links_parts() {
-        let d = NameDictionary::from_rigour_reader("ovsei, owssej, овсей => Q1\n".as_bytes()).unwrap();
+        let d =
+            NameDictionary::from_rigour_reader("ovsei, owssej, овсей => Q1\n".as_bytes()).unwrap();
         let without = compare_names("Owssej Mirsky", "Овсей Мирский");
         let with = compare_names_with("Owssej Mirsky", "Овсей Мирский", Some(&d));
         assert!(with >= without);

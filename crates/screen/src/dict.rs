@@ -115,7 +115,8 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named() {
-        let e = NameDictionary::from_rigour_reader("a, b => Q1\nno arrow\n".as_bytes()).unwrap_err();
+        let e =
+            NameDictionary::from_rigour_reader("a, b => Q1\nno arrow\n".as_bytes()).unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
         let e = NameDictionary::from_rigour_reader(" , => Q1\n".as_bytes()).unwrap_err();
         assert!(e.to_string().contains("line 1"), "{e}");

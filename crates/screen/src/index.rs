@@ -124,8 +124,11 @@ struct Rec {
     sex: Option<Sex>,
     nationalities: Box<[Box<str>]>,
     /// (issuing country, number with separators removed)
-    documents: Box<[(Option<Box<str>>, Box<str>)]>,
+    documents: Box<[DocKey]>,
 }
+
+/// (issuing country, normalised number)
+type DocKey = (Option<Box<str>>, Box<str>);
 
 /// The screening index. Immutable once built: share it as `Arc<Index>` and swap a new one in.
 #[derive(Debug)]
@@ -174,7 +177,12 @@ fn deletions(s: &str, out: &mut Vec<String>) {
 
 /// Name-index keys of one rendering's parts, weighted for candidate ranking; `part` groups the
 /// keys by the query part they come from.
-fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, with_deletions: bool, out: &mut Vec<(u64, f32, u8)>) {
+fn name_keys(
+    toks: &[Tok],
+    dict: Option<&NameDictionary>,
+    with_deletions: bool,
+    out: &mut Vec<(u64, f32, u8)>,
+) {
     let mut dels = Vec::new();
     for (i, t) in toks.iter().enumerate() {
         let part = u8::try_from(i).unwrap_or(u8::MAX);
@@ -291,7 +299,8 @@ impl Index {
         let mut recs = Vec::with_capacity(entries.len());
         let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(entries.len().saturating_mul(12));
         let mut documents: HashMap<u64, Vec<u32>> = HashMap::new();
-        let (mut faces, mut face_rows, mut face_dim, mut face_skipped) = (Vec::new(), Vec::new(), 0usize, 0usize);
+        let (mut faces, mut face_rows, mut face_dim, mut face_skipped) =
+            (Vec::new(), Vec::new(), 0usize, 0usize);
         let mut keys_buf: Vec<(u64, f32, u8)> = Vec::new();
         for e in entries {
             let Ok(idx) = u32::try_from(recs.len()) else {
@@ -307,8 +316,11 @@ impl Index {
                 }
                 packed.push(pack(&renderings));
             }
-            let nationalities: Vec<Box<str>> =
-                e.nationalities.iter().map(|n| upper(n).into_boxed_str()).collect();
+            let nationalities: Vec<Box<str>> = e
+                .nationalities
+                .iter()
+                .map(|n| upper(n).into_boxed_str())
+                .collect();
             if matches!(e.list, ListKind::RefusedEntry | ListKind::Wanted) {
                 for b in &e.birth_dates {
                     for n in &nationalities {
@@ -344,7 +356,10 @@ impl Index {
                 if list.last() != Some(&idx) {
                     list.push(idx);
                 }
-                docs.push((doc.country.as_deref().map(|c| upper(c).into_boxed_str()), number.into_boxed_str()));
+                docs.push((
+                    doc.country.as_deref().map(|c| upper(c).into_boxed_str()),
+                    number.into_boxed_str(),
+                ));
             }
             recs.push(Rec {
                 id: e.id.into_boxed_str(),
@@ -463,7 +478,8 @@ impl Index {
                 }
             }
         }
-        let mut ranked: Vec<(f32, u32)> = acc.into_iter().map(|(e, s)| (s.iter().sum(), e)).collect();
+        let mut ranked: Vec<(f32, u32)> =
+            acc.into_iter().map(|(e, s)| (s.iter().sum(), e)).collect();
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked.truncate(MAX_NAME_CANDIDATES);
         ranked.into_iter().map(|(_, e)| e).collect()
@@ -472,18 +488,36 @@ impl Index {
     /// Screens one traveller: hits with `score >= threshold` (plus lost/stolen document,
     /// identity-change and face hits, which stand on their own), best first.
     pub fn screen(&self, q: &Query, threshold: f64) -> Vec<Hit> {
-        let threshold = if threshold.is_finite() { threshold.clamp(0.0, 1.0) } else { crate::DEFAULT_NAME_THRESHOLD };
+        let threshold = if threshold.is_finite() {
+            threshold.clamp(0.0, 1.0)
+        } else {
+            crate::DEFAULT_NAME_THRESHOLD
+        };
         let form = analyze(&q.name);
-        let mut cands: Vec<u32> = if form.renderings.is_empty() { Vec::new() } else { self.name_candidates(&form) };
-        let q_nat = q.nationality.as_deref().map(upper).filter(|n| !n.is_empty());
+        let mut cands: Vec<u32> = if form.renderings.is_empty() {
+            Vec::new()
+        } else {
+            self.name_candidates(&form)
+        };
+        let q_nat = q
+            .nationality
+            .as_deref()
+            .map(upper)
+            .filter(|n| !n.is_empty());
         if let (Some(b), Some(n)) = (&q.birth_date, &q_nat)
             && let Some(k) = birth_nat_key(b, n)
         {
             cands.extend_from_slice(self.postings_of(k));
         }
-        let q_doc = q.document_number.as_deref().map(normalize_document_number).filter(|n| !n.is_empty());
+        let q_doc = q
+            .document_number
+            .as_deref()
+            .map(normalize_document_number)
+            .filter(|n| !n.is_empty());
         if let Some(n) = &q_doc
-            && let Some(list) = self.documents.get(&hkey(b'N', ocr_fold_document_number(n).as_bytes()))
+            && let Some(list) = self
+                .documents
+                .get(&hkey(b'N', ocr_fold_document_number(n).as_bytes()))
         {
             cands.extend_from_slice(list);
         }
@@ -495,10 +529,22 @@ impl Index {
             .into_iter()
             .filter_map(|e| {
                 let face = faces.iter().find(|(f, _)| *f == e).map(|(_, s)| *s);
-                self.score(e, q, &form, q_nat.as_deref(), q_doc.as_deref(), face, threshold)
+                self.score(
+                    e,
+                    q,
+                    &form,
+                    q_nat.as_deref(),
+                    q_doc.as_deref(),
+                    face,
+                    threshold,
+                )
             })
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entry_id.cmp(&b.entry_id)));
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.entry_id.cmp(&b.entry_id))
+        });
         hits
     }
 
@@ -629,7 +675,11 @@ impl Index {
                 contribution: f,
                 detail: format!(
                     "face template cosine similarity {f:.3} >= {FACE_THRESHOLD}{}",
-                    if name_score < threshold { "; name differs: possible identity change" } else { "" }
+                    if name_score < threshold {
+                        "; name differs: possible identity change"
+                    } else {
+                        ""
+                    }
                 ),
             });
         }
@@ -660,30 +710,80 @@ fn grade_birth(q: Option<&PartialDate>, list: &[PartialDate]) -> (bool, FieldExp
         detail: detail.to_owned(),
     };
     let Some(q) = q else {
-        return (false, mk(Verdict::Unknown, 0.0, "no birth date in the query", list.first()));
+        return (
+            false,
+            mk(
+                Verdict::Unknown,
+                0.0,
+                "no birth date in the query",
+                list.first(),
+            ),
+        );
     };
     if list.is_empty() {
-        return (false, mk(Verdict::Unknown, 0.0, "no birth date on the list entry", None));
+        return (
+            false,
+            mk(
+                Verdict::Unknown,
+                0.0,
+                "no birth date on the list entry",
+                None,
+            ),
+        );
     }
     let mut best: Option<(u8, FieldExplain, bool)> = None;
     for l in list {
         let (rank, exact, fe) = if q == l && q.day.is_some() {
-            (6, true, mk(Verdict::Match, 0.08, "same birth date", Some(l)))
+            (
+                6,
+                true,
+                mk(Verdict::Match, 0.08, "same birth date", Some(l)),
+            )
         } else if q.year == l.year
             && (q.month.is_none() || l.month.is_none() || q.month == l.month)
             && (q.day.is_none() || l.day.is_none() || q.day == l.day)
         {
-            (5, false, mk(Verdict::PartialMatch, 0.03, "birth date agrees as far as both are known", Some(l)))
+            (
+                5,
+                false,
+                mk(
+                    Verdict::PartialMatch,
+                    0.03,
+                    "birth date agrees as far as both are known",
+                    Some(l),
+                ),
+            )
         } else if q.year == l.year && q.month.is_some() && q.month == l.day && q.day == l.month {
-            (4, false, mk(Verdict::Similar, 0.04, "day and month swapped", Some(l)))
+            (
+                4,
+                false,
+                mk(Verdict::Similar, 0.04, "day and month swapped", Some(l)),
+            )
         } else if let (Some(a), Some(b)) = (digits(q), digits(l))
             && a.iter().zip(b.iter()).filter(|(x, y)| x != y).count() == 1
         {
-            (3, false, mk(Verdict::Similar, 0.02, "one digit off", Some(l)))
+            (
+                3,
+                false,
+                mk(Verdict::Similar, 0.02, "one digit off", Some(l)),
+            )
         } else if q.year.abs_diff(l.year) <= 1 {
-            (2, false, mk(Verdict::Mismatch, -0.05, "birth dates differ (year within one)", Some(l)))
+            (
+                2,
+                false,
+                mk(
+                    Verdict::Mismatch,
+                    -0.05,
+                    "birth dates differ (year within one)",
+                    Some(l),
+                ),
+            )
         } else {
-            (1, false, mk(Verdict::Mismatch, -0.2, "birth dates differ", Some(l)))
+            (
+                1,
+                false,
+                mk(Verdict::Mismatch, -0.2, "birth dates differ", Some(l)),
+            )
         };
         if best.as_ref().is_none_or(|b| rank > b.0) {
             best = Some((rank, fe, exact));
@@ -726,8 +826,15 @@ fn grade_nat(q: Option<&str>, list: &[Box<str>]) -> (bool, FieldExplain) {
     let lv = (!list.is_empty()).then(|| list.join(","));
     let (m, verdict, contribution, detail) = match q {
         None => (false, Verdict::Unknown, 0.0, "no nationality in the query"),
-        Some(_) if list.is_empty() => (false, Verdict::Unknown, 0.0, "no nationality on the list entry"),
-        Some(n) if list.iter().any(|l| &**l == n) => (true, Verdict::Match, 0.04, "same nationality"),
+        Some(_) if list.is_empty() => (
+            false,
+            Verdict::Unknown,
+            0.0,
+            "no nationality on the list entry",
+        ),
+        Some(n) if list.iter().any(|l| &**l == n) => {
+            (true, Verdict::Match, 0.04, "same nationality")
+        }
         Some(_) => (false, Verdict::Mismatch, -0.04, "different nationality"),
     };
     (
@@ -744,7 +851,11 @@ fn grade_nat(q: Option<&str>, list: &[Box<str>]) -> (bool, FieldExplain) {
 }
 
 /// Grades the document: 2 exact, 1 OCR-confusable, 0 none.
-fn grade_doc(q: Option<&str>, q_country: Option<&str>, list: &[(Option<Box<str>>, Box<str>)]) -> (u8, FieldExplain) {
+fn grade_doc(
+    q: Option<&str>,
+    q_country: Option<&str>,
+    list: &[(Option<Box<str>>, Box<str>)],
+) -> (u8, FieldExplain) {
     let qc = q_country.map(upper).filter(|c| !c.is_empty());
     let mut best: (u8, Option<String>) = (0, None);
     if let Some(n) = q {
@@ -775,10 +886,22 @@ fn grade_doc(q: Option<&str>, q_country: Option<&str>, list: &[(Option<Box<str>>
     }
     let (verdict, contribution, detail) = match (q, best.0) {
         (None, _) => (Verdict::Unknown, 0.0, "no document number in the query"),
-        (Some(_), 2) => (Verdict::Match, 0.15, "same document (issuing country and number)"),
-        (Some(_), 1) => (Verdict::Similar, 0.1, "document number equal up to OCR look-alikes (O/0, I/1, S/5, B/8 ...)"),
+        (Some(_), 2) => (
+            Verdict::Match,
+            0.15,
+            "same document (issuing country and number)",
+        ),
+        (Some(_), 1) => (
+            Verdict::Similar,
+            0.1,
+            "document number equal up to OCR look-alikes (O/0, I/1, S/5, B/8 ...)",
+        ),
         (Some(_), _) if list.is_empty() => (Verdict::Unknown, 0.0, "no document on the list entry"),
-        (Some(_), _) => (Verdict::Unknown, 0.0, "different document (people change passports: no penalty)"),
+        (Some(_), _) => (
+            Verdict::Unknown,
+            0.0,
+            "different document (people change passports: no penalty)",
+        ),
     };
     let lv = best.1.or_else(|| list.first().map(|(_, n)| n.to_string()));
     (

@@ -92,11 +92,58 @@ pub fn fold(s: &str) -> (String, bool) {
 
 /// Titles, honorifics and particles that say nothing about who a person is.
 const STOP_WORDS: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mister", "madam", "dr", "prof", "sir", "dame", "lord", "lady",
-    "sheikh", "shaikh", "haji", "hajji", "mullah", "mulla", "maulana", "imam", "general", "gen",
-    "colonel", "col", "captain", "capt", "major", "lt", "sgt", "jr", "sr", "ii", "iii", "esq",
-    "phd", "md", "hon", "rev", "herr", "frau", "monsieur", "mme", "mlle", "senor", "senora",
-    "господин", "госпожа", "г-н", "г-жа", "先生", "女士", "小姐",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mister",
+    "madam",
+    "dr",
+    "prof",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "sheikh",
+    "shaikh",
+    "haji",
+    "hajji",
+    "mullah",
+    "mulla",
+    "maulana",
+    "imam",
+    "general",
+    "gen",
+    "colonel",
+    "col",
+    "captain",
+    "capt",
+    "major",
+    "lt",
+    "sgt",
+    "jr",
+    "sr",
+    "ii",
+    "iii",
+    "esq",
+    "phd",
+    "md",
+    "hon",
+    "rev",
+    "herr",
+    "frau",
+    "monsieur",
+    "mme",
+    "mlle",
+    "senor",
+    "senora",
+    "господин",
+    "госпожа",
+    "г-н",
+    "г-жа",
+    "先生",
+    "女士",
+    "小姐",
 ];
 
 /// True for a folded token that is a title or honorific.
@@ -146,8 +193,8 @@ pub fn tokenize(folded: &str) -> (Vec<RawToken>, bool) {
                 // Latin and Cyrillic letters mixed in one word are look-alikes typed or read
                 // in the wrong script (Latin "a" in "Иван"): they stay one part, in the script
                 // that started it.
-                let han_boundary = cur_script
-                    .is_some_and(|p| p != s && (p == Script::Han || s == Script::Han));
+                let han_boundary =
+                    cur_script.is_some_and(|p| p != s && (p == Script::Han || s == Script::Han));
                 if han_boundary {
                     flush(&mut cur, &mut cur_script, &mut tokens);
                 }

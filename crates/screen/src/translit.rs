@@ -174,9 +174,7 @@ pub fn transliterate(word: &str, scheme: Scheme) -> String {
             Scheme::BgnPcgn => match c {
                 'е' | 'ё' | 'є'
                     if at_start
-                        || prev.is_some_and(|p| {
-                            is_ru_vowel(p) || matches!(p, 'й' | 'ъ' | 'ь')
-                        }) =>
+                        || prev.is_some_and(|p| is_ru_vowel(p) || matches!(p, 'й' | 'ъ' | 'ь')) =>
                 {
                     "ye"
                 }

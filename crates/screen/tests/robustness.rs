@@ -48,7 +48,16 @@ fn huge_and_strange_names_are_cut_and_explained() {
     let hits = idx.screen(&Query::name(huge), 0.0);
     let h = hits.first().expect("the cut name still finds Ivan");
     assert!(h.explain.iter().any(|e| e.detail.contains("cut to 256")));
-    for weird in ["", " ", "\u{0301}\u{0301}", "😀😀", "\0", "\u{202e}evil", "Ǆ ǅ ǆ", "ﷺ"] {
+    for weird in [
+        "",
+        " ",
+        "\u{0301}\u{0301}",
+        "😀😀",
+        "\0",
+        "\u{202e}evil",
+        "Ǆ ǅ ǆ",
+        "ﷺ",
+    ] {
         let s = compare_names(weird, "John Smith");
         assert!((0.0..=1.0).contains(&s), "{weird:?}");
     }

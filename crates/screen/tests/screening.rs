@@ -1,6 +1,8 @@
 //! Index behaviour: field grading, lost/stolen documents, identity change, faces.
 
-use guomen_screen::{DocumentRef, Index, ListKind, PartialDate, Query, Sex, Verdict, WatchlistEntry};
+use guomen_screen::{
+    DocumentRef, Index, ListKind, PartialDate, Query, Sex, Verdict, WatchlistEntry,
+};
 
 fn e(id: &str, list: ListKind, names: &[&str]) -> WatchlistEntry {
     WatchlistEntry {
@@ -27,13 +29,22 @@ fn index() -> Index {
     r.nationalities = vec!["MNG".into()];
     r.face_template = Some(vec![1.0, 0.0, 0.0, 0.0]);
     let mut l = e("L1", ListKind::LostStolenDocument, &[]);
-    l.documents = vec![DocumentRef { number: "012345<67".into(), country: Some("MNG".into()) }];
+    l.documents = vec![DocumentRef {
+        number: "012345<67".into(),
+        country: Some("MNG".into()),
+    }];
     let c = e("A1", ListKind::Alert, &["王小明"]);
-    Index::build(vec![a, r, l, c, e("X", ListKind::Alert, &["Sergei Sidorov"])], None)
+    Index::build(
+        vec![a, r, l, c, e("X", ListKind::Alert, &["Sergei Sidorov"])],
+        None,
+    )
 }
 
 fn field<'a>(h: &'a guomen_screen::Hit, f: &str) -> &'a guomen_screen::FieldExplain {
-    h.explain.iter().find(|x| x.field == f).expect("field explained")
+    h.explain
+        .iter()
+        .find(|x| x.field == f)
+        .expect("field explained")
 }
 
 #[test]
@@ -48,11 +59,18 @@ fn birth_date_grades() {
     ];
     let mut last = f64::MAX;
     for (d, want) in cases {
-        let q = Query { name: "Ivan Petrov".into(), birth_date: Some(d.parse().unwrap()), ..Query::default() };
+        let q = Query {
+            name: "Ivan Petrov".into(),
+            birth_date: Some(d.parse().unwrap()),
+            ..Query::default()
+        };
         let hits = idx.screen(&q, 0.0);
         let h = hits.iter().find(|h| h.entry_id == "W1").expect("W1");
         assert_eq!(field(h, "birth_date").verdict, want, "{d}");
-        assert!(h.score <= last + 0.02, "{d}: scores should fall as dates diverge");
+        assert!(
+            h.score <= last + 0.02,
+            "{d}: scores should fall as dates diverge"
+        );
         last = h.score;
     }
 }
@@ -85,14 +103,34 @@ fn cross_script_name_with_fields_is_explained() {
 #[test]
 fn lost_stolen_documents_hit_whatever_the_name() {
     let idx = index();
-    for (num, country, score) in [("012345-67", Some("MNG"), 1.0), ("O12345 67", None, 0.95), ("0I2345<67", Some("MNG"), 0.95)] {
-        let q = Query { name: "Anybody Else".into(), document_number: Some(num.into()), document_country: country.map(Into::into), ..Query::default() };
+    for (num, country, score) in [
+        ("012345-67", Some("MNG"), 1.0),
+        ("O12345 67", None, 0.95),
+        ("0I2345<67", Some("MNG"), 0.95),
+    ] {
+        let q = Query {
+            name: "Anybody Else".into(),
+            document_number: Some(num.into()),
+            document_country: country.map(Into::into),
+            ..Query::default()
+        };
         let hits = idx.screen(&q, 0.84);
-        let h = hits.iter().find(|h| h.list == ListKind::LostStolenDocument).unwrap_or_else(|| panic!("{num}"));
+        let h = hits
+            .iter()
+            .find(|h| h.list == ListKind::LostStolenDocument)
+            .unwrap_or_else(|| panic!("{num}"));
         assert_eq!(h.score, score, "{num}");
     }
-    let q = Query { name: "x".into(), document_number: Some("01234567".into()), document_country: Some("CHN".into()), ..Query::default() };
-    assert!(idx.screen(&q, 0.84).is_empty(), "another country's document is another document");
+    let q = Query {
+        name: "x".into(),
+        document_number: Some("01234567".into()),
+        document_country: Some("CHN".into()),
+        ..Query::default()
+    };
+    assert!(
+        idx.screen(&q, 0.84).is_empty(),
+        "another country's document is another document"
+    );
 }
 
 #[test]
@@ -106,16 +144,32 @@ fn identity_change_by_birth_date_nationality_and_face() {
         ..Query::default()
     };
     let hits = idx.screen(&q, 0.84);
-    let h = hits.iter().find(|h| h.entry_id == "R1").expect("identity change found");
+    let h = hits
+        .iter()
+        .find(|h| h.entry_id == "R1")
+        .expect("identity change found");
     assert!(h.explain.iter().any(|x| x.field == "identity_change"));
     // Without the birth date it is not.
-    let q2 = Query { birth_date: None, ..q.clone() };
+    let q2 = Query {
+        birth_date: None,
+        ..q.clone()
+    };
     assert!(!idx.screen(&q2, 0.84).iter().any(|h| h.entry_id == "R1"));
     // Entirely new name, but the face matches.
-    let q3 = Query { name: "Tumur Gan".into(), face_template: Some(vec![0.95, 0.1, 0.05, 0.0]), ..Query::default() };
+    let q3 = Query {
+        name: "Tumur Gan".into(),
+        face_template: Some(vec![0.95, 0.1, 0.05, 0.0]),
+        ..Query::default()
+    };
     let hits = idx.screen(&q3, 0.84);
-    assert_eq!(field(hits.first().expect("face hit"), "face").verdict, Verdict::Match);
-    let q4 = Query { face_template: Some(vec![0.0, 1.0, 0.0, 0.0]), ..q3 };
+    assert_eq!(
+        field(hits.first().expect("face hit"), "face").verdict,
+        Verdict::Match
+    );
+    let q4 = Query {
+        face_template: Some(vec![0.0, 1.0, 0.0, 0.0]),
+        ..q3
+    };
     assert!(idx.screen(&q4, 0.84).is_empty());
 }
 

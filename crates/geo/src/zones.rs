@@ -96,12 +96,14 @@ impl ProjectedZone {
     }
 }
 
+#[derive(Clone)]
 struct Border {
     pts: Vec<P2>,
     tree: RTree<GeomWithData<Line<P2>, usize>>,
 }
 
 /// Zones, border line and markers of one port, projected once and indexed with R-trees.
+#[derive(Clone)]
 pub struct ZoneSet {
     projection: Projection,
     zones: Vec<ZoneDef>,

@@ -1,1 +1,271 @@
-fn main() {}
+//! `guomen`: one binary for the station, its operators' tools and its administrators.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use guomen_domain::Role;
+use guomen_server::config::{FileConfig, LogFormat, open_store};
+use guomen_server::{ServeArgs, StoreArgs};
+
+const AFTER_HELP: &str = "\
+Configuration is layered: defaults < config file (--config / GUOMEN_CONFIG) < environment
+(GUOMEN_*) < flags. Each option's help names its environment variable and default.";
+
+#[derive(Debug, Parser)]
+#[command(name = "guomen", version, about = "Command-and-clearance platform of a land border port", after_help = AFTER_HELP)]
+struct Cli {
+    /// TOML config file; its keys are the long option names with `_` for `-`
+    #[arg(long, global = true, env = "GUOMEN_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the station: HTTP API and pages
+    Serve(ServeArgs),
+    /// Manage users and their API tokens
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Inspect the journal
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// Work with port model files
+    #[command(subcommand)]
+    Port(PortCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user; prints a new API token as the last line of stdout
+    Add {
+        name: String,
+        /// admin, duty_chief, inspector, analyst, partner or device
+        #[arg(long)]
+        role: Role,
+        /// Read the password from the first line of stdin (otherwise the user has none
+        /// and can only use API tokens)
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List users
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Change a user's role
+    SetRole {
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Issue another API token for a user; prints it as the last line of stdout
+    Token {
+        name: String,
+        /// What the token is for
+        #[arg(long, default_value = "cli")]
+        label: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Check the whole hash chain; exit 1 naming the first bad sequence number
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PortCommand {
+    /// Validate a port file (TOML + its GeoJSON); exit 1 listing every error
+    Check { file: PathBuf },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GUOMEN_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let file = match &cli.config {
+        Some(p) => FileConfig::load(p)?,
+        None => FileConfig::default(),
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            let cfg = args.resolve(&file)?;
+            init_logging(cfg.log_format);
+            let running =
+                guomen_server::serve::start(cfg, guomen_server::serve::shutdown_signal()).await?;
+            tracing::info!(addr = %running.addr, store = running.state.store.backend(), "station listening");
+            println!("guomen listening on http://{}", running.addr);
+            running.task.await.context("server task failed")??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => user(cmd, &file).await,
+        Command::Journal(JournalCommand::Verify { store }) => {
+            let store = open_store(&store.resolve(&file)?).await?;
+            let outcome = store.verify().await?;
+            store.close().await;
+            match outcome {
+                guomen_store::Verification::Intact {
+                    events,
+                    head_seq,
+                    head_hash,
+                } => {
+                    println!(
+                        "journal intact: {events} events, head seq {head_seq}, hash {head_hash}"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                guomen_store::Verification::Broken {
+                    first_bad_seq,
+                    reason,
+                } => {
+                    println!("journal BROKEN at seq {first_bad_seq}: {reason}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Port(PortCommand::Check { file: path }) => match guomen_port::load_file(&path) {
+            Ok(port) => {
+                println!("{}: valid", path.display());
+                println!("{}", port.summary());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(errors) => {
+                for e in &errors {
+                    println!("{e}");
+                }
+                println!("{} error(s)", errors.len());
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
+}
+
+async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
+    match cmd {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+            store,
+        } => {
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("cannot read the password from stdin")?;
+                let line = s.lines().next().unwrap_or("").to_owned();
+                Some(line)
+            } else {
+                None
+            };
+            let store = open_store(&store.resolve(file)?).await?;
+            let result =
+                guomen_server::users::create_user(store.as_ref(), &name, role, password, "cli")
+                    .await;
+            store.close().await;
+            let (user, token) = result.map_err(|e| anyhow::anyhow!(e.message))?;
+            println!(
+                "created user {} ({}) with id {}",
+                user.name, user.role, user.id
+            );
+            println!("API token (shown once):");
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List { store } => {
+            let store = open_store(&store.resolve(file)?).await?;
+            let users = store.users().await;
+            store.close().await;
+            for u in users? {
+                println!(
+                    "{}\t{}\t{}{}",
+                    u.id,
+                    u.name,
+                    u.role,
+                    if u.disabled { "\tdisabled" } else { "" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::SetRole { name, role, store } => {
+            let store = open_store(&store.resolve(file)?).await?;
+            let result = async {
+                let user = store
+                    .user_by_name(&name)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
+                guomen_server::users::set_role(store.as_ref(), &user.id, role, "cli")
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))
+            }
+            .await;
+            store.close().await;
+            let user = result?;
+            println!("{} is now {}", user.name, user.role);
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Token { name, label, store } => {
+            let store = open_store(&store.resolve(file)?).await?;
+            let result = async {
+                let user = store
+                    .user_by_name(&name)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
+                guomen_server::users::issue_token(store.as_ref(), &user, &label, "cli")
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))
+            }
+            .await;
+            store.close().await;
+            let (token, record) = result?;
+            println!("token {} for {name} (shown once):", record.id);
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

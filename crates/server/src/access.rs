@@ -1,0 +1,88 @@
+//! Who may call what: the one table of API routes and the roles allowed on each.
+//!
+//! Architecture invariant: every route under `/api` appears here exactly once, and the auth
+//! layer denies a route that is missing (a test checks the table against the router and the
+//! OpenAPI document, and walks every route with every role).
+
+use guomen_domain::Role;
+use guomen_domain::Role::*;
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteAccess {
+    pub method: &'static str,
+    /// The axum route template, exactly as registered.
+    pub path: &'static str,
+    pub roles: &'static [Role],
+}
+
+const EVERYONE: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Device];
+const COMMAND: &[Role] = &[Admin, DutyChief];
+const STAFF: &[Role] = &[Admin, DutyChief, Inspector, Analyst];
+const AUDIT: &[Role] = &[Admin, Analyst];
+const ADMIN: &[Role] = &[Admin];
+
+pub const ACCESS: &[RouteAccess] = &[
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        roles: EVERYONE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/me",
+        roles: EVERYONE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/port",
+        roles: EVERYONE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/duty-log",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/duty-log",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/journal",
+        roles: AUDIT,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/users",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/users",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/users/{id}/role",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/users/{id}/tokens",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "DELETE",
+        path: "/api/v1/tokens/{id}",
+        roles: ADMIN,
+    },
+];
+
+/// Roles allowed on a route, `None` when the route is not in the table (deny).
+pub fn allowed_roles(method: &str, path: &str) -> Option<&'static [Role]> {
+    ACCESS
+        .iter()
+        .find(|r| r.method == method && r.path == path)
+        .map(|r| r.roles)
+}

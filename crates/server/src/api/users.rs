@@ -1,0 +1,184 @@
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use guomen_domain::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::users;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String, example = "inspector")]
+    pub role: Role,
+    pub disabled: bool,
+    pub created: DateTime<Utc>,
+}
+
+impl From<guomen_store::UserRecord> for UserView {
+    fn from(u: guomen_store::UserRecord) -> Self {
+        UserView {
+            id: u.id,
+            name: u.name,
+            role: u.role,
+            disabled: u.disabled,
+            created: u.created,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub name: String,
+    #[schema(value_type = String, example = "duty_chief")]
+    pub role: Role,
+    /// Optional: a user without a password can only use API tokens (devices, partners' systems).
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserCreated {
+    pub user: UserView,
+    /// The new API token. It is shown only now; the station keeps only its hash.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    #[schema(value_type = String, example = "analyst")]
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What the token is for, e.g. `fence controller north`.
+    pub label: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenIssued {
+    pub id: String,
+    /// Shown only now; the station keeps only its hash.
+    pub token: String,
+}
+
+/// Lists users (no secrets).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<UserView>)))]
+pub async fn list_users(State(state): State<AppState>) -> ApiResult<Json<Vec<UserView>>> {
+    Ok(Json(
+        state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Creates a user and their first API token.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users",
+    security(("bearer" = [])),
+    request_body = NewUser,
+    responses((status = 201, body = UserCreated), (status = 409, body = crate::error::ErrorEnvelope)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    ApiJson(body): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserCreated>)> {
+    let (user, token) = users::create_user(
+        state.store.as_ref(),
+        &body.name,
+        body.role,
+        body.password,
+        &who.actor(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UserCreated {
+            user: user.into(),
+            token,
+        }),
+    ))
+}
+
+/// Changes a user's role (journaled with old and new role).
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "user id")),
+    request_body = RoleChange,
+    responses((status = 200, body = UserView), (status = 404, body = crate::error::ErrorEnvelope)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RoleChange>,
+) -> ApiResult<Json<UserView>> {
+    if id == who.user_id && body.role != guomen_domain::Role::Admin {
+        return Err(ApiError::unprocessable(
+            "an administrator cannot take away their own admin role",
+        ));
+    }
+    let user = users::set_role(state.store.as_ref(), &id, body.role, &who.actor()).await?;
+    Ok(Json(user.into()))
+}
+
+/// Issues a new API token for a user.
+#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "user id")),
+    request_body = NewToken,
+    responses((status = 201, body = TokenIssued), (status = 404, body = crate::error::ErrorEnvelope)))]
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewToken>,
+) -> ApiResult<(StatusCode, Json<TokenIssued>)> {
+    let label = body.label.trim();
+    if label.is_empty() || label.chars().count() > 200 {
+        return Err(ApiError::unprocessable(
+            "`label` must have 1 to 200 characters",
+        ));
+    }
+    let Some(user) = state.store.user_by_id(&id).await? else {
+        return Err(ApiError::not_found(format!("no user with id `{id}`")));
+    };
+    let (token, record) =
+        users::issue_token(state.store.as_ref(), &user, label, &who.actor()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenIssued {
+            id: record.id,
+            token,
+        }),
+    ))
+}
+
+/// Revokes a token at once: the next request with it is refused.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "token id")),
+    responses((status = 204)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    users::revoke_token(state.store.as_ref(), &id, &who.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,278 @@
+//! Layered configuration: defaults < config file < environment (`GUOMEN_*`) < flags.
+//!
+//! One set of clap structs serves flags and environment (clap reads `env` itself, flags
+//! winning); the optional TOML file (`--config FILE` / `GUOMEN_CONFIG`) fills whatever neither
+//! gave; defaults fill the rest. `guomen --help` and each subcommand's help list every option
+//! with its variable and default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use guomen_store::{Store, StoreError};
+use serde::Deserialize;
+
+pub const DEFAULT_DATA: &str = "./guomen-data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_REQUEST_TIMEOUT_S: u64 = 15;
+
+/// The config file's shape. Every key is optional; unknown keys are errors, so a typo is not
+/// silently ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub data: Option<PathBuf>,
+    pub database: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub port_config: Option<PathBuf>,
+    pub log_format: Option<LogFormat>,
+    pub max_body_bytes: Option<usize>,
+    pub request_timeout_s: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the station keeps its data; shared by every subcommand that opens the store.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StoreArgs {
+    /// Data directory; the SQLite database lives here unless --database is given
+    /// [default: ./guomen-data]
+    #[arg(long, env = "GUOMEN_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user@host:port/db) to use instead of SQLite
+    #[arg(long, env = "GUOMEN_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreTarget {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl StoreArgs {
+    pub fn resolve(&self, file: &FileConfig) -> Result<StoreTarget, ConfigError> {
+        let database = self.database.clone().or_else(|| file.database.clone());
+        if let Some(url) = database.filter(|u| !u.is_empty()) {
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                return Ok(StoreTarget::Postgres(url));
+            }
+            if let Some(path) = url.strip_prefix("sqlite://") {
+                return Ok(StoreTarget::Sqlite(PathBuf::from(path)));
+            }
+            return Err(ConfigError::Invalid(format!(
+                "--database must be a postgres:// URL (or sqlite://DIR); got `{url}`"
+            )));
+        }
+        let data = self
+            .data
+            .clone()
+            .or_else(|| file.data.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+        Ok(StoreTarget::Sqlite(data))
+    }
+}
+
+impl std::fmt::Display for StoreTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreTarget::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            StoreTarget::Postgres(url) => {
+                // Never print a password that may be in the URL.
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+                    _ => url.clone(),
+                };
+                write!(f, "{shown}")
+            }
+        }
+    }
+}
+
+/// Opens the store the target names, running its migrations.
+pub async fn open_store(target: &StoreTarget) -> Result<Arc<dyn Store>, StoreError> {
+    match target {
+        StoreTarget::Sqlite(dir) => {
+            let dir = dir.clone();
+            let store =
+                tokio::task::spawn_blocking(move || guomen_store_sqlite::SqliteStore::open(&dir))
+                    .await
+                    .map_err(|e| {
+                        StoreError::Unavailable(format!("opening the store failed: {e}"))
+                    })??;
+            Ok(Arc::new(store))
+        }
+        StoreTarget::Postgres(url) => Ok(Arc::new(
+            guomen_store_postgres::PgStore::connect(url).await?,
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on for HTTP [default: 127.0.0.1:8080]
+    #[arg(long, env = "GUOMEN_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Port model (TOML + GeoJSON) to load instead of the built-in `erenhot` sample
+    #[arg(long, env = "GUOMEN_PORT_CONFIG", value_name = "FILE")]
+    pub port_config: Option<PathBuf>,
+    /// Log format [default: text]
+    #[arg(long, env = "GUOMEN_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Largest accepted request body in bytes [default: 1048576]
+    #[arg(long, env = "GUOMEN_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Seconds a request (including reading its body) may take [default: 15]
+    #[arg(long, env = "GUOMEN_REQUEST_TIMEOUT_S", value_name = "SECONDS")]
+    pub request_timeout_s: Option<u64>,
+}
+
+/// The resolved configuration of a running station.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub store: StoreTarget,
+    pub listen: SocketAddr,
+    pub port_config: Option<PathBuf>,
+    pub log_format: LogFormat,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+impl ServeArgs {
+    pub fn resolve(&self, file: &FileConfig) -> Result<ServeConfig, ConfigError> {
+        let listen = match self.listen.or(file.listen) {
+            Some(a) => a,
+            None => DEFAULT_LISTEN
+                .parse()
+                .map_err(|_| ConfigError::Invalid("bad default listen address".into()))?,
+        };
+        let max_body_bytes = self
+            .max_body_bytes
+            .or(file.max_body_bytes)
+            .unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        if max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        let timeout = self
+            .request_timeout_s
+            .or(file.request_timeout_s)
+            .unwrap_or(DEFAULT_REQUEST_TIMEOUT_S);
+        if timeout == 0 {
+            return Err(ConfigError::Invalid(
+                "request_timeout_s must be at least 1".into(),
+            ));
+        }
+        Ok(ServeConfig {
+            store: self.store.resolve(file)?,
+            listen,
+            port_config: self
+                .port_config
+                .clone()
+                .or_else(|| file.port_config.clone()),
+            log_format: self
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
+            max_body_bytes,
+            request_timeout: Duration::from_secs(timeout),
+        })
+    }
+}
+
+impl ServeConfig {
+    /// A configuration for tests and tools: SQLite in `dir`, everything else default.
+    pub fn for_dir(dir: &Path) -> ServeConfig {
+        let args = ServeArgs {
+            store: StoreArgs {
+                data: Some(dir.to_owned()),
+                database: None,
+            },
+            ..Default::default()
+        };
+        // Defaults are valid by construction.
+        args.resolve(&FileConfig::default())
+            .unwrap_or_else(|e| unreachable!("default configuration is invalid: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_beats_defaults() {
+        let file: FileConfig =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nmax_body_bytes = 4096\ndata = \"/srv/g\"")
+                .unwrap();
+        let args = ServeArgs {
+            listen: Some("127.0.0.1:7000".parse().unwrap()),
+            ..Default::default()
+        };
+        let c = args.resolve(&file).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
+        assert_eq!(c.max_body_bytes, 4096);
+        assert_eq!(c.store, StoreTarget::Sqlite("/srv/g".into()));
+        assert_eq!(
+            c.request_timeout,
+            Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_S)
+        );
+        let d = ServeArgs::default()
+            .resolve(&FileConfig::default())
+            .unwrap();
+        assert_eq!(d.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(d.store, StoreTarget::Sqlite(DEFAULT_DATA.into()));
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_urls_are_errors() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+        let args = StoreArgs {
+            database: Some("mysql://x".into()),
+            data: None,
+        };
+        assert!(args.resolve(&FileConfig::default()).is_err());
+        let pg = StoreArgs {
+            database: Some("postgres://u:secret@h/db".into()),
+            data: None,
+        };
+        let t = pg.resolve(&FileConfig::default()).unwrap();
+        assert!(!t.to_string().contains("secret"));
+    }
+}

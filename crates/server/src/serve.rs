@@ -1,0 +1,104 @@
+//! Running a station: open the store, load the port, serve until asked to stop, then finish
+//! in-flight writes before the store closes.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use guomen_domain::event::kind;
+use guomen_store::{Change, NewEvent, Store};
+use serde_json::json;
+
+use crate::config::{ServeConfig, open_store};
+use crate::state::AppState;
+
+pub fn load_port(cfg: &ServeConfig) -> anyhow::Result<guomen_port::Port> {
+    match &cfg.port_config {
+        None => Ok(guomen_port::erenhot()),
+        Some(path) => guomen_port::load_file(path).map_err(|errors| {
+            let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            anyhow::anyhow!(
+                "port file {} is invalid:\n  {}",
+                path.display(),
+                list.join("\n  ")
+            )
+        }),
+    }
+}
+
+/// A started station: its address and a handle to wait for it to stop.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Binds the listener and serves in the background until `shutdown` completes.
+pub async fn start(
+    cfg: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let port = load_port(&cfg)?;
+    let store: Arc<dyn Store> = open_store(&cfg.store)
+        .await
+        .with_context(|| format!("cannot open the store at {}", cfg.store))?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store.clone(), port, cfg);
+    state
+        .append(vec![Change::event(NewEvent::new(
+            kind::STATION_STARTED,
+            "system",
+            json!({"listen": addr.to_string(), "store": store.backend(), "port": state.port.id(), "version": env!("CARGO_PKG_VERSION")}),
+        ))])
+        .await
+        .context("cannot write to the journal")?;
+    let app = crate::app::router(state.clone());
+    let st = state.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")?;
+        // In-flight requests have finished: record the stop, then let queued writes drain.
+        let _ = st
+            .append(vec![Change::event(NewEvent::new(
+                kind::STATION_STOPPED,
+                "system",
+                json!({}),
+            ))])
+            .await;
+        st.store.close().await;
+        Ok(())
+    });
+    Ok(Running { addr, state, task })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,121 @@
+//! `TestApp`: the whole application driven in-process, without a socket, over a store in a
+//! temporary directory (or any store a test hands in). Used by this crate's tests and the
+//! binary's.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use guomen_domain::Role;
+use guomen_store::Store;
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+use crate::config::ServeConfig;
+use crate::state::AppState;
+
+pub struct TestApp {
+    pub state: AppState,
+    router: Router,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    /// The body as JSON, `Null` when it is not JSON.
+    pub json: Value,
+}
+
+impl TestApp {
+    /// A station over SQLite in a fresh temporary directory, with the built-in port.
+    pub async fn new() -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let cfg = ServeConfig::for_dir(dir.path());
+        let store = crate::config::open_store(&cfg.store)
+            .await
+            .expect("store opens in a fresh directory");
+        let mut app = TestApp::with_store(store, cfg);
+        app._dir = Some(dir);
+        app
+    }
+
+    pub fn with_store(store: Arc<dyn Store>, cfg: ServeConfig) -> TestApp {
+        let state = AppState::new(store, guomen_port::erenhot(), cfg);
+        let router = crate::app::router(state.clone());
+        TestApp {
+            state,
+            router,
+            _dir: None,
+        }
+    }
+
+    /// Creates a user with password `password-NAME` and returns their API token.
+    pub async fn user(&self, name: &str, role: Role) -> String {
+        let (_, token) = crate::users::create_user(
+            self.state.store.as_ref(),
+            name,
+            role,
+            Some(format!("password-{name}")),
+            "system",
+        )
+        .await
+        .expect("test user is created");
+        token
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).expect("valid request")).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| match e {});
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> TestResponse {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> TestResponse {
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
+    }
+}

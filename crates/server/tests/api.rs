@@ -1,0 +1,428 @@
+//! The HTTP API driven in-process through `TestApp`.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use guomen_domain::Role;
+use guomen_server::access::ACCESS;
+use guomen_server::test_app::TestApp;
+use serde_json::json;
+
+async fn tokens_by_role(app: &TestApp) -> Vec<(Role, String)> {
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        out.push((
+            role,
+            app.user(&format!("u-{}", role.as_str().replace('_', "-")), role)
+                .await,
+        ));
+    }
+    out
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "no-such-id")
+}
+
+#[tokio::test]
+async fn every_route_with_every_role_is_authorised_by_the_table() {
+    let app = TestApp::new().await;
+    let tokens = tokens_by_role(&app).await;
+    for route in ACCESS {
+        let method: Method = route.method.parse().unwrap();
+        let path = concrete(route.path);
+        let body = matches!(route.method, "POST" | "PUT").then(|| json!({}));
+        let anon = app.request(method.clone(), &path, None, body.clone()).await;
+        assert_eq!(
+            anon.status,
+            StatusCode::UNAUTHORIZED,
+            "anonymous {} {path}",
+            route.method
+        );
+        assert_eq!(anon.json["error"]["code"], "unauthorized");
+        for (role, token) in &tokens {
+            let r = app
+                .request(method.clone(), &path, Some(token), body.clone())
+                .await;
+            if route.roles.contains(role) {
+                assert!(
+                    r.status != StatusCode::UNAUTHORIZED && r.status != StatusCode::FORBIDDEN,
+                    "{role} should be allowed on {} {path}, got {} {}",
+                    route.method,
+                    r.status,
+                    r.text
+                );
+            } else {
+                assert_eq!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "{role} on {} {path}: {}",
+                    route.method,
+                    r.text
+                );
+                assert_eq!(r.json["error"]["code"], "forbidden");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_access_table_and_the_openapi_document_list_the_same_api_routes() {
+    let doc = serde_json::to_value(guomen_server::app::openapi()).unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    documented.sort();
+    let mut table: Vec<String> = ACCESS
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    table.sort();
+    assert_eq!(documented, table);
+}
+
+#[test]
+fn openapi_document_is_locked() {
+    insta::assert_snapshot!("openapi", guomen_server::app::openapi_text());
+}
+
+#[tokio::test]
+async fn duty_log_entries_are_durable_and_listed_newest_first() {
+    let app = TestApp::new().await;
+    let chief = app.user("chief", Role::DutyChief).await;
+    let a = app
+        .post(
+            "/api/v1/duty-log",
+            &chief,
+            json!({"text": "K3 arrived 09:12, 212 passengers"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert!(a.json["seq"].as_u64().unwrap() > 0);
+    assert!(a.json["id"].is_string());
+    let b = app
+        .post(
+            "/api/v1/duty-log",
+            &chief,
+            json!({"text": "fence N-3 maintenance"}),
+        )
+        .await;
+    assert!(b.json["seq"].as_u64() > a.json["seq"].as_u64());
+    let list = app.get("/api/v1/duty-log", &chief).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let texts: Vec<&str> = list
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["fence N-3 maintenance", "K3 arrived 09:12, 212 passengers"]
+    );
+    assert_eq!(list.json[0]["author"], "chief");
+    let page = app
+        .get(
+            &format!("/api/v1/duty-log?before={}", b.json["seq"]),
+            &chief,
+        )
+        .await;
+    assert_eq!(page.json.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_input_gets_the_error_envelope() {
+    let app = TestApp::new().await;
+    let chief = app.user("chief", Role::DutyChief).await;
+    let empty = app
+        .post("/api/v1/duty-log", &chief, json!({"text": "   "}))
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text")
+    );
+    let wrong_type = app
+        .post("/api/v1/duty-log", &chief, json!({"text": 5}))
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong_type.json["error"]["code"], "invalid_body");
+    let unknown_field = app
+        .post("/api/v1/duty-log", &chief, json!({"text": "x", "extra": 1}))
+        .await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let raw = |body: Body, ct: Option<&str>| {
+        let mut r = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/duty-log")
+            .header(header::AUTHORIZATION, format!("Bearer {chief}"));
+        if let Some(ct) = ct {
+            r = r.header(header::CONTENT_TYPE, ct);
+        }
+        r.body(body).unwrap()
+    };
+    let malformed = app
+        .send(raw(Body::from("{\"text\": "), Some("application/json")))
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.json["error"]["code"], "malformed_json");
+    let no_ct = app.send(raw(Body::from("{\"text\":\"x\"}"), None)).await;
+    assert_eq!(no_ct.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(no_ct.json["error"]["code"], "expected_json");
+    let huge = format!("{{\"text\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
+    let too_big = app
+        .send(raw(Body::from(huge), Some("application/json")))
+        .await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(too_big.json["error"]["code"], "body_too_large");
+
+    let missing = app.get("/api/v1/nothing-here", &chief).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.json["error"]["code"], "not_found");
+    let wrong_method = app
+        .request(Method::DELETE, "/api/v1/duty-log", Some(&chief), None)
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.json["error"]["code"], "method_not_allowed");
+    let bad_query = app.get("/api/v1/duty-log?limit=many", &chief).await;
+    assert_eq!(bad_query.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_query.json["error"]["code"], "invalid_query");
+}
+
+#[tokio::test]
+async fn unknown_and_revoked_tokens_are_refused() {
+    let app = TestApp::new().await;
+    let admin = app.user("admin", Role::Admin).await;
+    let bogus = app.get("/api/v1/me", "gmn_not-a-real-token").await;
+    assert_eq!(bogus.status, StatusCode::UNAUTHORIZED);
+    let created = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"name": "gate-07", "role": "device"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let device = created.json["token"].as_str().unwrap().to_owned();
+    let uid = created.json["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", &device).await.json["role"], "device");
+    let issued = app
+        .post(
+            &format!("/api/v1/users/{uid}/tokens"),
+            &admin,
+            json!({"label": "spare"}),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED);
+    let spare = issued.json["token"].as_str().unwrap().to_owned();
+    let tid = issued.json["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", &spare).await.status, StatusCode::OK);
+    let revoked = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{tid}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/v1/me", &spare).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.get("/api/v1/me", &device).await.status, StatusCode::OK);
+    let dup = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"name": "gate-07", "role": "device"}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+}
+
+fn login_request(body: &str, form: bool) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri("/auth/login")
+        .header(
+            header::CONTENT_TYPE,
+            if form {
+                "application/x-www-form-urlencoded"
+            } else {
+                "application/json"
+            },
+        )
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn login_sets_a_secure_session_and_failures_are_journaled_and_slowed() {
+    let app = TestApp::new().await;
+    let admin = app.user("admin", Role::Admin).await;
+    app.user("insp", Role::Inspector).await;
+    let ok = app
+        .send(login_request("username=insp&password=password-insp", true))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.json["home"], "/counter");
+    let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let me = app
+        .send(
+            Request::builder()
+                .uri("/api/v1/me")
+                .header(header::COOKIE, &session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(me.json["name"], "insp");
+
+    for _ in 0..3 {
+        let bad = app
+            .send(login_request(
+                r#"{"username":"insp","password":"nope-nope"}"#,
+                false,
+            ))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    }
+    let slowed = app
+        .send(login_request(
+            r#"{"username":"insp","password":"password-insp"}"#,
+            false,
+        ))
+        .await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.headers.contains_key(header::RETRY_AFTER));
+
+    let journal = app.get("/api/v1/journal?limit=1000", &admin).await;
+    let kinds: Vec<&str> = journal.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"auth.login_succeeded"));
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "auth.login_failed").count(),
+        3
+    );
+
+    let logout = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/auth/logout")
+                .header(header::COOKIE, &session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    let after = app
+        .send(
+            Request::builder()
+                .uri("/api/v1/me")
+                .header(header::COOKIE, &session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn role_changes_are_journaled_and_personal_data_is_redacted_for_analysts() {
+    let app = TestApp::new().await;
+    let admin = app.user("admin", Role::Admin).await;
+    let analyst = app.user("analyst", Role::Analyst).await;
+    let created = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"name": "li.wei", "role": "inspector", "password": "long-enough-pw"}),
+        )
+        .await;
+    let uid = created.json["user"]["id"].as_str().unwrap().to_owned();
+    let changed = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/users/{uid}/role"),
+            Some(&admin),
+            Some(json!({"role": "duty_chief"})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_eq!(changed.json["role"], "duty_chief");
+
+    let as_admin = app.get("/api/v1/journal?limit=1000", &admin).await;
+    let ev = as_admin.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "user.role_changed")
+        .unwrap()
+        .clone();
+    assert_eq!(ev["payload"]["from"], "inspector");
+    assert_eq!(ev["payload"]["to"], "duty_chief");
+    assert_eq!(ev["payload"]["name"], "li.wei");
+    assert_eq!(ev["actor"], "user:admin");
+    let as_analyst = app.get("/api/v1/journal?limit=1000", &analyst).await;
+    let ev = as_analyst.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "user.role_changed")
+        .unwrap()
+        .clone();
+    assert_eq!(ev["payload"]["name"], "[redacted]");
+    // The journal never carries secrets.
+    assert!(!as_admin.text.contains("argon2"));
+    let page = app.get("/api/v1/journal?after=1&limit=2", &admin).await;
+    assert_eq!(page.json["events"][0]["seq"], 2);
+    assert_eq!(page.json["next_after"], 3);
+}
+
+#[tokio::test]
+async fn probes_and_metrics_answer_without_credentials() {
+    let app = TestApp::new().await;
+    let h = app.request(Method::GET, "/healthz", None, None).await;
+    assert_eq!(h.status, StatusCode::OK);
+    let r = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(r.json["store"], "sqlite");
+    let chief = app.user("chief", Role::DutyChief).await;
+    app.post("/api/v1/duty-log", &chief, json!({"text": "x"}))
+        .await;
+    let m = app.request(Method::GET, "/metrics", None, None).await;
+    assert!(m.text.contains("guomen_http_requests_total{route=\"/api/v1/duty-log\",method=\"POST\",status=\"201\"} 1"), "{}", m.text);
+    assert!(m.text.contains("guomen_journal_append_seconds_count"));
+    let port = app.get("/api/v1/port", &chief).await;
+    for key in [
+        "sites",
+        "duty_points",
+        "lanes",
+        "zones",
+        "border_line",
+        "boundary_markers",
+        "sensors",
+        "units",
+        "links",
+    ] {
+        assert!(!port.json[key].is_null(), "port JSON lacks {key}");
+    }
+}

@@ -107,19 +107,18 @@ fn write_batch(
     path: &Path,
 ) -> Vec<StoreResult<Vec<Appended>>> {
     let saved = head.clone();
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
         let err = db_err(path, e);
         return batch.iter().map(|_| Err(err.clone())).collect();
     }
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
         let before = head.clone();
-        let outcome = conn
-            .execute_batch("SAVEPOINT request")
+        let outcome = exec(conn, "SAVEPOINT request")
             .map_err(|e| db_err(path, e))
             .and_then(|()| apply_request(conn, head, &request.changes, path));
         match outcome {
-            Ok(appended) => match conn.execute_batch("RELEASE request") {
+            Ok(appended) => match exec(conn, "RELEASE request") {
                 Ok(()) => results.push(Ok(appended)),
                 Err(e) => return abort(conn, head, saved, batch.len(), db_err(path, e), path),
             },
@@ -132,7 +131,7 @@ fn write_batch(
             }
         }
     }
-    if let Err(e) = conn.execute_batch("COMMIT") {
+    if let Err(e) = exec(conn, "COMMIT") {
         return abort(conn, head, saved, batch.len(), db_err(path, e), path);
     }
     results
@@ -156,6 +155,12 @@ fn abort(
         other => other,
     };
     (0..n).map(|_| Err(err.clone())).collect()
+}
+
+/// Runs a statement through the connection's statement cache: the writer issues the same
+/// few transaction-control statements for every request, so parsing them each time shows.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 fn now_micros(floor: DateTime<Utc>) -> DateTime<Utc> {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod device;
 pub mod error;
 pub mod json;
 pub mod metrics;

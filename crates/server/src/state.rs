@@ -1,11 +1,13 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use guomen_port::Port;
 use guomen_store::{Appended, Change, Store, StoreResult};
 use serde_json::Value;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::device::{DEVICE_QUEUE, DeviceInput, DownlinkHub};
 
 use crate::auth::LoginThrottle;
 use crate::config::ServeConfig;
@@ -24,6 +26,12 @@ pub struct AppState {
     /// Everything that happens, as it happens: journal events once durable, and ephemeral
     /// facts (a unit's position between journaled fixes). The live stream reads from here.
     pub bus: broadcast::Sender<Arc<BusEvent>>,
+    /// Decoded, authenticated device inputs from every protocol edge, in arrival order.
+    pub device_tx: mpsc::Sender<DeviceInput>,
+    /// The receiving end, taken once by the command engine's consumer at start-up.
+    pub device_rx: Arc<Mutex<Option<mpsc::Receiver<DeviceInput>>>>,
+    /// Connected unit terminals that can receive orders.
+    pub downlinks: Arc<DownlinkHub>,
 }
 
 /// One fact on the live bus. `seq` is the journal sequence number, `None` for ephemeral facts
@@ -43,6 +51,7 @@ pub const BUS_CAPACITY: usize = 8192;
 impl AppState {
     pub fn new(store: Arc<dyn Store>, port: Port, config: ServeConfig) -> Self {
         let port_json = Arc::new(port.to_api_json());
+        let (device_tx, device_rx) = mpsc::channel(DEVICE_QUEUE);
         AppState {
             store,
             port: Arc::new(port),
@@ -51,6 +60,9 @@ impl AppState {
             throttle: Arc::new(LoginThrottle::default()),
             config: Arc::new(config),
             bus: broadcast::channel(BUS_CAPACITY).0,
+            device_tx,
+            device_rx: Arc::new(Mutex::new(Some(device_rx))),
+            downlinks: Arc::new(DownlinkHub::default()),
         }
     }
 

@@ -1,7 +1,9 @@
 //! SQLite (WAL) backend of the guomen store: the embedded default.
 //!
-//! One file, `guomen.db`, in the data directory, guarded by an exclusive advisory lock on
-//! `guomen.lock` so that two processes never write the same journal. Writes go through one
+//! One file, `guomen.db`, in the data directory. Several processes may open it (the station
+//! and an operator's CLI): each holds a shared advisory lock on `guomen.lock` (a maintenance
+//! tool takes it exclusively), and each writer re-reads the chain head inside its write
+//! transaction, so processes extend one chain and never fork it. Writes go through one
 //! writer thread that commits everything queued in one transaction (group commit): every
 //! request runs inside its own savepoint, so a failing request is rolled back alone, and the
 //! whole batch shares one fsync (`synchronous=FULL`: an acknowledged write survives power
@@ -28,7 +30,7 @@ mod write;
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "guomen.db";
-/// The lock file inside the data directory; held exclusively while a store is open.
+/// The lock file inside the data directory; held shared while a store is open.
 pub const LOCK_FILE: &str = "guomen.lock";
 /// The most rows any listing returns in one call.
 pub const MAX_PAGE: u32 = 10_000;
@@ -121,11 +123,14 @@ impl SqliteStore {
                     lock_path.display()
                 ))
             })?;
-        match lock_file.try_lock() {
+        // Shared: several processes (the station and an operator's `guomen watchlist import`)
+        // may write one journal, because the writer re-reads the chain head inside each
+        // write transaction. A maintenance tool that must be alone takes it exclusively.
+        match lock_file.try_lock_shared() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 return Err(StoreError::Locked(format!(
-                    "{} (another process holds {})",
+                    "{} (a maintenance process holds {} exclusively)",
                     dir.display(),
                     lock_path.display()
                 )));
@@ -203,6 +208,10 @@ pub(crate) fn db_err(path: &Path, e: rusqlite::Error) -> StoreError {
                 StoreError::Corrupt(format!("{}: {e}", path.display()))
             }
             ErrorCode::ConstraintViolation => StoreError::Conflict(e.to_string()),
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Locked(format!(
+                "{} stayed locked by another writer past the busy timeout: {e}",
+                path.display()
+            )),
             ErrorCode::DiskFull => {
                 StoreError::Unavailable(format!("disk full writing {}: {e}", path.display()))
             }

@@ -111,6 +111,12 @@ fn write_batch(
         let err = db_err(path, e);
         return batch.iter().map(|_| Err(err.clone())).collect();
     }
+    // Another process may have appended since our last batch; the write lock we now hold
+    // makes the head read here the one we chain onto.
+    match load_head(conn, path) {
+        Ok(current) => *head = current,
+        Err(err) => return abort(conn, head, saved, batch.len(), err, path),
+    }
     let mut results = Vec::with_capacity(batch.len());
     for request in batch {
         let before = head.clone();

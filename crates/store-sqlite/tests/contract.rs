@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use guomen_store::contract::{self, Backend, Case, Tamper};
-use guomen_store::{Store, StoreError, StoreResult};
+use guomen_store::{Change, NewEvent, Store, StoreError, StoreResult, Verification};
 use guomen_store_sqlite::{DB_FILE, SqliteStore};
 use guomen_testkit::{Failed, Trial};
 
@@ -85,17 +85,31 @@ fn garbage_file_is_corrupt() -> Result<(), Failed> {
     }
 }
 
-fn second_open_is_locked() -> Result<(), Failed> {
+fn two_stores_on_one_directory_keep_one_chain() -> Result<(), Failed> {
     let rt = runtime()?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let first = SqliteStore::open(dir.path()).map_err(|e| e.to_string())?;
-    match SqliteStore::open(dir.path()) {
-        Err(StoreError::Locked(m)) if m.contains(&dir.path().display().to_string()) => {}
-        other => return Err(format!("want Locked naming the dir, got {other:?}").into()),
-    }
-    rt.block_on(first.close());
-    let again = SqliteStore::open(dir.path()).map_err(|e| format!("open after close: {e}"))?;
-    rt.block_on(again.close());
+    let second = SqliteStore::open(dir.path()).map_err(|e| format!("second open: {e}"))?;
+    rt.block_on(async {
+        for i in 0..20 {
+            let store = if i % 2 == 0 { &first } else { &second };
+            store
+                .append(vec![Change::event(NewEvent::new(
+                    "test.event",
+                    "test",
+                    serde_json::json!({ "i": i }),
+                ))])
+                .await
+                .map_err(|e| format!("append {i}: {e}"))?;
+        }
+        match first.verify().await.map_err(|e| e.to_string())? {
+            Verification::Intact { events: 20, .. } => {}
+            other => return Err(format!("want an intact chain of 20, got {other:?}")),
+        }
+        first.close().await;
+        second.close().await;
+        Ok::<(), String>(())
+    })?;
     Ok(())
 }
 
@@ -140,7 +154,10 @@ fn main() {
         "garbage_file_is_corrupt",
         garbage_file_is_corrupt,
     ));
-    trials.push(Trial::test("second_open_is_locked", second_open_is_locked));
+    trials.push(Trial::test(
+        "two_stores_on_one_directory_keep_one_chain",
+        two_stores_on_one_directory_keep_one_chain,
+    ));
     trials.push(Trial::test(
         "missing_dir_is_created",
         missing_dir_is_created,

@@ -1,0 +1,174 @@
+//! The `guomen` binary as operators use it: help, port check, users, journal verify, and clear
+//! errors for bad configuration and unusable stores.
+
+mod support;
+
+use std::path::Path;
+
+use support::{Server, add_user, guomen};
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn help_shows_layers_environment_and_defaults() {
+    let top = guomen().arg("--help").output().unwrap();
+    let t = text(&top);
+    assert!(top.status.success());
+    assert!(
+        t.contains("GUOMEN_CONFIG") && t.contains("defaults < config file"),
+        "{t}"
+    );
+    let serve = guomen().args(["serve", "--help"]).output().unwrap();
+    let s = text(&serve);
+    for needle in [
+        "GUOMEN_DATA",
+        "GUOMEN_LISTEN",
+        "GUOMEN_DATABASE",
+        "127.0.0.1:8080",
+        "./guomen-data",
+    ] {
+        assert!(s.contains(needle), "serve --help lacks {needle}:\n{s}");
+    }
+}
+
+fn workspace_file(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn port_check_accepts_the_sample_and_names_file_and_line_of_errors() {
+    let ok = guomen()
+        .args([
+            "port",
+            "check",
+            &workspace_file("crates/port/ports/erenhot/port.toml"),
+        ])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("valid"));
+    let bad = guomen()
+        .args([
+            "port",
+            "check",
+            &workspace_file("crates/port/tests/bad/duplicate_ids.toml"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    let t = text(&bad);
+    assert!(
+        t.contains("duplicate_ids.toml:") && t.contains("duplicate"),
+        "{t}"
+    );
+    let missing = guomen()
+        .args(["port", "check", "/nonexistent/port.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing).contains("/nonexistent/port.toml"));
+}
+
+#[test]
+fn journal_verify_names_the_first_tampered_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_user(&data, "admin", "admin", "password-admin");
+    add_user(&data, "chief", "duty_chief", "password-chief");
+    let data_s = data.to_str().unwrap();
+    let ok = guomen()
+        .args(["journal", "verify", "--data", data_s])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("intact"));
+
+    let db = rusqlite::Connection::open(data.join("guomen.db")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER journal_no_update; \
+         UPDATE journal SET payload = replace(payload, 'chief', 'chef') WHERE seq = 3;",
+    )
+    .unwrap();
+    drop(db);
+    let broken = guomen()
+        .args(["journal", "verify", "--data", data_s])
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(1), "{}", text(&broken));
+    assert!(text(&broken).contains("seq 3"), "{}", text(&broken));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_added_while_the_station_runs_can_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    add_user(&data, "wang.li", "inspector", "counter-7-password");
+    let resp = reqwest::Client::new()
+        .post(format!("{}/auth/login", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=wang.li&password=counter-7-password")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(server.stop().success());
+    let verify = guomen()
+        .args(["journal", "verify", "--data", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", text(&verify));
+}
+
+#[test]
+fn unusable_stores_and_configs_get_clear_errors() {
+    let unreachable = guomen()
+        .args([
+            "journal",
+            "verify",
+            "--database",
+            "postgres://postgres@127.0.0.1:1/test",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(2));
+    assert!(
+        text(&unreachable).contains("127.0.0.1:1"),
+        "{}",
+        text(&unreachable)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("guomen.db"), "not a database ".repeat(300)).unwrap();
+    let corrupt = guomen()
+        .args(["journal", "verify", "--data", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(corrupt.status.code(), Some(2));
+    assert!(text(&corrupt).contains("corrupt"), "{}", text(&corrupt));
+
+    let cfg = dir.path().join("guomen.toml");
+    std::fs::write(&cfg, "lisen = \"127.0.0.1:1\"\n").unwrap();
+    let typo = guomen()
+        .args(["--config", cfg.to_str().unwrap(), "serve"])
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(text(&typo).contains("lisen"), "{}", text(&typo));
+
+    let bad_url = guomen()
+        .args(["journal", "verify", "--database", "mysql://x"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_url.status.code(), Some(2));
+    assert!(text(&bad_url).contains("postgres://"));
+}

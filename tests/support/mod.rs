@@ -80,26 +80,34 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("guomen serve starts");
-        let stdout = child.stdout.take().expect("stdout");
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no stdout from guomen serve");
+        };
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            assert!(
-                Instant::now() < deadline,
-                "server did not report its address"
-            );
+        let base = loop {
+            if Instant::now() > deadline {
+                break None;
+            }
             match lines.next() {
                 Some(Ok(line)) => {
                     if let Some(url) = line.strip_prefix("guomen listening on ") {
-                        let base = url.trim().to_owned();
-                        // Keep draining stdout so the child never blocks on a full pipe.
-                        std::thread::spawn(move || for _ in lines.by_ref() {});
-                        return Server { child, base };
+                        break Some(url.trim().to_owned());
                     }
                 }
-                _ => panic!("server exited before listening"),
+                _ => break None,
             }
-        }
+        };
+        let Some(base) = base else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("guomen serve exited or never reported its address");
+        };
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.by_ref() {});
+        Server { child, base }
     }
 
     pub fn kill_hard(mut self) {

@@ -2,7 +2,7 @@
 
 use crate::dict::NameDictionary;
 use crate::han::han_name_parts;
-use crate::normalize::{Script, detect_script, fold, latin_key, skeleton, tokenize};
+use crate::normalize::{Script, detect_script, fold, latin_key, skeleton, skeleton_into, tokenize};
 use crate::similarity::blend;
 use crate::translit::{Scheme, transliterate};
 
@@ -15,6 +15,10 @@ const MIN_PAIR: f64 = 0.55;
 const EXTRA_PART_WEIGHT: f64 = 0.35;
 /// Similarity of an initial to a part starting with the same letter.
 const INITIAL_SIM: f64 = 0.8;
+
+/// Longest part key kept, in bytes: longer parts are cut (on a character boundary) so that
+/// packed index records and stack buffers stay small; no real name part comes close.
+pub(crate) const MAX_KEY_BYTES: usize = 64;
 
 /// One name part: its Latin key and the coarse phonetic skeleton of that key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +36,72 @@ impl Tok {
         };
         Tok { key, skel }
     }
-    fn weight(&self) -> f64 {
-        // Long parts dominate too much otherwise; an initial still counts a little.
-        (self.key.chars().count() as f64).clamp(1.0, 10.0)
+    pub fn as_ref(&self) -> TokRef<'_> {
+        TokRef {
+            key: &self.key,
+            skel: &self.skel,
+        }
+    }
+}
+
+/// A borrowed name part: from an analysed query or straight from a packed index record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct TokRef<'a> {
+    pub key: &'a str,
+    pub skel: &'a str,
+}
+
+fn part_weight(key: &str) -> f64 {
+    // Long parts dominate too much otherwise; an initial still counts a little.
+    (key.chars().count() as f64).clamp(1.0, 10.0)
+}
+
+/// A borrowed rendering: the scheme and its parts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RendRef<'a> {
+    pub scheme: Option<Scheme>,
+    pub toks: &'a [TokRef<'a>],
+}
+
+/// Reused buffers so that comparing a query with many candidates does not allocate.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    ka: String,
+    sa: String,
+    kb: String,
+    sb: String,
+    whole_a: String,
+    whole_b: String,
+    whole_br: String,
+    cands: Vec<(f64, u8, u8)>,
+    /// Part similarities already computed, direct-mapped by a hash of the two keys: the same
+    /// parts recur across renderings, passes and candidates of one query.
+    memo: Vec<(u64, f64)>,
+}
+
+const MEMO_SLOTS: usize = 1024;
+
+fn fnv(mut h: u64, s: &str) -> u64 {
+    for &b in s.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Hash of item `i`'s key (see [`item_tok`]), without building joined keys.
+fn item_hash(toks: &[TokRef<'_>], i: usize) -> u64 {
+    let n = toks.len();
+    if i < n {
+        toks.get(i).map_or(FNV_START, |t| fnv(FNV_START, t.key))
+    } else {
+        let k = i - n;
+        toks.get(k..k + 2)
+            .unwrap_or_default()
+            .iter()
+            .fold(FNV_START, |h, t| fnv(h, t.key))
     }
 }
 
@@ -82,7 +149,11 @@ pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
                         group.push(&h.text);
                         i += 1;
                     }
-                    keys.extend(han_name_parts(&group).iter().map(|p| latin_key(p)));
+                    keys.extend(han_name_parts(&group).iter().map(|p| {
+                        let mut k = latin_key(p);
+                        cap_key(&mut k);
+                        k
+                    }));
                     continue;
                 }
                 Script::Cyrillic => {
@@ -91,6 +162,9 @@ pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
                 }
                 Script::Latin => keys.push(latin_key(&t.text)),
                 Script::Other => keys.push(t.text.clone()),
+            }
+            if let Some(k) = keys.last_mut() {
+                cap_key(k);
             }
             i += 1;
         }
@@ -101,6 +175,16 @@ pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
         }
     }
     (out, cut_chars || cut_parts, script)
+}
+
+fn cap_key(k: &mut String) {
+    if k.len() > MAX_KEY_BYTES {
+        let mut cut = MAX_KEY_BYTES;
+        while !k.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        k.truncate(cut);
+    }
 }
 
 /// Every Latin key a single name part can have (for the dictionary).
@@ -127,101 +211,167 @@ pub(crate) fn analyze(name: &str) -> Form {
     }
 }
 
+impl Form {
+    /// Borrowed parts of every rendering, for [`compare_refs`].
+    pub fn tok_refs(&self) -> Vec<(Option<Scheme>, Vec<TokRef<'_>>)> {
+        self.renderings
+            .iter()
+            .map(|r| (r.scheme, r.toks.iter().map(Tok::as_ref).collect()))
+            .collect()
+    }
+}
+
 /// Similarity of two name parts in 0..1.
-pub(crate) fn part_sim(a: &Tok, b: &Tok, dict: Option<&NameDictionary>) -> f64 {
+pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionary>) -> f64 {
     if a.key == b.key {
         return 1.0;
     }
-    let (la, lb) = (a.key.chars().count(), b.key.chars().count());
-    if la == 1 || lb == 1 {
+    let (mut ca, mut cb) = (a.key.chars(), b.key.chars());
+    let (fa, fb) = (ca.next(), cb.next());
+    if ca.next().is_none() || cb.next().is_none() {
         // An initial stands for any part that starts with it.
-        return if a.key.chars().next() == b.key.chars().next() {
-            INITIAL_SIM
-        } else {
-            0.0
-        };
+        return if fa == fb { INITIAL_SIM } else { 0.0 };
     }
-    if dict.is_some_and(|d| d.same_group(&a.key, &b.key)) {
+    if dict.is_some_and(|d| d.same_group(a.key, b.key)) {
         return 0.95;
     }
-    let s = blend(&a.key, &b.key);
+    let s = blend(a.key, b.key);
     if a.skel == b.skel {
         s.max(0.95)
     } else {
-        s.max(blend(&a.skel, &b.skel) * 0.97)
+        s.max(blend(a.skel, b.skel) * 0.97)
     }
 }
 
-struct Item {
-    mask: u16,
-    tok: Tok,
-    weight: f64,
-}
-
-fn items(toks: &[Tok], compounds: bool) -> Vec<Item> {
-    let mut v: Vec<Item> = toks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Item {
-            mask: 1u16 << i,
-            tok: t.clone(),
-            weight: t.weight(),
-        })
-        .collect();
+/// Items of one side: parts `0..n`, then (with compounds) adjacent pairs joined, `n..2n-1`.
+fn item_count(n: usize, compounds: bool) -> usize {
     if compounds {
-        for (i, w) in toks.windows(2).enumerate() {
-            if let [x, y] = w {
-                let joined = format!("{}{}", x.key, y.key);
-                v.push(Item {
-                    mask: (1u16 << i) | (1u16 << (i + 1)),
-                    tok: Tok::new(joined),
-                    weight: x.weight() + y.weight(),
-                });
-            }
-        }
+        n + n.saturating_sub(1)
+    } else {
+        n
     }
-    v
 }
 
-/// Greedy best-first pairing of parts; returns the weighted score.
+fn item_mask(i: usize, n: usize) -> u16 {
+    if i < n {
+        1u16 << i
+    } else {
+        let k = i - n;
+        (1u16 << k) | (1u16 << (k + 1))
+    }
+}
+
+fn item_weight(toks: &[TokRef<'_>], i: usize) -> f64 {
+    let n = toks.len();
+    if i < n {
+        toks.get(i).map_or(0.0, |t| part_weight(t.key))
+    } else {
+        let k = i - n;
+        toks.get(k).map_or(0.0, |t| part_weight(t.key))
+            + toks.get(k + 1).map_or(0.0, |t| part_weight(t.key))
+    }
+}
+
+/// The part (or joined pair of parts) `i` as a token; joined pairs are built in the buffers.
+fn item_tok<'b>(
+    toks: &'b [TokRef<'b>],
+    i: usize,
+    kbuf: &'b mut String,
+    sbuf: &'b mut String,
+) -> TokRef<'b> {
+    let n = toks.len();
+    if i < n {
+        return toks.get(i).copied().unwrap_or_default();
+    }
+    let k = i - n;
+    kbuf.clear();
+    for t in toks.get(k..k + 2).unwrap_or_default() {
+        kbuf.push_str(t.key);
+    }
+    if kbuf.is_ascii() {
+        skeleton_into(kbuf, sbuf);
+    } else {
+        sbuf.clear();
+        sbuf.push_str(kbuf);
+    }
+    TokRef {
+        key: kbuf,
+        skel: sbuf,
+    }
+}
+
+/// Greedy best-first pairing of parts; returns the weighted score and the weakest pair.
 fn assign(
-    a: &[Item],
-    b: &[Item],
-    ta: &[Tok],
-    tb: &[Tok],
+    ta: &[TokRef<'_>],
+    tb: &[TokRef<'_>],
+    compounds: bool,
     dict: Option<&NameDictionary>,
+    scratch: &mut Scratch,
 ) -> (f64, f64) {
-    let mut cands: Vec<(f64, usize, usize)> = Vec::with_capacity(a.len() * b.len());
-    for (i, x) in a.iter().enumerate() {
-        for (j, y) in b.iter().enumerate() {
-            let s = part_sim(&x.tok, &y.tok, dict);
+    let (na, nb) = (ta.len(), tb.len());
+    let (ia, ib) = (item_count(na, compounds), item_count(nb, compounds));
+    let Scratch {
+        ka,
+        sa,
+        kb,
+        sb,
+        cands,
+        memo,
+        ..
+    } = scratch;
+    if memo.len() != MEMO_SLOTS {
+        memo.clear();
+        memo.resize(MEMO_SLOTS, (0, 0.0));
+    }
+    cands.clear();
+    for i in 0..ia {
+        // A part's similarity depends on its key alone (the skeleton derives from it).
+        let ha = item_hash(ta, i).rotate_left(29);
+        let x = item_tok(ta, i, ka, sa);
+        for j in 0..ib {
+            let h = (ha ^ item_hash(tb, j)).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let slot = (h >> 54) as usize % MEMO_SLOTS;
+            let s = match memo.get(slot) {
+                Some(&(k, v)) if k == h => v,
+                _ => {
+                    let y = item_tok(tb, j, kb, sb);
+                    let v = part_sim(x, y, dict);
+                    if let Some(m) = memo.get_mut(slot) {
+                        *m = (h, v);
+                    }
+                    v
+                }
+            };
             if s >= MIN_PAIR {
-                cands.push((s, i, j));
+                cands.push((
+                    s,
+                    u8::try_from(i).unwrap_or(u8::MAX),
+                    u8::try_from(j).unwrap_or(u8::MAX),
+                ));
             }
         }
     }
     // Best first; on a tie prefer the pairing that covers more parts (joined names).
-    cands.sort_by(|p, q| {
-        q.0.total_cmp(&p.0).then_with(|| {
-            let cp = a.get(p.1).map_or(0, |i| i.mask.count_ones())
-                + b.get(p.2).map_or(0, |i| i.mask.count_ones());
-            let cq = a.get(q.1).map_or(0, |i| i.mask.count_ones())
-                + b.get(q.2).map_or(0, |i| i.mask.count_ones());
-            cq.cmp(&cp)
-        })
+    let cover = |p: &(f64, u8, u8)| {
+        item_mask(usize::from(p.1), na).count_ones() + item_mask(usize::from(p.2), nb).count_ones()
+    };
+    cands.sort_unstable_by(|p, q| {
+        q.0.total_cmp(&p.0)
+            .then_with(|| cover(q).cmp(&cover(p)))
+            .then(p.1.cmp(&q.1))
+            .then(p.2.cmp(&q.2))
     });
     let (mut used_a, mut used_b) = (0u16, 0u16);
     let (mut num, mut matched_w, mut min_sim) = (0.0f64, 0.0f64, 1.0f64);
-    for (s, i, j) in cands {
-        let (Some(x), Some(y)) = (a.get(i), b.get(j)) else {
-            continue;
-        };
-        if x.mask & used_a != 0 || y.mask & used_b != 0 {
+    for &(s, i, j) in cands.iter() {
+        let (i, j) = (usize::from(i), usize::from(j));
+        let (ma, mb) = (item_mask(i, na), item_mask(j, nb));
+        if ma & used_a != 0 || mb & used_b != 0 {
             continue;
         }
-        used_a |= x.mask;
-        used_b |= y.mask;
-        let w = x.weight + y.weight;
+        used_a |= ma;
+        used_b |= mb;
+        let w = item_weight(ta, i) + item_weight(tb, j);
         num += s * w;
         matched_w += w;
         min_sim = min_sim.min(s);
@@ -229,11 +379,11 @@ fn assign(
     if matched_w == 0.0 {
         return (0.0, 0.0);
     }
-    let unmatched = |toks: &[Tok], used: u16| -> f64 {
+    let unmatched = |toks: &[TokRef<'_>], used: u16| -> f64 {
         toks.iter()
             .enumerate()
             .filter(|(i, _)| used & (1u16 << i) == 0)
-            .map(|(_, t)| t.weight())
+            .map(|(_, t)| part_weight(t.key))
             .sum()
     };
     let (ua, ub) = (unmatched(ta, used_a), unmatched(tb, used_b));
@@ -247,41 +397,61 @@ fn assign(
 }
 
 /// Score of two renderings (parts in any order, joined or split, typos, initials).
-pub(crate) fn align(ta: &[Tok], tb: &[Tok], dict: Option<&NameDictionary>) -> f64 {
+pub(crate) fn align(
+    ta: &[TokRef<'_>],
+    tb: &[TokRef<'_>],
+    dict: Option<&NameDictionary>,
+    scratch: &mut Scratch,
+) -> f64 {
     if ta.is_empty() || tb.is_empty() {
         return 0.0;
     }
-    let (single, min_sim) = assign(&items(ta, false), &items(tb, false), ta, tb, dict);
+    let (single, min_sim) = assign(ta, tb, false, dict, scratch);
     let mut best = single;
-    if ta.len() != tb.len() || min_sim < 0.9 || single < 0.9 {
-        let (joined, _) = assign(&items(ta, true), &items(tb, true), ta, tb, dict);
+    // Joined parts can only rescue a pairing that already half works, or one where the
+    // number of parts differs.
+    if ta.len() != tb.len() || ((min_sim < 0.9 || single < 0.9) && single >= 0.5) {
+        let (joined, _) = assign(ta, tb, true, dict, scratch);
         best = best.max(joined);
+    }
+    if ta.len() != tb.len() && best < 0.9 {
         // Whole-name fallback for splits the part pairing cannot see ("wang xiao ming" vs
-        // "wangxiaoming"), discounted because it ignores part boundaries.
-        let ca: String = ta.iter().map(|t| t.skel.as_str()).collect();
-        let cb: String = tb.iter().map(|t| t.skel.as_str()).collect();
-        let cbr: String = tb.iter().rev().map(|t| t.skel.as_str()).collect();
-        best = best.max(blend(&ca, &cb).max(blend(&ca, &cbr)) * 0.9);
+        // "wangxiaoming"), discounted because it ignores part boundaries. Only a different
+        // number of parts can mean such a split.
+        let Scratch {
+            whole_a,
+            whole_b,
+            whole_br,
+            ..
+        } = scratch;
+        whole_a.clear();
+        whole_b.clear();
+        whole_br.clear();
+        ta.iter().for_each(|t| whole_a.push_str(t.skel));
+        tb.iter().for_each(|t| whole_b.push_str(t.skel));
+        tb.iter().rev().for_each(|t| whole_br.push_str(t.skel));
+        best = best.max(blend(whole_a, whole_b).max(blend(whole_a, whole_br)) * 0.9);
     }
     best.clamp(0.0, 1.0)
 }
 
 /// The best-scoring pair of renderings: (score, index in a, index in b).
-pub(crate) fn compare_forms(
-    a: &Form,
-    b: &Form,
+pub(crate) fn compare_refs(
+    a: &[RendRef<'_>],
+    b: &[RendRef<'_>],
     dict: Option<&NameDictionary>,
+    scratch: &mut Scratch,
 ) -> (f64, usize, usize) {
-    let both_cyrillic = a.renderings.iter().any(|r| r.scheme.is_some())
-        && b.renderings.iter().any(|r| r.scheme.is_some());
+    let both_cyrillic =
+        a.iter().any(|r| r.scheme.is_some()) && b.iter().any(|r| r.scheme.is_some());
     let mut best = (0.0, 0, 0);
-    for (i, ra) in a.renderings.iter().enumerate() {
-        for (j, rb) in b.renderings.iter().enumerate() {
+    for (i, ra) in a.iter().enumerate() {
+        for (j, rb) in b.iter().enumerate() {
             // Two Cyrillic spellings are compared scheme by scheme: mixing schemes only adds noise.
             if both_cyrillic && ra.scheme != rb.scheme {
                 continue;
             }
-            let s = align(&ra.toks, &rb.toks, dict);
+            let s = align(ra.toks, rb.toks, dict, scratch);
             if s > best.0 {
                 best = (s, i, j);
                 if s >= 1.0 {
@@ -291,6 +461,30 @@ pub(crate) fn compare_forms(
         }
     }
     best
+}
+
+/// The best-scoring pair of renderings of two analysed names: (score, index in a, index in b).
+pub(crate) fn compare_forms(
+    a: &Form,
+    b: &Form,
+    dict: Option<&NameDictionary>,
+) -> (f64, usize, usize) {
+    let (ta, tb) = (a.tok_refs(), b.tok_refs());
+    let ra: Vec<RendRef<'_>> = ta
+        .iter()
+        .map(|(scheme, toks)| RendRef {
+            scheme: *scheme,
+            toks,
+        })
+        .collect();
+    let rb: Vec<RendRef<'_>> = tb
+        .iter()
+        .map(|(scheme, toks)| RendRef {
+            scheme: *scheme,
+            toks,
+        })
+        .collect();
+    compare_refs(&ra, &rb, dict, &mut Scratch::default())
 }
 
 /// Similarity of two names in any script, in 0..1; `score >= DEFAULT_NAME_THRESHOLD` means

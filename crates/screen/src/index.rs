@@ -1,22 +1,35 @@
 //! The screening index: candidates from an inverted index over name-part keys, document
 //! numbers, birth date + nationality and face templates; every hit explained field by field.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use guomen_domain::watchlist::{ListKind, PartialDate, Sex, WatchlistEntry};
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{Form, Rendering, Tok, analyze, compare_forms, rendering_keys};
+use crate::compare::{RendRef, Scratch, Tok, TokRef, analyze, compare_refs, rendering_keys};
 use crate::dict::NameDictionary;
+use crate::normalize::{MAX_TOKENS, skeleton};
 use crate::translit::Scheme;
 
-/// Candidates kept from the name index per query, best first, before full scoring.
-const MAX_NAME_CANDIDATES: usize = 120;
-/// A 1-deletion posting list longer than this is too common to discriminate.
-const MAX_DELETION_POSTINGS: usize = 20_000;
-/// An exact-part posting list longer than this is skipped when rarer parts found candidates.
-const MAX_COMMON_POSTINGS: usize = 60_000;
+/// Entries kept from the candidate accumulator (most name evidence first) for the cheap bound.
+const POOL: usize = 256;
+/// Name-index candidates scored in full, at most.
+const MAX_FULL: usize = 32;
+/// Postings scanned per query beyond the rarest key. Keys past the budget (the most common
+/// parts, which carry the least evidence) only confirm candidates already pooled.
+const SCAN_BUDGET: usize = 60_000;
+/// Query parts the accumulator tells apart: name parts (later ones share the last name slot)
+/// and, in the last slot, the full birth date.
+const MAX_PARTS: usize = 10;
+const BIRTH_SLOT: usize = MAX_PARTS - 1;
+/// Weight of a shared full birth date among the name evidence: it ranks the right person
+/// first among many who share a common name.
+const W_BIRTH: f32 = 0.4;
+/// Name-index candidates whose key evidence is below this share of the best possible are not
+/// scored: not even one part matched well enough to reach a threshold.
+const MIN_EVIDENCE: f64 = 0.35;
+/// Renderings a packed name holds, at most (one per scheme).
+const MAX_RENDS: usize = Scheme::ALL.len();
 /// Cosine similarity at and above which two face templates are taken to be one person.
 pub const FACE_THRESHOLD: f32 = 0.8;
 /// On identity change (exact birth date and nationality, refused or wanted list) the name need
@@ -117,11 +130,11 @@ pub struct IndexStats {
 struct Rec {
     id: Box<str>,
     list: ListKind,
-    names: Box<[Box<str>]>,
-    /// Per name: renderings separated by `|`, each a scheme code then parts separated by ` `.
-    packed: Box<[Box<str>]>,
-    birth: Box<[PartialDate]>,
     sex: Option<Sex>,
+    /// Every name with its analysed renderings, packed once at build time (see [`pack_name`]):
+    /// scoring reads part keys and skeletons straight from here, without allocating.
+    names: Box<[u8]>,
+    birth: Box<[PartialDate]>,
     nationalities: Box<[Box<str>]>,
     /// (issuing country, number with separators removed)
     documents: Box<[DocKey]>,
@@ -130,92 +143,195 @@ struct Rec {
 /// (issuing country, normalised number)
 type DocKey = (Option<Box<str>>, Box<str>);
 
+/// Per-query candidate accumulator over every entry: dense arrays stamped with a query epoch,
+/// so that nothing is cleared between queries and no hash map is touched per posting.
+#[derive(Debug)]
+struct Acc {
+    /// Epoch of the query part that last touched the entry; below the query's base: untouched.
+    stamp: Vec<u32>,
+    /// Evidence so far.
+    score: Vec<f32>,
+    /// Best key value of the current part for the entry.
+    best: Vec<f32>,
+    /// Query parts with evidence, one bit each.
+    mask: Vec<u16>,
+    touched: Vec<u32>,
+    epoch: u32,
+}
+
+impl Acc {
+    fn new(n: usize) -> Acc {
+        Acc {
+            stamp: vec![0; n],
+            score: vec![0.0; n],
+            best: vec![0.0; n],
+            mask: vec![0; n],
+            touched: Vec::new(),
+            epoch: 0,
+        }
+    }
+
+    /// Starts a query; returns its base epoch (part `p` uses `base + p`).
+    fn begin(&mut self) -> u32 {
+        self.touched.clear();
+        let span = MAX_PARTS as u32 + 1;
+        match self.epoch.checked_add(span) {
+            Some(next) => {
+                let base = self.epoch + 1;
+                self.epoch = next;
+                base
+            }
+            None => {
+                self.stamp.fill(0);
+                self.epoch = span;
+                1
+            }
+        }
+    }
+
+    /// Adds key value `v` for query part `part` to entry `e`; per part only the best key counts.
+    fn add(&mut self, e: u32, base: u32, part: usize, v: f32) {
+        let i = e as usize;
+        let pe = base + part as u32;
+        let (Some(st), Some(sc), Some(b), Some(m)) = (
+            self.stamp.get_mut(i),
+            self.score.get_mut(i),
+            self.best.get_mut(i),
+            self.mask.get_mut(i),
+        ) else {
+            return;
+        };
+        if *st < base {
+            *st = pe;
+            *sc = v;
+            *b = v;
+            *m = 1 << part;
+            self.touched.push(e);
+        } else if *st != pe {
+            *st = pe;
+            *sc += v;
+            *b = v;
+            *m |= 1 << part;
+        } else if v > *b {
+            *sc += v - *b;
+            *b = v;
+        }
+    }
+}
+
 /// The screening index. Immutable once built: share it as `Arc<Index>` and swap a new one in.
 #[derive(Debug)]
 pub struct Index {
     recs: Vec<Rec>,
+    /// Sorted keys (names, birth date + nationality, documents) with CSR offsets into `postings`.
     keys: Vec<u64>,
     offsets: Vec<u32>,
     postings: Vec<u32>,
-    documents: HashMap<u64, Vec<u32>>,
     faces: Vec<f32>,
     face_rows: Vec<u32>,
     face_dim: usize,
     face_skipped: usize,
     dict: Option<Arc<NameDictionary>>,
+    /// Accumulators reused across queries (one per concurrent caller).
+    accs: Mutex<Vec<Acc>>,
 }
 
 const TAG_PART: u8 = b'S';
 const TAG_DEL: u8 = b'D';
 const TAG_GROUP: u8 = b'G';
 const TAG_BIRTH_NAT: u8 = b'B';
+const TAG_DOC: u8 = b'N';
+const TAG_BIRTH: u8 = b'Y';
 
-/// FNV-1a with a final mix: keys only need to spread well; collisions add candidates that
-/// full scoring then rejects.
-fn hkey(tag: u8, s: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(tag);
-    for &b in s {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+fn birth_key(d: &PartialDate) -> Option<u64> {
+    let (m, day) = (d.month?, d.day?);
+    let y = d.year.to_le_bytes();
+    Some(hkey(TAG_BIRTH, &[y[0], y[1], m, day]))
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 33)
 }
 
-fn deletions(s: &str, out: &mut Vec<String>) {
-    if !s.is_ascii() || s.len() < 4 {
-        return;
+/// FNV-1a with a final mix: keys only need to spread well; collisions add candidates that
+/// full scoring then rejects.
+fn hkey(tag: u8, s: &[u8]) -> u64 {
+    let mut h: u64 = FNV_OFFSET ^ u64::from(tag);
+    for &b in s {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
     }
-    for i in 0..s.len() {
-        let mut d = String::with_capacity(s.len() - 1);
-        d.push_str(s.get(..i).unwrap_or(""));
-        d.push_str(s.get(i + 1..).unwrap_or(""));
-        out.push(d);
-    }
+    mix(h)
 }
 
-/// Name-index keys of one rendering's parts, weighted for candidate ranking; `part` groups the
-/// keys by the query part they come from.
-fn name_keys(
-    toks: &[Tok],
-    dict: Option<&NameDictionary>,
-    with_deletions: bool,
-    out: &mut Vec<(u64, f32, u8)>,
-) {
-    let mut dels = Vec::new();
+/// [`hkey`] of `s` with byte `skip` deleted, without building the string.
+fn hkey_skip(tag: u8, s: &[u8], skip: usize) -> u64 {
+    let mut h: u64 = FNV_OFFSET ^ u64::from(tag);
+    for (i, &b) in s.iter().enumerate() {
+        if i != skip {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+    }
+    mix(h)
+}
+
+/// Weights of the key kinds: an exact part skeleton is the best evidence, a dictionary group
+/// nearly as good, a one-deletion neighbour (typo, dropped letter) less.
+const W_PART: f32 = 1.0;
+const W_GROUP: f32 = 0.9;
+const W_DEL: f32 = 0.6;
+
+/// Name-index keys of one rendering's parts with their weight and the query part they belong
+/// to (joined neighbours count for the first of the two).
+fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f32, u8)>) {
     for (i, t) in toks.iter().enumerate() {
-        let part = u8::try_from(i).unwrap_or(u8::MAX);
+        let part = u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0);
+        let sk = t.skel.as_bytes();
         if t.skel.chars().count() >= 2 {
-            out.push((hkey(TAG_PART, t.skel.as_bytes()), 1.0, part));
-            out.push((hkey(TAG_DEL, t.skel.as_bytes()), 0.6, part));
-            if with_deletions {
-                dels.clear();
-                deletions(&t.skel, &mut dels);
-                for d in &dels {
-                    out.push((hkey(TAG_DEL, d.as_bytes()), 0.6, part));
+            out.push((hkey(TAG_PART, sk), W_PART, part));
+            out.push((hkey(TAG_DEL, sk), W_DEL, part));
+            if t.skel.is_ascii() && sk.len() >= 4 {
+                for j in 0..sk.len() {
+                    out.push((hkey_skip(TAG_DEL, sk, j), W_DEL, part));
                 }
             }
         }
         if let Some(d) = dict {
             for g in d.groups_of(&t.key) {
-                out.push((hkey(TAG_GROUP, &g.to_le_bytes()), 0.9, part));
+                out.push((hkey(TAG_GROUP, &g.to_le_bytes()), W_GROUP, part));
             }
         }
     }
+    let mut joined = String::new();
     for (i, w) in toks.windows(2).enumerate() {
         if let [x, y] = w {
-            let joined = crate::normalize::skeleton(&format!("{}{}", x.key, y.key));
-            let part = u8::try_from(i).unwrap_or(u8::MAX);
-            out.push((hkey(TAG_PART, joined.as_bytes()), 1.0, part));
+            joined.clear();
+            joined.push_str(&x.key);
+            joined.push_str(&y.key);
+            let part = u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0);
+            out.push((hkey(TAG_PART, skeleton(&joined).as_bytes()), W_PART, part));
         }
     }
 }
 
 fn birth_nat_key(d: &PartialDate, nat: &str) -> Option<u64> {
     let (m, day) = (d.month?, d.day?);
-    let s = format!("{:04}{m:02}{day:02}{nat}", d.year);
-    Some(hkey(TAG_BIRTH_NAT, s.as_bytes()))
+    let mut b = Vec::with_capacity(8 + nat.len());
+    b.extend_from_slice(&d.year.to_le_bytes());
+    b.push(m);
+    b.push(day);
+    b.extend_from_slice(nat.as_bytes());
+    Some(hkey(TAG_BIRTH_NAT, &b))
+}
+
+fn doc_key(normalized: &str) -> u64 {
+    hkey(TAG_DOC, ocr_fold_document_number(normalized).as_bytes())
 }
 
 /// A document number as printed: upper case, `<`, spaces, dashes and other separators removed.
@@ -226,151 +342,282 @@ pub fn normalize_document_number(s: &str) -> String {
         .collect()
 }
 
+fn ocr_fold(c: char) -> char {
+    match c {
+        'O' | 'Q' | 'D' => '0',
+        'I' | 'L' => '1',
+        'Z' => '2',
+        'S' => '5',
+        'G' => '6',
+        'B' => '8',
+        other => other,
+    }
+}
+
 /// A document number with OCR look-alikes folded together (O/Q/D→0, I/L→1, Z→2, S→5, G→6, B→8).
 pub fn ocr_fold_document_number(normalized: &str) -> String {
-    normalized
-        .chars()
-        .map(|c| match c {
-            'O' | 'Q' | 'D' => '0',
-            'I' | 'L' => '1',
-            'Z' => '2',
-            'S' => '5',
-            'G' => '6',
-            'B' => '8',
-            other => other,
-        })
-        .collect()
+    normalized.chars().map(ocr_fold).collect()
 }
 
-fn scheme_code(s: Option<Scheme>) -> char {
-    match s {
-        None => '-',
-        Some(s) => {
-            let i = Scheme::ALL.iter().position(|x| *x == s).unwrap_or(0);
-            char::from(b'0' + u8::try_from(i).unwrap_or(0))
-        }
-    }
-}
-
-fn pack(renderings: &[(Option<Scheme>, Vec<String>)]) -> Box<str> {
-    let mut s = String::new();
-    for (i, (scheme, keys)) in renderings.iter().enumerate() {
-        if i > 0 {
-            s.push('|');
-        }
-        s.push(scheme_code(*scheme));
-        s.push_str(&keys.join(" "));
-    }
-    s.into_boxed_str()
-}
-
-fn unpack(packed: &str) -> Form {
-    let renderings = packed
-        .split('|')
-        .filter_map(|r| {
-            let mut chars = r.chars();
-            let code = chars.next()?;
-            let scheme = code
-                .to_digit(10)
-                .and_then(|d| Scheme::ALL.get(d as usize).copied());
-            let toks: Vec<Tok> = chars
-                .as_str()
-                .split(' ')
-                .filter(|k| !k.is_empty())
-                .map(|k| Tok::new(k.to_owned()))
-                .collect();
-            (!toks.is_empty()).then_some(Rendering { scheme, toks })
-        })
-        .collect();
-    Form {
-        renderings,
-        truncated: false,
-    }
+fn ocr_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.chars().map(ocr_fold).eq(b.chars().map(ocr_fold))
 }
 
 fn upper(s: &str) -> String {
     s.trim().to_ascii_uppercase()
 }
 
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s.get(..cut).unwrap_or("")
+}
+
+/// Appends one name to a record's packed names:
+/// `u16 len, name, u8 renderings, { u8 scheme (255: none), u8 parts, { u8 len, key, u8 len, skeleton } }`.
+fn pack_name(name: &str, renderings: &[(Option<Scheme>, Vec<Tok>)], out: &mut Vec<u8>) {
+    let name = clip(name, usize::from(u16::MAX));
+    out.extend_from_slice(&u16::try_from(name.len()).unwrap_or(0).to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    let rends = renderings
+        .get(..renderings.len().min(MAX_RENDS))
+        .unwrap_or(&[]);
+    out.push(u8::try_from(rends.len()).unwrap_or(0));
+    for (scheme, toks) in rends {
+        let code = scheme
+            .and_then(|s| Scheme::ALL.iter().position(|x| *x == s))
+            .and_then(|i| u8::try_from(i).ok())
+            .unwrap_or(u8::MAX);
+        out.push(code);
+        let toks = toks.get(..toks.len().min(MAX_TOKENS)).unwrap_or(&[]);
+        out.push(u8::try_from(toks.len()).unwrap_or(0));
+        for t in toks {
+            for s in [t.key.as_str(), t.skel.as_str()] {
+                let s = clip(s, usize::from(u8::MAX));
+                out.push(u8::try_from(s.len()).unwrap_or(0));
+                out.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+}
+
+/// A cursor over packed names.
+struct Rd<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Rd<'a> {
+    fn u8(&mut self) -> Option<u8> {
+        let v = self.b.get(self.pos).copied()?;
+        self.pos += 1;
+        Some(v)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        let lo = self.u8()?;
+        let hi = self.u8()?;
+        Some(u16::from_le_bytes([lo, hi]))
+    }
+    fn str(&mut self, n: usize) -> Option<&'a str> {
+        let s = self.b.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        std::str::from_utf8(s).ok()
+    }
+}
+
+/// Tokens of every rendering of one packed name, decoded without allocation.
+struct NameBuf<'a> {
+    toks: [TokRef<'a>; MAX_RENDS * MAX_TOKENS],
+    spans: [(Option<Scheme>, usize, usize); MAX_RENDS],
+    rends: usize,
+}
+
+impl<'a> NameBuf<'a> {
+    fn new() -> Self {
+        NameBuf {
+            toks: [TokRef::default(); MAX_RENDS * MAX_TOKENS],
+            spans: [(None, 0, 0); MAX_RENDS],
+            rends: 0,
+        }
+    }
+
+    /// Reads the next name; returns it as written.
+    fn read(&mut self, rd: &mut Rd<'a>) -> Option<&'a str> {
+        let len = usize::from(rd.u16()?);
+        let name = rd.str(len)?;
+        let nr = usize::from(rd.u8()?).min(MAX_RENDS);
+        let mut t = 0;
+        self.rends = 0;
+        for r in 0..nr {
+            let code = rd.u8()?;
+            let scheme = Scheme::ALL.get(usize::from(code)).copied();
+            let nt = usize::from(rd.u8()?).min(MAX_TOKENS);
+            let start = t;
+            for _ in 0..nt {
+                let kl = usize::from(rd.u8()?);
+                let key = rd.str(kl)?;
+                let sl = usize::from(rd.u8()?);
+                let skel = rd.str(sl)?;
+                if let Some(slot) = self.toks.get_mut(t) {
+                    *slot = TokRef { key, skel };
+                    t += 1;
+                }
+            }
+            if let Some(span) = self.spans.get_mut(r) {
+                *span = (scheme, start, t);
+            }
+            self.rends = r + 1;
+        }
+        Some(name)
+    }
+
+    fn refs(&self) -> [RendRef<'_>; MAX_RENDS] {
+        let mut out = [RendRef::default(); MAX_RENDS];
+        for (o, (scheme, a, b)) in out.iter_mut().zip(&self.spans).take(self.rends) {
+            *o = RendRef {
+                scheme: *scheme,
+                toks: self.toks.get(*a..*b).unwrap_or(&[]),
+            };
+        }
+        out
+    }
+}
+
+fn packed_name_count(names: &[u8]) -> usize {
+    let mut rd = Rd { b: names, pos: 0 };
+    let mut buf = NameBuf::new();
+    let mut n = 0;
+    while rd.pos < names.len() && buf.read(&mut rd).is_some() {
+        n += 1;
+    }
+    n
+}
+
+/// One entry analysed: its record and its index keys.
+fn prepare(e: &WatchlistEntry, dict: Option<&NameDictionary>, keys: &mut Vec<u64>) -> Rec {
+    let mut kw: Vec<(u64, f32, u8)> = Vec::new();
+    let mut names = Vec::new();
+    for name in &e.names {
+        let (renderings, _, _) = rendering_keys(name);
+        let rends: Vec<(Option<Scheme>, Vec<Tok>)> = renderings
+            .into_iter()
+            .map(|(s, ks)| (s, ks.into_iter().map(Tok::new).collect()))
+            .collect();
+        for (_, toks) in &rends {
+            name_keys(toks, dict, &mut kw);
+        }
+        pack_name(name, &rends, &mut names);
+    }
+    keys.clear();
+    keys.extend(kw.iter().map(|k| k.0));
+    let nationalities: Vec<Box<str>> = e
+        .nationalities
+        .iter()
+        .map(|n| upper(n).into_boxed_str())
+        .collect();
+    keys.extend(e.birth_dates.iter().filter_map(birth_key));
+    if matches!(e.list, ListKind::RefusedEntry | ListKind::Wanted) {
+        for b in &e.birth_dates {
+            for n in &nationalities {
+                keys.extend(birth_nat_key(b, n));
+            }
+        }
+    }
+    let mut docs = Vec::with_capacity(e.documents.len());
+    for doc in &e.documents {
+        let number = normalize_document_number(&doc.number);
+        if number.is_empty() {
+            continue;
+        }
+        keys.push(doc_key(&number));
+        docs.push((
+            doc.country.as_deref().map(|c| upper(c).into_boxed_str()),
+            number.into_boxed_str(),
+        ));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    Rec {
+        id: e.id.clone().into_boxed_str(),
+        list: e.list,
+        sex: e.sex,
+        names: names.into_boxed_slice(),
+        birth: e.birth_dates.clone().into_boxed_slice(),
+        nationalities: nationalities.into_boxed_slice(),
+        documents: docs.into_boxed_slice(),
+    }
+}
+
+/// Records and (key, entry) pairs of a run of entries.
+type Chunk = (Vec<Rec>, Vec<(u64, u32)>);
+
+/// Records and (key, entry) pairs of a run of entries starting at index `first`.
+fn prepare_chunk(entries: &[WatchlistEntry], first: u32, dict: Option<&NameDictionary>) -> Chunk {
+    let mut recs = Vec::with_capacity(entries.len());
+    let mut pairs = Vec::with_capacity(entries.len().saturating_mul(24));
+    let mut keys = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let idx = first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+        recs.push(prepare(e, dict, &mut keys));
+        pairs.extend(keys.iter().map(|k| (*k, idx)));
+    }
+    (recs, pairs)
+}
+
+/// Query-side values computed once per query.
+struct Ctx<'q> {
+    q: &'q Query,
+    nat: Option<String>,
+    doc: Option<String>,
+    country: Option<String>,
+}
+
 impl Index {
-    /// Builds the index. Single-threaded; about a few microseconds per entry.
+    /// Builds the index, analysing entries on the available cores (scoped threads over the
+    /// in-memory entries). About 10 µs of CPU per entry.
     pub fn build(entries: Vec<WatchlistEntry>, dict: Option<Arc<NameDictionary>>) -> Index {
         let d = dict.as_deref();
+        let mut entries = entries;
+        entries.truncate(u32::MAX as usize);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let chunk = entries.len().div_ceil(threads).max(1);
+        let parts: Vec<Chunk> = if threads == 1 || entries.len() < 4096 {
+            vec![prepare_chunk(&entries, 0, d)]
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = entries
+                    .chunks(chunk)
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let first = u32::try_from(i.saturating_mul(chunk)).unwrap_or(u32::MAX);
+                        s.spawn(move || prepare_chunk(c, first, d))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        };
+        let total: usize = parts.iter().map(|p| p.1.len()).sum();
         let mut recs = Vec::with_capacity(entries.len());
-        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(entries.len().saturating_mul(12));
-        let mut documents: HashMap<u64, Vec<u32>> = HashMap::new();
-        let (mut faces, mut face_rows, mut face_dim, mut face_skipped) =
-            (Vec::new(), Vec::new(), 0usize, 0usize);
-        let mut keys_buf: Vec<(u64, f32, u8)> = Vec::new();
-        for e in entries {
-            let Ok(idx) = u32::try_from(recs.len()) else {
-                break;
-            };
-            keys_buf.clear();
-            let mut packed = Vec::with_capacity(e.names.len());
-            for name in &e.names {
-                let (renderings, _, _) = rendering_keys(name);
-                for (_, keys) in &renderings {
-                    let toks: Vec<Tok> = keys.iter().cloned().map(Tok::new).collect();
-                    name_keys(&toks, d, true, &mut keys_buf);
-                }
-                packed.push(pack(&renderings));
-            }
-            let nationalities: Vec<Box<str>> = e
-                .nationalities
-                .iter()
-                .map(|n| upper(n).into_boxed_str())
-                .collect();
-            if matches!(e.list, ListKind::RefusedEntry | ListKind::Wanted) {
-                for b in &e.birth_dates {
-                    for n in &nationalities {
-                        if let Some(k) = birth_nat_key(b, n) {
-                            keys_buf.push((k, 0.0, 0));
-                        }
-                    }
-                }
-                if let Some(t) = &e.face_template {
-                    if face_dim == 0 && !t.is_empty() {
-                        face_dim = t.len();
-                    }
-                    let norm = t.iter().map(|x| x * x).sum::<f32>().sqrt();
-                    if t.len() == face_dim && norm.is_finite() && norm > 0.0 {
-                        faces.extend(t.iter().map(|x| x / norm));
-                        face_rows.push(idx);
-                    } else {
-                        face_skipped += 1;
-                    }
-                }
-            }
-            keys_buf.sort_unstable_by_key(|k| k.0);
-            keys_buf.dedup_by_key(|k| k.0);
-            pairs.extend(keys_buf.iter().map(|k| (k.0, idx)));
-            let mut docs = Vec::with_capacity(e.documents.len());
-            for doc in &e.documents {
-                let number = normalize_document_number(&doc.number);
-                if number.is_empty() {
-                    continue;
-                }
-                let k = hkey(b'N', ocr_fold_document_number(&number).as_bytes());
-                let list = documents.entry(k).or_default();
-                if list.last() != Some(&idx) {
-                    list.push(idx);
-                }
-                docs.push((
-                    doc.country.as_deref().map(|c| upper(c).into_boxed_str()),
-                    number.into_boxed_str(),
-                ));
-            }
-            recs.push(Rec {
-                id: e.id.into_boxed_str(),
-                list: e.list,
-                names: e.names.into_iter().map(String::into_boxed_str).collect(),
-                packed: packed.into_boxed_slice(),
-                birth: e.birth_dates.into_boxed_slice(),
-                sex: e.sex,
-                nationalities: nationalities.into_boxed_slice(),
-                documents: docs.into_boxed_slice(),
-            });
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(total);
+        for (r, p) in parts {
+            recs.extend(r);
+            pairs.extend(p);
+        }
+        // A panicked worker would leave a gap: keep only what is consistent.
+        if recs.len() != entries.len() {
+            let n = u32::try_from(recs.len()).unwrap_or(u32::MAX);
+            pairs.retain(|p| p.1 < n);
         }
         pairs.sort_unstable();
         pairs.dedup();
@@ -387,18 +634,37 @@ impl Index {
         offsets.push(u32::try_from(postings.len()).unwrap_or(u32::MAX));
         keys.shrink_to_fit();
         offsets.shrink_to_fit();
+        // Faces in entry order: the first template indexed fixes the dimension.
+        let (mut faces, mut face_rows, mut face_dim, mut face_skipped) =
+            (Vec::new(), Vec::new(), 0usize, 0usize);
+        for (idx, e) in entries.iter().enumerate().take(recs.len()) {
+            if !matches!(e.list, ListKind::RefusedEntry | ListKind::Wanted) {
+                continue;
+            }
+            let Some(t) = &e.face_template else { continue };
+            if face_dim == 0 && !t.is_empty() {
+                face_dim = t.len();
+            }
+            let norm = t.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if t.len() == face_dim && norm.is_finite() && norm > 0.0 {
+                faces.extend(t.iter().map(|x| x / norm));
+                face_rows.push(u32::try_from(idx).unwrap_or(u32::MAX));
+            } else {
+                face_skipped += 1;
+            }
+        }
         faces.shrink_to_fit();
         Index {
             recs,
             keys,
             offsets,
             postings,
-            documents,
             faces,
             face_rows,
             face_dim,
             face_skipped,
             dict,
+            accs: Mutex::new(Vec::new()),
         }
     }
 
@@ -433,7 +699,7 @@ impl Index {
         IndexStats {
             entries: self.recs.len(),
             entries_by_list: by_list,
-            names: self.recs.iter().map(|r| r.names.len()).sum(),
+            names: self.recs.iter().map(|r| packed_name_count(&r.names)).sum(),
             keys: self.keys.len(),
             postings: self.postings.len(),
             documents: self.recs.iter().map(|r| r.documents.len()).sum(),
@@ -443,45 +709,132 @@ impl Index {
         }
     }
 
-    /// Name candidates ranked by how many query parts they share keys with.
-    fn name_candidates(&self, form: &Form) -> Vec<u32> {
+    fn take_acc(&self) -> Acc {
+        let pooled = self
+            .accs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match pooled {
+            Some(a) if a.stamp.len() == self.recs.len() => a,
+            _ => Acc::new(self.recs.len()),
+        }
+    }
+
+    fn give_acc(&self, acc: Acc) {
+        self.accs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(acc);
+    }
+
+    /// Name candidates: entries sharing part keys with the query, weighted by how rare each
+    /// key is (IDF), then ranked together with the cheap non-name fields; only those that can
+    /// still reach `threshold` are kept, at most [`MAX_FULL`].
+    fn name_candidates(
+        &self,
+        form: &crate::compare::Form,
+        ctx: &Ctx<'_>,
+        threshold: f64,
+    ) -> Vec<u32> {
         let d = self.dict.as_deref();
         let mut keys: Vec<(u64, f32, u8)> = Vec::new();
         for r in &form.renderings {
-            name_keys(&r.toks, d, true, &mut keys);
+            name_keys(&r.toks, d, &mut keys);
         }
-        // The same part key from several renderings counts once.
+        // The same key from several renderings or parts counts once, at its best weight.
         keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         keys.dedup_by_key(|k| k.0);
-        let mut lists: Vec<(&[u32], f32, u8, u8)> = keys
+        let birth = ctx.q.birth_date.as_ref().and_then(birth_key);
+        let n = self.recs.len().max(1) as f32;
+        let mut lists: Vec<(&[u32], f32, usize)> = keys
             .iter()
-            .map(|(k, w, p)| {
-                let tag = if *w >= 1.0 { TAG_PART } else { TAG_DEL };
-                (self.postings_of(*k), *w, *p, tag)
+            .filter_map(|(k, w, p)| {
+                let l = self.postings_of(*k);
+                let idf = (1.0 + n / l.len().max(1) as f32).ln();
+                (!l.is_empty()).then_some((l, w * idf, usize::from(*p).min(MAX_PARTS - 1)))
             })
-            .filter(|(l, _, _, _)| !l.is_empty())
             .collect();
-        lists.sort_by_key(|l| l.0.len());
-        // Score per entry: for each query part, the best key weight it hit.
-        let mut acc: HashMap<u32, [f32; 9]> = HashMap::new();
-        for (list, w, part, tag) in &lists {
-            let common = list.len() > MAX_COMMON_POSTINGS
-                || (*tag == TAG_DEL && list.len() > MAX_DELETION_POSTINGS);
-            if common && !acc.is_empty() {
-                continue;
+        if lists.is_empty() {
+            return Vec::new();
+        }
+        if let Some(k) = birth {
+            let l = self.postings_of(k);
+            if !l.is_empty() {
+                let idf = (1.0 + n / l.len() as f32).ln();
+                lists.push((l, W_BIRTH * idf, BIRTH_SLOT));
             }
-            let p = usize::from(*part).min(8);
+        }
+        let mut part_max = [0f32; MAX_PARTS];
+        for (_, v, p) in lists.iter().filter(|l| l.2 != BIRTH_SLOT) {
+            if let Some(m) = part_max.get_mut(*p) {
+                *m = m.max(*v);
+            }
+        }
+        let max_evidence = part_max.iter().sum::<f32>().max(f32::EPSILON);
+        // Rarest first; the rarest key is always scanned, the rest within the budget.
+        lists.sort_by_key(|l| l.0.len());
+        let mut spent = 0usize;
+        let split = lists
+            .iter()
+            .position(|l| {
+                spent = spent.saturating_add(l.0.len());
+                spent > SCAN_BUDGET
+            })
+            .unwrap_or(lists.len())
+            .max(1);
+        let (scan, probe) = lists.split_at_mut(split);
+        scan.sort_by_key(|l| l.2);
+        probe.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
+        let mut acc = self.take_acc();
+        let base = acc.begin();
+        for (list, v, p) in scan.iter() {
             for &e in *list {
-                let slot = acc.entry(e).or_insert([0.0; 9]);
-                if let Some(v) = slot.get_mut(p) {
-                    *v = v.max(*w);
+                acc.add(e, base, *p, *v);
+            }
+        }
+        let Acc {
+            score,
+            mask,
+            touched,
+            ..
+        } = &mut acc;
+        let sc = |e: u32| score.get(e as usize).copied().unwrap_or(0.0);
+        if touched.len() > POOL {
+            touched
+                .select_nth_unstable_by(POOL - 1, |a, b| sc(*b).total_cmp(&sc(*a)).then(a.cmp(b)));
+            touched.truncate(POOL);
+        }
+        // Common keys only confirm pooled candidates (one per part: the best value first).
+        for (list, v, p) in probe.iter() {
+            let bit = 1u16 << *p;
+            for &e in touched.iter() {
+                let i = e as usize;
+                if let (Some(m), Some(s)) = (mask.get_mut(i), score.get_mut(i))
+                    && *m & bit == 0
+                    && list.binary_search(&e).is_ok()
+                {
+                    *m |= bit;
+                    *s += *v;
                 }
             }
         }
-        let mut ranked: Vec<(f32, u32)> =
-            acc.into_iter().map(|(e, s)| (s.iter().sum(), e)).collect();
+        let mut ranked: Vec<(f64, u32)> = touched
+            .iter()
+            .filter_map(|&e| {
+                let ev = f64::from(score.get(e as usize).copied().unwrap_or(0.0) / max_evidence);
+                if ev < MIN_EVIDENCE {
+                    return None;
+                }
+                let fields = field_sum(self.recs.get(e as usize)?, ctx);
+                // The name scores at most 1: entries that cannot reach the threshold even so
+                // are not worth a full comparison.
+                (1.0 + fields >= threshold).then_some((ev + fields, e))
+            })
+            .collect();
+        self.give_acc(acc);
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked.truncate(MAX_NAME_CANDIDATES);
+        ranked.truncate(MAX_FULL);
         ranked.into_iter().map(|(_, e)| e).collect()
     }
 
@@ -494,49 +847,62 @@ impl Index {
             crate::DEFAULT_NAME_THRESHOLD
         };
         let form = analyze(&q.name);
+        let ctx = Ctx {
+            q,
+            nat: q
+                .nationality
+                .as_deref()
+                .map(upper)
+                .filter(|n| !n.is_empty()),
+            doc: q
+                .document_number
+                .as_deref()
+                .map(normalize_document_number)
+                .filter(|n| !n.is_empty()),
+            country: q
+                .document_country
+                .as_deref()
+                .map(upper)
+                .filter(|c| !c.is_empty()),
+        };
         let mut cands: Vec<u32> = if form.renderings.is_empty() {
             Vec::new()
         } else {
-            self.name_candidates(&form)
+            self.name_candidates(&form, &ctx, threshold)
         };
-        let q_nat = q
-            .nationality
-            .as_deref()
-            .map(upper)
-            .filter(|n| !n.is_empty());
-        if let (Some(b), Some(n)) = (&q.birth_date, &q_nat)
+        if let (Some(b), Some(n)) = (&q.birth_date, &ctx.nat)
             && let Some(k) = birth_nat_key(b, n)
         {
             cands.extend_from_slice(self.postings_of(k));
         }
-        let q_doc = q
-            .document_number
-            .as_deref()
-            .map(normalize_document_number)
-            .filter(|n| !n.is_empty());
-        if let Some(n) = &q_doc
-            && let Some(list) = self
-                .documents
-                .get(&hkey(b'N', ocr_fold_document_number(n).as_bytes()))
-        {
-            cands.extend_from_slice(list);
+        if let Some(n) = &ctx.doc {
+            cands.extend_from_slice(self.postings_of(doc_key(n)));
         }
         let faces = self.face_matches(q.face_template.as_deref());
         cands.extend(faces.iter().map(|(e, _)| *e));
         cands.sort_unstable();
         cands.dedup();
+        let toks = form.tok_refs();
+        let qrends: Vec<RendRef<'_>> = toks
+            .iter()
+            .map(|(scheme, toks)| RendRef {
+                scheme: *scheme,
+                toks,
+            })
+            .collect();
+        let mut scratch = Scratch::default();
         let mut hits: Vec<Hit> = cands
             .into_iter()
             .filter_map(|e| {
                 let face = faces.iter().find(|(f, _)| *f == e).map(|(_, s)| *s);
                 self.score(
                     e,
-                    q,
-                    &form,
-                    q_nat.as_deref(),
-                    q_doc.as_deref(),
+                    &ctx,
+                    &qrends,
+                    form.truncated,
                     face,
                     threshold,
+                    &mut scratch,
                 )
             })
             .collect();
@@ -567,33 +933,85 @@ impl Index {
             .collect()
     }
 
+    /// The best name score over the entry's names, and that name.
+    fn name_score<'r>(
+        &self,
+        rec: &'r Rec,
+        qrends: &[RendRef<'_>],
+        scratch: &mut Scratch,
+    ) -> (f64, Option<&'r str>) {
+        let d = self.dict.as_deref();
+        let (mut best, mut matched) = (0.0f64, None);
+        let mut rd = Rd {
+            b: &rec.names,
+            pos: 0,
+        };
+        let mut buf = NameBuf::new();
+        while rd.pos < rec.names.len() {
+            let Some(name) = buf.read(&mut rd) else { break };
+            let refs = buf.refs();
+            let (s, _, _) = compare_refs(qrends, refs.get(..buf.rends).unwrap_or(&[]), d, scratch);
+            if s > best {
+                best = s;
+                matched = Some(name);
+            }
+        }
+        (best, matched)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
         e: u32,
-        q: &Query,
-        form: &Form,
-        q_nat: Option<&str>,
-        q_doc: Option<&str>,
+        ctx: &Ctx<'_>,
+        qrends: &[RendRef<'_>],
+        truncated: bool,
         face: Option<f32>,
         threshold: f64,
+        scratch: &mut Scratch,
     ) -> Option<Hit> {
         let rec = self.recs.get(e as usize)?;
-        let d = self.dict.as_deref();
-        let mut explain = Vec::new();
-        // Name.
-        let (mut name_score, mut matched) = (0.0f64, None);
-        for (name, packed) in rec.names.iter().zip(rec.packed.iter()) {
-            let (s, _, _) = compare_forms(form, &unpack(packed), d);
-            if s > name_score {
-                name_score = s;
-                matched = Some(name);
-            }
+        let q = ctx.q;
+        let (name_score, matched) = self.name_score(rec, qrends, scratch);
+        let (birth, birth_l) = grade_birth(q.birth_date.as_ref(), &rec.birth);
+        let sex = grade_sex(q.sex, rec.sex);
+        let nat = grade_nat(ctx.nat.as_deref(), &rec.nationalities);
+        let (doc, doc_i) = grade_doc(ctx, &rec.documents);
+        let mut score = (name_score
+            + birth.contribution()
+            + sex.contribution()
+            + nat.contribution()
+            + doc.contribution())
+        .clamp(0.0, 1.0);
+        let mut hit = score >= threshold;
+        if rec.list == ListKind::LostStolenDocument
+            && matches!(doc, DocGrade::Exact | DocGrade::Ocr)
+        {
+            // A lost or stolen document is a hit whoever carries it.
+            score = if doc == DocGrade::Exact { 1.0 } else { 0.95 };
+            hit = true;
         }
+        let returning = matches!(rec.list, ListKind::RefusedEntry | ListKind::Wanted);
+        let identity_change = returning
+            && name_score < threshold
+            && birth == BirthGrade::Exact
+            && nat == NatGrade::Match
+            && name_score >= IDENTITY_CHANGE_NAME_MIN;
+        hit |= identity_change;
+        let face = face.map(|f| f64::from(f).clamp(0.0, 1.0));
+        if let Some(f) = face {
+            score = score.max(f);
+            hit = true;
+        }
+        if !hit {
+            return None;
+        }
+        // Explanations are built only for hits.
+        let mut explain = Vec::with_capacity(8);
         explain.push(FieldExplain {
             field: "name",
             query_value: Some(q.name.clone()),
-            list_value: matched.map(|n| n.to_string()),
+            list_value: matched.map(str::to_owned),
             verdict: if name_score >= 0.999 {
                 Verdict::Match
             } else if name_score >= threshold {
@@ -604,7 +1022,7 @@ impl Index {
             contribution: name_score,
             detail: format!("name similarity {name_score:.3} (threshold {threshold:.2})"),
         });
-        if form.truncated {
+        if truncated {
             explain.push(FieldExplain {
                 field: "name",
                 query_value: None,
@@ -618,38 +1036,49 @@ impl Index {
                 ),
             });
         }
-        let mut score = name_score;
-        // Birth date.
-        let (dob_exact, dob) = grade_birth(q.birth_date.as_ref(), &rec.birth);
-        score += dob.contribution;
-        explain.push(dob);
-        // Sex.
-        let sx = grade_sex(q.sex, rec.sex);
-        score += sx.contribution;
-        explain.push(sx);
-        // Nationality.
-        let (nat_match, nat) = grade_nat(q_nat, &rec.nationalities);
-        score += nat.contribution;
-        explain.push(nat);
-        // Document.
-        let (doc_grade, doc) = grade_doc(q_doc, q.document_country.as_deref(), &rec.documents);
-        score += doc.contribution;
-        explain.push(doc);
-        let mut score = score.clamp(0.0, 1.0);
-        let mut hit = score >= threshold;
-        if rec.list == ListKind::LostStolenDocument && doc_grade > 0 {
-            // A lost or stolen document is a hit whoever carries it.
-            score = if doc_grade == 2 { 1.0 } else { 0.95 };
-            hit = true;
-        }
-        let returning = matches!(rec.list, ListKind::RefusedEntry | ListKind::Wanted);
-        if returning
-            && name_score < threshold
-            && dob_exact
-            && nat_match
-            && name_score >= IDENTITY_CHANGE_NAME_MIN
-        {
-            hit = true;
+        explain.push(FieldExplain {
+            field: "birth_date",
+            query_value: q.birth_date.as_ref().map(ToString::to_string),
+            list_value: birth_l.map(ToString::to_string),
+            verdict: birth.verdict(),
+            contribution: birth.contribution(),
+            detail: birth.detail().to_owned(),
+        });
+        explain.push(FieldExplain {
+            field: "sex",
+            query_value: q.sex.map(|s| sex_str(s).to_owned()),
+            list_value: rec.sex.map(|s| sex_str(s).to_owned()),
+            verdict: sex.verdict(),
+            contribution: sex.contribution(),
+            detail: sex.detail().to_owned(),
+        });
+        explain.push(FieldExplain {
+            field: "nationality",
+            query_value: ctx.nat.clone(),
+            list_value: (!rec.nationalities.is_empty()).then(|| rec.nationalities.join(",")),
+            verdict: nat.verdict(),
+            contribution: nat.contribution(),
+            detail: nat.detail().to_owned(),
+        });
+        let shown = |(c, n): &DocKey| match c {
+            Some(c) => format!("{c} {n}"),
+            None => n.to_string(),
+        };
+        explain.push(FieldExplain {
+            field: "document",
+            query_value: ctx.doc.as_ref().map(|n| match &ctx.country {
+                Some(c) => format!("{c} {n}"),
+                None => n.clone(),
+            }),
+            list_value: doc_i
+                .and_then(|i| rec.documents.get(i))
+                .map(shown)
+                .or_else(|| rec.documents.first().map(|(_, n)| n.to_string())),
+            verdict: doc.verdict(),
+            contribution: doc.contribution(),
+            detail: doc.detail(rec.documents.is_empty()).to_owned(),
+        });
+        if identity_change {
             explain.push(FieldExplain {
                 field: "identity_change",
                 query_value: None,
@@ -662,11 +1091,6 @@ impl Index {
             });
         }
         if let Some(f) = face {
-            let f = f64::from(f).clamp(0.0, 1.0);
-            if f > score {
-                score = f;
-            }
-            hit = true;
             explain.push(FieldExplain {
                 field: "face",
                 query_value: None,
@@ -683,116 +1107,138 @@ impl Index {
                 ),
             });
         }
-        hit.then(|| Hit {
+        Some(Hit {
             entry_id: rec.id.to_string(),
             list: rec.list,
             score,
             name_score,
-            matched_name: matched.map(|n| n.to_string()),
+            matched_name: matched.map(str::to_owned),
             explain,
         })
     }
 }
 
-fn digits(d: &PartialDate) -> Option<[u8; 8]> {
-    let s = format!("{:04}{:02}{:02}", d.year, d.month?, d.day?);
-    s.as_bytes().try_into().ok()
+/// What the non-name fields add to (or take from) an entry's score: cheap, no allocation.
+fn field_sum(rec: &Rec, ctx: &Ctx<'_>) -> f64 {
+    grade_birth(ctx.q.birth_date.as_ref(), &rec.birth)
+        .0
+        .contribution()
+        + grade_sex(ctx.q.sex, rec.sex).contribution()
+        + grade_nat(ctx.nat.as_deref(), &rec.nationalities).contribution()
+        + grade_doc(ctx, &rec.documents).0.contribution()
 }
 
-/// Grades a birth date against the entry's: (exact full date?, explanation with contribution).
-fn grade_birth(q: Option<&PartialDate>, list: &[PartialDate]) -> (bool, FieldExplain) {
-    let mk = |verdict, contribution, detail: &str, lv: Option<&PartialDate>| FieldExplain {
-        field: "birth_date",
-        query_value: q.map(ToString::to_string),
-        list_value: lv.map(ToString::to_string),
-        verdict,
-        contribution,
-        detail: detail.to_owned(),
-    };
-    let Some(q) = q else {
-        return (
-            false,
-            mk(
-                Verdict::Unknown,
-                0.0,
-                "no birth date in the query",
-                list.first(),
-            ),
-        );
-    };
-    if list.is_empty() {
-        return (
-            false,
-            mk(
-                Verdict::Unknown,
-                0.0,
-                "no birth date on the list entry",
-                None,
-            ),
-        );
+/// How a birth date compares, best grade first in the order of the variants below `Exact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BirthGrade {
+    NoQuery,
+    NoList,
+    Exact,
+    Partial,
+    Swapped,
+    OneDigit,
+    Near,
+    Differs,
+}
+
+impl BirthGrade {
+    fn rank(self) -> u8 {
+        match self {
+            BirthGrade::NoQuery | BirthGrade::NoList => 0,
+            BirthGrade::Differs => 1,
+            BirthGrade::Near => 2,
+            BirthGrade::OneDigit => 3,
+            BirthGrade::Swapped => 4,
+            BirthGrade::Partial => 5,
+            BirthGrade::Exact => 6,
+        }
     }
-    let mut best: Option<(u8, FieldExplain, bool)> = None;
+    fn contribution(self) -> f64 {
+        match self {
+            BirthGrade::NoQuery | BirthGrade::NoList => 0.0,
+            BirthGrade::Exact => 0.08,
+            BirthGrade::Partial => 0.03,
+            BirthGrade::Swapped => 0.04,
+            BirthGrade::OneDigit => 0.02,
+            BirthGrade::Near => -0.05,
+            BirthGrade::Differs => -0.2,
+        }
+    }
+    fn verdict(self) -> Verdict {
+        match self {
+            BirthGrade::NoQuery | BirthGrade::NoList => Verdict::Unknown,
+            BirthGrade::Exact => Verdict::Match,
+            BirthGrade::Partial => Verdict::PartialMatch,
+            BirthGrade::Swapped | BirthGrade::OneDigit => Verdict::Similar,
+            BirthGrade::Near | BirthGrade::Differs => Verdict::Mismatch,
+        }
+    }
+    fn detail(self) -> &'static str {
+        match self {
+            BirthGrade::NoQuery => "no birth date in the query",
+            BirthGrade::NoList => "no birth date on the list entry",
+            BirthGrade::Exact => "same birth date",
+            BirthGrade::Partial => "birth date agrees as far as both are known",
+            BirthGrade::Swapped => "day and month swapped",
+            BirthGrade::OneDigit => "one digit off",
+            BirthGrade::Near => "birth dates differ (year within one)",
+            BirthGrade::Differs => "birth dates differ",
+        }
+    }
+}
+
+/// The eight digits of a full date (YYYYMMDD), without formatting.
+fn digits(d: &PartialDate) -> Option<[u8; 8]> {
+    let (m, day) = (d.month?, d.day?);
+    if d.year > 9999 || m > 99 || day > 99 {
+        return None;
+    }
+    let y = d.year;
+    Some([
+        (y / 1000) as u8,
+        (y / 100 % 10) as u8,
+        (y / 10 % 10) as u8,
+        (y % 10) as u8,
+        m / 10,
+        m % 10,
+        day / 10,
+        day % 10,
+    ])
+}
+
+/// Grades a birth date against the entry's (the best of them) and names the date compared.
+fn grade_birth<'l>(
+    q: Option<&PartialDate>,
+    list: &'l [PartialDate],
+) -> (BirthGrade, Option<&'l PartialDate>) {
+    let Some(q) = q else {
+        return (BirthGrade::NoQuery, list.first());
+    };
+    let mut best: (BirthGrade, Option<&PartialDate>) = (BirthGrade::NoList, None);
     for l in list {
-        let (rank, exact, fe) = if q == l && q.day.is_some() {
-            (
-                6,
-                true,
-                mk(Verdict::Match, 0.08, "same birth date", Some(l)),
-            )
+        let g = if q == l && q.day.is_some() {
+            BirthGrade::Exact
         } else if q.year == l.year
             && (q.month.is_none() || l.month.is_none() || q.month == l.month)
             && (q.day.is_none() || l.day.is_none() || q.day == l.day)
         {
-            (
-                5,
-                false,
-                mk(
-                    Verdict::PartialMatch,
-                    0.03,
-                    "birth date agrees as far as both are known",
-                    Some(l),
-                ),
-            )
+            BirthGrade::Partial
         } else if q.year == l.year && q.month.is_some() && q.month == l.day && q.day == l.month {
-            (
-                4,
-                false,
-                mk(Verdict::Similar, 0.04, "day and month swapped", Some(l)),
-            )
+            BirthGrade::Swapped
         } else if let (Some(a), Some(b)) = (digits(q), digits(l))
             && a.iter().zip(b.iter()).filter(|(x, y)| x != y).count() == 1
         {
-            (
-                3,
-                false,
-                mk(Verdict::Similar, 0.02, "one digit off", Some(l)),
-            )
+            BirthGrade::OneDigit
         } else if q.year.abs_diff(l.year) <= 1 {
-            (
-                2,
-                false,
-                mk(
-                    Verdict::Mismatch,
-                    -0.05,
-                    "birth dates differ (year within one)",
-                    Some(l),
-                ),
-            )
+            BirthGrade::Near
         } else {
-            (
-                1,
-                false,
-                mk(Verdict::Mismatch, -0.2, "birth dates differ", Some(l)),
-            )
+            BirthGrade::Differs
         };
-        if best.as_ref().is_none_or(|b| rank > b.0) {
-            best = Some((rank, fe, exact));
+        if best.1.is_none() || g.rank() > best.0.rank() {
+            best = (g, Some(l));
         }
     }
-    match best {
-        Some((_, fe, exact)) => (exact, fe),
-        None => (false, mk(Verdict::Unknown, 0.0, "no birth date", None)),
-    }
+    best
 }
 
 fn sex_str(s: Sex) -> &'static str {
@@ -803,119 +1249,147 @@ fn sex_str(s: Sex) -> &'static str {
     }
 }
 
-fn grade_sex(q: Option<Sex>, l: Option<Sex>) -> FieldExplain {
-    let (verdict, contribution, detail) = match (q, l) {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SexGrade {
+    Unspecified,
+    Match,
+    Mismatch,
+    Unknown,
+}
+
+impl SexGrade {
+    fn contribution(self) -> f64 {
+        match self {
+            SexGrade::Match => 0.01,
+            SexGrade::Mismatch => -0.1,
+            SexGrade::Unspecified | SexGrade::Unknown => 0.0,
+        }
+    }
+    fn verdict(self) -> Verdict {
+        match self {
+            SexGrade::Match => Verdict::Match,
+            SexGrade::Mismatch => Verdict::Mismatch,
+            SexGrade::Unspecified | SexGrade::Unknown => Verdict::Unknown,
+        }
+    }
+    fn detail(self) -> &'static str {
+        match self {
+            SexGrade::Unspecified => "sex unspecified on one side",
+            SexGrade::Match => "same sex",
+            SexGrade::Mismatch => "different sex",
+            SexGrade::Unknown => "sex not known on both sides",
+        }
+    }
+}
+
+fn grade_sex(q: Option<Sex>, l: Option<Sex>) -> SexGrade {
+    match (q, l) {
         (Some(a), Some(b)) if a == Sex::Unspecified || b == Sex::Unspecified => {
-            (Verdict::Unknown, 0.0, "sex unspecified on one side")
+            SexGrade::Unspecified
         }
-        (Some(a), Some(b)) if a == b => (Verdict::Match, 0.01, "same sex"),
-        (Some(_), Some(_)) => (Verdict::Mismatch, -0.1, "different sex"),
-        _ => (Verdict::Unknown, 0.0, "sex not known on both sides"),
-    };
-    FieldExplain {
-        field: "sex",
-        query_value: q.map(|s| sex_str(s).to_owned()),
-        list_value: l.map(|s| sex_str(s).to_owned()),
-        verdict,
-        contribution,
-        detail: detail.to_owned(),
+        (Some(a), Some(b)) if a == b => SexGrade::Match,
+        (Some(_), Some(_)) => SexGrade::Mismatch,
+        _ => SexGrade::Unknown,
     }
 }
 
-fn grade_nat(q: Option<&str>, list: &[Box<str>]) -> (bool, FieldExplain) {
-    let lv = (!list.is_empty()).then(|| list.join(","));
-    let (m, verdict, contribution, detail) = match q {
-        None => (false, Verdict::Unknown, 0.0, "no nationality in the query"),
-        Some(_) if list.is_empty() => (
-            false,
-            Verdict::Unknown,
-            0.0,
-            "no nationality on the list entry",
-        ),
-        Some(n) if list.iter().any(|l| &**l == n) => {
-            (true, Verdict::Match, 0.04, "same nationality")
-        }
-        Some(_) => (false, Verdict::Mismatch, -0.04, "different nationality"),
-    };
-    (
-        m,
-        FieldExplain {
-            field: "nationality",
-            query_value: q.map(str::to_owned),
-            list_value: lv,
-            verdict,
-            contribution,
-            detail: detail.to_owned(),
-        },
-    )
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NatGrade {
+    NoQuery,
+    NoList,
+    Match,
+    Mismatch,
 }
 
-/// Grades the document: 2 exact, 1 OCR-confusable, 0 none.
-fn grade_doc(
-    q: Option<&str>,
-    q_country: Option<&str>,
-    list: &[(Option<Box<str>>, Box<str>)],
-) -> (u8, FieldExplain) {
-    let qc = q_country.map(upper).filter(|c| !c.is_empty());
-    let mut best: (u8, Option<String>) = (0, None);
-    if let Some(n) = q {
-        let folded = ocr_fold_document_number(n);
-        for (c, num) in list {
-            let country_ok = match (&qc, c) {
-                (Some(a), Some(b)) => a.as_str() == &**b,
-                _ => true,
-            };
-            if !country_ok {
-                continue;
-            }
-            let grade = if &**num == n {
-                2
-            } else if ocr_fold_document_number(num) == folded {
-                1
-            } else {
-                0
-            };
-            if grade > best.0 {
-                let shown = match c {
-                    Some(c) => format!("{c} {num}"),
-                    None => num.to_string(),
-                };
-                best = (grade, Some(shown));
-            }
+impl NatGrade {
+    fn contribution(self) -> f64 {
+        match self {
+            NatGrade::Match => 0.04,
+            NatGrade::Mismatch => -0.04,
+            NatGrade::NoQuery | NatGrade::NoList => 0.0,
         }
     }
-    let (verdict, contribution, detail) = match (q, best.0) {
-        (None, _) => (Verdict::Unknown, 0.0, "no document number in the query"),
-        (Some(_), 2) => (
-            Verdict::Match,
-            0.15,
-            "same document (issuing country and number)",
-        ),
-        (Some(_), 1) => (
-            Verdict::Similar,
-            0.1,
-            "document number equal up to OCR look-alikes (O/0, I/1, S/5, B/8 ...)",
-        ),
-        (Some(_), _) if list.is_empty() => (Verdict::Unknown, 0.0, "no document on the list entry"),
-        (Some(_), _) => (
-            Verdict::Unknown,
-            0.0,
-            "different document (people change passports: no penalty)",
-        ),
+    fn verdict(self) -> Verdict {
+        match self {
+            NatGrade::Match => Verdict::Match,
+            NatGrade::Mismatch => Verdict::Mismatch,
+            NatGrade::NoQuery | NatGrade::NoList => Verdict::Unknown,
+        }
+    }
+    fn detail(self) -> &'static str {
+        match self {
+            NatGrade::NoQuery => "no nationality in the query",
+            NatGrade::NoList => "no nationality on the list entry",
+            NatGrade::Match => "same nationality",
+            NatGrade::Mismatch => "different nationality",
+        }
+    }
+}
+
+fn grade_nat(q: Option<&str>, list: &[Box<str>]) -> NatGrade {
+    match q {
+        None => NatGrade::NoQuery,
+        Some(_) if list.is_empty() => NatGrade::NoList,
+        Some(n) if list.iter().any(|l| &**l == n) => NatGrade::Match,
+        Some(_) => NatGrade::Mismatch,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DocGrade {
+    NoQuery,
+    Exact,
+    Ocr,
+    Other,
+}
+
+impl DocGrade {
+    fn contribution(self) -> f64 {
+        match self {
+            DocGrade::Exact => 0.15,
+            DocGrade::Ocr => 0.1,
+            DocGrade::NoQuery | DocGrade::Other => 0.0,
+        }
+    }
+    fn verdict(self) -> Verdict {
+        match self {
+            DocGrade::Exact => Verdict::Match,
+            DocGrade::Ocr => Verdict::Similar,
+            DocGrade::NoQuery | DocGrade::Other => Verdict::Unknown,
+        }
+    }
+    fn detail(self, list_empty: bool) -> &'static str {
+        match self {
+            DocGrade::NoQuery => "no document number in the query",
+            DocGrade::Exact => "same document (issuing country and number)",
+            DocGrade::Ocr => "document number equal up to OCR look-alikes (O/0, I/1, S/5, B/8 ...)",
+            DocGrade::Other if list_empty => "no document on the list entry",
+            DocGrade::Other => "different document (people change passports: no penalty)",
+        }
+    }
+}
+
+/// Grades the document (another issuing country is another document) and names the list
+/// document that matched.
+fn grade_doc(ctx: &Ctx<'_>, list: &[DocKey]) -> (DocGrade, Option<usize>) {
+    let Some(n) = ctx.doc.as_deref() else {
+        return (DocGrade::NoQuery, None);
     };
-    let lv = best.1.or_else(|| list.first().map(|(_, n)| n.to_string()));
-    (
-        best.0,
-        FieldExplain {
-            field: "document",
-            query_value: q.map(|n| match &qc {
-                Some(c) => format!("{c} {n}"),
-                None => n.to_owned(),
-            }),
-            list_value: lv,
-            verdict,
-            contribution,
-            detail: detail.to_owned(),
-        },
-    )
+    let mut best = (DocGrade::Other, None);
+    for (i, (c, num)) in list.iter().enumerate() {
+        let country_ok = match (&ctx.country, c) {
+            (Some(a), Some(b)) => a.as_str() == &**b,
+            _ => true,
+        };
+        if !country_ok {
+            continue;
+        }
+        if &**num == n {
+            return (DocGrade::Exact, Some(i));
+        }
+        if best.0 == DocGrade::Other && ocr_equal(num, n) {
+            best = (DocGrade::Ocr, Some(i));
+        }
+    }
+    best
 }

@@ -20,6 +20,6 @@ pub use compare::{DEFAULT_NAME_THRESHOLD, compare_names, compare_names_with};
 pub use dict::{DictionaryError, NameDictionary};
 pub use index::{FieldExplain, Hit, Index, IndexStats, Query, Verdict};
 pub use normalize::{MAX_NAME_CHARS, MAX_TOKENS, Script, detect_script};
-pub use similarity::{jaro_winkler, levenshtein};
+pub use similarity::{jaro_winkler, levenshtein, levenshtein_ascii};
 
 pub use guomen_domain::watchlist::{DocumentRef, ListKind, PartialDate, Sex, WatchlistEntry};

@@ -313,10 +313,25 @@ pub fn latin_key(s: &str) -> String {
 /// schemes and languages disagree on (kh/h, y/i/j, w/v, ts/tz/c, doubled letters, ...), so
 /// that the index and the comparison see "Yuliya", "Iuliia" and "Julija" as close.
 pub fn skeleton(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 2);
+    skeleton_into(key, &mut out);
+    out
+}
+
+/// [`skeleton`] into a reused buffer (cleared first), for hot paths.
+pub fn skeleton_into(key: &str, out: &mut String) {
+    out.clear();
     let b = key.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     let starts = |i: usize, pat: &[u8]| b.get(i..i + pat.len()) == Some(pat);
+    let mut last: Option<u8> = None;
+    let mut emit = |c: u8, out: &mut String| {
+        // Doubled letters are spelling, not sound: collapse them.
+        if last != Some(c) && c.is_ascii() {
+            out.push(char::from(c));
+        }
+        last = Some(c);
+    };
     while i < b.len() {
         let (rep, adv): (&[u8], usize) = if starts(i, b"shch") {
             (b"s", 4)
@@ -356,16 +371,15 @@ pub fn skeleton(key: &str) -> String {
                 b'q' | b'c' => b'k',
                 other => other,
             };
-            out.push(m);
+            emit(m, out);
             i += 1;
             continue;
         };
-        out.extend_from_slice(rep);
+        for &c in rep {
+            emit(c, out);
+        }
         i += adv;
     }
-    // Doubled letters are spelling, not sound: collapse them.
-    out.dedup();
-    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -68,7 +68,18 @@ pub fn levenshtein<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     if a.is_empty() {
         return b.len();
     }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
+    // Name parts are short: one row on the stack keeps the hot path free of allocation.
+    let mut stack = [0usize; 65];
+    let mut heap = Vec::new();
+    let row: &mut [usize] = if b.len() < stack.len() {
+        stack.get_mut(..=b.len()).unwrap_or_default()
+    } else {
+        heap.resize(b.len() + 1, 0);
+        &mut heap
+    };
+    for (j, cell) in row.iter_mut().enumerate() {
+        *cell = j;
+    }
     for (i, ca) in a.iter().enumerate() {
         let mut diag = i;
         if let Some(first) = row.first_mut() {
@@ -97,12 +108,56 @@ pub fn levenshtein_ratio<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     1.0 - levenshtein(a, b) as f64 / n as f64
 }
 
+/// Levenshtein distance of two ASCII strings by Myers' bit-parallel algorithm (Hyyrö's
+/// formulation): one pass over `b` with 64-bit column vectors, for `a` up to 64 bytes; longer
+/// or non-ASCII input falls back to the row algorithm.
+pub fn levenshtein_ascii(a: &[u8], b: &[u8]) -> usize {
+    let m = a.len();
+    if m == 0 {
+        return b.len();
+    }
+    if m > 64 || !a.is_ascii() || !b.is_ascii() {
+        return levenshtein(a, b);
+    }
+    let mut peq = [0u64; 128];
+    for (i, &c) in a.iter().enumerate() {
+        if let Some(p) = peq.get_mut(usize::from(c)) {
+            *p |= 1u64 << i;
+        }
+    }
+    let last = 1u64 << (m - 1);
+    let (mut pv, mut mv, mut score) = (u64::MAX, 0u64, m);
+    for &c in b {
+        let eq = peq.get(usize::from(c)).copied().unwrap_or(0);
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let mut ph = mv | !(xh | pv);
+        let mut mh = pv & xh;
+        if ph & last != 0 {
+            score += 1;
+        } else if mh & last != 0 {
+            score -= 1;
+        }
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        pv = mh | !(xv | ph);
+        mv = ph & xv;
+    }
+    score
+}
+
 /// The blend used for name parts: Jaro-Winkler forgives typos well but over-rewards short
 /// strings sharing a prefix; Levenshtein keeps that in check.
 pub fn blend(a: &str, b: &str) -> f64 {
     if a.is_ascii() && b.is_ascii() {
         let (x, y) = (a.as_bytes(), b.as_bytes());
-        0.5 * jaro_winkler(x, y) + 0.5 * levenshtein_ratio(x, y)
+        let n = x.len().max(y.len());
+        let lev = if n == 0 {
+            1.0
+        } else {
+            1.0 - levenshtein_ascii(x, y) as f64 / n as f64
+        };
+        0.5 * jaro_winkler(x, y) + 0.5 * lev
     } else {
         let x: Vec<char> = a.chars().collect();
         let y: Vec<char> = b.chars().collect();
@@ -127,6 +182,24 @@ mod tests {
         assert_eq!(lev("", "abc"), 3);
         assert_eq!(lev("abc", "abc"), 0);
         assert!((blend("ivan", "ivan") - 1.0).abs() < 1e-9);
+        for (a, b) in [
+            ("kitten", "sitting"),
+            ("", "abc"),
+            ("abc", ""),
+            ("ivanov", "ivanof"),
+            ("shcheglova", "sheglova"),
+            ("a", "b"),
+            (
+                "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",
+                "abc",
+            ),
+        ] {
+            assert_eq!(
+                levenshtein_ascii(a.as_bytes(), b.as_bytes()),
+                levenshtein(a.as_bytes(), b.as_bytes()),
+                "{a} {b}"
+            );
+        }
         assert!(blend("иван", "иван") > 0.999);
     }
 }

@@ -5,53 +5,252 @@ use guomen_domain::watchlist::{DocumentRef, ListKind, PartialDate, Sex, Watchlis
 
 use crate::Query;
 
-const LATIN_GIVEN: &[&str] = &[
-    "john", "maria", "ahmed", "fatima", "carlos", "anna", "mohammed", "li", "peter", "sofia",
-    "omar", "elena", "david", "aisha", "juan", "olga", "michael", "yusuf", "laura", "hassan",
+// Name pools per culture, most frequent first: names are drawn with a Zipf-like skew, so that
+// the head ("Mohammed", "Ivanov", "Wang", "Batbayar") is as common as in real lists, and family
+// names also come from a large syllable-composed tail, so that not all names are alike.
+const ARABIC_GIVEN: &[&str] = &[
+    "mohammed",
+    "ahmed",
+    "ali",
+    "omar",
+    "abdullah",
+    "hassan",
+    "hussein",
+    "mahmoud",
+    "khaled",
+    "youssef",
+    "ibrahim",
+    "mustafa",
+    "abdul rahman",
+    "saeed",
+    "hamza",
+    "tariq",
+    "yasin",
+    "nasser",
+    "karim",
+    "walid",
+    "fatima",
+    "aisha",
+    "mariam",
+    "zainab",
+    "noor",
+    "layla",
+    "amina",
+    "huda",
+    "salma",
+    "rania",
 ];
-const LATIN_FAMILY: &[&str] = &[
-    "smith", "garcia", "khan", "muller", "rossi", "nguyen", "kim", "hussein", "silva", "novak",
-    "kowalski", "haddad", "jensen", "dubois", "ibrahim", "lopez", "schmidt", "ali", "martin",
+const ARABIC_FAMILY: &[&str] = &[
+    "ali",
+    "hussein",
+    "hassan",
+    "khan",
+    "ahmed",
+    "abdullah",
+    "al-masri",
+    "al-tamimi",
+    "haddad",
+    "khalil",
+    "nasser",
+    "saleh",
+    "rahman",
+    "qureshi",
+    "siddiqui",
+    "al-shami",
+    "mansour",
+    "yousef",
+    "barakat",
+    "darwish",
+];
+const WEST_GIVEN: &[&str] = &[
+    "john", "michael", "david", "james", "robert", "maria", "anna", "peter", "thomas", "daniel",
+    "laura", "sarah", "carlos", "juan", "jose", "luis", "pierre", "jean", "hans", "klaus",
+    "heather", "jennifer", "patrick", "george", "sofia", "elena", "marco", "giovanni", "stefan",
+    "andrzej",
+];
+const WEST_FAMILY: &[&str] = &[
+    "smith",
+    "garcia",
+    "muller",
+    "johnson",
+    "rodriguez",
+    "martin",
+    "schmidt",
+    "rossi",
+    "lopez",
+    "brown",
+    "kowalski",
+    "dubois",
+    "jensen",
+    "silva",
+    "novak",
+    "schneider",
+    "williams",
+    "fischer",
+    "bernard",
     "popescu",
 ];
-const CYR_GIVEN: &[&str] = &[
-    "иван",
-    "сергей",
-    "юлия",
-    "андрей",
-    "елена",
-    "дмитрий",
-    "ольга",
-    "артём",
-    "наталья",
-    "алексей",
-    "батбаяр",
-    "өлзий",
-    "түмэн",
-    "сарангэрэл",
+const WEST_SYL: &[&str] = &[
+    "ber", "ton", "man", "son", "ley", "ard", "wick", "field", "ham", "ster", "mar", "gal", "ven",
+    "dor", "kins", "lund", "berg", "stein", "ric", "tel", "vas", "quez", "ell", "ford", "ing",
+    "ack", "ros", "lan", "mont", "val",
 ];
-const CYR_FAMILY: &[&str] = &[
-    "петров",
-    "щеглова",
-    "цветков",
-    "васильев",
+const RU_GIVEN: &[&str] = &[
+    "александр",
+    "сергей",
+    "дмитрий",
+    "андрей",
+    "алексей",
+    "иван",
+    "владимир",
+    "михаил",
+    "евгений",
+    "николай",
+    "юрий",
+    "артём",
+    "олег",
+    "игорь",
+    "виктор",
+    "елена",
+    "ольга",
+    "наталья",
+    "татьяна",
+    "ирина",
+    "юлия",
+    "анна",
+    "мария",
+    "светлана",
+    "екатерина",
+    "людмила",
+    "галина",
+    "ксения",
+    "вячеслав",
+    "фёдор",
+];
+const RU_FAMILY: &[&str] = &[
+    "иванов",
+    "смирнов",
     "кузнецов",
-    "смирнова",
     "попов",
+    "васильев",
+    "петров",
     "соколов",
+    "михайлов",
+    "новиков",
+    "фёдоров",
+    "морозов",
+    "волков",
+    "алексеев",
     "лебедев",
+    "семёнов",
+    "егоров",
+    "павлов",
     "козлов",
-    "дорж",
-    "болд",
-    "ганбаатар",
+    "степанов",
+    "николаев",
+    "щеглов",
+    "цветков",
+    "журавлёв",
+    "хабибуллин",
+];
+const RU_ROOT: &[&str] = &[
+    "бел",
+    "черн",
+    "гром",
+    "добр",
+    "жук",
+    "зайц",
+    "крот",
+    "лис",
+    "медвед",
+    "орл",
+    "рыб",
+    "сок",
+    "тарас",
+    "ушак",
+    "филат",
+    "хром",
+    "цар",
+    "чуд",
+    "шмел",
+    "щук",
+    "юдин",
+    "яков",
+    "бор",
+    "вер",
+    "гав",
+    "дьяч",
+    "ерш",
+    "жил",
+    "злат",
+    "кис",
+    "лап",
+    "мух",
+    "нос",
+    "пуг",
+    "ряб",
+    "сыч",
+    "тюр",
+    "хлеб",
+    "шуст",
+    "ткач",
+];
+const RU_SUFFIX: &[&str] = &["ов", "ев", "ин", "енко", "ский", "цкий", "ых", "ович"];
+const MN_STEM: &[&str] = &[
+    "бат",
+    "ган",
     "эрдэнэ",
+    "болд",
+    "мөнх",
+    "төмөр",
+    "оюун",
+    "сүх",
+    "цэцэг",
+    "нар",
+    "отгон",
+    "алтан",
+    "өлзий",
+    "энх",
+    "баяр",
+    "дорж",
+    "пүрэв",
+    "сарнай",
+    "шинэ",
+    "хүрэл",
+    "чулуун",
+    "мягмар",
+    "даваа",
+    "наран",
+    "гэрэл",
+];
+const MN_END: &[&str] = &[
+    "баяр",
+    "эрдэнэ",
+    "болд",
+    "сүрэн",
+    "очир",
+    "жаргал",
+    "цэцэг",
+    "тулга",
+    "хуяг",
+    "зориг",
+    "",
+    "маа",
+    "даш",
+    "сайхан",
+    "туяа",
 ];
 const HAN_FAMILY: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "欧阳", "司马",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "高", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "萧", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁",
+    "任", "沈", "欧阳", "司马", "诸葛", "上官",
 ];
 const HAN_GIVEN: &[char] = &[
-    '小', '明', '建', '国', '伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳',
-    '杰', '涛', '超', '霞',
+    '伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '涛', '明', '超',
+    '霞', '平', '刚', '桂', '英', '华', '玉', '兰', '秀', '文', '辉', '建', '国', '小', '红', '海',
+    '鹏', '宇', '浩', '晨', '欣', '怡', '婷', '雪', '峰', '志', '斌', '凯', '梅', '琳', '颖', '佳',
+    '俊', '鑫', '博', '轩', '雨', '思', '子', '天', '龙', '飞', '春', '东',
 ];
 
 /// A fixed-seed pseudo-random generator.
@@ -77,47 +276,113 @@ impl Lcg {
     }
 }
 
-/// Variation so that names are not all alike: a syllable suffix drawn from a larger space.
-fn suffix(r: &mut Lcg, cyr: bool) -> String {
-    const L: &[&str] = &[
-        "", "a", "o", "an", "er", "ov", "in", "el", "is", "ur", "ek", "am",
-    ];
-    const C: &[&str] = &[
-        "", "а", "о", "ан", "ер", "ов", "ин", "ель", "ис", "ур", "ек", "ам",
-    ];
-    let i = r.below(L.len());
-    let s = if cyr { C.get(i) } else { L.get(i) };
-    let mut out = s.copied().unwrap_or("").to_owned();
-    if r.below(3) == 0 {
-        out.push_str(if cyr { "ский" } else { "ski" });
+impl Lcg {
+    /// An index into a pool of `n`, skewed to the head (about a quarter of draws take the
+    /// first element of a 60-element pool, as "Mohammed" or "Wang" do in real lists).
+    fn zipf(&mut self, n: usize) -> usize {
+        let u = (self.next_u64() % 1_000_000) as f64 / 1_000_000.0;
+        ((u * u * u) * n as f64) as usize
     }
-    out
+    fn pick_zipf<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
+        let i = self.zipf(v.len());
+        v.get(i)
+    }
 }
 
-/// One synthetic name in a script chosen by `r`.
+fn syllables(r: &mut Lcg, pool: &[&str], min: usize, max: usize) -> String {
+    let n = min + r.below(max - min + 1);
+    (0..n)
+        .filter_map(|_| r.pick(pool).copied())
+        .collect::<String>()
+}
+
+fn family_west(r: &mut Lcg) -> String {
+    if r.below(2) == 0 {
+        (*r.pick_zipf(WEST_FAMILY).unwrap_or(&"smith")).to_owned()
+    } else {
+        syllables(r, WEST_SYL, 2, 3)
+    }
+}
+
+fn family_arabic(r: &mut Lcg) -> String {
+    if r.below(3) > 0 {
+        (*r.pick_zipf(ARABIC_FAMILY).unwrap_or(&"ali")).to_owned()
+    } else {
+        // Patronymic chains: "mohammed ahmed ali".
+        format!(
+            "{} {}",
+            r.pick_zipf(ARABIC_GIVEN).unwrap_or(&"ahmed"),
+            r.pick_zipf(ARABIC_FAMILY).unwrap_or(&"hassan")
+        )
+    }
+}
+
+fn family_ru(r: &mut Lcg) -> String {
+    if r.below(2) == 0 {
+        (*r.pick_zipf(RU_FAMILY).unwrap_or(&"иванов")).to_owned()
+    } else {
+        format!(
+            "{}{}",
+            r.pick(RU_ROOT).unwrap_or(&"бел"),
+            r.pick_zipf(RU_SUFFIX).unwrap_or(&"ов")
+        )
+    }
+}
+
+fn mongolian(r: &mut Lcg) -> String {
+    // Batbayar is the archetypal common name: head-heavy stems and endings.
+    format!(
+        "{}{}",
+        r.pick_zipf(MN_STEM).unwrap_or(&"бат"),
+        r.pick_zipf(MN_END).unwrap_or(&"баяр")
+    )
+}
+
+fn han(r: &mut Lcg) -> String {
+    let mut s = (*r.pick_zipf(HAN_FAMILY).unwrap_or(&"王")).to_owned();
+    for _ in 0..(1 + r.below(2)) {
+        s.push(*r.pick(HAN_GIVEN).unwrap_or(&'明'));
+    }
+    s
+}
+
+/// One synthetic name: Russian, Mongolian (Cyrillic), Chinese (Han or pinyin), Arabic-origin
+/// and Western names in Latin script, with realistic heads and long tails.
 pub fn name(r: &mut Lcg) -> String {
-    match r.below(3) {
-        0 => format!(
-            "{}{} {}{}",
-            r.pick(LATIN_GIVEN).unwrap_or(&"x"),
-            suffix(r, false),
-            r.pick(LATIN_FAMILY).unwrap_or(&"y"),
-            suffix(r, false)
-        ),
-        1 => format!(
-            "{}{} {}{}",
-            r.pick(CYR_GIVEN).unwrap_or(&"и"),
-            suffix(r, true),
-            r.pick(CYR_FAMILY).unwrap_or(&"п"),
-            suffix(r, true)
-        ),
-        _ => {
-            let mut s = (*r.pick(HAN_FAMILY).unwrap_or(&"王")).to_owned();
-            for _ in 0..(1 + r.below(2)) {
-                s.push(*r.pick(HAN_GIVEN).unwrap_or(&'明'));
+    match r.below(10) {
+        0 | 1 => {
+            let mut s = format!(
+                "{} {}",
+                r.pick_zipf(RU_GIVEN).unwrap_or(&"иван"),
+                family_ru(r)
+            );
+            if r.below(3) == 0 {
+                s.push(' ');
+                s.push_str(r.pick_zipf(RU_GIVEN).unwrap_or(&"иван"));
+                s.push_str("ович");
             }
             s
         }
+        2 | 3 => format!("{} {}", mongolian(r), mongolian(r)),
+        4 | 5 => {
+            let h = han(r);
+            if r.below(4) == 0 {
+                // Romanised, as on a foreign passport.
+                crate::han::han_name_parts(&[h.as_str()]).join(" ")
+            } else {
+                h
+            }
+        }
+        6 | 7 => format!(
+            "{} {}",
+            r.pick_zipf(ARABIC_GIVEN).unwrap_or(&"mohammed"),
+            family_arabic(r)
+        ),
+        _ => format!(
+            "{} {}",
+            r.pick_zipf(WEST_GIVEN).unwrap_or(&"john"),
+            family_west(r)
+        ),
     }
 }
 
@@ -197,6 +462,49 @@ pub fn queries(n: usize, seed: u64) -> Vec<Query> {
                 }),
                 ..Query::default()
             }
+        })
+        .collect()
+}
+
+/// `n` travellers who ARE on the list: an entry's name as a border officer would see it
+/// (Cyrillic transliterated by a passport scheme, parts in another order, one letter dropped),
+/// with its birth date and nationality. Returns the queries with the expected entry ids.
+pub fn queries_for(entries: &[WatchlistEntry], n: usize, seed: u64) -> Vec<(Query, String)> {
+    use crate::translit::{Scheme, transliterate};
+    let mut r = Lcg::new(seed.wrapping_add(11));
+    let named: Vec<&WatchlistEntry> = entries.iter().filter(|e| !e.names.is_empty()).collect();
+    (0..n)
+        .filter_map(|_| {
+            let e = *named.get(r.below(named.len()))?;
+            let name = e.names.first()?;
+            let scheme = *r.pick(Scheme::ALL.get(..5).unwrap_or(&[]))?;
+            let mut parts: Vec<String> = name
+                .split(' ')
+                .map(|p| {
+                    if p.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)) && r.below(2) == 0 {
+                        transliterate(p, scheme)
+                    } else {
+                        p.to_owned()
+                    }
+                })
+                .collect();
+            if r.below(2) == 0 {
+                parts.reverse();
+            }
+            if r.below(4) == 0
+                && let Some(p) = parts.first_mut()
+                && p.is_ascii()
+                && p.len() > 5
+            {
+                p.remove(p.len() / 2);
+            }
+            let q = Query {
+                name: parts.join(" "),
+                birth_date: e.birth_dates.first().copied(),
+                nationality: e.nationalities.first().cloned(),
+                ..Query::default()
+            };
+            Some((q, e.id.clone()))
         })
         .collect()
 }

@@ -62,3 +62,16 @@ fn huge_and_strange_names_are_cut_and_explained() {
         assert!((0.0..=1.0).contains(&s), "{weird:?}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// The bit-parallel edit distance used on the hot path agrees with the row algorithm.
+    #[test]
+    fn bit_parallel_levenshtein_agrees(a in "[a-z]{0,70}", b in "[a-z]{0,70}") {
+        prop_assert_eq!(
+            guomen_screen::levenshtein_ascii(a.as_bytes(), b.as_bytes()),
+            guomen_screen::levenshtein(a.as_bytes(), b.as_bytes())
+        );
+    }
+}

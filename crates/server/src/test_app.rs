@@ -43,6 +43,19 @@ impl TestApp {
         app
     }
 
+    /// Like [`TestApp::new`], with the configuration adjusted first (timeouts, limits).
+    pub async fn configured(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut cfg = ServeConfig::for_dir(dir.path());
+        adjust(&mut cfg);
+        let store = crate::config::open_store(&cfg.store)
+            .await
+            .expect("store opens in a fresh directory");
+        let mut app = TestApp::with_store(store, cfg);
+        app._dir = Some(dir);
+        app
+    }
+
     pub fn with_store(store: Arc<dyn Store>, cfg: ServeConfig) -> TestApp {
         let state = AppState::new(store, guomen_port::erenhot(), cfg);
         let router = crate::app::router(state.clone());

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use futures::StreamExt as _;
 use guomen_domain::Role;
 use guomen_server::access::ACCESS;
 use guomen_server::test_app::TestApp;
@@ -425,4 +426,34 @@ async fn probes_and_metrics_answer_without_credentials() {
     ] {
         assert!(!port.json[key].is_null(), "port JSON lacks {key}");
     }
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_times_out_with_the_envelope() {
+    let app =
+        TestApp::configured(|c| c.request_timeout = std::time::Duration::from_millis(300)).await;
+    let chief = app.user("chief", Role::DutyChief).await;
+    let trickle = futures::stream::once(async {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"text\": \"sl"))
+    })
+    .chain(futures::stream::pending());
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/duty-log")
+        .header(header::AUTHORIZATION, format!("Bearer {chief}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(trickle))
+        .unwrap();
+    let resp = app.send(req).await;
+    assert_eq!(resp.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(resp.json["error"]["code"], "timeout");
+    // Nothing half-written was acknowledged or stored.
+    assert!(
+        app.get("/api/v1/duty-log", &chief)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }

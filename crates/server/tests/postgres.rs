@@ -5,7 +5,7 @@
 use guomen_domain::Role;
 use guomen_server::config::ServeConfig;
 use guomen_server::test_app::TestApp;
-use guomen_store::{Store, Verification};
+use guomen_store::Verification;
 use guomen_store_postgres::PgStore;
 use guomen_testkit::{Failed, Trial};
 use serde_json::json;

@@ -79,12 +79,11 @@
       const walk = (a) => { if (!a) return; if (typeof a[0] === "number") add(a); else a.forEach(walk); };
       const p = this.port;
       const geoms = [];
-      (p.zones || []).forEach((z) => geoms.push(z.geometry));
-      (p.sites || []).forEach((z) => geoms.push(z.geometry));
-      (p.duty_points || []).forEach((z) => geoms.push(z.geometry));
+      // Frame the port itself (border, restricted area, halls, yards, sensors): an outlying
+      // site such as an airport kilometres away would shrink the port to a dot.
+      (p.zones || []).filter((z) => z.kind !== "other").forEach((z) => geoms.push(z.geometry));
       (p.boundary_markers || []).forEach((z) => geoms.push(z.geometry));
       (p.sensors || []).forEach((z) => geoms.push(z.position || z.geometry));
-      (p.cameras || []).forEach((z) => geoms.push(z.geometry));
       if (p.border_line) geoms.push(p.border_line.geometry);
       geoms.forEach((g) => g && walk(g.coordinates));
       if (!isFinite(x0)) return [-1000, -1000, 2000, 2000];

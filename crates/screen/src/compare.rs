@@ -2,7 +2,10 @@
 
 use crate::dict::NameDictionary;
 use crate::han::han_name_parts;
-use crate::normalize::{Script, detect_script, fold, latin_key, skeleton, skeleton_into, tokenize};
+use crate::normalize::{
+    MAX_SOUND_BYTES, Script, detect_script, fold, latin_key, skeleton, skeleton_into, sound_into,
+    tokenize,
+};
 use crate::similarity::blend;
 use crate::translit::{Scheme, transliterate};
 
@@ -237,11 +240,30 @@ pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionar
     }
     let s = blend(a.key, b.key);
     if a.skel == b.skel {
-        s.max(0.95)
-    } else {
-        s.max(blend(a.skel, b.skel) * 0.97)
+        return s.max(0.95);
     }
+    let s = s.max(blend(a.skel, b.skel) * 0.97);
+    if s >= SOUND_EQUAL || !a.skel.is_ascii() || !b.skel.is_ascii() {
+        return s;
+    }
+    let (mut x, mut y) = ([0u8; MAX_SOUND_BYTES], [0u8; MAX_SOUND_BYTES]);
+    let (nx, ny) = (sound_into(a.skel, &mut x), sound_into(b.skel, &mut y));
+    let (sx, sy) = (x.get(..nx).unwrap_or(&[]), y.get(..ny).unwrap_or(&[]));
+    if sx.len() < 2 || sy.len() < 2 {
+        return s;
+    }
+    // Only equal sound keys count, and short ones little: near-equal or short sound keys are
+    // too coarse to tell names apart.
+    let by_ear = if sx == sy && sx.len() >= 4 {
+        SOUND_EQUAL
+    } else {
+        0.0
+    };
+    s.max(by_ear)
 }
+
+/// Similarity of two parts whose [`sound_into`] keys are equal: a transcription by ear.
+const SOUND_EQUAL: f64 = 0.9;
 
 /// Items of one side: parts `0..n`, then (with compounds) adjacent pairs joined, `n..2n-1`.
 fn item_count(n: usize, compounds: bool) -> usize {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{RendRef, Scratch, Tok, TokRef, analyze, compare_refs, rendering_keys};
 use crate::dict::NameDictionary;
-use crate::normalize::{MAX_TOKENS, skeleton};
+use crate::normalize::{MAX_SOUND_BYTES, MAX_TOKENS, skeleton, sound_into};
 use crate::translit::Scheme;
 
 /// Entries kept from the candidate accumulator (most name evidence first) for the cheap bound.
@@ -239,6 +239,7 @@ pub struct Index {
 const TAG_PART: u8 = b'S';
 const TAG_DEL: u8 = b'D';
 const TAG_GROUP: u8 = b'G';
+const TAG_SOUND: u8 = b'E';
 const TAG_BIRTH_NAT: u8 = b'B';
 const TAG_DOC: u8 = b'N';
 const TAG_BIRTH: u8 = b'Y';
@@ -286,6 +287,8 @@ fn hkey_skip(tag: u8, s: &[u8], skip: usize) -> u64 {
 const W_PART: f32 = 1.0;
 const W_GROUP: f32 = 0.9;
 const W_DEL: f32 = 0.6;
+/// Equal sound keys (a transcription by ear, see [`crate::normalize::sound_into`]).
+const W_SOUND: f32 = 0.7;
 
 /// Name-index keys of one rendering's parts with their weight and the query part they belong
 /// to (joined neighbours count for the first of the two).
@@ -299,6 +302,13 @@ fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f3
             if t.skel.is_ascii() && sk.len() >= 4 {
                 for j in 0..sk.len() {
                     out.push((hkey_skip(TAG_DEL, sk, j), W_DEL, part));
+                }
+            }
+            if t.skel.is_ascii() {
+                let mut snd = [0u8; MAX_SOUND_BYTES];
+                let n = sound_into(&t.skel, &mut snd);
+                if n >= 4 {
+                    out.push((hkey(TAG_SOUND, snd.get(..n).unwrap_or(&[])), W_SOUND, part));
                 }
             }
         }

@@ -382,6 +382,40 @@ pub fn skeleton_into(key: &str, out: &mut String) {
     }
 }
 
+/// Longest skeleton [`sound_into`] reads; longer input is cut.
+pub const MAX_SOUND_BYTES: usize = 128;
+
+/// A coarser key over a [`skeleton`], for foreign names transcribed by ear (English "Heather"
+/// is Russian "Хезер", French "Lauzon" is "Лозон"): every run of vowels becomes one `a`,
+/// `h` (Russian х for English h) is dropped, and voiced and voiceless pairs merge (z/s, d/t,
+/// b/p, g/k, v/f). Written into `out`; returns the length used.
+pub fn sound_into(skel: &str, out: &mut [u8; MAX_SOUND_BYTES]) -> usize {
+    let mut n = 0;
+    let mut last: Option<u8> = None;
+    for &c in skel.as_bytes().iter().take(MAX_SOUND_BYTES) {
+        let m = match c {
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y' => b'a',
+            b'h' => continue,
+            b'z' => b's',
+            b'd' => b't',
+            b'b' => b'p',
+            b'g' => b'k',
+            b'v' => b'f',
+            other if other.is_ascii_lowercase() => other,
+            _ => continue,
+        };
+        if last == Some(m) {
+            continue;
+        }
+        last = Some(m);
+        if let Some(slot) = out.get_mut(n) {
+            *slot = m;
+            n += 1;
+        }
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,5 +504,28 @@ mod tests {
             assert_eq!(skeleton(a), skeleton(b), "{a} vs {b}");
         }
         assert_ne!(skeleton("ivan"), skeleton("oleg"));
+    }
+
+    fn sound(key: &str) -> String {
+        let mut b = [0u8; MAX_SOUND_BYTES];
+        let n = sound_into(&skeleton(key), &mut b);
+        String::from_utf8_lossy(b.get(..n).unwrap_or(&[])).into_owned()
+    }
+
+    #[test]
+    fn sound_keys_merge_transcriptions_by_ear() {
+        // English or French spelling vs the Russian transcription read back by ICAO 9303.
+        for (a, b) in [
+            ("allyson", "ellison"),
+            ("lauzon", "lozon"),
+            ("tully", "talli"),
+            ("munck", "mank"),
+        ] {
+            assert_eq!(sound(a), sound(b), "{a} vs {b}");
+        }
+        assert_ne!(sound("ivanov"), sound("ivashov"));
+        assert_ne!(sound("petrov"), sound("pavlov"));
+        let mut b = [0u8; MAX_SOUND_BYTES];
+        assert_eq!(sound_into(&"x".repeat(1000), &mut b), 1);
     }
 }

@@ -347,7 +347,7 @@ fn build(dir: &Path) -> Result<Vec<Pair>, Failed> {
     Ok(pairs)
 }
 
-const LATIN_CYRILLIC_FLOOR: f64 = 0.92;
+const LATIN_CYRILLIC_FLOOR: f64 = 0.93;
 
 fn quality(dir: &Path) -> Result<(), Failed> {
     let pairs = build(dir)?;
@@ -429,8 +429,9 @@ fn quality(dir: &Path) -> Result<(), Failed> {
     if f1 < 0.85 {
         fails.push(format!("F1 {f1:.3} < 0.85"));
     }
-    // The target is 0.98; on Wikidata's foreign names transcribed into Russian the
-    // engine reaches 0.93 (see the crate report). This floor guards against regressions.
+    // The target is 0.98; on Wikidata's foreign names transcribed into Russian by ear
+    // the engine reaches 0.933 (sound keys added; see the crate report). This floor guards
+    // against regressions.
     if rec_fmr < LATIN_CYRILLIC_FLOOR {
         fails.push(format!(
             "latin<->cyrillic recall at 1% FMR {rec_fmr:.3} < {LATIN_CYRILLIC_FLOOR}"

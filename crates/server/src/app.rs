@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(public)
+        .merge(crate::pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -153,7 +153,8 @@ pub async fn envelope_bare_errors(resp: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        // Pages answer their own HTML errors (a 403 page), which are already formed.
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if is_json {
         return resp;
     }

@@ -1,0 +1,137 @@
+"use strict";
+// Shared by every page: labels in two languages, the API helper, log out, small formatters.
+// Script errors are kept for the browser tests to report (and for a person with devtools).
+window.guomenErrors = [];
+window.addEventListener("error", (e) => window.guomenErrors.push(String(e.message)));
+window.addEventListener("unhandledrejection", (e) => window.guomenErrors.push(String(e.reason && (e.reason.stack || e.reason))));
+(function () {
+  const DICT = window.GUOMEN_I18N || {};
+  const root = document.documentElement;
+  const body = document.body;
+  let lang = root.dataset.lang === "en" ? "en" : "zh";
+
+  function t(key, vars) {
+    const e = DICT[key];
+    let s = e ? e[lang] : key;
+    if (vars) for (const k of Object.keys(vars)) s = s.split("{" + k + "}").join(String(vars[k]));
+    return s;
+  }
+
+  // Re-labels every marked element; pages re-render their dynamic parts on "guomen:lang".
+  function apply(scope) {
+    const el = scope || document;
+    el.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+    el.querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = t(n.dataset.i18nPlaceholder); });
+    el.querySelectorAll("[data-i18n-title]").forEach((n) => { n.title = t(n.dataset.i18nTitle); });
+    el.querySelectorAll("[data-i18n-aria-label]").forEach((n) => { n.setAttribute("aria-label", t(n.dataset.i18nAriaLabel)); });
+  }
+
+  function setLang(l) {
+    lang = l === "en" ? "en" : "zh";
+    try { localStorage.setItem("guomen.lang", lang); } catch (e) { /* private mode */ }
+    // The server renders the next page in this language too.
+    document.cookie = "guomen_lang=" + lang + "; Path=/; SameSite=Strict; Max-Age=31536000";
+    root.dataset.lang = lang;
+    root.lang = lang === "zh" ? "zh-CN" : "en";
+    const tog = document.getElementById("lang-toggle");
+    if (tog) tog.lang = lang === "zh" ? "en" : "zh";
+    apply();
+    document.dispatchEvent(new CustomEvent("guomen:lang", { detail: lang }));
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.error && body.error.message) || ("HTTP " + status));
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  async function api(method, path, payload) {
+    const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+    if (payload !== undefined) {
+      init.headers["content-type"] = "application/json";
+      init.body = JSON.stringify(payload);
+    }
+    const r = await fetch(path, init);
+    if (r.status === 401) {
+      location.assign("/login");
+      throw new ApiError(401, null);
+    }
+    const text = await r.text();
+    let j = null;
+    try { j = text ? JSON.parse(text) : null; } catch (e) { j = null; }
+    if (!r.ok) throw new ApiError(r.status, j);
+    return j;
+  }
+
+  const role = body.dataset.role || "";
+  // A mirror of the API's access table, only to decide which buttons to draw: the API
+  // enforces every call whatever the page shows.
+  const COMMAND = ["admin", "duty_chief"];
+  const can = {
+    incidentActions: COMMAND.includes(role),
+    dutyLogWrite: COMMAND.includes(role),
+    inspect: ["admin", "duty_chief", "inspector"].includes(role),
+  };
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+
+  function fmtTime(iso) {
+    if (!iso) return "—";
+    const d = new Date(iso);
+    if (isNaN(d)) return String(iso);
+    const p = (n) => String(n).padStart(2, "0");
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds());
+  }
+
+  function fmtAge(iso, now) {
+    if (!iso) return t("age.none");
+    const s = Math.max(0, Math.round(((now || Date.now()) - new Date(iso).getTime()) / 1000));
+    if (s < 60) return t("age.s", { n: s });
+    if (s < 3600) return t("age.m", { n: Math.floor(s / 60) });
+    return t("age.h", { n: Math.floor(s / 3600) });
+  }
+
+  // A localised name from the port file ({zh, en}) or a plain string.
+  function name(n, fallback) {
+    if (!n) return fallback || "";
+    if (typeof n === "string") return n;
+    return n[lang] || n.en || n.zh || fallback || "";
+  }
+
+  let toastTimer = null;
+  function toast(msg, kind) {
+    const el = document.getElementById("toast");
+    if (!el) return;
+    el.textContent = msg;
+    el.className = "toast show " + (kind || "");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.className = "toast"; }, 5000);
+  }
+
+  // The page has its data on screen: tests and the performance timeline read this.
+  function ready() {
+    body.dataset.ready = "yes";
+    try { performance.mark("guomen-ready"); } catch (e) { /* old browser */ }
+  }
+
+  window.G = { ready, t, apply, setLang, get lang() { return lang; }, api, ApiError, role, can, esc, fmtTime, fmtAge, name, toast };
+
+  let stored = null;
+  try { stored = localStorage.getItem("guomen.lang"); } catch (e) { stored = null; }
+  if (stored && stored !== lang) setLang(stored);
+
+  const tog = document.getElementById("lang-toggle");
+  if (tog) tog.addEventListener("click", () => setLang(lang === "zh" ? "en" : "zh"));
+  const out = document.getElementById("logout");
+  if (out) {
+    if (body.dataset.signedIn !== "yes") out.hidden = true;
+    out.addEventListener("click", async () => {
+      try { await fetch("/auth/logout", { method: "POST", credentials: "same-origin" }); } catch (e) { /* leave anyway */ }
+      location.assign("/login");
+    });
+  }
+})();

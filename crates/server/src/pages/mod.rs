@@ -1,0 +1,237 @@
+//! The pages people work in: login, command centre, counter, incident detail, duty log.
+//!
+//! Server-rendered HTML in the user's language with small hand-written scripts that talk to
+//! the same `/api` as every other client. Nothing is built or fetched at run time: every asset
+//! is compiled into the binary. The pages live outside `/api`, so each checks the session
+//! cookie itself; the API still enforces every role on every call the scripts make.
+
+mod assets;
+mod i18n;
+mod template;
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use guomen_domain::Role;
+use guomen_domain::Role::*;
+
+use crate::auth::{self, Principal, SESSION_COOKIE};
+use crate::state::AppState;
+
+pub use assets::{ASSETS, Asset, TEMPLATES, asset_url};
+pub use i18n::{DICTIONARY, Lang};
+
+/// The cookie that carries the chosen language, so the server renders it without a flash.
+pub const LANG_COOKIE: &str = "guomen_lang";
+
+/// Which roles may open each page. The API decides what they may *do* there.
+pub const PAGE_ACCESS: &[(&str, &[Role])] = &[
+    ("/command", &[Admin, DutyChief, Analyst]),
+    ("/counter", &[Admin, DutyChief, Inspector]),
+    ("/incidents/{id}", &[Admin, DutyChief, Analyst]),
+    (
+        "/duty-log",
+        &[Admin, DutyChief, Inspector, Analyst, Partner],
+    ),
+];
+
+/// The page routes and the asset route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/login", get(login_page))
+        .route("/command", get(command_page))
+        .route("/counter", get(counter_page))
+        .route("/incidents/{id}", get(incident_page))
+        .route("/duty-log", get(duty_log_page))
+        .route("/assets/{name}", get(assets::serve))
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    if let Some(l) = cookie(headers, LANG_COOKIE).and_then(|v| Lang::parse(&v)) {
+        return l;
+    }
+    // Without a choice yet, follow the browser's first preference between the two we have.
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let zh = accept.find("zh");
+    let en = accept.find("en");
+    match (zh, en) {
+        (Some(z), Some(e)) if e < z => Lang::En,
+        (None, Some(_)) => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+async fn session(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
+    let token = cookie(headers, SESSION_COOKIE)?;
+    auth::principal_for_token(state, &token)
+        .await
+        .ok()
+        .flatten()
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // Pages carry the user's name and role: never cached, never framed.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    resp
+}
+
+enum Gate {
+    Open(Principal, Lang),
+    Closed(Response),
+}
+
+/// The check every page makes: a live session (else to the login page) and a role allowed
+/// on the page (else a 403 page that says so).
+async fn gate(state: &AppState, headers: &HeaderMap, page: &str) -> Gate {
+    let lang = lang_of(headers);
+    let Some(who) = session(state, headers).await else {
+        return Gate::Closed(Redirect::to("/login").into_response());
+    };
+    let allowed = PAGE_ACCESS
+        .iter()
+        .find(|(p, _)| *p == page)
+        .is_some_and(|(_, roles)| roles.contains(&who.role));
+    if !allowed {
+        let body = template::page(
+            lang,
+            &who,
+            "forbidden",
+            "page.forbidden",
+            assets::FORBIDDEN_HTML,
+            &[("role", who.role.as_str().to_owned())],
+            &[],
+        );
+        return Gate::Closed(html(StatusCode::FORBIDDEN, body));
+    }
+    Gate::Open(who, lang)
+}
+
+async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match session(&state, &headers).await {
+        Some(who) => Redirect::to(crate::api::session::home_for(who.role)).into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    // Someone already logged in goes straight to work.
+    if let Some(who) = session(&state, &headers).await {
+        return Redirect::to(crate::api::session::home_for(who.role)).into_response();
+    }
+    html(
+        StatusCode::OK,
+        template::bare(lang_of(&headers), "login", assets::LOGIN_HTML),
+    )
+}
+
+async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match gate(&state, &headers, "/command").await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(
+                lang,
+                &who,
+                "command",
+                "page.command",
+                assets::COMMAND_HTML,
+                &[],
+                &["map.js", "command.js"],
+            ),
+        ),
+    }
+}
+
+async fn counter_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match gate(&state, &headers, "/counter").await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(
+                lang,
+                &who,
+                "counter",
+                "page.counter",
+                assets::COUNTER_HTML,
+                &[],
+                &["counter.js"],
+            ),
+        ),
+    }
+}
+
+async fn incident_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match gate(&state, &headers, "/incidents/{id}").await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(
+                lang,
+                &who,
+                "incident",
+                "page.incident",
+                assets::INCIDENT_HTML,
+                &[("incident_id", id)],
+                &["incident.js"],
+            ),
+        ),
+    }
+}
+
+async fn duty_log_page(State(state): State<AppState>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    match gate(&state, &headers, "/duty-log").await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(
+                lang,
+                &who,
+                "duty-log",
+                "page.duty_log",
+                assets::DUTY_LOG_HTML,
+                &[],
+                &["duty-log.js"],
+            ),
+        ),
+    }
+}

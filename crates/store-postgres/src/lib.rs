@@ -15,9 +15,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use guomen_store::{
-    Appended, Change, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, GENESIS_HASH,
-    JournalEvent, Store, StoreError, StoreResult, TokenRecord, UserRecord, Verification,
-    chain_hash,
+    Appended, Change, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, Store,
+    StoreError, StoreResult, TokenRecord, UserRecord, Verification,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, PgConnection, Postgres, QueryBuilder, Row};
@@ -315,12 +314,6 @@ async fn migrate(conn: &mut PgConnection, target: &str) -> StoreResult<()> {
     result.and(ended.map(|_| ()))
 }
 
-/// Walks the chain one event at a time and names the first that does not verify.
-struct Walker {
-    next_seq: u64,
-    prev_hash: String,
-}
-
 struct Stored {
     seq: i64,
     time: String,
@@ -329,56 +322,6 @@ struct Stored {
     payload: String,
     prev_hash: String,
     hash: String,
-}
-
-impl Walker {
-    fn step(&mut self, e: &Stored) -> Option<Verification> {
-        let expected = self.next_seq;
-        let Ok(seq) = u64::try_from(e.seq) else {
-            return Some(Verification::Broken {
-                first_bad_seq: expected,
-                reason: format!(
-                    "seq {} is negative: event inserted before {expected}",
-                    e.seq
-                ),
-            });
-        };
-        if seq > expected {
-            let reason = if seq - expected == 1 {
-                format!("seq gap: event {expected} deleted (next stored event is {seq})")
-            } else {
-                format!(
-                    "seq gap: events {expected}..={} deleted (next stored event is {seq})",
-                    seq - 1
-                )
-            };
-            return Some(Verification::Broken {
-                first_bad_seq: expected,
-                reason,
-            });
-        }
-        if seq < expected {
-            return Some(Verification::Broken {
-                first_bad_seq: seq,
-                reason: format!("seq {seq} out of order: event inserted or reordered"),
-            });
-        }
-        if e.prev_hash != self.prev_hash {
-            return Some(Verification::Broken {
-                first_bad_seq: seq,
-                reason: "prev_hash mismatch: event inserted or reordered".into(),
-            });
-        }
-        if chain_hash(&e.prev_hash, seq, &e.time, &e.actor, &e.kind, &e.payload) != e.hash {
-            return Some(Verification::Broken {
-                first_bad_seq: seq,
-                reason: "hash mismatch: event edited".into(),
-            });
-        }
-        self.next_seq = expected.saturating_add(1);
-        self.prev_hash.clone_from(&e.hash);
-        None
-    }
 }
 
 fn stored(r: &PgRow) -> Result<Stored, sqlx::Error> {
@@ -411,7 +354,7 @@ impl Store for PgStore {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(StoreError::Closed);
         }
-        write::validate(&changes)?;
+        guomen_store::validate_changes(&changes)?;
         if changes.is_empty() {
             return Ok(Vec::new());
         }
@@ -484,10 +427,7 @@ impl Store for PgStore {
     }
 
     async fn verify(&self) -> StoreResult<Verification> {
-        let mut walker = Walker {
-            next_seq: 1,
-            prev_hash: GENESIS_HASH.to_owned(),
-        };
+        let mut walker = guomen_store::ChainWalker::default();
         // Keyset chunks: memory stays flat however long the journal is. `seq >= after` with
         // a negative start also surfaces rows a tamperer gave negative seqs.
         let mut after = i64::MIN;
@@ -505,18 +445,22 @@ impl Store for PgStore {
             }
             for r in &rows {
                 let s = stored(r).map_err(|e| self.err(e))?;
-                if let Some(broken) = walker.step(&s) {
+                let row = guomen_store::StoredRow {
+                    seq: s.seq,
+                    time: &s.time,
+                    actor: &s.actor,
+                    kind: &s.kind,
+                    payload: &s.payload,
+                    prev_hash: &s.prev_hash,
+                    hash: &s.hash,
+                };
+                if let Some(broken) = walker.step(row) {
                     return Ok(broken);
                 }
                 after = s.seq;
             }
         }
-        let n = walker.next_seq.saturating_sub(1);
-        Ok(Verification::Intact {
-            events: n,
-            head_seq: n,
-            head_hash: walker.prev_hash,
-        })
+        Ok(walker.finish())
     }
 
     async fn user_by_name(&self, name: &str) -> StoreResult<Option<UserRecord>> {

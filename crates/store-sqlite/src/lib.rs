@@ -306,7 +306,7 @@ impl Store for SqliteStore {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(StoreError::Closed);
         }
-        write::validate(&changes)?;
+        guomen_store::validate_changes(&changes)?;
         if changes.is_empty() {
             return Ok(Vec::new());
         }

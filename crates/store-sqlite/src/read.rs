@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use guomen_store::{
-    CrossingFilter, CrossingRecord, Doc, DutyLogEntry, GENESIS_HASH, JournalEvent, StoreError,
-    StoreResult, TokenRecord, UserRecord, Verification, chain_hash,
+    CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, StoreError, StoreResult,
+    TokenRecord, UserRecord, Verification,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -108,79 +108,6 @@ pub(crate) fn journal(
     Ok(out)
 }
 
-/// Walks the chain one event at a time and names the first that does not verify.
-pub(crate) struct Walker {
-    next_seq: u64,
-    prev_hash: String,
-}
-
-impl Default for Walker {
-    fn default() -> Self {
-        Walker {
-            next_seq: 1,
-            prev_hash: GENESIS_HASH.to_owned(),
-        }
-    }
-}
-
-impl Walker {
-    /// Checks one stored event; `None` when it links on.
-    pub(crate) fn step(&mut self, raw: &RawEvent) -> Option<Verification> {
-        let (seq, time, actor, kind, payload, prev_hash, hash) = raw;
-        let seq = *seq;
-        let expected = self.next_seq;
-        let Ok(seq) = u64::try_from(seq) else {
-            return Some(Verification::Broken {
-                first_bad_seq: expected,
-                reason: format!("seq {seq} is negative: event inserted before {expected}"),
-            });
-        };
-        if seq > expected {
-            let reason = if seq - expected == 1 {
-                format!("seq gap: event {expected} deleted (next stored event is {seq})")
-            } else {
-                format!(
-                    "seq gap: events {expected}..={} deleted (next stored event is {seq})",
-                    seq - 1
-                )
-            };
-            return Some(Verification::Broken {
-                first_bad_seq: expected,
-                reason,
-            });
-        }
-        if seq < expected {
-            return Some(Verification::Broken {
-                first_bad_seq: seq,
-                reason: format!("seq {seq} out of order: event inserted or reordered"),
-            });
-        }
-        if *prev_hash != self.prev_hash {
-            return Some(Verification::Broken {
-                first_bad_seq: seq,
-                reason: "prev_hash mismatch: event inserted or reordered".into(),
-            });
-        }
-        if chain_hash(prev_hash, seq, time, actor, kind, payload) != *hash {
-            return Some(Verification::Broken {
-                first_bad_seq: seq,
-                reason: "hash mismatch: event edited".into(),
-            });
-        }
-        self.next_seq = expected.saturating_add(1);
-        self.prev_hash = hash.clone();
-        None
-    }
-
-    pub(crate) fn finish(self) -> Verification {
-        Verification::Intact {
-            events: self.next_seq.saturating_sub(1),
-            head_seq: self.next_seq.saturating_sub(1),
-            head_hash: self.prev_hash,
-        }
-    }
-}
-
 /// Streams the journal in seq order (one statement, rows fetched as they are stepped, so
 /// millions of events never sit in memory) and walks the chain.
 pub(crate) fn verify(conn: &Connection, path: &Path) -> StoreResult<Verification> {
@@ -190,7 +117,7 @@ pub(crate) fn verify(conn: &Connection, path: &Path) -> StoreResult<Verification
         )
         .map_err(|e| db_err(path, e))?;
     let mut rows = stmt.query([]).map_err(|e| db_err(path, e))?;
-    let mut walker = Walker::default();
+    let mut walker = guomen_store::ChainWalker::default();
     while let Some(row) = rows.next().map_err(|e| db_err(path, e))? {
         // Text columns are read as text; a tampered value of another type is itself a break.
         let raw = match raw_event(row) {
@@ -203,7 +130,17 @@ pub(crate) fn verify(conn: &Connection, path: &Path) -> StoreResult<Verification
                 });
             }
         };
-        if let Some(broken) = walker.step(&raw) {
+        let (seq, time, actor, kind, payload, prev_hash, hash) = &raw;
+        let row = guomen_store::StoredRow {
+            seq: *seq,
+            time,
+            actor,
+            kind,
+            payload,
+            prev_hash,
+            hash,
+        };
+        if let Some(broken) = walker.step(row) {
             return Ok(broken);
         }
     }

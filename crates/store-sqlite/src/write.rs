@@ -49,32 +49,6 @@ pub(crate) fn load_head(conn: &Connection, path: &Path) -> StoreResult<Head> {
     }
 }
 
-/// Checks what the store cannot repair later: every event names a kind and an actor and
-/// carries a JSON object.
-pub(crate) fn validate(changes: &[Change]) -> StoreResult<()> {
-    for (i, change) in changes.iter().enumerate() {
-        let e = &change.event;
-        if e.kind.trim().is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "change {i}: event kind is empty"
-            )));
-        }
-        if e.actor.trim().is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "change {i} ({}): event actor is empty",
-                e.kind
-            )));
-        }
-        if !e.payload.is_object() {
-            return Err(StoreError::Invalid(format!(
-                "change {i} ({}): event payload must be a JSON object",
-                e.kind
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The writer loop: takes everything queued (at most `max_batch`), commits it in one
 /// transaction, answers. Ends when every sender is gone and the queue is empty.
 pub(crate) fn run(

@@ -15,7 +15,7 @@ pub mod chain;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use chain::{GENESIS_HASH, chain_hash, format_time};
+pub use chain::{ChainWalker, GENESIS_HASH, StoredRow, chain_hash, format_time};
 
 /// A fact to append. The store assigns `seq`, `time`, `prev_hash` and `hash`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -264,4 +264,30 @@ pub trait Store: Send + Sync + 'static {
 
     /// Finishes queued writes and stops accepting new ones.
     async fn close(&self);
+}
+
+/// Checks what a store cannot repair later: every event names a kind and an actor and carries a
+/// JSON object. Every backend calls it before queueing a write.
+pub fn validate_changes(changes: &[Change]) -> StoreResult<()> {
+    for (i, change) in changes.iter().enumerate() {
+        let e = &change.event;
+        if e.kind.trim().is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "change {i}: event kind is empty"
+            )));
+        }
+        if e.actor.trim().is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "change {i} ({}): event actor is empty",
+                e.kind
+            )));
+        }
+        if !e.payload.is_object() {
+            return Err(StoreError::Invalid(format!(
+                "change {i} ({}): event payload must be a JSON object",
+                e.kind
+            )));
+        }
+    }
+    Ok(())
 }

@@ -394,6 +394,10 @@ impl Engine {
     pub fn config(&self) -> &OpsConfig {
         &self.config
     }
+    /// Changes the windows and limits; the tracker keeps the tuning it was built with.
+    pub fn set_config(&mut self, config: OpsConfig) {
+        self.config = config;
+    }
     pub fn zones(&self) -> &ZoneSet {
         &self.zones
     }

@@ -343,7 +343,9 @@
     let ev;
     try { ev = JSON.parse(data); } catch (e) { return; }
     if (ev && typeof ev.seq === "number") lastSeq = ev.seq;
-    const kind = String((ev && ev.kind) || type || "");
+    // Journal kinds are `ops.alarm_raised`, `clearance.watchlist_hit`, ...: compare on the
+    // family form `alarm.raised`, `watchlist.hit`.
+    const kind = String((ev && ev.kind) || type || "").replace(/^(ops|clearance)\./, "").replace(/_/g, ".");
     const p = (ev && ev.payload) || ev || {};
     if (kind.startsWith("unit") || kind.includes("position")) {
       const id = p.unit_id || p.id || (p.unit && p.unit.id);
@@ -370,7 +372,7 @@
 
   // Named SSE events reach only listeners for their name, so listen for the families the
   // command centre shows as well as unnamed messages.
-  const FAMILIES = ["message", "alarm", "alarm.raised", "track", "track.updated", "incident", "incident.created", "incident.updated", "incident.transition", "unit", "unit.position", "unit.status", "link", "link.state", "crossing", "crossing.recorded", "watchlist.hit", "sensor.event"];
+  const FAMILIES = ["message", "ops.alarm_raised", "ops.alarm_repeated", "ops.alarm_nuisance", "ops.incident_created", "ops.incident_updated", "ops.incident_transition", "ops.track_expired", "ops.unit_position", "ops.unit_status", "ops.terminal_presence", "ops.downlink", "ops.link_heartbeat", "ops.link_changed", "crossing.recorded", "clearance.watchlist_hit", "inspection.created", "inspection.decided"];
   function connect() {
     if (!window.EventSource) return;
     const url = "/api/v1/stream" + (lastSeq !== null ? "?last_event_id=" + lastSeq : "");

@@ -20,6 +20,11 @@ const COMMAND: &[Role] = &[Admin, DutyChief];
 const STAFF: &[Role] = &[Admin, DutyChief, Inspector, Analyst];
 const AUDIT: &[Role] = &[Admin, Analyst];
 const ADMIN: &[Role] = &[Admin];
+const DEVICES: &[Role] = &[Admin, Device];
+const COMMAND_OR_DEVICE: &[Role] = &[Admin, DutyChief, Device];
+const PARTNERS: &[Role] = &[Admin, DutyChief, Partner];
+const WATCHERS: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner];
+const KPI_READERS: &[Role] = &[Admin, DutyChief, Analyst];
 
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
@@ -76,6 +81,106 @@ pub const ACCESS: &[RouteAccess] = &[
         method: "DELETE",
         path: "/api/v1/tokens/{id}",
         roles: ADMIN,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/sensor-events",
+        roles: DEVICES,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/incidents",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/incidents/{id}",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents/{id}/acknowledge",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents/{id}/dispatch",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents/{id}/en-route",
+        roles: COMMAND_OR_DEVICE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents/{id}/on-scene",
+        roles: COMMAND_OR_DEVICE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents/{id}/resolve",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents/{id}/close",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/incidents/{id}/reopen",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/notifications",
+        roles: PARTNERS,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/units",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/units/{id}/status",
+        roles: COMMAND_OR_DEVICE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/positions",
+        roles: DEVICES,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/links",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/links/{id}/heartbeat",
+        roles: DEVICES,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/duty-points/{id}/outbox",
+        roles: COMMAND_OR_DEVICE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/stream",
+        roles: WATCHERS,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/kpis",
+        roles: KPI_READERS,
     },
 ];
 

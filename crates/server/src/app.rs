@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{duty_log, journal, port, session, system, users};
+use crate::api::{duty_log, journal, ops, port, session, system, users};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -58,6 +58,25 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::set_role))
         .routes(routes!(users::issue_token))
         .routes(routes!(users::revoke_token))
+        .routes(routes!(ops::post_sensor_event))
+        .routes(routes!(ops::list_incidents, ops::create_incident))
+        .routes(routes!(ops::get_incident))
+        .routes(routes!(ops::acknowledge))
+        .routes(routes!(ops::dispatch))
+        .routes(routes!(ops::en_route))
+        .routes(routes!(ops::on_scene))
+        .routes(routes!(ops::resolve))
+        .routes(routes!(ops::close))
+        .routes(routes!(ops::reopen))
+        .routes(routes!(ops::post_notification))
+        .routes(routes!(ops::list_units))
+        .routes(routes!(ops::post_unit_status))
+        .routes(routes!(ops::post_position))
+        .routes(routes!(ops::list_links))
+        .routes(routes!(ops::post_heartbeat))
+        .routes(routes!(ops::post_outbox))
+        .routes(routes!(ops::stream))
+        .routes(routes!(ops::get_kpis))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

@@ -12,6 +12,7 @@ pub mod device;
 pub mod error;
 pub mod json;
 pub mod metrics;
+pub mod ops;
 pub mod pages;
 pub mod redact;
 pub mod serve;

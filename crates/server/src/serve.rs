@@ -40,6 +40,8 @@ pub async fn start(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
     let port = load_port(&cfg)?;
+    guomen_ops::Engine::new(&port, guomen_ops::OpsConfig::default())
+        .map_err(|e| anyhow::anyhow!("the port's zones cannot be indexed: {e}"))?;
     let store: Arc<dyn Store> = open_store(&cfg.store)
         .await
         .with_context(|| format!("cannot open the store at {}", cfg.store))?;
@@ -56,6 +58,9 @@ pub async fn start(
         ))])
         .await
         .context("cannot write to the journal")?;
+    crate::ops::start(&state)
+        .await
+        .context("cannot rebuild the command state from the journal")?;
     let app = crate::app::router(state.clone());
     let st = state.clone();
     let task = tokio::spawn(async move {

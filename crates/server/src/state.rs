@@ -32,6 +32,8 @@ pub struct AppState {
     pub device_rx: Arc<Mutex<Option<mpsc::Receiver<DeviceInput>>>>,
     /// Connected unit terminals that can receive orders.
     pub downlinks: Arc<DownlinkHub>,
+    /// The duty command engine (incidents, units, links), rebuilt from the journal at start.
+    pub ops: Arc<crate::ops::Ops>,
 }
 
 /// One fact on the live bus. `seq` is the journal sequence number, `None` for ephemeral facts
@@ -51,6 +53,12 @@ pub const BUS_CAPACITY: usize = 8192;
 impl AppState {
     pub fn new(store: Arc<dyn Store>, port: Port, config: ServeConfig) -> Self {
         let port_json = Arc::new(port.to_api_json());
+        // `serve::start` checks the port builds an engine before getting here; the built-in
+        // port is the fallback only for callers that skipped that check.
+        let ops = crate::ops::Ops::for_port(&port)
+            .or_else(|| crate::ops::Ops::for_port(&guomen_port::erenhot()))
+            .map(Arc::new)
+            .unwrap_or_else(|| unreachable!("the built-in port always builds an engine"));
         let (device_tx, device_rx) = mpsc::channel(DEVICE_QUEUE);
         AppState {
             store,
@@ -63,6 +71,7 @@ impl AppState {
             device_tx,
             device_rx: Arc::new(Mutex::new(Some(device_rx))),
             downlinks: Arc::new(DownlinkHub::default()),
+            ops,
         }
     }
 

@@ -58,6 +58,7 @@ impl TestApp {
 
     pub fn with_store(store: Arc<dyn Store>, cfg: ServeConfig) -> TestApp {
         let state = AppState::new(store, guomen_port::erenhot(), cfg);
+        crate::ops::start_in_background(&state);
         let router = crate::app::router(state.clone());
         TestApp {
             state,
@@ -101,18 +102,38 @@ impl TestApp {
         self.send(req.body(body).expect("valid request")).await
     }
 
-    pub async fn send(&self, req: Request<Body>) -> TestResponse {
-        let resp = self
-            .router
+    /// The raw response, body unread (for streams).
+    pub async fn send_raw(&self, req: Request<Body>) -> axum::response::Response {
+        self.router
             .clone()
             .oneshot(req)
             .await
-            .unwrap_or_else(|e| match e {});
+            .unwrap_or_else(|e| match e {})
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let resp = self.send_raw(req).await;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap_or_default();
+        let is_stream = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let bytes = if is_stream {
+            // An event stream never ends: keep what arrives in a moment.
+            let mut body = resp.into_body().into_data_stream();
+            let mut buf = Vec::new();
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(100);
+            while let Ok(Some(Ok(chunk))) =
+                tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut body)).await
+            {
+                buf.extend_from_slice(&chunk);
+            }
+            axum::body::Bytes::from(buf)
+        } else {
+            axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap_or_default()
+        };
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         TestResponse {

@@ -988,6 +988,33 @@ async fn sensor_alarm_to_closed_incident(c: Ctx) -> TestResult {
         .find(|s| !s.maintenance)
         .map(|s| s.id.clone())
         .ok_or("no sensor")?;
+    // The field teams report fresh fixes from their duty points, so a unit can be recommended.
+    let now = chrono::Utc::now();
+    let fixes: Vec<(String, f64, f64)> = {
+        let port = &c.state.port;
+        let points: std::collections::HashMap<String, (f64, f64)> = port
+            .duty_point_positions()
+            .map(|(dp, p)| (dp.id.clone(), (p.x(), p.y())))
+            .collect();
+        port.units
+            .iter()
+            .filter_map(|u| {
+                let (lon, lat) = points.get(&u.duty_point)?;
+                Some((u.terminal_id.clone()?, *lon, *lat))
+            })
+            .collect()
+    };
+    for (terminal, lon, lat) in fixes {
+        let (s, body) = c
+            .api(
+                reqwest::Method::POST,
+                "/api/v1/positions",
+                &device,
+                Some(json!({"terminal_id": terminal, "lat": lat, "lon": lon, "time": now})),
+            )
+            .await?;
+        check((200..300).contains(&s), format!("position: {s} {body}"))?;
+    }
     let t0 = Instant::now();
     let (s, body) = c
         .api(
@@ -1008,12 +1035,17 @@ async fn sensor_alarm_to_closed_incident(c: Ctx) -> TestResult {
     let click = |sel: &'static str| {
         let client = c.client.clone();
         async move {
+            // Find and click in one script: the list re-renders on live events, so an
+            // element found in one round trip may be gone by the next.
             client
-                .find(Locator::Css(sel))
+                .execute(
+                    "const e = document.querySelector(arguments[0]); \
+                     if (!e) throw new Error('nothing matches ' + arguments[0]); \
+                     e.click(); return true;",
+                    vec![json!(sel)],
+                )
                 .await
-                .map_err(|e| e.to_string())?
-                .click()
-                .await
+                .map(|_| ())
                 .map_err(|e| e.to_string())
         }
     };

@@ -3,6 +3,7 @@
 
 pub mod duty_log;
 pub mod journal;
+pub mod ops;
 pub mod port;
 pub mod session;
 pub mod system;

@@ -1,0 +1,25 @@
+//! The duty command engine: perimeter alarms and linkage tracks, incidents and their lifecycle,
+//! units and closest-unit recommendation, network links and response-time KPIs.
+//!
+//! Architecture invariant: pure. No I/O and no clock: callers pass `now` in. Every decision
+//! (`sensor_event`, `position`, `incident_action`, `tick`, ...) takes `&self` and returns the
+//! facts to record ([`OpsEvent`]); only [`Engine::apply`] changes state. The server journals
+//! the facts and then applies them, and rebuilds the same state at start-up by applying the
+//! journal again, so what the command centre sees is always a projection of the journal.
+
+mod config;
+mod engine;
+mod event;
+
+pub use config::OpsConfig;
+pub use engine::{
+    AlarmRecord, DayKpis, Engine, IncidentState, LinkState, Location, NewIncident, OpsError,
+    PositionInput, SensorInfo, SensorInput, SensorOutcome, UnitState,
+};
+pub use event::{
+    AlarmRaised, GroupHealth, IncidentCreated, IncidentUpdated, JOURNAL_KINDS, OpsEvent,
+    TrackSummary,
+};
+
+#[cfg(test)]
+mod tests;

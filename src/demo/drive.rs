@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use guomen_port::{Direction, LaneKind, Port};
+use guomen_port::{LaneKind, Port};
 use guomen_proto::jt808::{self, Envelope, Message};
+use guomen_sim::DayPlan;
 use guomen_sim::field::{Scenario, ScenarioKind, Step};
 use guomen_sim::space::{Frame, LonLat, transit};
-use guomen_sim::{DayPlan, Traveller};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{Semaphore, watch};
@@ -256,7 +256,6 @@ struct Assignment {
 pub struct Run {
     pub target: Arc<Target>,
     pub plan: Arc<DayPlan>,
-    pub port: Arc<Port>,
     pub clock: Clock,
     pub stats: Arc<Stats>,
     frame: Frame,
@@ -284,12 +283,11 @@ fn hhmm(plan_s: f64) -> String {
 }
 
 impl Run {
-    pub fn new(target: Arc<Target>, plan: Arc<DayPlan>, port: Arc<Port>, clock: Clock) -> Arc<Run> {
-        let frame = guomen_sim::field::frame(&port);
+    pub fn new(target: Arc<Target>, plan: Arc<DayPlan>, port: &Port, clock: Clock) -> Arc<Run> {
+        let frame = guomen_sim::field::frame(port);
         Arc::new(Run {
             target,
             plan,
-            port,
             clock,
             stats: Arc::new(Stats::default()),
             frame,
@@ -377,6 +375,7 @@ impl Run {
         let start = f64::from(self.clock.start_s);
         let permits = Arc::new(Semaphore::new(16));
         let mut inflight = tokio::task::JoinSet::new();
+        let mut max_lag = 0.0_f64;
         for (i, t) in self.plan.travellers.iter().enumerate() {
             if f64::from(t.at_s) < start {
                 continue;
@@ -384,6 +383,7 @@ impl Run {
             if !self.clock.until(f64::from(t.at_s)).await {
                 break;
             }
+            max_lag = max_lag.max(self.clock.now_s() - f64::from(t.at_s));
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
@@ -395,89 +395,77 @@ impl Run {
             while inflight.try_join_next().is_some() {}
         }
         while inflight.join_next().await.is_some() {}
-    }
-
-    fn counter_for(&self, t: &Traveller) -> Option<String> {
-        self.port
-            .lanes_of_site(&t.site_id)
-            .find(|l| {
-                matches!(l.kind, LaneKind::ManualCounter | LaneKind::Freight)
-                    && (l.direction == t.direction || l.direction == Direction::Both)
-            })
-            .map(|l| l.id.clone())
+        if max_lag > 300.0 {
+            self.stats.note(format!(
+                "the station did not keep up at {}x: inspections ran up to {:.0} simulated minutes late",
+                self.clock.speed,
+                max_lag / 60.0
+            ));
+        }
     }
 
     async fn inspect(&self, i: usize) {
         let t = &self.plan.travellers[i];
         let tok = &self.target.tokens.inspector;
-        let mut lane = t.lane_id.clone();
-        for _attempt in 0..2 {
-            let body = json!({
-                "site_id": t.site_id, "lane_id": lane, "direction": t.direction.as_str(),
-                "mrz": t.mrz, "enrolled": t.enrolled,
-            });
-            let Some((status, v)) = self.post("/api/v1/inspections", tok, &body).await else {
+        let body = json!({
+            "site_id": t.site_id, "lane_id": t.lane_id, "direction": t.direction.as_str(),
+            "mrz": t.mrz, "enrolled": t.enrolled,
+        });
+        let Some((status, v)) = self.post("/api/v1/inspections", tok, &body).await else {
+            return;
+        };
+        if !status_ok(status) {
+            return;
+        }
+        self.stats.inspections.fetch_add(1, Ordering::Relaxed);
+        let hits = v
+            .get("hits")
+            .and_then(Value::as_array)
+            .is_some_and(|h| !h.is_empty());
+        let decision = v
+            .get("decision")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if decision == "sent_to_counter" {
+            // The gate hands the traveller to a counter, where an inspector decides the
+            // same inspection.
+            self.stats.sent_to_counter.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut final_ = v.get("final").and_then(Value::as_bool).unwrap_or(false)
+            || v.get("crossing_id").is_some_and(|c| !c.is_null());
+        if !final_ {
+            // The inspector confirms the suggestion, as at a counter.
+            let Some(id) = v.get("id").and_then(Value::as_str) else {
                 return;
             };
-            if !status_ok(status) {
-                return;
-            }
-            self.stats.inspections.fetch_add(1, Ordering::Relaxed);
-            let hits = v
-                .get("hits")
-                .and_then(Value::as_array)
-                .is_some_and(|h| !h.is_empty());
-            let decision = v
-                .get("decision")
+            let suggested = v
+                .get("suggested")
                 .and_then(Value::as_str)
-                .unwrap_or_default()
+                .unwrap_or(&decision)
                 .to_owned();
-            if decision == "sent_to_counter" {
-                self.stats.sent_to_counter.fetch_add(1, Ordering::Relaxed);
-                match self.counter_for(t) {
-                    Some(c) => {
-                        lane = c;
-                        continue;
-                    }
-                    None => return,
-                }
+            let path = format!("/api/v1/inspections/{id}/decision");
+            match self
+                .post(&path, tok, &json!({ "decision": suggested }))
+                .await
+            {
+                Some((s, _)) if status_ok(s) => final_ = true,
+                _ => return,
             }
-            let mut final_ = v.get("final").and_then(Value::as_bool).unwrap_or(false)
-                || v.get("crossing_id").is_some_and(|c| !c.is_null());
-            if !final_ {
-                // The inspector confirms the suggestion, as at a counter.
-                let Some(id) = v.get("id").and_then(Value::as_str) else {
-                    return;
-                };
-                let suggested = v
-                    .get("suggested")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&decision)
-                    .to_owned();
-                let path = format!("/api/v1/inspections/{id}/decision");
-                match self
-                    .post(&path, tok, &json!({ "decision": suggested }))
-                    .await
-                {
-                    Some((s, _)) if status_ok(s) => final_ = true,
-                    _ => return,
-                }
-            } else if lane.contains("egate") {
-                self.stats.egate_cleared.fetch_add(1, Ordering::Relaxed);
+        } else if t.lane_kind == LaneKind::Egate {
+            self.stats.egate_cleared.fetch_add(1, Ordering::Relaxed);
+        }
+        if final_ {
+            self.stats.crossings.fetch_add(1, Ordering::Relaxed);
+            if hits {
+                self.stats.hits.fetch_add(1, Ordering::Relaxed);
             }
-            if final_ {
-                self.stats.crossings.fetch_add(1, Ordering::Relaxed);
-                if hits {
-                    self.stats.hits.fetch_add(1, Ordering::Relaxed);
-                }
-                *lock(&self.stats.by_direction)
-                    .entry(t.direction.as_str().to_owned())
-                    .or_default() += 1;
-                *lock(&self.stats.by_nationality)
-                    .entry(t.passport.nationality.to_owned())
-                    .or_default() += 1;
-            }
-            return;
+            *lock(&self.stats.by_direction)
+                .entry(t.direction.as_str().to_owned())
+                .or_default() += 1;
+            *lock(&self.stats.by_nationality)
+                .entry(t.passport.nationality.to_owned())
+                .or_default() += 1;
         }
     }
 

@@ -130,6 +130,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut tasks = tokio::task::JoinSet::new();
     let mut dropped = 0u64;
+    let mut sent = 0u64;
     for n in 0..total {
         ticker.tick().await;
         if started.elapsed().as_secs_f64() > args.duration {
@@ -156,6 +157,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
                 json!({ "site_id": t.site_id, "lane_id": t.lane_id, "direction": t.direction.as_str(), "mrz": t.mrz, "enrolled": t.enrolled }),
             )
         };
+        sent += 1;
         let (target, lat, st) = (target.clone(), latencies.clone(), statuses.clone());
         tasks.spawn(async move {
             let t0 = Instant::now();

@@ -195,7 +195,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let end_s = ((args.hours * 3600.0).round() as u32).min(DAY_S);
     let (stop_tx, stop_rx) = watch::channel(false);
     let clock = Clock::new(args.speed, 0, end_s, stop_rx);
-    let run = Run::new(target.clone(), plan.clone(), port.clone(), clock.clone());
+    let run = Run::new(target.clone(), plan.clone(), &port, clock.clone());
     if let Some(why) = stats_import {
         run.stats.skip("watchlist import", why);
     } else {

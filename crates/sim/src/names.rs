@@ -542,6 +542,40 @@ pub fn generate<R: Rng>(rng: &mut R, culture: Culture, sex: Sex) -> PersonName {
     }
 }
 
+/// A name for a list entry: two given names (three Han characters), which travellers drawn by
+/// [`generate`] never have, so the day's crowd holds no exact namesake of a listed person —
+/// only the persons of interest themselves match.
+pub fn generate_listed<R: Rng>(rng: &mut R, culture: Culture, sex: Sex) -> PersonName {
+    let mut a = generate(rng, culture, sex);
+    let b = generate(rng, culture, sex);
+    match culture {
+        Culture::Chinese => {
+            let (z, l) = *pick(rng, ZH_GIVEN);
+            let (z2, l2) = *pick(rng, ZH_GIVEN);
+            let family: String = a.native.chars().take(1).collect();
+            a.native = format!("{family}{z}{z2}{}", b.native.chars().last().unwrap_or('明'));
+            a.given = format!("{l}{l2}{}", b.given.split(' ').next().unwrap_or_default());
+            a.given = a.given.chars().take(18).collect();
+            a
+        }
+        Culture::Mongolian | Culture::Cyrillic => {
+            let second = b.native.split(' ').nth(1).unwrap_or_default();
+            a.native = format!("{} {second}", a.native);
+            a.given = format!("{} {}", a.given, b.given);
+            a
+        }
+        _ => {
+            let second = b.native.split(' ').next().unwrap_or_default();
+            let mut parts = a.native.splitn(2, ' ');
+            let first = parts.next().unwrap_or_default();
+            let rest = parts.next().unwrap_or_default();
+            a.native = format!("{first} {second} {rest}");
+            a.given = format!("{} {}", a.given, b.given);
+            a
+        }
+    }
+}
+
 /// The same person's name as a new document might print it: another transliteration of the
 /// same native name, or split and joined parts. A refused person returning under a changed
 /// identity presents such a variant.
@@ -550,20 +584,20 @@ pub fn variant(name: &PersonName, culture: Culture) -> PersonName {
     match culture {
         Culture::Mongolian => {
             let father = parts.next().unwrap_or_default();
-            let given = parts.next().unwrap_or_default();
+            let given = parts.collect::<Vec<_>>().join(" ");
             PersonName {
                 native: name.native.clone(),
                 surname: translit(father, mongolian_latin_alt),
-                given: translit(given, mongolian_latin_alt).replace('-', ""),
+                given: translit(&given, mongolian_latin_alt).replace('-', ""),
             }
         }
         Culture::Cyrillic => {
             let surname = parts.next().unwrap_or_default();
-            let given = parts.next().unwrap_or_default();
+            let given = parts.collect::<Vec<_>>().join(" ");
             PersonName {
                 native: name.native.clone(),
                 surname: translit(surname, old_cyrillic),
-                given: translit(given, old_cyrillic),
+                given: translit(&given, old_cyrillic),
             }
         }
         // Han, Hangul and kana names: the given name split into its syllables where that can

@@ -204,6 +204,13 @@ fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
 }
 
 impl Builder<'_> {
+    /// A passport of someone a list names (a name no traveller of the crowd has).
+    fn listed(&mut self, nat: &'static Nation, min_age: u32, max_age: u32) -> Passport {
+        let mut p = self.passport(nat, min_age, max_age);
+        p.name = names::generate_listed(&mut self.rng, nat.culture, p.sex);
+        p
+    }
+
     fn passport(&mut self, nat: &'static Nation, min_age: u32, max_age: u32) -> Passport {
         let sex = if self.rng.gen_bool(0.55) {
             Sex::Male
@@ -497,7 +504,7 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
     let poi_nats = ["MNG", "RUS", "CHN", "KAZ", "MNG"];
     for (i, code) in poi_nats.iter().take(3).enumerate() {
         let nat = mn(code);
-        let p = b.passport(nat, 22, 60);
+        let p = b.listed(nat, 22, 60);
         let id = format!("sim:w-{:04}", i + 1);
         watch.entries.push(WatchEntry::from_passport(
             &id,
@@ -527,7 +534,7 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
     }
     for i in 0..3 {
         let nat = mn(poi_nats[i + 2]);
-        let old = b.passport(nat, 25, 55);
+        let old = b.listed(nat, 25, 55);
         let id = format!("sim:r-{:04}", i + 1);
         watch.entries.push(WatchEntry::from_passport(
             &id,
@@ -562,7 +569,7 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
     }
     for i in 0..4 {
         let nat = draw_nation(&mut b.rng);
-        let p = b.passport(nat, 20, 70);
+        let p = b.listed(nat, 20, 70);
         let id = format!("sim:l-{:04}", i + 1);
         watch.entries.push(WatchEntry::from_passport(
             &id,
@@ -609,7 +616,7 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
     // Entries nobody presents today, so the lists have a realistic bulk.
     for i in 0..60 {
         let nat = draw_nation(&mut b.rng);
-        let p = b.passport(nat, 18, 80);
+        let p = b.listed(nat, 18, 80);
         let list = ["wanted", "refused_entry", "lost_stolen_document", "alert"][i % 4];
         let id = format!("sim:x-{:04}", i + 1);
         let alias = names::variant(&p.name, nat.culture).latin();

@@ -193,8 +193,10 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
         })
         .unwrap_or(0);
     println!(
-        "offered {:.0}/s for {:.1} s: {done} requests completed, {ok} accepted, {dropped} not sent (more than {MAX_IN_FLIGHT} in flight)",
-        args.rate, wall
+        "offered {total} requests ({:.0}/s for {:.0} s): {sent} sent, {done} completed, {ok} accepted; not sent: {dropped} (more than {MAX_IN_FLIGHT} in flight), {} (the generator fell behind); {wall:.1} s",
+        args.rate,
+        args.duration,
+        total.saturating_sub(sent + dropped)
     );
     for (k, v) in statuses.lock().map(|m| m.clone()).unwrap_or_default() {
         println!("  {k}: {v}");

@@ -223,6 +223,18 @@ impl Clock {
         }
     }
 
+    /// Sleeps `d` of wall time, or less when the day ends first.
+    pub async fn sleep_wall(&self, d: Duration) {
+        let until = Instant::now() + d;
+        while !self.over() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            tokio::time::sleep(left.min(Duration::from_millis(100))).await;
+        }
+    }
+
     /// Waits `d_s` simulated seconds but at least `min_wall` of wall time (the station's
     /// timeouts run on the wall clock).
     pub async fn after(&self, d_s: f64, min_wall: Duration) -> bool {
@@ -231,14 +243,8 @@ impl Clock {
         if !self.until(t).await {
             return false;
         }
-        let left = min_wall.saturating_sub(started.elapsed());
-        if !left.is_zero() {
-            let mut stop = self.stop.clone();
-            tokio::select! {
-                _ = tokio::time::sleep(left) => {}
-                _ = stop.changed() => {}
-            }
-        }
+        self.sleep_wall(min_wall.saturating_sub(started.elapsed()))
+            .await;
         !self.over()
     }
 }
@@ -683,14 +689,19 @@ impl Run {
         }
     }
 
-    /// Open incidents nobody has taken charge of, except medical and link ones.
-    async fn new_alarm_incidents(&self) -> Vec<Value> {
+    /// Open incidents nobody has taken charge of that name one of `sensors` (an alarm
+    /// incident carries its sensors); medical and link incidents are never taken.
+    async fn alarm_incidents_of(&self, sensors: &[&str]) -> Vec<Value> {
         let list = self.open_incidents().await.unwrap_or_default();
         let mut claimed = lock(&self.claimed);
         list.into_iter()
             .filter(|i| {
                 let kind = i.get("kind").and_then(Value::as_str).unwrap_or_default();
                 !matches!(kind, "medical_emergency" | "link_failure")
+            })
+            .filter(|i| {
+                let text = i.to_string();
+                sensors.iter().any(|s| text.contains(&format!("\"{s}\"")))
             })
             .filter(|i| incident_id(i).is_some_and(|id| claimed.insert(id)))
             .collect()
@@ -926,7 +937,7 @@ impl Run {
             return;
         }
         let mut main_incident = None;
-        let mut down_since = None;
+        let mut down_since: Option<Instant> = None;
         for (off, step) in &sc.steps {
             if !self.clock.until(f64::from(sc.at_s + off)).await {
                 return;
@@ -935,9 +946,9 @@ impl Run {
                 // The station's link timeout runs on the wall clock: stay silent long enough
                 // for it to notice, however fast the day runs.
                 if let Some(since) = down_since {
-                    let left = Duration::from_secs(40).saturating_sub(Instant::elapsed(&since));
-                    let mut stop = self.clock.stop.clone();
-                    tokio::select! { _ = tokio::time::sleep(left) => {}, _ = stop.changed() => {} }
+                    self.clock
+                        .sleep_wall(Duration::from_secs(40).saturating_sub(since.elapsed()))
+                        .await;
                     if self.clock.over() {
                         return;
                     }
@@ -956,7 +967,7 @@ impl Run {
                     self.respond(&sc, &id).await;
                 }
                 if sc.kind == ScenarioKind::Marker814 {
-                    let more = self.new_alarm_incidents().await;
+                    let more = self.alarm_incidents_of(&sensors_of(&sc)).await;
                     self.close_as(
                         more,
                         "intercepted",
@@ -970,7 +981,7 @@ impl Run {
                 if !self.clock.after(90.0, Duration::from_secs(2)).await {
                     return;
                 }
-                let found = self.new_alarm_incidents().await;
+                let found = self.alarm_incidents_of(&sensors_of(&sc)).await;
                 if found.is_empty() && self.target.has("/api/v1/incidents") {
                     self.stats.note(format!(
                         "{}: no incident opened (treated as nuisance by the station)",
@@ -982,6 +993,16 @@ impl Run {
             ScenarioKind::LinkFailure => {}
         }
     }
+}
+
+fn sensors_of(sc: &Scenario) -> Vec<&str> {
+    sc.steps
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Step::Sensor { sensor_id } => Some(sensor_id.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Reads frames until one decodes, or the time is up.
@@ -1007,5 +1028,212 @@ async fn read_reply(
             return None;
         }
         splitter.push(&buf[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The duty chief's and the field team's part of the scenarios, against a stand-in
+    //! station that serves only the perimeter and dispatch routes and records every call.
+
+    use std::sync::{Arc, Mutex};
+
+    use axum::Json;
+    use axum::extract::{Path, State};
+    use axum::routing::{get, post};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Fake {
+        calls: Vec<String>,
+        open: Vec<Value>,
+    }
+    type Shared = Arc<Mutex<Fake>>;
+
+    async fn notify(State(f): State<Shared>, Json(b): Json<Value>) -> Json<Value> {
+        let mut f = f.lock().unwrap();
+        let id = format!("inc-{}", f.calls.len());
+        let kind = b["kind"].as_str().unwrap_or("intrusion").to_owned();
+        let unit = if kind == "medical_emergency" {
+            "medical-1"
+        } else {
+            "rrt-1"
+        };
+        f.calls
+            .push(format!("notify {kind} {} -> {id}", b["location"]));
+        f.open.push(json!({"id": id, "kind": kind, "status": "new",
+            "recommendations": [{"unit_id": unit, "eta_s": 90, "reason": "closest"}]}));
+        Json(json!({ "id": id }))
+    }
+
+    async fn sensor(
+        State(f): State<Shared>,
+        Json(b): Json<Value>,
+    ) -> (axum::http::StatusCode, Json<Value>) {
+        let mut f = f.lock().unwrap();
+        f.calls
+            .push(format!("sensor {}", b["sensor_id"].as_str().unwrap_or("?")));
+        // The station opens one alarm incident for the first trigger of the 814 sequence.
+        if b["sensor_id"] == "s-fence-04" {
+            f.open.push(
+                json!({"id": "inc-alarm", "kind": "intrusion", "status": "new",
+                "sensor_ids": ["s-fence-04"], "recommendations": []}),
+            );
+        }
+        (axum::http::StatusCode::ACCEPTED, Json(json!({ "seq": 1 })))
+    }
+
+    async fn incidents(State(f): State<Shared>) -> Json<Value> {
+        Json(Value::Array(f.lock().unwrap().open.clone()))
+    }
+
+    async fn action(
+        State(f): State<Shared>,
+        Path((id, action)): Path<(String, String)>,
+        Json(b): Json<Value>,
+    ) -> Json<Value> {
+        let mut f = f.lock().unwrap();
+        let detail = b
+            .get("unit_id")
+            .or_else(|| b.get("disposition"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        f.calls
+            .push(format!("{action} {id} {detail}").trim_end().to_owned());
+        if action == "close" {
+            f.open.retain(|i| i["id"] != id.as_str());
+        }
+        Json(json!({ "id": id }))
+    }
+
+    async fn openapi() -> Json<Value> {
+        let mut paths = serde_json::Map::new();
+        for p in [
+            "/api/v1/notifications",
+            "/api/v1/sensor-events",
+            "/api/v1/incidents",
+        ] {
+            paths.insert(p.into(), json!({}));
+        }
+        for a in [
+            "acknowledge",
+            "dispatch",
+            "en-route",
+            "on-scene",
+            "resolve",
+            "close",
+        ] {
+            paths.insert(format!("/api/v1/incidents/{{id}}/{a}"), json!({}));
+        }
+        Json(json!({ "paths": paths }))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_814_and_medical_scenarios_run_from_report_to_closure() {
+        let fake: Shared = Arc::default();
+        let app = axum::Router::new()
+            .route("/api/v1/openapi.json", get(openapi))
+            .route("/api/v1/notifications", post(notify))
+            .route("/api/v1/sensor-events", post(sensor))
+            .route("/api/v1/incidents", get(incidents))
+            .route("/api/v1/incidents/{id}/{action}", post(action))
+            .with_state(fake.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let t = |s: &str| s.to_owned();
+        let tokens = Tokens {
+            admin: t("a"),
+            chief: t("c"),
+            inspector: t("i"),
+            partner: t("p"),
+            device: t("d"),
+        };
+        let target = Arc::new(Target::connect(&base, tokens, None).await.unwrap());
+        let port = guomen_port::erenhot();
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 7, 15).unwrap();
+        let plan = Arc::new(guomen_sim::day_plan(
+            &port,
+            guomen_sim::PlanConfig {
+                seed: 9,
+                peak: false,
+                date,
+            },
+        ));
+        let (_stop, rx) = watch::channel(false);
+        let run = Run::new(target, plan.clone(), &port, Clock::new(1500.0, 0, 7200, rx));
+        run.play().await;
+        server.abort();
+
+        let calls = fake.lock().unwrap().calls.clone();
+        let sc = plan
+            .scenarios
+            .iter()
+            .find(|s| s.kind == ScenarioKind::Marker814)
+            .unwrap();
+        let sensors: Vec<String> = sc
+            .steps
+            .iter()
+            .filter_map(|(_, s)| match s {
+                Step::Sensor { sensor_id } => Some(format!("sensor {sensor_id}")),
+                _ => None,
+            })
+            .collect();
+        let played: Vec<String> = calls
+            .iter()
+            .filter(|c| sensors.contains(c))
+            .cloned()
+            .collect();
+        assert_eq!(played, sensors, "{calls:#?}");
+        let partner = calls
+            .iter()
+            .position(|c| c.starts_with("notify intrusion") && c.contains("814"))
+            .expect("the partner's report");
+        let first_sensor = calls.iter().position(|c| *c == sensors[0]).unwrap();
+        assert!(partner < first_sensor);
+        let id = calls[partner].rsplit(' ').next().unwrap();
+        let flow: Vec<&String> = calls
+            .iter()
+            .filter(|c| c.split(' ').nth(1) == Some(id))
+            .collect();
+        assert_eq!(
+            flow,
+            [
+                &format!("acknowledge {id}"),
+                &format!("dispatch {id} rrt-1"),
+                &format!("en-route {id} rrt-1"),
+                &format!("on-scene {id} rrt-1"),
+                &format!("resolve {id} intercepted"),
+                &format!("close {id}"),
+            ],
+            "{calls:#?}"
+        );
+        // The alarm incident the sensors opened is closed as the same persons.
+        assert!(
+            calls.contains(&"resolve inc-alarm intercepted".to_owned()),
+            "{calls:#?}"
+        );
+        // The medical emergency gets the medical team.
+        let med = calls
+            .iter()
+            .find(|c| c.starts_with("notify medical_emergency"))
+            .expect("railway's report");
+        assert!(med.contains("rail-passenger-hall"));
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.starts_with("dispatch ") && c.ends_with("medical-1")),
+            "{calls:#?}"
+        );
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.starts_with("resolve ") && c.ends_with("medical_handled")),
+            "{calls:#?}"
+        );
+        assert_eq!(Stats::get(&run.stats.dispatches), 2);
+        assert!(lock(&run.stats.skipped).contains_key("inspections"));
     }
 }

@@ -10,6 +10,8 @@ use guomen_domain::Role;
 use guomen_server::config::{FileConfig, LogFormat, open_store};
 use guomen_server::{ServeArgs, StoreArgs};
 
+mod demo;
+
 const AFTER_HELP: &str = "\
 Configuration is layered: defaults < config file (--config / GUOMEN_CONFIG) < environment
 (GUOMEN_*) < flags. Each option's help names its environment variable and default.";
@@ -37,6 +39,10 @@ enum Command {
     /// Work with port model files
     #[command(subcommand)]
     Port(PortCommand),
+    /// Start a station and play a simulated port day on it through its real interfaces
+    Demo(demo::DemoArgs),
+    /// Drive an already running station with inspections and sensor events (load test)
+    Sim(demo::SimArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +150,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(cmd, &file).await,
+        Command::Demo(args) => {
+            init_logging(LogFormat::Text);
+            demo::demo(args, &file).await
+        }
+        Command::Sim(args) => demo::sim(args).await,
         Command::Journal(JournalCommand::Verify { store }) => {
             let store = open_store(&store.resolve(&file)?).await?;
             let outcome = store.verify().await?;

@@ -1,0 +1,450 @@
+//! `guomen demo` (a station and a simulated port day in one command) and `guomen sim` (load
+//! on a running station).
+
+mod drive;
+mod load;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use chrono::{FixedOffset, Utc};
+use guomen_domain::Role;
+use guomen_server::ServeArgs;
+use guomen_server::config::FileConfig;
+use guomen_sim::plan::{DAY_S, DAY_START_HOUR};
+use guomen_sim::{PlanConfig, day_plan};
+use rand::Rng as _;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+pub use load::{SimArgs, sim};
+
+use drive::{Clock, Run, Stats, Target, Tokens};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Data directory of the demo station [default: a fresh temporary directory]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Address the station listens on (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Simulated hours to play, from 06:00 (at most 24)
+    #[arg(long, value_name = "H", default_value_t = 24.0)]
+    pub hours: f64,
+    /// Simulated seconds per wall second (144: a day in 10 minutes)
+    #[arg(long, value_name = "X", default_value_t = 144.0)]
+    pub speed: f64,
+    /// Seed of the simulated day (same seed, same day)
+    #[arg(long, value_name = "N", default_value_t = 2024)]
+    pub seed: u64,
+    /// A summer peak day (10,000+ crossings) instead of an ordinary one (about 6,700)
+    #[arg(long)]
+    pub peak: bool,
+    /// Exit after the summary instead of keeping the station running until Ctrl-C
+    #[arg(long)]
+    pub exit: bool,
+}
+
+const DEMO_USERS: [(&str, Role); 6] = [
+    ("demo-admin", Role::Admin),
+    ("demo-chief", Role::DutyChief),
+    ("demo-inspector", Role::Inspector),
+    ("demo-analyst", Role::Analyst),
+    ("demo-partner", Role::Partner),
+    ("demo-device", Role::Device),
+];
+
+fn password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// Where a station's JT/T 808 listener is, when it has one.
+///
+/// This branch's station has no protocol edges yet, so the demo reports unit positions only
+/// once a station with a JT/T 808 listener runs it (see the report for the one-line change).
+fn jt808_addr(_running: &guomen_server::serve::Running) -> Option<SocketAddr> {
+    None
+}
+
+/// The station's options as `guomen serve` would take them: `--data` and `--listen` from the
+/// demo, every other option from its `GUOMEN_*` environment variable or its default.
+fn station_args(data: &std::path::Path, listen: SocketAddr) -> anyhow::Result<ServeArgs> {
+    use clap::{Args as _, FromArgMatches as _};
+    let cmd = ServeArgs::augment_args(clap::Command::new("demo-station"));
+    let matches = cmd.try_get_matches_from([
+        std::ffi::OsString::from("demo-station"),
+        "--data".into(),
+        data.as_os_str().to_owned(),
+        "--listen".into(),
+        listen.to_string().into(),
+    ])?;
+    Ok(ServeArgs::from_arg_matches(&matches)?)
+}
+
+pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
+    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 100_000.0) {
+        anyhow::bail!("--speed must be between 0 and 100000");
+    }
+    if !(args.hours.is_finite() && args.hours > 0.0 && args.hours <= 24.0) {
+        anyhow::bail!("--hours must be more than 0 and at most 24");
+    }
+    let (data, _temp) = match &args.data {
+        Some(d) => (d.clone(), None),
+        None => {
+            let t = tempfile::Builder::new().prefix("guomen-demo-").tempdir()?;
+            (t.path().to_owned(), Some(t))
+        }
+    };
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    let cfg = station_args(&data, args.listen)?.resolve(file)?;
+    let (stop_server, server_stopped) = watch::channel(false);
+    let shutdown = {
+        let mut rx = server_stopped.clone();
+        async move {
+            let _ = rx.wait_for(|v| *v).await;
+        }
+    };
+    let running = guomen_server::serve::start(cfg, shutdown).await?;
+    let base = format!("http://{}", running.addr);
+    let store = running.state.store.clone();
+
+    println!(
+        "guomen demo: station of port {} (seed {})",
+        running.state.port.id(),
+        args.seed
+    );
+    println!("data directory: {}", data.display());
+    println!("users (name / role / password / API token):");
+    let mut tokens = std::collections::BTreeMap::new();
+    for (name, role) in DEMO_USERS {
+        let pw = password();
+        let (user, token, shown_pw) = match guomen_server::users::create_user(
+            store.as_ref(),
+            name,
+            role,
+            Some(pw.clone()),
+            "demo",
+        )
+        .await
+        {
+            Ok((u, t)) => (u, t, pw),
+            Err(_) => {
+                // An existing data directory: keep the user, issue a fresh token.
+                let u = store
+                    .user_by_name(name)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("cannot create or find user {name}"))?;
+                let (t, _) = guomen_server::users::issue_token(store.as_ref(), &u, "demo", "demo")
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))?;
+                (u, t, "(unchanged)".to_owned())
+            }
+        };
+        println!(
+            "  {:<15} {:<11} {:<17} {}",
+            user.name,
+            role.to_string(),
+            shown_pw,
+            token
+        );
+        tokens.insert(role.to_string(), token);
+    }
+    let tok = |r: Role| tokens.get(&r.to_string()).cloned().unwrap_or_default();
+    let tokens = Tokens {
+        admin: tok(Role::Admin),
+        chief: tok(Role::DutyChief),
+        inspector: tok(Role::Inspector),
+        partner: tok(Role::Partner),
+        device: tok(Role::Device),
+    };
+    println!("command centre: {base}/command");
+    println!("guomen listening on {base}");
+
+    let port = running.state.port.clone();
+    let offset = port
+        .info
+        .timezone
+        .parse::<FixedOffset>()
+        .unwrap_or_else(|_| FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!()));
+    let now_local = Utc::now().with_timezone(&offset);
+    let date = now_local.date_naive();
+    let plan = Arc::new(day_plan(
+        &port,
+        PlanConfig {
+            seed: args.seed,
+            peak: args.peak,
+            date,
+        },
+    ));
+
+    let target = Arc::new(Target::connect(&base, tokens, jt808_addr(&running)).await?);
+    let csv_path = data.join("demo-watchlist.csv");
+    std::fs::write(&csv_path, plan.watchlist.csv())
+        .with_context(|| format!("cannot write {}", csv_path.display()))?;
+    let stats_import = import_watchlist(&target, &plan).await;
+
+    let end_s = ((args.hours * 3600.0).round() as u32).min(DAY_S);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let clock = Clock::new(args.speed, 0, end_s, stop_rx);
+    let run = Run::new(target.clone(), plan.clone(), &port, clock.clone());
+    if let Some(why) = stats_import {
+        run.stats.skip("watchlist import", why);
+    } else {
+        println!(
+            "watchlist: {} entries imported from {}",
+            plan.watchlist.entries.len(),
+            csv_path.display()
+        );
+    }
+    println!(
+        "simulating {:.1} h of {} ({} planned crossings, {} scenarios) at {}x: about {:.0} s",
+        args.hours,
+        date,
+        plan.travellers.iter().filter(|t| t.at_s < end_s).count(),
+        plan.scenarios.iter().filter(|s| s.at_s < end_s).count(),
+        args.speed,
+        f64::from(end_s) / args.speed
+    );
+
+    let bar = indicatif::ProgressBar::new(u64::from(end_s));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let ticker = {
+        let (run, bar) = (run.clone(), bar.clone());
+        tokio::spawn(async move {
+            loop {
+                let now = run.clock.now_s().min(f64::from(run.clock.end_s));
+                bar.set_position(now as u64);
+                let s = &run.stats;
+                bar.set_message(format!(
+                    "{} crossings {} hits {} incidents {} dispatches {}",
+                    run.sim_time(),
+                    Stats::get(&s.crossings),
+                    Stats::get(&s.hits),
+                    drive_incidents(s),
+                    Stats::get(&s.dispatches)
+                ));
+                if run.clock.over() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let interrupted = {
+        let run = run.clone();
+        tokio::select! {
+            _ = run.play() => false,
+            _ = tokio::signal::ctrl_c() => { let _ = stop_tx.send(true); true }
+        }
+    };
+    let _ = stop_tx.send(true);
+    let _ = ticker.await;
+    bar.finish_and_clear();
+
+    let verified = matches!(
+        store.verify().await,
+        Ok(guomen_store::Verification::Intact { .. })
+    );
+    let summary = summary(
+        &run,
+        &target,
+        started.elapsed(),
+        verified,
+        args.seed,
+        interrupted,
+    )
+    .await;
+    println!("{summary}");
+
+    if !(args.exit || interrupted) {
+        println!("station still running at {base}/command — Ctrl-C to stop");
+        guomen_server::serve::shutdown_signal().await;
+    }
+    let _ = stop_server.send(true);
+    running.task.await.context("server task failed")??;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn drive_incidents(s: &Stats) -> usize {
+    s.incidents.lock().map(|i| i.len()).unwrap_or(0)
+}
+
+/// Imports each list of the day's watchlist; the reason when the station cannot.
+async fn import_watchlist(target: &Target, plan: &guomen_sim::DayPlan) -> Option<String> {
+    if !target.has("/api/v1/watchlists/{list}/import") {
+        return Some(
+            "the station does not serve POST /api/v1/watchlists/{list}/import (404)".into(),
+        );
+    }
+    for list in guomen_sim::watch::LISTS {
+        let resp = target
+            .client
+            .post(format!(
+                "{}/api/v1/watchlists/{list}/import?format=csv",
+                target.base
+            ))
+            .bearer_auth(&target.tokens.admin)
+            .header("content-type", "text/csv")
+            .body(plan.watchlist.csv_for(list))
+            .send()
+            .await;
+        match resp {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => {
+                let s = r.status();
+                return Some(format!(
+                    "import of {list} answered {s}: {}",
+                    r.text().await.unwrap_or_default()
+                ));
+            }
+            Err(e) => return Some(format!("import of {list} failed: {e}")),
+        }
+    }
+    None
+}
+
+async fn api_json(target: &Target, path: &str) -> Option<Value> {
+    let template = path.split('?').next().unwrap_or(path);
+    if !target.has(template) {
+        return None;
+    }
+    match target.get(path, &target.tokens.admin).await {
+        Ok((200, v)) => Some(v),
+        _ => None,
+    }
+}
+
+async fn summary(
+    run: &Arc<Run>,
+    target: &Target,
+    wall: Duration,
+    verified: bool,
+    seed: u64,
+    interrupted: bool,
+) -> String {
+    let s = &run.stats;
+    let g = Stats::get;
+    let mut out = String::new();
+    let mut line = |l: String| {
+        out.push_str(&l);
+        out.push('\n');
+    };
+    line(String::new());
+    line(format!(
+        "summary: simulated {DAY_START_HOUR:02}:00 → {} in {:.1} s{}",
+        run.sim_time(),
+        wall.as_secs_f64(),
+        if interrupted { " (interrupted)" } else { "" }
+    ));
+    let by_dir = s.by_direction.lock().map(|m| m.clone()).unwrap_or_default();
+    line(format!(
+        "crossings: {} (entry {}, exit {}); e-gate cleared {}, sent from gate to counter {}",
+        g(&s.crossings),
+        by_dir.get("entry").copied().unwrap_or(0),
+        by_dir.get("exit").copied().unwrap_or(0),
+        g(&s.egate_cleared),
+        g(&s.sent_to_counter)
+    ));
+    let mut nat: Vec<(String, u64)> = s
+        .by_nationality
+        .lock()
+        .map(|m| m.clone().into_iter().collect())
+        .unwrap_or_default();
+    nat.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let top: Vec<String> = nat
+        .iter()
+        .take(8)
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    line(format!(
+        "top nationalities: {} ({} nationalities)",
+        top.join(", "),
+        nat.len()
+    ));
+    line(format!("watchlist hits: {}", g(&s.hits)));
+    line(format!(
+        "perimeter and dispatch: {} sensor events, {} partner notifications, {} incidents, {} dispatches, {} resolved, {} closed",
+        g(&s.sensor_events),
+        g(&s.notifications),
+        drive_incidents(s),
+        g(&s.dispatches),
+        g(&s.resolved),
+        g(&s.closed)
+    ));
+    line(format!(
+        "units: {} JT/T 808 position reports; links: {} heartbeats",
+        g(&s.positions),
+        g(&s.heartbeats)
+    ));
+    if let Some(v) = api_json(target, "/api/v1/stats/today").await {
+        line(format!("station's figures today: {v}"));
+    }
+    let kpis = api_json(target, "/api/v1/kpis").await;
+    if let Some(v) = &kpis {
+        line(format!("KPIs: {v}"));
+    }
+    for n in s.notes.lock().map(|n| n.clone()).unwrap_or_default() {
+        line(format!("note: {n}"));
+    }
+    let skipped = s.skipped.lock().map(|m| m.clone()).unwrap_or_default();
+    for (part, why) in &skipped {
+        line(format!("skipped: {part}: {why}"));
+    }
+    let errors = s.errors.lock().map(|e| e.clone()).unwrap_or_default();
+    if g(&s.failures) > 0 {
+        line(format!(
+            "{} requests failed; first: {}",
+            g(&s.failures),
+            errors.first().cloned().unwrap_or_default()
+        ));
+    }
+    line(format!(
+        "journal: {}",
+        if verified {
+            "verified intact"
+        } else {
+            "NOT verified"
+        }
+    ));
+    let mut top_nat = serde_json::Map::new();
+    for (c, n) in nat.iter().take(5) {
+        top_nat.insert(c.clone(), json!(n));
+    }
+    let last = json!({
+        "crossings": g(&s.crossings),
+        "entry": by_dir.get("entry").copied().unwrap_or(0),
+        "exit": by_dir.get("exit").copied().unwrap_or(0),
+        "hits": g(&s.hits),
+        "incidents": drive_incidents(s),
+        "dispatches": g(&s.dispatches),
+        "resolved": g(&s.resolved),
+        "closed": g(&s.closed),
+        "sensor_events": g(&s.sensor_events),
+        "positions": g(&s.positions),
+        "heartbeats": g(&s.heartbeats),
+        "top_nationalities": top_nat,
+        "kpis": kpis,
+        "skipped": skipped.keys().collect::<Vec<_>>(),
+        "failed_requests": g(&s.failures),
+        "requests": g(&s.requests),
+        "journal_verified": verified,
+        "seed": seed,
+        "simulated_s": (run.clock.now_s().min(f64::from(run.clock.end_s)) - f64::from(run.clock.start_s)).round(),
+        "wall_s": (wall.as_secs_f64() * 10.0).round() / 10.0,
+    });
+    out.push_str(&last.to_string());
+    out
+}

@@ -29,6 +29,9 @@ pub struct Tokens {
     pub inspector: String,
     pub partner: String,
     pub device: String,
+    /// Each unit's own terminal account (user name = unit id): a unit may report only for
+    /// itself.
+    pub units: std::collections::HashMap<String, String>,
 }
 
 /// The station under test.
@@ -805,7 +808,13 @@ impl Run {
                 speed_kmh: speed,
             },
         );
-        let dev = self.target.tokens.device.clone();
+        let dev = self
+            .target
+            .tokens
+            .units
+            .get(&unit)
+            .cloned()
+            .unwrap_or_else(|| self.target.tokens.device.clone());
         self.action(id, "en-route", &dev, json!({ "unit_id": unit }))
             .await;
         let travel = self.frame.distance_m(from, scene) / (speed / 3.6);
@@ -1150,6 +1159,7 @@ mod tests {
             inspector: t("i"),
             partner: t("p"),
             device: t("d"),
+            units: Default::default(),
         };
         let target = Arc::new(Target::connect(&base, tokens, None).await.unwrap());
         let port = guomen_port::erenhot();

@@ -82,6 +82,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
         inspector: args.token.clone(),
         partner: args.token.clone(),
         device: args.token.clone(),
+        units: Default::default(),
     };
     let target = Arc::new(Target::connect(&args.target, tokens, None).await?);
     let has_inspections = target.has("/api/v1/inspections");

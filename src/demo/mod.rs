@@ -67,6 +67,41 @@ fn password() -> String {
         .collect()
 }
 
+/// One device account per unit, named by its id, so each unit reports only for itself.
+async fn unit_tokens(
+    state: &guomen_server::AppState,
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for unit in &state.port.units {
+        let name = unit.id.to_lowercase();
+        if guomen_server::users::validate_name(&name).is_err() {
+            continue;
+        }
+        let token = match guomen_server::users::create_user(
+            state.store.as_ref(),
+            &name,
+            Role::Device,
+            None,
+            "demo",
+        )
+        .await
+        {
+            Ok((_, t)) => t,
+            Err(_) => {
+                let Some(u) = state.store.user_by_name(&name).await? else {
+                    continue;
+                };
+                guomen_server::users::issue_token(state.store.as_ref(), &u, "demo", "demo")
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))?
+                    .0
+            }
+        };
+        out.insert(unit.id.clone(), token);
+    }
+    Ok(out)
+}
+
 /// Where a station's JT/T 808 listener is, when it has one.
 ///
 /// This branch's station has no protocol edges yet, so the demo reports unit positions only
@@ -165,6 +200,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         inspector: tok(Role::Inspector),
         partner: tok(Role::Partner),
         device: tok(Role::Device),
+        units: unit_tokens(&running.state).await?,
     };
     println!("command centre: {base}/command");
     println!("guomen listening on {base}");

@@ -10,6 +10,8 @@ use guomen_domain::Role;
 use guomen_server::config::{FileConfig, LogFormat, open_store};
 use guomen_server::{ServeArgs, StoreArgs};
 
+mod proto_cmd;
+
 const AFTER_HELP: &str = "\
 Configuration is layered: defaults < config file (--config / GUOMEN_CONFIG) < environment
 (GUOMEN_*) < flags. Each option's help names its environment variable and default.";
@@ -37,6 +39,9 @@ enum Command {
     /// Work with port model files
     #[command(subcommand)]
     Port(PortCommand),
+    /// Decode device protocols (JT/T 808, NMEA 0183) for troubleshooting
+    #[command(subcommand)]
+    Proto(proto_cmd::ProtoCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,10 +145,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 guomen_server::serve::start(cfg, guomen_server::serve::shutdown_signal()).await?;
             tracing::info!(addr = %running.addr, store = running.state.store.backend(), "station listening");
             println!("guomen listening on http://{}", running.addr);
+            let edges = &running.edges;
+            for (name, addr) in [
+                ("jt808", edges.jt808),
+                ("nmea", edges.nmea),
+                ("mqtt", edges.mqtt),
+            ] {
+                if let Some(addr) = addr {
+                    tracing::info!(%addr, "{name} listening");
+                    println!("{name} listening on {addr}");
+                }
+            }
             running.task.await.context("server task failed")??;
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(cmd, &file).await,
+        Command::Proto(cmd) => proto_cmd::run(cmd),
         Command::Journal(JournalCommand::Verify { store }) => {
             let store = open_store(&store.resolve(&file)?).await?;
             let outcome = store.verify().await?;

@@ -11,6 +11,7 @@ use guomen_server::config::{FileConfig, LogFormat, open_store};
 use guomen_server::{ServeArgs, StoreArgs};
 
 mod demo;
+mod proto_cmd;
 
 const AFTER_HELP: &str = "\
 Configuration is layered: defaults < config file (--config / GUOMEN_CONFIG) < environment
@@ -43,6 +44,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Drive an already running station with inspections and sensor events (load test)
     Sim(demo::SimArgs),
+    /// Decode device protocols (JT/T 808, NMEA 0183) for troubleshooting
+    #[command(subcommand)]
+    Proto(proto_cmd::ProtoCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +150,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 guomen_server::serve::start(cfg, guomen_server::serve::shutdown_signal()).await?;
             tracing::info!(addr = %running.addr, store = running.state.store.backend(), "station listening");
             println!("guomen listening on http://{}", running.addr);
+            let edges = &running.edges;
+            for (name, addr) in [
+                ("jt808", edges.jt808),
+                ("nmea", edges.nmea),
+                ("mqtt", edges.mqtt),
+            ] {
+                if let Some(addr) = addr {
+                    tracing::info!(%addr, "{name} listening");
+                    println!("{name} listening on {addr}");
+                }
+            }
             running.task.await.context("server task failed")??;
             Ok(ExitCode::SUCCESS)
         }
@@ -155,6 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo::demo(args, &file).await
         }
         Command::Sim(args) => demo::sim(args).await,
+        Command::Proto(cmd) => proto_cmd::run(cmd),
         Command::Journal(JournalCommand::Verify { store }) => {
             let store = open_store(&store.resolve(&file)?).await?;
             let outcome = store.verify().await?;

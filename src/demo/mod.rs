@@ -102,12 +102,9 @@ async fn unit_tokens(
     Ok(out)
 }
 
-/// Where a station's JT/T 808 listener is, when it has one.
-///
-/// This branch's station has no protocol edges yet, so the demo reports unit positions only
-/// once a station with a JT/T 808 listener runs it (see the report for the one-line change).
-fn jt808_addr(_running: &guomen_server::serve::Running) -> Option<SocketAddr> {
-    None
+/// Where the station's JT/T 808 listener is, when it has one (`--jt808-listen off` has none).
+fn jt808_addr(running: &guomen_server::serve::Running) -> Option<SocketAddr> {
+    running.edges.jt808
 }
 
 /// The station's options as `guomen serve` would take them: `--data` and `--listen` from the

@@ -74,6 +74,13 @@ impl Server {
                 data.to_str().unwrap(),
                 "--listen",
                 "127.0.0.1:0",
+                // Fixed default ports would collide between tests running side by side.
+                "--jt808-listen",
+                "127.0.0.1:0",
+                "--nmea-listen",
+                "127.0.0.1:0",
+                "--mqtt-listen",
+                "127.0.0.1:0",
             ])
             .args(extra)
             .stdout(Stdio::piped())

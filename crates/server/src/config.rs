@@ -17,6 +17,10 @@ pub const DEFAULT_DATA: &str = "./guomen-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_S: u64 = 15;
+pub const DEFAULT_JT808_LISTEN: &str = "127.0.0.1:7808";
+pub const DEFAULT_NMEA_LISTEN: &str = "127.0.0.1:10110";
+/// Not 1883: that is where a machine's own Mosquitto usually listens.
+pub const DEFAULT_MQTT_LISTEN: &str = "127.0.0.1:11883";
 
 /// The config file's shape. Every key is optional; unknown keys are errors, so a typo is not
 /// silently ignored.
@@ -30,6 +34,10 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub max_body_bytes: Option<usize>,
     pub request_timeout_s: Option<u64>,
+    pub jt808_listen: Option<String>,
+    pub nmea_listen: Option<String>,
+    pub mqtt_listen: Option<String>,
+    pub mqtt_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +168,86 @@ pub struct ServeArgs {
     /// Seconds a request (including reading its body) may take [default: 15]
     #[arg(long, env = "GUOMEN_REQUEST_TIMEOUT_S", value_name = "SECONDS")]
     pub request_timeout_s: Option<u64>,
+    /// JT/T 808 TCP listener for unit terminals, or `off` [default: 127.0.0.1:7808]
+    #[arg(long, env = "GUOMEN_JT808_LISTEN", value_name = "ADDR|off")]
+    pub jt808_listen: Option<String>,
+    /// NMEA 0183 listener, TCP and UDP on the same address, or `off` [default: 127.0.0.1:10110]
+    #[arg(long, env = "GUOMEN_NMEA_LISTEN", value_name = "ADDR|off")]
+    pub nmea_listen: Option<String>,
+    /// Embedded MQTT broker for sensors and links, or `off`; unused with --mqtt-url
+    /// [default: 127.0.0.1:11883, not 1883 which a local Mosquitto usually holds]
+    #[arg(long, env = "GUOMEN_MQTT_LISTEN", value_name = "ADDR|off")]
+    pub mqtt_listen: Option<String>,
+    /// External MQTT broker (mqtt://[user:password@]host[:port]) to subscribe to instead of
+    /// running the embedded one
+    #[arg(long, env = "GUOMEN_MQTT_URL", value_name = "URL")]
+    pub mqtt_url: Option<String>,
+}
+
+/// Where the station gets its MQTT traffic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MqttConfig {
+    Off,
+    /// Run rumqttd on this address; devices log in with their user name and API token.
+    Embedded(SocketAddr),
+    /// Subscribe to someone else's broker.
+    External {
+        host: String,
+        port: u16,
+        username: Option<String>,
+        password: Option<String>,
+    },
+}
+
+/// `ADDR` or `off`: an optional listener.
+fn listen_option(
+    flag: Option<&String>,
+    file: Option<&String>,
+    default: &str,
+    name: &str,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    let text = flag.or(file).map(String::as_str).unwrap_or(default).trim();
+    if matches!(text, "off" | "none" | "") {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        ConfigError::Invalid(format!(
+            "{name} must be an address like 127.0.0.1:7808 or `off`; got `{text}`"
+        ))
+    })
+}
+
+fn parse_mqtt_url(url: &str) -> Result<MqttConfig, ConfigError> {
+    let bad = |why: &str| ConfigError::Invalid(format!("--mqtt-url `{url}`: {why}"));
+    let rest = url
+        .strip_prefix("mqtt://")
+        .or_else(|| url.strip_prefix("tcp://"))
+        .ok_or_else(|| bad("must start with mqtt:// (TLS is not supported)"))?;
+    let rest = rest.trim_end_matches('/');
+    let (creds, hostport) = match rest.rsplit_once('@') {
+        Some((c, h)) => (Some(c), h),
+        None => (None, rest),
+    };
+    let (username, password) = match creds {
+        None => (None, None),
+        Some(c) => match c.split_once(':') {
+            Some((u, p)) => (Some(u.to_owned()), Some(p.to_owned())),
+            None => (Some(c.to_owned()), None),
+        },
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().map_err(|_| bad("the port is not a number"))?),
+        None => (hostport, 1883),
+    };
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    Ok(MqttConfig::External {
+        host: host.to_owned(),
+        port,
+        username,
+        password,
+    })
 }
 
 /// The resolved configuration of a running station.
@@ -171,6 +259,9 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    pub jt808_listen: Option<SocketAddr>,
+    pub nmea_listen: Option<SocketAddr>,
+    pub mqtt: MqttConfig,
 }
 
 impl ServeArgs {
@@ -212,12 +303,39 @@ impl ServeArgs {
                 .unwrap_or(LogFormat::Text),
             max_body_bytes,
             request_timeout: Duration::from_secs(timeout),
+            jt808_listen: listen_option(
+                self.jt808_listen.as_ref(),
+                file.jt808_listen.as_ref(),
+                DEFAULT_JT808_LISTEN,
+                "jt808_listen",
+            )?,
+            nmea_listen: listen_option(
+                self.nmea_listen.as_ref(),
+                file.nmea_listen.as_ref(),
+                DEFAULT_NMEA_LISTEN,
+                "nmea_listen",
+            )?,
+            mqtt: match self.mqtt_url.as_ref().or(file.mqtt_url.as_ref()) {
+                Some(url) if !url.trim().is_empty() => parse_mqtt_url(url.trim())?,
+                _ => match listen_option(
+                    self.mqtt_listen.as_ref(),
+                    file.mqtt_listen.as_ref(),
+                    DEFAULT_MQTT_LISTEN,
+                    "mqtt_listen",
+                )? {
+                    Some(addr) => MqttConfig::Embedded(addr),
+                    None => MqttConfig::Off,
+                },
+            },
         })
     }
 }
 
 impl ServeConfig {
     /// A configuration for tests and tools: SQLite in `dir`, everything else default.
+    ///
+    /// The protocol edges are off: several such stations run side by side in tests, and the
+    /// embedded broker cannot give its port back. Turn them on explicitly where needed.
     pub fn for_dir(dir: &Path) -> ServeConfig {
         let args = ServeArgs {
             store: StoreArgs {
@@ -227,8 +345,13 @@ impl ServeConfig {
             ..Default::default()
         };
         // Defaults are valid by construction.
-        args.resolve(&FileConfig::default())
-            .unwrap_or_else(|e| unreachable!("default configuration is invalid: {e}"))
+        let mut cfg = args
+            .resolve(&FileConfig::default())
+            .unwrap_or_else(|e| unreachable!("default configuration is invalid: {e}"));
+        cfg.jt808_listen = None;
+        cfg.nmea_listen = None;
+        cfg.mqtt = MqttConfig::Off;
+        cfg
     }
 }
 
@@ -258,6 +381,48 @@ mod tests {
             .unwrap();
         assert_eq!(d.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(d.store, StoreTarget::Sqlite(DEFAULT_DATA.into()));
+    }
+
+    #[test]
+    fn edge_listeners_default_can_be_turned_off_and_mqtt_urls_parse() {
+        let d = ServeArgs::default()
+            .resolve(&FileConfig::default())
+            .unwrap();
+        assert_eq!(d.jt808_listen.unwrap().to_string(), DEFAULT_JT808_LISTEN);
+        assert_eq!(d.nmea_listen.unwrap().to_string(), DEFAULT_NMEA_LISTEN);
+        assert_eq!(
+            d.mqtt,
+            MqttConfig::Embedded(DEFAULT_MQTT_LISTEN.parse().unwrap())
+        );
+        let file: FileConfig =
+            toml::from_str("jt808_listen = \"off\"\nmqtt_url = \"mqtt://u:p@broker:1884\"")
+                .unwrap();
+        let args = ServeArgs {
+            nmea_listen: Some("off".into()),
+            ..Default::default()
+        };
+        let c = args.resolve(&file).unwrap();
+        assert_eq!(c.jt808_listen, None);
+        assert_eq!(c.nmea_listen, None);
+        assert_eq!(
+            c.mqtt,
+            MqttConfig::External {
+                host: "broker".into(),
+                port: 1884,
+                username: Some("u".into()),
+                password: Some("p".into())
+            }
+        );
+        let bad = ServeArgs {
+            jt808_listen: Some("localhost".into()),
+            ..Default::default()
+        };
+        assert!(bad.resolve(&FileConfig::default()).is_err());
+        let tls = ServeArgs {
+            mqtt_url: Some("mqtts://h".into()),
+            ..Default::default()
+        };
+        assert!(tls.resolve(&FileConfig::default()).is_err());
     }
 
     #[test]

@@ -95,6 +95,15 @@ impl DownlinkHub {
         self.lock().remove(terminal_id);
     }
 
+    /// Unregisters the terminal only if `tx` is still its sender: a connection that closes
+    /// after the terminal reconnected elsewhere must not remove the newer registration.
+    pub fn unregister_sender(&self, terminal_id: &str, tx: &mpsc::Sender<Downlink>) {
+        let mut map = self.lock();
+        if map.get(terminal_id).is_some_and(|t| t.same_channel(tx)) {
+            map.remove(terminal_id);
+        }
+    }
+
     /// Sends an order if the terminal is connected; `false` when it is not (or its queue is full).
     pub fn send(&self, order: Downlink) -> bool {
         let tx = self.lock().get(&order.terminal_id).cloned();

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod device;
+pub mod edges;
 pub mod error;
 pub mod json;
 pub mod metrics;

@@ -32,6 +32,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// Where the protocol edges (JT/T 808, NMEA, embedded MQTT) listen.
+    pub edges: crate::edges::EdgeAddrs,
 }
 
 /// Binds the listener and serves in the background until `shutdown` completes.
@@ -61,6 +63,12 @@ pub async fn start(
     crate::ops::start(&state)
         .await
         .context("cannot rebuild the command state from the journal")?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let edges = crate::edges::start(&state, stop_rx).await?;
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
     let app = crate::app::router(state.clone());
     let st = state.clone();
     let task = tokio::spawn(async move {
@@ -82,7 +90,12 @@ pub async fn start(
         st.store.close().await;
         Ok(())
     });
-    Ok(Running { addr, state, task })
+    Ok(Running {
+        addr,
+        state,
+        task,
+        edges,
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -34,6 +34,9 @@ pub struct AppState {
     pub downlinks: Arc<DownlinkHub>,
     /// The duty command engine (incidents, units, links), rebuilt from the journal at start.
     pub ops: Arc<crate::ops::Ops>,
+    /// Every device input the command engine takes, in the order it takes them: for tests of
+    /// the protocol edges and for troubleshooting, without stealing the engine's queue.
+    pub device_tap: broadcast::Sender<DeviceInput>,
 }
 
 /// One fact on the live bus. `seq` is the journal sequence number, `None` for ephemeral facts
@@ -71,6 +74,7 @@ impl AppState {
             device_tx,
             device_rx: Arc::new(Mutex::new(Some(device_rx))),
             downlinks: Arc::new(DownlinkHub::default()),
+            device_tap: broadcast::channel(1024).0,
             ops,
         }
     }

@@ -58,6 +58,8 @@ async fn run_start(state: AppState, guard: tokio::sync::OwnedMutexGuard<()>) -> 
             let st = state.clone();
             tokio::spawn(async move {
                 while let Some(input) = rx.recv().await {
+                    // Nobody listening is the normal case.
+                    let _ = st.device_tap.send(input.clone());
                     // Refusals are counted and logged inside; the next input goes on.
                     let _ = handle_device_input(&st, input).await;
                 }

@@ -1,0 +1,156 @@
+//! Protocol edges: the listeners devices talk to. Each decodes and authenticates its protocol,
+//! then hands [`DeviceInput`]s to the command engine through `state.device_tx`, in arrival
+//! order per connection.
+//!
+//! - [`jt808`]: JT/T 808 over TCP (BeiDou/GNSS unit terminals), with downlink orders (0x8300).
+//! - [`nmea`]: NMEA 0183 over TCP and UDP, identified by a `$PGMN` line.
+//! - [`mqtt`]: sensor events, link heartbeats and unit positions over MQTT, with an embedded
+//!   broker or an external one.
+//!
+//! Nothing here blocks one device on another: one task per connection, bounded buffers, read
+//! timeouts. Every rejected frame, sentence or message is counted in the metrics by reason.
+
+pub mod jt808;
+pub mod mqtt;
+pub mod nmea;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use guomen_domain::Role;
+use tokio::sync::{mpsc, watch};
+
+use crate::auth::{principal_for_token, token_hash};
+use crate::device::DeviceInput;
+use crate::state::AppState;
+
+/// Where the edges actually listen (ports chosen by the OS are resolved).
+#[derive(Debug, Clone, Default)]
+pub struct EdgeAddrs {
+    pub jt808: Option<SocketAddr>,
+    pub nmea: Option<SocketAddr>,
+    /// The embedded MQTT broker, when one runs.
+    pub mqtt: Option<SocketAddr>,
+}
+
+/// Starts every configured edge. They stop when `stop` turns true (the embedded MQTT broker
+/// has no shutdown in rumqttd 0.19; it ends with the process).
+pub async fn start(state: &AppState, stop: watch::Receiver<bool>) -> anyhow::Result<EdgeAddrs> {
+    let cfg = state.config.clone();
+    let mut addrs = EdgeAddrs::default();
+    if let Some(addr) = cfg.jt808_listen {
+        addrs.jt808 = Some(
+            jt808::start(
+                state.clone(),
+                addr,
+                jt808::Jt808Options::default(),
+                stop.clone(),
+            )
+            .await?,
+        );
+    }
+    if let Some(addr) = cfg.nmea_listen {
+        addrs.nmea = Some(nmea::start(state.clone(), addr, stop.clone()).await?);
+    }
+    addrs.mqtt = mqtt::start(state.clone(), &cfg.mqtt, stop).await?;
+    Ok(addrs)
+}
+
+/// Hands one input to the command engine. A full queue is counted and then waited on, which
+/// slows the sending connection down (back-pressure) instead of dropping anything; `Err` only
+/// when the engine is gone.
+pub async fn forward(state: &AppState, input: DeviceInput) -> Result<(), ()> {
+    match state.device_tx.try_send(input) {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::TrySendError::Full(input)) => {
+            state.metrics.count("device_queue", "full");
+            state.device_tx.send(input).await.map_err(|_| {
+                state.metrics.count("device_queue", "closed");
+            })
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            state.metrics.count("device_queue", "closed");
+            Err(())
+        }
+    }
+}
+
+/// The port's unit terminal id matching what a device sent. JT/T 808-2019 pads phone numbers
+/// to 20 digits and 2013 to 12, so leading zeros are not significant.
+pub fn known_terminal(state: &AppState, terminal: &str) -> Option<String> {
+    if let Some(u) = state.port.unit_by_terminal(terminal) {
+        return u.terminal_id.clone();
+    }
+    let want = terminal.trim_start_matches('0');
+    if want.is_empty() {
+        return None;
+    }
+    state
+        .port
+        .units
+        .iter()
+        .filter_map(|u| u.terminal_id.as_deref())
+        .find(|t| t.trim_start_matches('0') == want)
+        .map(str::to_owned)
+}
+
+/// How long a verified device token is trusted without asking the store again; a revoked
+/// token stops working within this time.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Unknown tokens are remembered for less, so a device that was just given one is not kept out.
+const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+const CACHE_MAX: usize = 10_000;
+
+/// Verifies device API tokens presented by protocols without HTTP (MQTT, NMEA), with a small
+/// cache so a device sending many messages does not cost a store lookup each.
+#[derive(Debug, Default)]
+pub struct DeviceTokens {
+    cache: Mutex<HashMap<String, (Option<String>, Instant)>>,
+}
+
+impl DeviceTokens {
+    /// The device user's name when `token` belongs to an enabled user with role `device`.
+    pub async fn verify(&self, state: &AppState, token: &str) -> Option<String> {
+        let key = token_hash(token);
+        if let Some(hit) = self.cached(&key) {
+            return hit;
+        }
+        let name = match principal_for_token(state, token).await {
+            Ok(Some(p)) if p.role == Role::Device => Some(p.name),
+            Ok(_) => None,
+            Err(e) => {
+                // Not cached: the next message retries once the store answers again.
+                tracing::warn!(error = %e.message, "device token check failed: store error");
+                return None;
+            }
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, (name.clone(), Instant::now()));
+        name
+    }
+
+    fn cached(&self, key: &str) -> Option<Option<String>> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let (name, at) = cache.get(key)?;
+        let ttl = if name.is_some() {
+            TOKEN_CACHE_TTL
+        } else {
+            NEGATIVE_TTL
+        };
+        (at.elapsed() < ttl).then(|| name.clone())
+    }
+}
+
+/// Resolves when `stop` turns true (or its sender is gone).
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        if stop.changed().await.is_err() {
+            return;
+        }
+    }
+}

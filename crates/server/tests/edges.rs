@@ -1,0 +1,657 @@
+//! Protocol edges over real sockets on 127.0.0.1: simulated JT/T 808 terminals, NMEA senders
+//! and MQTT devices against a running station; assertions on what reaches the device channel.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use guomen_domain::Role;
+use guomen_proto::jt808::{
+    self, AlarmFlags, Auth, Envelope, Frame, FrameSplitter, Location, LocationBatch, Message,
+    Register, RegisterLayout, StatusFlags, SubPackage,
+};
+use guomen_server::ServeConfig;
+use guomen_server::config::MqttConfig;
+use guomen_server::device::{DeviceInput, Downlink, Via};
+use guomen_server::serve::{Running, start};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::oneshot;
+
+const TERMINAL: &str = "014790000101";
+const OTHER_TERMINAL: &str = "014790000102";
+const WAIT: Duration = Duration::from_secs(5);
+
+struct Station {
+    running: Running,
+    rx: tokio::sync::broadcast::Receiver<DeviceInput>,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Station {
+    async fn start(mqtt: MqttConfig) -> Station {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = ServeConfig::for_dir(dir.path());
+        let any = "127.0.0.1:0".parse().unwrap();
+        cfg.listen = any;
+        cfg.jt808_listen = Some(any);
+        cfg.nmea_listen = Some(any);
+        cfg.mqtt = mqtt;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let running = start(cfg, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("station starts");
+        let rx = running.state.device_tap.subscribe();
+        Station {
+            running,
+            rx,
+            _stop: stop,
+            _dir: dir,
+        }
+    }
+
+    async fn next(&mut self) -> DeviceInput {
+        tokio::time::timeout(WAIT, self.rx.recv())
+            .await
+            .expect("a device input within 5 s")
+            .expect("tap open and not lagging")
+    }
+
+    /// Nothing more arrives within a short while.
+    async fn quiet(&mut self) {
+        if let Ok(Ok(x)) = tokio::time::timeout(Duration::from_millis(300), self.rx.recv()).await {
+            panic!("unexpected device input: {x:?}");
+        }
+    }
+
+    fn count(&self, family: &str, reason: &str) -> u64 {
+        self.running.state.metrics.counter_value(family, reason)
+    }
+
+    async fn device_token(&self, name: &str) -> String {
+        guomen_server::users::create_user(
+            self.running.state.store.as_ref(),
+            name,
+            Role::Device,
+            None,
+            "test",
+        )
+        .await
+        .expect("device user")
+        .1
+    }
+}
+
+struct Terminal {
+    stream: TcpStream,
+    splitter: FrameSplitter,
+    id: String,
+    serial: u16,
+}
+
+impl Terminal {
+    async fn connect(station: &Station, id: &str) -> Terminal {
+        let addr = station.running.edges.jt808.expect("jt808 listening");
+        Terminal {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            splitter: FrameSplitter::default(),
+            id: id.to_owned(),
+            serial: 0,
+        }
+    }
+
+    fn envelope(&mut self) -> Envelope {
+        self.serial += 1;
+        Envelope::v2013(self.id.clone(), self.serial)
+    }
+
+    async fn send(&mut self, msg: Message) -> u16 {
+        let env = self.envelope();
+        let bytes = jt808::encode(&env, &msg).unwrap();
+        self.stream.write_all(&bytes).await.unwrap();
+        env.serial
+    }
+
+    async fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    async fn recv(&mut self) -> Frame {
+        let mut buf = [0u8; 2048];
+        loop {
+            if let Some(f) = self.splitter.next_frame() {
+                return jt808::decode_frame(&f.unwrap()).expect("the station sends valid frames");
+            }
+            let n = tokio::time::timeout(WAIT, self.stream.read(&mut buf))
+                .await
+                .expect("a reply within 5 s")
+                .unwrap();
+            assert!(n > 0, "the station closed the connection");
+            self.splitter.push(&buf[..n]);
+        }
+    }
+
+    /// Sends and expects a 0x8001 for it; returns the result code.
+    async fn call(&mut self, msg: Message) -> u8 {
+        let serial = self.send(msg).await;
+        self.expect_response(serial).await
+    }
+
+    async fn expect_response(&mut self, serial: u16) -> u8 {
+        let reply = self.recv().await;
+        match reply.message {
+            Message::PlatformResponse {
+                reply_serial,
+                result,
+                ..
+            } => {
+                assert_eq!(reply_serial, serial);
+                assert_eq!(reply.header.terminal, self.id);
+                result
+            }
+            other => panic!("expected 0x8001, got {other:?}"),
+        }
+    }
+
+    async fn register_and_auth(&mut self) {
+        let serial = self
+            .send(Message::Register(Register {
+                province: 15,
+                city: 2501,
+                maker: "GMN".into(),
+                model: "BD-T1".into(),
+                terminal_id: "T000001".into(),
+                plate_colour: 0,
+                plate: "".into(),
+                layout: RegisterLayout::V2013,
+            }))
+            .await;
+        let reply = self.recv().await;
+        let code = match reply.message {
+            Message::RegisterResponse {
+                reply_serial,
+                result,
+                auth_code,
+            } => {
+                assert_eq!((reply_serial, result), (serial, 0));
+                auth_code.expect("an auth code")
+            }
+            other => panic!("expected 0x8100, got {other:?}"),
+        };
+        let result = self
+            .call(Message::Auth(Auth {
+                code,
+                imei: None,
+                software_version: None,
+            }))
+            .await;
+        assert_eq!(result, 0, "authentication accepted");
+    }
+}
+
+fn location(i: u32) -> Location {
+    Location {
+        alarm: AlarmFlags(if i == 2 { 1 } else { 0 }),
+        status: StatusFlags(StatusFlags::LOCATED | StatusFlags::BEIDOU_USED),
+        lat: 43.65 + f64::from(i) * 0.001,
+        lon: 111.97 + f64::from(i) * 0.001,
+        altitude_m: 960,
+        speed_kmh: 12.5,
+        course: 90,
+        time: Utc.with_ymd_and_hms(2025, 6, 30, 9, 0, i).single(),
+        extras: vec![],
+    }
+}
+
+fn assert_position(input: DeviceInput, terminal: &str, i: u32) {
+    match input {
+        DeviceInput::Position {
+            terminal_id,
+            lat,
+            lon,
+            time,
+            alarm,
+            via,
+            speed_kmh,
+            ..
+        } => {
+            assert_eq!(terminal_id, terminal);
+            assert!(
+                (lat - (43.65 + f64::from(i) * 0.001)).abs() < 1e-6,
+                "lat {lat} for fix {i}"
+            );
+            assert!((lon - (111.97 + f64::from(i) * 0.001)).abs() < 1e-6);
+            assert_eq!(time, Utc.with_ymd_and_hms(2025, 6, 30, 9, 0, i).unwrap());
+            assert_eq!(alarm, if i == 2 { 1 } else { 0 });
+            assert_eq!(speed_kmh, Some(12.5));
+            assert_eq!(via, Via::Jt808);
+        }
+        other => panic!("expected a position, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn terminal_registers_authenticates_and_reports_in_order() {
+    let mut st = Station::start(MqttConfig::Off).await;
+    let mut t = Terminal::connect(&st, TERMINAL).await;
+
+    // Reports before authentication are refused and not forwarded.
+    assert_eq!(t.call(Message::Location(location(0))).await, 1);
+    assert_eq!(st.count("jt808_rejected", "not_authenticated"), 1);
+
+    t.register_and_auth().await;
+    assert_eq!(
+        st.next().await,
+        DeviceInput::TerminalOnline {
+            terminal_id: TERMINAL.into(),
+            via: Via::Jt808
+        }
+    );
+    assert_eq!(t.call(Message::Heartbeat).await, 0);
+    assert_eq!(t.call(Message::Location(location(1))).await, 0);
+    let batch = LocationBatch {
+        batch_type: 0,
+        locations: vec![location(2), location(3)],
+    };
+    assert_eq!(t.call(Message::LocationBatch(batch)).await, 0);
+    for i in 1..=3 {
+        assert_position(st.next().await, TERMINAL, i);
+    }
+
+    // A location report split in two sub-packages: each piece answered, one position.
+    let body = Message::Location(location(4))
+        .encode_body(jt808::Version::V2013)
+        .unwrap();
+    let (a, b) = body.split_at(body.len() / 2);
+    for (k, piece) in [a, b].into_iter().enumerate() {
+        let env = t.envelope();
+        let pkg = SubPackage {
+            total: 2,
+            index: k as u16 + 1,
+        };
+        let bytes = jt808::encode_raw(&env, jt808::ids::LOCATION, piece, Some(pkg)).unwrap();
+        t.send_raw(&bytes).await;
+        assert_eq!(t.expect_response(env.serial).await, 0);
+    }
+    assert_position(st.next().await, TERMINAL, 4);
+
+    // An unknown message id: "not supported".
+    let env = t.envelope();
+    t.send_raw(&jt808::encode_raw(&env, 0x0f01, &[1, 2, 3], None).unwrap())
+        .await;
+    assert_eq!(t.expect_response(env.serial).await, 3);
+    assert_eq!(st.count("jt808_rejected", "unsupported_msg_id"), 1);
+
+    drop(t);
+    assert_eq!(
+        st.next().await,
+        DeviceInput::TerminalOffline {
+            terminal_id: TERMINAL.into(),
+            via: Via::Jt808
+        }
+    );
+    st.quiet().await;
+}
+
+#[tokio::test]
+async fn a_bad_device_does_not_disturb_a_healthy_one() {
+    let mut st = Station::start(MqttConfig::Off).await;
+    let mut bad = Terminal::connect(&st, OTHER_TERMINAL).await;
+    let mut good = Terminal::connect(&st, TERMINAL).await;
+    good.register_and_auth().await;
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOnline { .. }
+    ));
+
+    // Bad checksum: counted, no reply.
+    let mut frame =
+        jt808::encode(&Envelope::v2013(OTHER_TERMINAL, 1), &Message::Heartbeat).unwrap();
+    let n = frame.len();
+    frame[n - 2] ^= 0x55;
+    bad.send_raw(&frame).await;
+    // Garbage, then an oversized frame, then half a frame left hanging.
+    bad.send_raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let mut huge = vec![0x7e];
+    huge.extend(std::iter::repeat_n(0x30, 6000));
+    huge.push(0x7e);
+    bad.send_raw(&huge).await;
+    bad.send_raw(&[0x7e, 0x02, 0x00, 0x00]).await;
+
+    // The healthy terminal is served meanwhile, in order.
+    for i in 0..3 {
+        assert_eq!(good.call(Message::Location(location(i))).await, 0);
+    }
+    for i in 0..3 {
+        assert_position(st.next().await, TERMINAL, i);
+    }
+    // The bad one's register for an unknown terminal is refused with 4 (no such terminal).
+    let mut stranger = Terminal::connect(&st, "013900000000").await;
+    stranger
+        .send(Message::Register(Register {
+            province: 0,
+            city: 0,
+            maker: "X".into(),
+            model: "Y".into(),
+            terminal_id: "Z".into(),
+            plate_colour: 0,
+            plate: "".into(),
+            layout: RegisterLayout::V2013,
+        }))
+        .await;
+    match stranger.recv().await.message {
+        Message::RegisterResponse {
+            result, auth_code, ..
+        } => {
+            assert_eq!(result, 4);
+            assert_eq!(auth_code, None);
+        }
+        other => panic!("expected 0x8100, got {other:?}"),
+    }
+    // The garbage sits between two 0x7e, so it also reads as a (bad) frame.
+    assert!(st.count("jt808_rejected", "bad_checksum") >= 1);
+    assert_eq!(st.count("jt808_rejected", "oversized"), 1);
+    assert!(st.count("jt808_rejected", "noise") >= 1);
+    assert_eq!(st.count("jt808_rejected", "unknown_terminal"), 1);
+    st.quiet().await;
+}
+
+#[tokio::test]
+async fn a_dispatch_order_reaches_the_terminal_and_its_answer_acknowledges_it() {
+    let mut st = Station::start(MqttConfig::Off).await;
+    let hub = st.running.state.downlinks.clone();
+    assert!(!hub.is_connected(TERMINAL));
+    let mut t = Terminal::connect(&st, TERMINAL).await;
+    t.register_and_auth().await;
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOnline { .. }
+    ));
+    assert!(hub.is_connected(TERMINAL));
+
+    let text = "前往814号界碑，两人向限制区移动";
+    assert!(hub.send(Downlink {
+        terminal_id: TERMINAL.into(),
+        text: text.into(),
+        incident_id: Some("inc-1".into()),
+    }));
+    let order = t.recv().await;
+    assert_eq!(order.header.msg_id, 0x8300);
+    assert_eq!(order.header.terminal, TERMINAL);
+    let Message::Unknown { body, .. } = &order.message else {
+        panic!(
+            "0x8300 is not decoded by the proto crate: {:?}",
+            order.message
+        )
+    };
+    assert_eq!(body[0] & 0x0c, 0x0c, "display and read out");
+    let (decoded, _, bad) = encoding_rs::GBK.decode(&body[1..]);
+    assert!(!bad);
+    assert_eq!(decoded, text);
+
+    // An answer for another serial acknowledges nothing.
+    t.send(Message::TerminalResponse {
+        reply_serial: order.header.serial.wrapping_add(100),
+        reply_msg_id: 0x8300,
+        result: 0,
+    })
+    .await;
+    t.send(Message::TerminalResponse {
+        reply_serial: order.header.serial,
+        reply_msg_id: 0x8300,
+        result: 0,
+    })
+    .await;
+    match st.next().await {
+        DeviceInput::OrderAcknowledged {
+            terminal_id,
+            order_serial,
+            ..
+        } => {
+            assert_eq!(terminal_id, TERMINAL);
+            assert_eq!(order_serial, order.header.serial);
+        }
+        other => panic!("expected an acknowledgement, got {other:?}"),
+    }
+    assert_eq!(st.count("jt808_rejected", "unexpected_response"), 1);
+    drop(t);
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOffline { .. }
+    ));
+    assert!(!hub.is_connected(TERMINAL));
+    assert!(!hub.send(Downlink {
+        terminal_id: TERMINAL.into(),
+        text: "x".into(),
+        incident_id: None
+    }));
+}
+
+fn nmea(body: &str) -> String {
+    let ck = body.bytes().fold(0u8, |a, b| a ^ b);
+    format!("${body}*{ck:02X}\r\n")
+}
+
+#[tokio::test]
+async fn nmea_over_tcp_and_udp_needs_an_identity_line() {
+    let mut st = Station::start(MqttConfig::Off).await;
+    let token = st.device_token("gnss-relay").await;
+    let addr = st.running.edges.nmea.expect("nmea listening");
+
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let mut text = nmea(&format!("PGMN,{TERMINAL},{token}"));
+    text += &nmea("GNRMC,074145.00,A,4339.0000,N,11158.2000,E,10.0,45.0,300625,,,A");
+    text += "$GNRMC,074146.00,A,4339.0000,N,11158.2000,E,10.0,45.0,300625,,,A*00\r\n";
+    text += &nmea("BDGGA,074147.00,4339.1200,N,11158.3000,E,1,12,0.9,960.0,M,-8.0,M,,");
+    text += &nmea("GNGNS,074148.00,4339.1800,N,11158.3600,E,ANN,14,0.8,961.0,-8.0,,,V");
+    tcp.write_all(text.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        match st.next().await {
+            DeviceInput::Position {
+                terminal_id,
+                lat,
+                time,
+                via,
+                ..
+            } => {
+                assert_eq!((terminal_id.as_str(), via), (TERMINAL, Via::Nmea));
+                got.push((lat, time));
+            }
+            other => panic!("expected a position, got {other:?}"),
+        }
+    }
+    assert!((got[0].0 - (43.0 + 39.0 / 60.0)).abs() < 1e-9);
+    assert!((got[1].0 - (43.0 + 39.12 / 60.0)).abs() < 1e-9);
+    // GGA and GNS are dated by the terminal's last RMC.
+    assert_eq!(
+        got[1].1,
+        Utc.with_ymd_and_hms(2025, 6, 30, 7, 41, 47).unwrap()
+    );
+    assert_eq!(
+        got[2].1,
+        Utc.with_ymd_and_hms(2025, 6, 30, 7, 41, 48).unwrap()
+    );
+    assert_eq!(st.count("nmea_rejected", "bad_checksum"), 1);
+
+    // A connection with a wrong token is closed without forwarding anything.
+    let mut stranger = TcpStream::connect(addr).await.unwrap();
+    let mut text = nmea(&format!("PGMN,{TERMINAL},gmn_wrong"));
+    text += &nmea("GNRMC,074145.00,A,4339.0000,N,11158.2000,E,10.0,45.0,300625,,,A");
+    stranger.write_all(text.as_bytes()).await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(WAIT, stranger.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    assert_eq!(n, 0, "closed");
+    assert_eq!(st.count("nmea_rejected", "bad_identity"), 1);
+
+    // UDP: each datagram carries its identity line.
+    let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let dgram = nmea(&format!("PGMN,{OTHER_TERMINAL},{token}"))
+        + &nmea("GBRMC,120000.00,A,4340.0000,N,11159.0000,E,0.0,0.0,010725,,,D");
+    udp.send_to(dgram.as_bytes(), addr).await.unwrap();
+    match st.next().await {
+        DeviceInput::Position {
+            terminal_id, time, ..
+        } => {
+            assert_eq!(terminal_id, OTHER_TERMINAL);
+            assert_eq!(time, Utc.with_ymd_and_hms(2025, 7, 1, 12, 0, 0).unwrap());
+        }
+        other => panic!("expected a position, got {other:?}"),
+    }
+    let anonymous = nmea("GBRMC,120001.00,A,4340.0000,N,11159.0000,E,0.0,0.0,010725,,,D");
+    udp.send_to(anonymous.as_bytes(), addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(st.count("nmea_rejected", "no_identity"), 1);
+    st.quiet().await;
+}
+
+async fn mqtt_client(
+    addr: std::net::SocketAddr,
+    creds: Option<(&str, &str)>,
+) -> (rumqttc::AsyncClient, rumqttc::EventLoop) {
+    let mut opts = rumqttc::MqttOptions::new(
+        format!("test-{}", rand_suffix()),
+        addr.ip().to_string(),
+        addr.port(),
+    );
+    if let Some((u, p)) = creds {
+        opts.set_credentials(u, p);
+    }
+    rumqttc::AsyncClient::new(opts, 16)
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id().into());
+    h.finish()
+}
+
+/// Drives the client's event loop until its CONNACK; `Err` when the broker refuses.
+async fn connack(events: &mut rumqttc::EventLoop) -> Result<(), String> {
+    loop {
+        match tokio::time::timeout(WAIT, events.poll()).await {
+            Err(_) => return Err("timeout".into()),
+            Ok(Err(e)) => return Err(e.to_string()),
+            Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::ConnAck(a)))) => {
+                return if a.code == rumqttc::ConnectReturnCode::Success {
+                    Ok(())
+                } else {
+                    Err(format!("{:?}", a.code))
+                };
+            }
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn sensors_publish_on_the_embedded_broker_as_devices() {
+    let mut st = Station::start(MqttConfig::Embedded("127.0.0.1:0".parse().unwrap())).await;
+    let addr = st.running.edges.mqtt.expect("embedded broker");
+    let token = st.device_token("fence-east").await;
+    let sensor = st.running.state.port.sensors[0].id.clone();
+    let link = st.running.state.port.links[0].id.clone();
+
+    // A wrong token is refused at CONNECT.
+    let (_c, mut ev) = mqtt_client(addr, Some(("fence-east", "gmn_not-the-token"))).await;
+    assert!(connack(&mut ev).await.is_err(), "wrong token refused");
+    let (_c, mut ev) = mqtt_client(addr, None).await;
+    assert!(connack(&mut ev).await.is_err(), "anonymous refused");
+    assert!(st.count("mqtt_rejected", "bad_login") >= 1);
+
+    let (client, mut ev) = mqtt_client(addr, Some(("fence-east", &token))).await;
+    connack(&mut ev).await.expect("device login accepted");
+    let driver = tokio::spawn(async move { while ev.poll().await.is_ok() {} });
+    let qos = rumqttc::QoS::AtLeastOnce;
+    client
+        .publish(
+            format!("guomen/sensors/{sensor}/events"),
+            qos,
+            false,
+            r#"{"kind":"vibration","confidence":0.8,"time":"2025-06-30T09:00:00+08:00"}"#,
+        )
+        .await
+        .unwrap();
+    client
+        .publish(
+            "guomen/sensors/no-such-sensor/events",
+            qos,
+            false,
+            r#"{"kind":"beam"}"#,
+        )
+        .await
+        .unwrap();
+    client
+        .publish(
+            format!("guomen/sensors/{sensor}/events"),
+            qos,
+            false,
+            format!(r#"{{"kind":"beam_break","token":"{token}"}}"#),
+        )
+        .await
+        .unwrap();
+    client
+        .publish(format!("guomen/links/{link}/heartbeat"), qos, false, "{}")
+        .await
+        .unwrap();
+    client
+        .publish(
+            "guomen/units/rrt-1/position",
+            qos,
+            false,
+            r#"{"lat":43.65,"lon":111.97}"#,
+        )
+        .await
+        .unwrap();
+
+    match st.next().await {
+        DeviceInput::SensorEvent {
+            sensor_id,
+            kind,
+            time,
+            confidence,
+            actor,
+            via,
+        } => {
+            assert_eq!(sensor_id, sensor);
+            assert_eq!(kind, "vibration");
+            assert_eq!(
+                time,
+                Some(Utc.with_ymd_and_hms(2025, 6, 30, 1, 0, 0).unwrap())
+            );
+            assert_eq!(confidence, Some(0.8));
+            assert_eq!(actor, "device:mqtt");
+            assert_eq!(via, Via::Mqtt);
+        }
+        other => panic!("expected a sensor event, got {other:?}"),
+    }
+    match st.next().await {
+        DeviceInput::SensorEvent { kind, actor, .. } => {
+            assert_eq!(kind, "beam_break");
+            assert_eq!(actor, "device:fence-east");
+        }
+        other => panic!("expected a sensor event, got {other:?}"),
+    }
+    match st.next().await {
+        DeviceInput::LinkHeartbeat { link_id, via, .. } => {
+            assert_eq!(link_id, link);
+            assert_eq!(via, Via::Mqtt);
+        }
+        other => panic!("expected a heartbeat, got {other:?}"),
+    }
+    match st.next().await {
+        DeviceInput::Position {
+            terminal_id, via, ..
+        } => assert_eq!((terminal_id.as_str(), via), (TERMINAL, Via::Mqtt)),
+        other => panic!("expected a position, got {other:?}"),
+    }
+    st.quiet().await;
+    assert_eq!(st.count("mqtt_rejected", "unknown_sensor"), 1);
+    driver.abort();
+}

@@ -1,0 +1,133 @@
+//! The station subscribed to an external broker: the Mosquitto server at 127.0.0.1:1883 of the
+//! development and CI machines (`GUOMEN_TEST_MQTT` overrides the address). Reported as
+//! ignored, never passed, when nothing answers there.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use guomen_domain::Role;
+use guomen_server::ServeConfig;
+use guomen_server::config::MqttConfig;
+use guomen_server::device::{DeviceInput, Via};
+use guomen_testkit::{Failed, Trial};
+
+fn broker() -> SocketAddr {
+    std::env::var("GUOMEN_TEST_MQTT")
+        .ok()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 1883)))
+}
+
+fn main() {
+    let addr = broker();
+    let up = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok();
+    let trial = Trial::test(
+        "sensor_events_arrive_through_an_external_broker",
+        move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(external_broker(addr))
+        },
+    );
+    let trial = if up {
+        trial
+    } else {
+        trial
+            .with_ignored_flag(true)
+            .with_kind(format!("skipped: no MQTT broker at {addr}"))
+    };
+    guomen_testkit::run(vec![trial]);
+}
+
+async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let mut cfg = ServeConfig::for_dir(dir.path());
+    cfg.listen = "127.0.0.1:0".parse()?;
+    cfg.jt808_listen = None;
+    cfg.nmea_listen = None;
+    cfg.mqtt = MqttConfig::External {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        username: None,
+        password: None,
+    };
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = guomen_server::serve::start(cfg, async {
+        let _ = stopped.await;
+    })
+    .await?;
+    let mut rx = running.state.device_tap.subscribe();
+    let (_, token) = guomen_server::users::create_user(
+        running.state.store.as_ref(),
+        "mosquitto-fence",
+        Role::Device,
+        None,
+        "test",
+    )
+    .await
+    .map_err(|e| e.message)?;
+    let sensor = running.state.port.sensors[0].id.clone();
+    // Other runs may publish on the same shared broker: look for our own unique kind.
+    let kind = format!("vibration-{}", &guomen_server::auth::new_id()[..8]);
+
+    let mut opts = rumqttc::MqttOptions::new(
+        format!("guomen-test-{kind}"),
+        addr.ip().to_string(),
+        addr.port(),
+    );
+    opts.set_keep_alive(Duration::from_secs(10));
+    let (client, mut events) = rumqttc::AsyncClient::new(opts, 16);
+    tokio::spawn(async move { while events.poll().await.is_ok() {} });
+    let topic = format!("guomen/sensors/{sensor}/events");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // Without a token the message is refused; with one it is forwarded. The station subscribes
+    // asynchronously, so publish until it is seen.
+    loop {
+        client
+            .publish(
+                &topic,
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                format!(r#"{{"kind":"{kind}-anon"}}"#),
+            )
+            .await?;
+        client
+            .publish(
+                &topic,
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                format!(r#"{{"kind":"{kind}","token":"{token}"}}"#),
+            )
+            .await?;
+        let wait = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
+        if let Ok(Ok(DeviceInput::SensorEvent {
+            kind: k,
+            actor,
+            via,
+            sensor_id,
+            ..
+        })) = wait
+        {
+            if k == kind {
+                assert_eq!(actor, "device:mosquitto-fence");
+                assert_eq!(via, Via::Mqtt);
+                assert_eq!(sensor_id, sensor);
+                break;
+            }
+            return Err(format!("unexpected event kind {k}").into());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err("no sensor event through the external broker within 10 s".into());
+        }
+    }
+    if running
+        .state
+        .metrics
+        .counter_value("mqtt_rejected", "missing_token")
+        == 0
+    {
+        return Err("the message without a token was not refused".into());
+    }
+    Ok(())
+}

@@ -35,7 +35,9 @@ fn bench(c: &mut Criterion) {
         home_country: Some("CHN"),
         threshold: DEFAULT_THRESHOLD,
     };
-    c.bench_function("decide_egate_clean", |b| b.iter(|| decide(&doc, &[], &ctx(egate))));
+    c.bench_function("decide_egate_clean", |b| {
+        b.iter(|| decide(&doc, &[], &ctx(egate)))
+    });
     c.bench_function("decide_counter_wanted", |b| {
         b.iter(|| decide(&doc, &hits, &ctx(counter)))
     });

@@ -91,9 +91,7 @@ impl Direction {
 
 /// A decision. The first four are final decisions an inspector (or gate) takes;
 /// `SentToCounter` is an e-gate's answer when it may not decide.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Clear,
@@ -446,10 +444,7 @@ pub fn document_reasons(doc: &DocumentFacts, ctx: &Context<'_>) -> Vec<Reason> {
 }
 
 /// The reasons from the hits alone, with the actions they call for.
-pub fn hit_reasons(
-    hits: &[HitFacts],
-    ctx: &Context<'_>,
-) -> (Vec<Reason>, Vec<&'static str>, bool) {
+pub fn hit_reasons(hits: &[HitFacts], ctx: &Context<'_>) -> (Vec<Reason>, Vec<&'static str>, bool) {
     let mut out = Vec::new();
     let mut actions = Vec::new();
     let mut discreet = false;
@@ -590,7 +585,10 @@ pub fn decide(doc: &DocumentFacts, hits: &[HitFacts], ctx: &Context<'_>) -> Outc
 /// an inspector records.
 pub fn override_needs_reason(suggested: Decision, chosen: Decision) -> Result<bool, String> {
     if chosen == Decision::SentToCounter {
-        return Err("`sent_to_counter` is not a final decision; choose clear, secondary, refuse or detain".to_owned());
+        return Err(
+            "`sent_to_counter` is not a final decision; choose clear, secondary, refuse or detain"
+                .to_owned(),
+        );
     }
     Ok(chosen != suggested)
 }

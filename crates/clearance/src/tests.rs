@@ -526,7 +526,10 @@ fn decisions_round_trip_and_rank() {
     for d in Decision::FINAL {
         assert_eq!(Decision::parse(d.as_str()), Some(d));
     }
-    assert_eq!(Decision::parse("sent_to_counter"), Some(Decision::SentToCounter));
+    assert_eq!(
+        Decision::parse("sent_to_counter"),
+        Some(Decision::SentToCounter)
+    );
     assert_eq!(Decision::parse("release"), None);
     assert!(Decision::Clear < Decision::Secondary && Decision::Refuse < Decision::Detain);
 }
@@ -535,7 +538,10 @@ fn decisions_round_trip_and_rank() {
 fn document_codes_map_to_kinds() {
     assert_eq!(document_kind_of_code("P"), Some(DocumentKind::Passport));
     assert_eq!(document_kind_of_code("PO"), Some(DocumentKind::Passport));
-    assert_eq!(document_kind_of_code("CS"), Some(DocumentKind::TravelPermit));
+    assert_eq!(
+        document_kind_of_code("CS"),
+        Some(DocumentKind::TravelPermit)
+    );
     assert_eq!(document_kind_of_code("ID"), Some(DocumentKind::BorderPass));
     assert_eq!(document_kind_of_code("V"), None);
     assert_eq!(document_kind_of_code(""), None);

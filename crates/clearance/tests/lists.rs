@@ -22,13 +22,15 @@ const DEBUG_SAMPLE_EVERY: usize = if cfg!(debug_assertions) { 10 } else { 1 };
 fn main() {
     let mut trials = data_trials("screening/yente/negatives_global.csv", |p| {
         let p = p.to_owned();
-        vec![Trial::test("negatives_alert_on_at_most_one_percent", move || {
-            negatives(&p)
-        })]
+        vec![Trial::test(
+            "negatives_alert_on_at_most_one_percent",
+            move || negatives(&p),
+        )]
     });
-    trials.extend(data_trials("screening/un_consolidated_2026-02-27.xml", |_| {
-        vec![Trial::test("every_un_individual_is_found_first", un_self)]
-    }));
+    trials.extend(data_trials(
+        "screening/un_consolidated_2026-02-27.xml",
+        |_| vec![Trial::test("every_un_individual_is_found_first", un_self)],
+    ));
     run(trials)
 }
 
@@ -54,14 +56,14 @@ fn lists_index() -> Result<Arc<Index>, Failed> {
     static INDEX: OnceLock<Result<Arc<Index>, String>> = OnceLock::new();
     INDEX
         .get_or_init(|| {
-            let mut entries = un_entries().map_err(|e| e.to_string())?;
+            let mut entries = un_entries().map_err(|e| format!("{e:?}"))?;
             if let Some(dir) = data_path("screening/ofac_sdn_2021-07") {
                 let ofac = load(
                     Format::OfacSdn,
                     &dir.join("sdn.csv"),
                     Some(&dir.join("alt.csv")),
                 )
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| format!("{e:?}"))?;
                 entries.extend(ofac);
             }
             Ok(Arc::new(Index::build(entries, None)))
@@ -89,7 +91,11 @@ fn negatives(path: &Path) -> Result<(), Failed> {
         if i % DEBUG_SAMPLE_EVERY != 0 {
             continue;
         }
-        let field = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty());
+        let field = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let q = Query {
             name: field(Some(name_c)).unwrap_or_default().to_owned(),
             birth_date: field(dob_c).and_then(|d| d.parse().ok()),
@@ -135,7 +141,9 @@ fn un_self() -> Result<(), Failed> {
     let un = un_entries()?;
     let (mut tested, mut missed) = (0usize, Vec::new());
     for e in &un {
-        let Some(name) = e.names.first() else { continue };
+        let Some(name) = e.names.first() else {
+            continue;
+        };
         tested += 1;
         let q = Query {
             name: name.clone(),
@@ -157,12 +165,20 @@ fn un_self() -> Result<(), Failed> {
             ));
         }
     }
-    println!("UN self-screening: {} of {tested} found first", tested - missed.len());
+    println!(
+        "UN self-screening: {} of {tested} found first",
+        tested - missed.len()
+    );
     if tested < 100 {
         return Err(format!("only {tested} UN individuals").into());
     }
     if !missed.is_empty() {
-        return Err(format!("{} not found first, e.g. {:?}", missed.len(), &missed[..missed.len().min(5)]).into());
+        return Err(format!(
+            "{} not found first, e.g. {:?}",
+            missed.len(),
+            &missed[..missed.len().min(5)]
+        )
+        .into());
     }
     Ok(())
 }

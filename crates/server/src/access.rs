@@ -20,6 +20,9 @@ const COMMAND: &[Role] = &[Admin, DutyChief];
 const STAFF: &[Role] = &[Admin, DutyChief, Inspector, Analyst];
 const AUDIT: &[Role] = &[Admin, Analyst];
 const ADMIN: &[Role] = &[Admin];
+const INSPECT: &[Role] = &[Admin, DutyChief, Inspector, Device];
+const INSPECTION_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Device];
+const DECIDE: &[Role] = &[Admin, DutyChief, Inspector];
 
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
@@ -76,6 +79,41 @@ pub const ACCESS: &[RouteAccess] = &[
         method: "DELETE",
         path: "/api/v1/tokens/{id}",
         roles: ADMIN,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/inspections",
+        roles: INSPECT,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/inspections/{id}",
+        roles: INSPECTION_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/inspections/{id}/decision",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/crossings",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/stats/today",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/watchlists/{list}/import",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/watchlists/stats",
+        roles: COMMAND,
     },
 ];
 

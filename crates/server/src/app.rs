@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{duty_log, journal, port, session, system, users};
+use crate::api::{clearance, duty_log, journal, port, session, system, users};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -58,6 +58,13 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::set_role))
         .routes(routes!(users::issue_token))
         .routes(routes!(users::revoke_token))
+        .routes(routes!(clearance::post_inspection))
+        .routes(routes!(clearance::get_inspection))
+        .routes(routes!(clearance::post_decision))
+        .routes(routes!(clearance::get_crossings))
+        .routes(routes!(clearance::get_stats_today))
+        .routes(routes!(clearance::post_import))
+        .routes(routes!(clearance::get_watchlist_stats))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

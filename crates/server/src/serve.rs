@@ -56,6 +56,9 @@ pub async fn start(
         ))])
         .await
         .context("cannot write to the journal")?;
+    crate::clearance::start(&state)
+        .await
+        .context("cannot load the watchlists")?;
     let app = crate::app::router(state.clone());
     let st = state.clone();
     let task = tokio::spawn(async move {

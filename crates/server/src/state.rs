@@ -32,6 +32,8 @@ pub struct AppState {
     pub device_rx: Arc<Mutex<Option<mpsc::Receiver<DeviceInput>>>>,
     /// Connected unit terminals that can receive orders.
     pub downlinks: Arc<DownlinkHub>,
+    /// The live watchlist index and the import/decision locks.
+    pub clearance: Arc<crate::clearance::Clearance>,
 }
 
 /// One fact on the live bus. `seq` is the journal sequence number, `None` for ephemeral facts
@@ -63,6 +65,7 @@ impl AppState {
             device_tx,
             device_rx: Arc::new(Mutex::new(Some(device_rx))),
             downlinks: Arc::new(DownlinkHub::default()),
+            clearance: Arc::new(crate::clearance::Clearance::default()),
         }
     }
 

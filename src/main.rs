@@ -1,5 +1,7 @@
 //! `guomen`: one binary for the station, its operators' tools and its administrators.
 
+mod cli;
+
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +39,17 @@ enum Command {
     /// Work with port model files
     #[command(subcommand)]
     Port(PortCommand),
+    /// Parse ICAO 9303 MRZs (arguments, or stdin with a blank line between documents);
+    /// exit 0 all valid, 1 any invalid, 2 unusable input
+    Mrz(cli::clearance::MrzArgs),
+    /// Screen JSON Lines queries from stdin against a watchlist file
+    Screen(cli::clearance::ScreenArgs),
+    /// Compare names
+    #[command(subcommand)]
+    Names(cli::clearance::NamesCommand),
+    /// Import watchlists into the store, show their size
+    #[command(subcommand)]
+    Watchlist(cli::clearance::WatchlistCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +157,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(cmd, &file).await,
+        Command::Mrz(args) => cli::clearance::mrz(args),
+        Command::Screen(args) => {
+            init_logging(LogFormat::Text);
+            tokio::task::block_in_place(|| cli::clearance::screen(args))
+        }
+        Command::Names(cmd) => cli::clearance::names_compare(cmd),
+        Command::Watchlist(cmd) => cli::clearance::watchlist(cmd, &file).await,
         Command::Journal(JournalCommand::Verify { store }) => {
             let store = open_store(&store.resolve(&file)?).await?;
             let outcome = store.verify().await?;

@@ -530,3 +530,67 @@ W-2,wanted,Dashdorj Munkhbat,,1975-09-09,M,MNG,,,fraud,arrest
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     assert!(bad.text.contains("line 3"), "{}", bad.text);
 }
+
+#[tokio::test]
+async fn an_import_by_another_writer_is_live_within_seconds() {
+    use guomen_server::clearance::import::{Sink, apply};
+    let w = world().await;
+    // As the CLI does on a shared database: straight to the store, not through this server.
+    let csv =
+        "id,list,name,birth_date,nationality\nW-9,wanted,Ochirbat Sukhbaatar,1970-02-02,MNG\n";
+    let imported = guomen_watchlist::import(
+        guomen_watchlist::Format::Csv,
+        guomen_watchlist::ImportInput::new(csv.as_bytes()),
+        guomen_domain::watchlist::ListKind::Wanted,
+        &mut |_| {},
+    )
+    .unwrap();
+    let current = guomen_server::clearance::import::stored_entries(w.app.state.store.as_ref())
+        .await
+        .unwrap();
+    apply(
+        Sink::Store(w.app.state.store.as_ref()),
+        &current,
+        imported,
+        guomen_domain::watchlist::ListKind::Wanted,
+        guomen_watchlist::Format::Csv,
+        "cli",
+        &mut |_, _| {},
+    )
+    .await
+    .unwrap();
+    let mrz = td3(
+        "SUKHBAATAR",
+        "OCHIRBAT",
+        "E3332221",
+        "MNG",
+        "700202",
+        'M',
+        &yymmdd(5),
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let r = inspect(
+            &w,
+            &w.inspector,
+            "road-counter-entry-3",
+            "entry",
+            mrz.clone(),
+        )
+        .await;
+        if hit_ids(&r).contains(&"W-9".to_owned()) {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "not picked up: {r}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // The file replaced the list's local entries: W-1 went, the other lists stayed.
+    let st = w.app.get("/api/v1/watchlists/stats", &w.admin).await;
+    assert_eq!(st.json["entries"], 4, "{}", st.text);
+    let old = td3("GANZORIG", "BATBOLD", "E7654321", "MNG", "790402", 'M', &yymmdd(5));
+    let r = inspect(&w, &w.inspector, "road-counter-entry-3", "entry", old).await;
+    assert!(!hit_ids(&r).contains(&"W-1".to_owned()), "{r}");
+}

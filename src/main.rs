@@ -10,6 +10,7 @@ use guomen_domain::Role;
 use guomen_server::config::{FileConfig, LogFormat, open_store};
 use guomen_server::{ServeArgs, StoreArgs};
 
+mod cli;
 mod demo;
 mod proto_cmd;
 
@@ -40,6 +41,17 @@ enum Command {
     /// Work with port model files
     #[command(subcommand)]
     Port(PortCommand),
+    /// Parse ICAO 9303 MRZs (arguments, or stdin with a blank line between documents);
+    /// exit 0 all valid, 1 any invalid, 2 unusable input
+    Mrz(cli::clearance::MrzArgs),
+    /// Screen JSON Lines queries from stdin against a watchlist file
+    Screen(cli::clearance::ScreenArgs),
+    /// Compare names
+    #[command(subcommand)]
+    Names(cli::clearance::NamesCommand),
+    /// Import watchlists into the store, show their size
+    #[command(subcommand)]
+    Watchlist(cli::clearance::WatchlistCommand),
     /// Start a station and play a simulated port day on it through its real interfaces
     Demo(demo::DemoArgs),
     /// Drive an already running station with inspections and sensor events (load test)
@@ -165,6 +177,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(cmd, &file).await,
+        Command::Mrz(args) => cli::clearance::mrz(args),
+        Command::Screen(args) => {
+            init_logging(LogFormat::Text);
+            tokio::task::block_in_place(|| cli::clearance::screen(args))
+        }
+        Command::Names(cmd) => cli::clearance::names_compare(cmd),
+        Command::Watchlist(cmd) => cli::clearance::watchlist(cmd, &file).await,
         Command::Demo(args) => {
             init_logging(LogFormat::Text);
             demo::demo(args, &file).await

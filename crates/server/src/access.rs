@@ -25,6 +25,9 @@ const COMMAND_OR_DEVICE: &[Role] = &[Admin, DutyChief, Device];
 const PARTNERS: &[Role] = &[Admin, DutyChief, Partner];
 const WATCHERS: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner];
 const KPI_READERS: &[Role] = &[Admin, DutyChief, Analyst];
+const INSPECT: &[Role] = &[Admin, DutyChief, Inspector, Device];
+const INSPECTION_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Device];
+const DECIDE: &[Role] = &[Admin, DutyChief, Inspector];
 
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
@@ -181,6 +184,41 @@ pub const ACCESS: &[RouteAccess] = &[
         method: "GET",
         path: "/api/v1/kpis",
         roles: KPI_READERS,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/inspections",
+        roles: INSPECT,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/inspections/{id}",
+        roles: INSPECTION_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/inspections/{id}/decision",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/crossings",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/stats/today",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/watchlists/{list}/import",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/watchlists/stats",
+        roles: COMMAND,
     },
 ];
 

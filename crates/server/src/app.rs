@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{duty_log, journal, ops, port, session, system, users};
+use crate::api::{clearance, duty_log, journal, ops, port, session, system, users};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -50,6 +50,13 @@ impl Modify for BearerAuth {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(system::openapi_json))
+        .routes(routes!(clearance::post_inspection))
+        .routes(routes!(clearance::get_inspection))
+        .routes(routes!(clearance::post_decision))
+        .routes(routes!(clearance::get_crossings))
+        .routes(routes!(clearance::get_stats_today))
+        .routes(routes!(clearance::post_import))
+        .routes(routes!(clearance::get_watchlist_stats))
         .routes(routes!(session::me))
         .routes(routes!(port::get_port))
         .routes(routes!(duty_log::post_duty_log, duty_log::get_duty_log))

@@ -21,6 +21,10 @@ pub const PERSONAL_KEYS: &[&str] = &[
     "matched_name",
     "query_value",
     "list_value",
+    "birth_date_raw",
+    "optional_data",
+    "optional_data_2",
+    "proposals",
 ];
 
 pub const REDACTED: &str = "[redacted]";

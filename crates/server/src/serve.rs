@@ -60,6 +60,9 @@ pub async fn start(
         ))])
         .await
         .context("cannot write to the journal")?;
+    crate::clearance::start(&state)
+        .await
+        .context("cannot load the watchlists")?;
     crate::ops::start(&state)
         .await
         .context("cannot rebuild the command state from the journal")?;

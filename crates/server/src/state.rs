@@ -34,6 +34,8 @@ pub struct AppState {
     pub downlinks: Arc<DownlinkHub>,
     /// The duty command engine (incidents, units, links), rebuilt from the journal at start.
     pub ops: Arc<crate::ops::Ops>,
+    /// The live watchlist index and the import/decision locks.
+    pub clearance: Arc<crate::clearance::Clearance>,
     /// Every device input the command engine takes, in the order it takes them: for tests of
     /// the protocol edges and for troubleshooting, without stealing the engine's queue.
     pub device_tap: broadcast::Sender<DeviceInput>,
@@ -75,6 +77,7 @@ impl AppState {
             device_rx: Arc::new(Mutex::new(Some(device_rx))),
             downlinks: Arc::new(DownlinkHub::default()),
             device_tap: broadcast::channel(1024).0,
+            clearance: Arc::new(crate::clearance::Clearance::default()),
             ops,
         }
     }

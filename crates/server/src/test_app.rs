@@ -60,6 +60,13 @@ impl TestApp {
         let state = AppState::new(store, guomen_port::erenhot(), cfg);
         crate::ops::start_in_background(&state);
         let router = crate::app::router(state.clone());
+        // Loads the watchlists in the background; handlers wait for it (`Clearance::ready`).
+        let st = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::clearance::start(&st).await {
+                tracing::error!(error = %e, "cannot load the watchlists");
+            }
+        });
         TestApp {
             state,
             router,

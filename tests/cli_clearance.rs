@@ -1,0 +1,233 @@
+//! The clearance tools as operators run them: `guomen mrz`, `guomen screen`,
+//! `guomen names compare`, `guomen watchlist import|stats`, then a server on the same data.
+//! Every name and document is invented (the MRZ specimen is Doc 9303's own).
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{Server, add_user, guomen, run_with_stdin};
+
+const SPECIMEN: [&str; 2] = [
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+];
+
+fn pad(s: &str, n: usize) -> String {
+    format!("{s:<<n$}")
+}
+
+fn cd(s: &str) -> char {
+    char::from(b'0' + guomen_mrz::check_digit(s.as_bytes()).expect("MRZ characters"))
+}
+
+/// A TD3 MRZ with correct check digits (dates `YYMMDD`).
+fn td3(surname: &str, given: &str, number: &str, nat: &str, dob: &str, exp: &str) -> [String; 2] {
+    let l1 = format!(
+        "P<{}{}",
+        pad(nat, 3),
+        pad(&format!("{surname}<<{given}"), 39)
+    );
+    let num = pad(number, 9);
+    let personal = pad("", 14);
+    let (c1, c2, c3, c4) = (cd(&num), cd(dob), cd(exp), cd(&personal));
+    let composite = format!("{num}{c1}{dob}{c2}{exp}{c3}{personal}{c4}");
+    let l2 = format!(
+        "{num}{c1}{}{dob}{c2}M{exp}{c3}{personal}{c4}{}",
+        pad(nat, 3),
+        cd(&composite)
+    );
+    [l1, l2]
+}
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+const LIST: &str = "\
+id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action
+W-1,wanted,Batbold Ganzorig,Ганзоригийн Батболд,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest
+L-1,lost_stolen_document,Oyuntsetseg Dorj,,1990-01-15,F,MNG,LS9876543,MNG,reported stolen,seize document
+";
+
+#[test]
+fn mrz_json_and_exit_codes() {
+    let ok = guomen()
+        .args(["mrz", "--json"])
+        .args(SPECIMEN)
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let v = &json_lines(&ok.stdout)[0];
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["format"], "TD3");
+    assert_eq!(v["document_number"], "L898902C3");
+    assert_eq!(v["surname"], "ERIKSSON");
+    assert_eq!(v["given_names"], "ANNA MARIA");
+    assert_eq!(v["birth_date"], "1974-08-12");
+    assert_eq!(v["checks"]["composite"], true);
+
+    // Birth-date check digit damaged: invalid, exit 1, the error names line/position/field.
+    let broken = SPECIMEN[1].replace("7408122F", "7408121F");
+    let bad = run_with_stdin(
+        &["mrz", "--json"],
+        &format!(
+            "{}\n{broken}\n\n{}\n{}\n",
+            SPECIMEN[0], SPECIMEN[0], SPECIMEN[1]
+        ),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let docs = json_lines(&bad.stdout);
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["valid"], false);
+    assert_eq!(docs[0]["errors"][0]["field"], "birth_date");
+    assert_eq!(docs[0]["errors"][0]["line"], 2);
+    assert_eq!(docs[1]["valid"], true);
+
+    // Unusable: one line of the wrong length; and no input at all.
+    let unusable = guomen().args(["mrz", "P<UTOERIKSSON"]).output().unwrap();
+    assert_eq!(unusable.status.code(), Some(2));
+    let empty = run_with_stdin(&["mrz"], "");
+    assert_eq!(empty.status.code(), Some(2));
+    // The readable summary.
+    let text = guomen().args(["mrz"]).args(SPECIMEN).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("ERIKSSON, ANNA MARIA"));
+}
+
+#[test]
+fn screen_and_names_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, LIST).unwrap();
+    let queries = [
+        json!({"id": "q1", "name": "GANZORIG BATBOLD", "birth_date": "1979-04-02", "nationality": "MNG"}).to_string(),
+        json!({"id": "q2", "name": "Anna Maria Eriksson", "birth_date": "1974-08-12"}).to_string(),
+        json!({"id": "q3", "name": "Someone Else", "document_number": "LS9876543", "document_country": "MNG"}).to_string(),
+        "{\"id\": \"q4\", \"name\": \"X\", \"birth_date\": \"1979-13\"}".to_owned(),
+        "not json".to_owned(),
+    ];
+    let out = run_with_stdin(
+        &[
+            "screen",
+            "--watchlist",
+            list.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+        &(queries.join("\n") + "\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0]["id"], "q1");
+    assert_eq!(rows[0]["hits"][0]["entry_id"], "W-1");
+    assert_eq!(rows[0]["hits"][0]["list"], "wanted");
+    let score = rows[0]["hits"][0]["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score) && score > 0.84);
+    assert!(rows[0]["hits"][0]["explain"].is_array());
+    assert_eq!(rows[1]["hits"].as_array().unwrap().len(), 0);
+    assert_eq!(rows[2]["hits"][0]["entry_id"], "L-1");
+    assert_eq!(rows[3]["id"], "q4");
+    assert!(rows[3]["error"].as_str().unwrap().contains("birth_date"));
+    assert!(rows[4]["error"].is_string());
+
+    let out = run_with_stdin(
+        &["names", "compare"],
+        "{\"left\": \"Sergei Kuznetsov\", \"right\": \"Кузнецов Сергей\"}\n{\"left\": \"Sergei Kuznetsov\", \"right\": \"Anna Petrova\"}\n",
+    );
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows[0]["match"], true, "{:?}", rows);
+    assert_eq!(rows[1]["match"], false);
+    assert!(rows[1]["score"].as_f64().unwrap() < rows[0]["score"].as_f64().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_import_then_a_server_screens_against_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, LIST).unwrap();
+    let d = data.to_str().unwrap();
+    let imp = guomen()
+        .args([
+            "watchlist",
+            "import",
+            list.to_str().unwrap(),
+            "--list",
+            "wanted",
+            "--format",
+            "csv",
+            "--data",
+            d,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        imp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imp.stderr)
+    );
+    let summary = String::from_utf8_lossy(&imp.stdout);
+    assert!(summary.contains("2 added"), "{summary}");
+    // Again: nothing changes.
+    let again = guomen()
+        .args([
+            "watchlist",
+            "import",
+            list.to_str().unwrap(),
+            "--list",
+            "wanted",
+            "--format",
+            "csv",
+            "--data",
+            d,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("0 added, 0 updated, 0 removed, 2 unchanged")
+    );
+    let stats = guomen()
+        .args(["watchlist", "stats", "--data", d])
+        .output()
+        .unwrap();
+    let stats = String::from_utf8_lossy(&stats.stdout);
+    assert!(
+        stats.contains("wanted\t-\t1") && stats.contains("total\t\t2"),
+        "{stats}"
+    );
+
+    let token = add_user(&data, "insp", "inspector", "password-insp");
+    let server = Server::start(&data, &[]);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mrz = td3("GANZORIG", "BATBOLD", "E7654321", "MNG", "790402", "351231");
+    let r = client
+        .post(format!("{}/api/v1/inspections", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"site_id": "rail-passenger", "lane_id": "rail-counter-entry-1", "direction": "entry", "mrz": mrz}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["decision"], "detain", "{v}");
+    assert_eq!(v["hits"][0]["entry_id"], "W-1");
+    assert!(server.stop().success());
+}

@@ -121,7 +121,7 @@
       let detail = v;
       if (v && typeof v === "object") {
         const parts = [];
-        for (const k of Object.keys(v)) parts.push(k + ": " + (typeof v[k] === "object" ? JSON.stringify(v[k]) : v[k]));
+        for (const k of Object.keys(v)) if (v[k] !== undefined) parts.push(k + ": " + (typeof v[k] === "object" ? JSON.stringify(v[k]) : v[k]));
         detail = parts.join(" · ");
       }
       rows.push("<tr><th scope=\"row\">" + G.esc(G.t("field." + field) !== "field." + field ? G.t("field." + field) : field) + "</th><td>" + G.esc(detail) + "</td></tr>");
@@ -157,9 +157,9 @@
       const items = Array.isArray(r) ? r : (r && (r.crossings || r.items)) || [];
       $("recent-error").hidden = true;
       $("recent").tBodies[0].innerHTML = items.slice(0, 20).map((c) => {
-        const d = c.document || {};
+        const d = c.document || (c.detail && c.detail.document) || {};
         const who = [c.surname || d.surname, c.given_names || d.given_names].filter(Boolean).join(", ") || c.document_number || d.document_number || "—";
-        return "<tr data-crossing=\"" + G.esc(c.id) + "\"><td>" + G.esc(G.fmtTime(c.time)) + "</td><td>" + G.esc(who) + "</td><td>" + G.esc(c.nationality || d.nationality || "") + "</td><td>" + G.esc(G.t("dir." + (c.direction || "entry"))) + "</td><td>" + G.esc(G.t("decision." + (c.decision || "clear"))) + "</td><td>" + G.esc(c.inspector || c.actor || c.by || "") + "</td></tr>";
+        return "<tr data-crossing=\"" + G.esc(c.id) + "\"><td>" + G.esc(G.fmtTime(c.time)) + "</td><td>" + G.esc(who) + "</td><td>" + G.esc(c.nationality || d.nationality || "") + "</td><td>" + G.esc(G.t("dir." + (c.direction || "entry"))) + "</td><td>" + G.esc(G.t("decision." + (c.decision || "clear"))) + "</td><td>" + G.esc(c.inspector || c.actor || c.by || (c.decided_by || "").replace(/^user:/, "")) + "</td></tr>";
       }).join("");
     } catch (e) {
       $("recent-error").hidden = false;

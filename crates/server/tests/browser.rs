@@ -30,6 +30,7 @@ type BoxFut = Pin<Box<dyn Future<Output = TestResult>>>;
 enum Needs {
     Nothing,
     Incidents,
+    Inspections,
 }
 
 struct Case {
@@ -76,6 +77,11 @@ fn main() {
             run: |c| Box::pin(counter_page_is_keyboard_first(c)),
         },
         Case {
+            name: "counter_scans_a_listed_person_then_clears_a_clean_one_with_one_key",
+            needs: Needs::Inspections,
+            run: |c| Box::pin(counter_scans_a_listed_person_then_clears_a_clean_one(c)),
+        },
+        Case {
             name: "sensor_alarm_to_closed_incident_in_the_command_centre",
             needs: Needs::Incidents,
             run: |c| Box::pin(sensor_alarm_to_closed_incident(c)),
@@ -85,7 +91,7 @@ fn main() {
         .into_iter()
         .filter(|p| !Path::new(p).exists())
         .collect();
-    let has_incidents = probe_incidents();
+    let (has_incidents, has_inspections) = probe_routes();
     let trials = cases
         .into_iter()
         .map(|case| {
@@ -100,6 +106,7 @@ fn main() {
             }
             let absent = match case.needs {
                 Needs::Incidents if !has_incidents => Some("needs /api/v1/incidents"),
+                Needs::Inspections if !has_inspections => Some("needs /api/v1/inspections"),
                 _ => None,
             };
             if let Some(why) = absent {
@@ -116,12 +123,12 @@ fn main() {
 
 /// Whether this build routes the command engine's and clearance's APIs: a route that is not
 /// registered answers the router's own 404 (`no route for ...`), anything else means it is.
-fn probe_incidents() -> bool {
+fn probe_routes() -> (bool, bool) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     else {
-        return false;
+        return (false, false);
     };
     rt.block_on(async {
         let app = guomen_server::test_app::TestApp::new().await;
@@ -140,7 +147,15 @@ fn probe_incidents() -> bool {
                 None,
             )
             .await;
-        routed(inc)
+        let crossings = app
+            .request(
+                axum::http::Method::GET,
+                "/api/v1/crossings",
+                Some(&token),
+                None,
+            )
+            .await;
+        (routed(inc), routed(crossings))
     })
 }
 
@@ -958,10 +973,318 @@ async fn counter_page_is_keyboard_first(c: Ctx) -> TestResult {
         Duration::from_secs(5),
     )
     .await?;
-    if !screenshots_dir().join("counter.png").exists() {
-        c.screenshot("counter.png", 1920, 1080).await?;
-    }
+    // counter.png is taken by the scanning trial, with a hit on screen.
     Ok(())
+}
+
+// ------------------------------ needs clearance (issue 5) -----------------------------------
+
+/// Pads `s` with `<` to `n` characters.
+fn mrz_pad(s: &str, n: usize) -> String {
+    format!("{s:<<n$}")
+}
+
+fn mrz_cd(s: &str) -> Result<char, String> {
+    guomen_mrz::check_digit(s.as_bytes())
+        .map(|d| char::from(b'0' + d))
+        .ok_or_else(|| format!("not MRZ characters: {s}"))
+}
+
+/// A TD3 passport MRZ with correct check digits, issued by the nationality's state.
+/// Dates are `YYMMDD`.
+fn td3_mrz(
+    surname: &str,
+    given: &str,
+    number: &str,
+    nat: &str,
+    dob: &str,
+    sex: char,
+    exp: &str,
+) -> Result<[String; 2], String> {
+    let name = format!("{surname}<<{}", given.replace(' ', "<"));
+    let l1 = format!("P<{}{}", mrz_pad(nat, 3), mrz_pad(&name, 39));
+    let num = mrz_pad(number, 9);
+    let personal = mrz_pad("", 14);
+    let (c1, c2, c3, c4) = (
+        mrz_cd(&num)?,
+        mrz_cd(dob)?,
+        mrz_cd(exp)?,
+        mrz_cd(&personal)?,
+    );
+    let composite = format!("{num}{c1}{dob}{c2}{exp}{c3}{personal}{c4}");
+    let l2 = format!(
+        "{num}{c1}{}{dob}{c2}{sex}{exp}{c3}{personal}{c4}{}",
+        mrz_pad(nat, 3),
+        mrz_cd(&composite)?
+    );
+    check(
+        l1.len() == 44 && l2.len() == 44,
+        format!("TD3 lines of 44: {l1} / {l2}"),
+    )?;
+    Ok([l1, l2])
+}
+
+/// `YYMMDD`, some years from today.
+fn mrz_date_in(years: i64) -> String {
+    use chrono::Datelike;
+    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(365 * years);
+    format!("{:02}{:02}{:02}", d.year() % 100, d.month(), d.day())
+}
+
+/// One invented person on the wanted list. The scanned passport has another number, so only
+/// the name, birth date, sex and nationality can match: the explanation must name them.
+const WANTED_CSV: &str = "\
+id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action
+W-77,wanted,Tsogtbaatar Erdenebileg,,1981-06-14,M,MNG,E2468135,MNG,armed robbery,arrest
+";
+
+async fn counter_scans_a_listed_person_then_clears_a_clean_one(c: Ctx) -> TestResult {
+    const LANE: &str = "road-counter-entry-1";
+    let admin = c.user("admin", Role::Admin).await?;
+    let insp = c.user("insp", Role::Inspector).await?;
+    check(
+        c.route_exists(reqwest::Method::GET, "/api/v1/crossings", &insp)
+            .await?,
+        "needs /api/v1/crossings",
+    )?;
+    let r = c
+        .http
+        .post(c.url("/api/v1/watchlists/wanted/import?format=csv"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(WANTED_CSV)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status().as_u16();
+    let summary = r.json::<Value>().await.unwrap_or(Value::Null);
+    check(
+        status == 200 && summary["added"] == json!(1),
+        format!("import: {status} {summary}"),
+    )?;
+
+    c.login("insp").await?;
+    check(
+        c.path().await? == "/counter",
+        "an inspector lands on the counter",
+    )?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    // A manual counter of the road passenger site, entry; the page remembers the choice.
+    c.client
+        .execute(
+            "const s = document.getElementById('site'); s.value = arguments[0]; \
+             s.dispatchEvent(new Event('change')); \
+             const l = document.getElementById('lane'); l.value = arguments[1]; \
+             l.dispatchEvent(new Event('change')); \
+             const d = document.getElementById('dir-entry'); d.checked = true; \
+             d.dispatchEvent(new Event('change')); \
+             document.getElementById('mrz').focus();",
+            vec![json!("road-passenger"), json!(LANE)],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let chosen = c
+        .js("return [document.getElementById('site').value, document.getElementById('lane').value, document.querySelector('input[name=direction]:checked').value]")
+        .await?;
+    check(
+        chosen == json!(["road-passenger", LANE, "entry"]),
+        format!("counter chosen: {chosen}"),
+    )?;
+    let scan_box = c
+        .client
+        .find(Locator::Css("#mrz"))
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // The listed person: a keyboard-wedge scanner types each line and Enter.
+    let wanted = td3_mrz(
+        "TSOGTBAATAR",
+        "ERDENEBILEG",
+        "E9753102",
+        "MNG",
+        "810614",
+        'M',
+        &mrz_date_in(6),
+    )?;
+    let t0 = Instant::now();
+    scan_box
+        .send_keys(&format!("{}\n{}\n", wanted[0], wanted[1]))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.querySelector('#hits article.hit') && !document.getElementById('result').hidden \
+         && document.querySelector('#decision [data-decision]')",
+        Duration::from_secs(5),
+    )
+    .await?;
+    println!(
+        "PERF counter: listed person scanned → hit and suggestion on screen: {} ms",
+        t0.elapsed().as_millis()
+    );
+    let shown = c
+        .js(r#"
+        const hit = document.querySelector('#hits article.hit');
+        return {
+          decision: document.querySelector('#decision [data-decision]').dataset.decision,
+          hits: document.querySelectorAll('#hits article.hit').length,
+          heading: hit.querySelector('h4').textContent,
+          listed: hit.classList.contains('list-wanted'),
+          text: hit.textContent,
+          fields: Array.from(hit.querySelectorAll('.explain tr')).map(r => r.querySelector('th').textContent),
+          expected: [G.t('field.name'), G.t('field.birth_date')],
+          details: Array.from(hit.querySelectorAll('.explain td')).map(t => t.textContent),
+          noHitsHidden: document.getElementById('no-hits').hidden,
+          box: document.getElementById('mrz').value,
+        };"#)
+        .await?;
+    println!("counter hit: {shown}");
+    let decision = shown["decision"].as_str().unwrap_or("");
+    check(
+        !decision.is_empty() && decision != "clear",
+        format!("a listed person is not cleared: {decision}"),
+    )?;
+    check(decision == "detain", format!("wanted → detain: {decision}"))?;
+    check(
+        shown["hits"] == json!(1)
+            && shown["listed"] == json!(true)
+            && shown["heading"]
+                .as_str()
+                .is_some_and(|h| h.contains("W-77"))
+            && shown["text"].as_str().is_some_and(|t| t.contains("arrest"))
+            && shown["noHitsHidden"] == json!(true),
+        format!("the hit names the entry, list and action: {shown}"),
+    )?;
+    // Explained field by field: at least the name and the birth date, each with its detail.
+    let fields = shown["fields"].as_array().cloned().unwrap_or_default();
+    let details = shown["details"].as_array().cloned().unwrap_or_default();
+    check(
+        fields.len() >= 2
+            && details.len() == fields.len()
+            && shown["expected"]
+                .as_array()
+                .is_some_and(|e| e.iter().all(|f| fields.contains(f)))
+            && details.iter().all(|d| {
+                d.as_str()
+                    .is_some_and(|d| !d.trim().is_empty() && !d.contains("undefined"))
+            }),
+        format!("the hit is explained field by field: {fields:?} {details:?}"),
+    )?;
+    let (s, pending) = c
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/crossings?lane={LANE}"),
+            &insp,
+            None,
+        )
+        .await?;
+    check(
+        s == 200 && pending == json!([]),
+        format!("nothing crossed before a decision: {s} {pending}"),
+    )?;
+    check(shown["box"] == json!(""), "the scan box is emptied")?;
+    c.screenshot("counter.png", 1920, 1080).await?;
+
+    // A clean document: one scan, then one key (Enter in the empty box) clears it.
+    let clean = td3_mrz(
+        "ZHANG",
+        "XIAOLAN",
+        "EA3141592",
+        "CHN",
+        "920311",
+        'F',
+        &mrz_date_in(8),
+    )?;
+    // The scan box keeps the focus after the screenshot's resize.
+    c.js("document.getElementById('mrz').focus()").await?;
+    let t0 = Instant::now();
+    scan_box
+        .send_keys(&format!("{}\n{}\n", clean[0], clean[1]))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.querySelector('#decision [data-decision]').dataset.decision === 'clear' \
+         && document.querySelectorAll('#hits article.hit').length === 0 \
+         && document.getElementById('mrz').value === ''",
+        Duration::from_secs(5),
+    )
+    .await?;
+    println!(
+        "PERF counter: clean document scanned → suggestion `clear` on screen: {} ms",
+        t0.elapsed().as_millis()
+    );
+    check(
+        c.js("return document.getElementById('no-hits').hidden")
+            .await?
+            == json!(false),
+        "a clean document shows no hits",
+    )?;
+    let before = c
+        .js("return document.querySelectorAll('#recent tbody tr').length")
+        .await?;
+    check(before == json!(0), format!("no crossing yet: {before}"))?;
+    let t0 = Instant::now();
+    scan_box.send_keys("\n").await.map_err(|e| e.to_string())?;
+    c.wait_js(
+        "Array.from(document.querySelectorAll('#recent tbody tr[data-crossing]')).some(r => r.textContent.includes('ZHANG'))",
+        Duration::from_secs(5),
+    )
+    .await?;
+    println!(
+        "PERF counter: Enter → crossing in the lane's list: {} ms",
+        t0.elapsed().as_millis()
+    );
+    let row = c
+        .js(r#"
+        const r = Array.from(document.querySelectorAll('#recent tbody tr[data-crossing]')).find(r => r.textContent.includes('ZHANG'));
+        return { id: r.dataset.crossing, cells: Array.from(r.cells).map(td => td.textContent),
+                 rows: document.querySelectorAll('#recent tbody tr').length,
+                 done: document.getElementById('result').classList.contains('done') };"#)
+        .await?;
+    println!("counter crossing row: {row}");
+    check(
+        row["rows"] == json!(1) && row["done"] == json!(true),
+        format!("one crossing, the result marked done: {row}"),
+    )?;
+    let (s, list) = c
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/crossings?lane={LANE}"),
+            &insp,
+            None,
+        )
+        .await?;
+    let rows = list.as_array().cloned().unwrap_or_default();
+    check(
+        s == 200 && rows.len() == 1,
+        format!("one crossing on the lane: {s} {list}"),
+    )?;
+    let x = &rows[0];
+    check(
+        x["id"] == row["id"]
+            && x["decision"] == json!("clear")
+            && x["direction"] == json!("entry")
+            && x["nationality"] == json!("CHN")
+            && x["decided_by"] == json!("user:insp")
+            && x["detail"]["document"]["surname"] == json!("ZHANG"),
+        format!("the crossing: {x}"),
+    )?;
+    // The listed person's inspection still awaits its decision; it never became a crossing.
+    let (_, detained) = c
+        .api(
+            reqwest::Method::GET,
+            "/api/v1/crossings?decision=detain",
+            &insp,
+            None,
+        )
+        .await?;
+    check(
+        detained == json!([]),
+        format!("no detain crossing: {detained}"),
+    )
 }
 
 // ------------------------- needs the command engine (issue 4) -------------------------------

@@ -153,10 +153,13 @@
   async function loadRecent() {
     const lane = $("lane").value;
     try {
-      const r = await G.api("GET", "/api/v1/crossings?lane=" + encodeURIComponent(lane) + "&limit=20");
+      // The API lists oldest first: ask for this shift's crossings at the lane (a counter
+      // clears far fewer than 1,000 in 12 hours) and show the newest 20, newest on top.
+      const since = new Date(Date.now() - 12 * 3600 * 1000).toISOString();
+      const r = await G.api("GET", "/api/v1/crossings?lane=" + encodeURIComponent(lane) + "&from=" + encodeURIComponent(since) + "&limit=1000");
       const items = Array.isArray(r) ? r : (r && (r.crossings || r.items)) || [];
       $("recent-error").hidden = true;
-      $("recent").tBodies[0].innerHTML = items.slice(0, 20).map((c) => {
+      $("recent").tBodies[0].innerHTML = items.slice(-20).reverse().map((c) => {
         const d = c.document || (c.detail && c.detail.document) || {};
         const who = [c.surname || d.surname, c.given_names || d.given_names].filter(Boolean).join(", ") || c.document_number || d.document_number || "—";
         return "<tr data-crossing=\"" + G.esc(c.id) + "\"><td>" + G.esc(G.fmtTime(c.time)) + "</td><td>" + G.esc(who) + "</td><td>" + G.esc(c.nationality || d.nationality || "") + "</td><td>" + G.esc(G.t("dir." + (c.direction || "entry"))) + "</td><td>" + G.esc(G.t("decision." + (c.decision || "clear"))) + "</td><td>" + G.esc(c.inspector || c.actor || c.by || (c.decided_by || "").replace(/^user:/, "")) + "</td></tr>";

@@ -98,36 +98,6 @@ impl fmt::Display for IncidentKind {
     }
 }
 
-macro_rules! from_str_via_all {
-    ($t:ty, $err:ident, $what:literal) => {
-        /// An unknown name, listing the accepted ones.
-        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-        #[error("unknown {} `{}`; expected one of {}", $what, .value, .expected)]
-        pub struct $err {
-            pub value: String,
-            pub expected: String,
-        }
-
-        impl FromStr for $t {
-            type Err = $err;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$t>::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| $err {
-                        value: s.to_string(),
-                        expected: <$t>::ALL
-                            .iter()
-                            .map(|v| v.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })
-            }
-        }
-    };
-}
-
 from_str_via_all!(IncidentKind, UnknownIncidentKind, "incident kind");
 from_str_via_all!(IncidentStatus, UnknownIncidentStatus, "incident status");
 from_str_via_all!(Disposition, UnknownDisposition, "disposition code");

@@ -211,36 +211,6 @@ pub struct UnitTransitionError {
     pub event: UnitEvent,
 }
 
-macro_rules! from_str_via_all {
-    ($t:ty, $err:ident, $what:literal) => {
-        /// An unknown name, listing the accepted ones.
-        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-        #[error("unknown {} `{}`; expected one of {}", $what, .value, .expected)]
-        pub struct $err {
-            pub value: String,
-            pub expected: String,
-        }
-
-        impl FromStr for $t {
-            type Err = $err;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$t>::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| $err {
-                        value: s.to_string(),
-                        expected: <$t>::ALL
-                            .iter()
-                            .map(|v| v.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })
-            }
-        }
-    };
-}
-
 from_str_via_all!(UnitKind, UnknownUnitKind, "unit kind");
 from_str_via_all!(UnitStatus, UnknownUnitStatus, "unit status");
 from_str_via_all!(UnitEvent, UnknownUnitEvent, "unit event");

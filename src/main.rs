@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use guomen_domain::Role;
-use guomen_server::config::{FileConfig, LogFormat, open_store};
+use guomen_server::config::{FileConfig, LogFormat};
+use guomen_station::store::open_station;
 use guomen_server::{ServeArgs, StoreArgs};
 
 mod cli;
@@ -73,6 +74,10 @@ enum UserCommand {
         /// and can only use API tokens)
         #[arg(long)]
         password_stdin: bool,
+        /// The partner agency the user belongs to (required with `--role partner`), e.g.
+        /// `customs`, `railway`, `military border unit`
+        #[arg(long)]
+        agency: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -160,7 +165,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logging(cfg.log_format);
             let running =
                 guomen_server::serve::start(cfg, guomen_server::serve::shutdown_signal()).await?;
-            tracing::info!(addr = %running.addr, store = running.state.store.backend(), "station listening");
+            tracing::info!(addr = %running.addr, store = running.state.station.backend(), "station listening");
             println!("guomen listening on http://{}", running.addr);
             let edges = &running.edges;
             for (name, addr) in [
@@ -191,9 +196,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sim(args) => demo::sim(args).await,
         Command::Proto(cmd) => proto_cmd::run(cmd),
         Command::Journal(JournalCommand::Verify { store }) => {
-            let store = open_store(&store.resolve(&file)?).await?;
-            let outcome = store.verify().await?;
-            store.close().await;
+            let station = open_station(&store.resolve(&file)?).await?;
+            let outcome = station.verify_journal().await;
+            station.close().await;
+            let outcome = outcome?;
             match outcome {
                 guomen_store::Verification::Intact {
                     events,
@@ -237,6 +243,7 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             name,
             role,
             password_stdin,
+            agency,
             store,
         } => {
             let password = if password_stdin {
@@ -249,12 +256,16 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             } else {
                 None
             };
-            let store = open_store(&store.resolve(file)?).await?;
-            let result =
-                guomen_server::users::create_user(store.as_ref(), &name, role, password, "cli")
-                    .await;
-            store.close().await;
-            let (user, token) = result.map_err(|e| anyhow::anyhow!(e.message))?;
+            let station = open_station(&store.resolve(file)?).await?;
+            let new = guomen_station::users::NewUser {
+                name,
+                role,
+                password,
+                agency,
+            };
+            let result = station.create_user(new, "cli").await;
+            station.close().await;
+            let (user, token) = result?;
             println!(
                 "created user {} ({}) with id {}",
                 user.name, user.role, user.id
@@ -264,50 +275,47 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::List { store } => {
-            let store = open_store(&store.resolve(file)?).await?;
-            let users = store.users().await;
-            store.close().await;
+            let station = open_station(&store.resolve(file)?).await?;
+            let users = station.users().await;
+            station.close().await;
             for u in users? {
                 println!(
-                    "{}\t{}\t{}{}",
+                    "{}\t{}\t{}{}{}",
                     u.id,
                     u.name,
                     u.role,
+                    u.agency.map(|a| format!("\t{a}")).unwrap_or_default(),
                     if u.disabled { "\tdisabled" } else { "" }
                 );
             }
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::SetRole { name, role, store } => {
-            let store = open_store(&store.resolve(file)?).await?;
+            let station = open_station(&store.resolve(file)?).await?;
             let result = async {
-                let user = store
+                let user = station
                     .user_by_name(&name)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
-                guomen_server::users::set_role(store.as_ref(), &user.id, role, "cli")
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message))
+                anyhow::Ok(station.set_role(&user.id, role, "cli").await?)
             }
             .await;
-            store.close().await;
+            station.close().await;
             let user = result?;
             println!("{} is now {}", user.name, user.role);
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::Token { name, label, store } => {
-            let store = open_store(&store.resolve(file)?).await?;
+            let station = open_station(&store.resolve(file)?).await?;
             let result = async {
-                let user = store
+                let user = station
                     .user_by_name(&name)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no user named `{name}`"))?;
-                guomen_server::users::issue_token(store.as_ref(), &user, &label, "cli")
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message))
+                anyhow::Ok(station.issue_token(&user.id, &label, "cli").await?)
             }
             .await;
-            store.close().await;
+            station.close().await;
             let (token, record) = result?;
             println!("token {} for {name} (shown once):", record.id);
             println!("{token}");

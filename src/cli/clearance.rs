@@ -13,8 +13,8 @@ use clap::{Args, Subcommand};
 use guomen_domain::watchlist::{ListKind, PartialDate, Sex, WatchlistEntry};
 use guomen_screen::{DEFAULT_NAME_THRESHOLD, Index, NameDictionary, Query};
 use guomen_server::StoreArgs;
-use guomen_server::clearance::import::{self as service, Sink};
-use guomen_server::config::{FileConfig, open_store};
+use guomen_server::config::FileConfig;
+use guomen_station::store::open_station;
 use guomen_watchlist::{Format, ImportInput, Imported};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
@@ -418,29 +418,21 @@ pub async fn watchlist(cmd: WatchlistCommand, file: &FileConfig) -> anyhow::Resu
             let p = path.clone();
             let imported =
                 tokio::task::spawn_blocking(move || read_list(&p, format, list, true)).await??;
-            let store = open_store(&target).await?;
+            let station = open_station(&target).await?;
             let result = async {
-                let current = service::stored_entries(store.as_ref()).await?;
                 let pb = bar(None, "journaling");
                 let mut progress = |done: usize, total: usize| {
                     pb.set_length(total as u64);
                     pb.set_position(done as u64);
                 };
-                let (summary, _, _) = service::apply(
-                    Sink::Store(store.as_ref()),
-                    &current,
-                    imported,
-                    list,
-                    format,
-                    "cli",
-                    &mut progress,
-                )
-                .await?;
+                let summary = station
+                    .import_watchlist("cli", imported, list, format, &mut progress)
+                    .await?;
                 pb.finish_and_clear();
                 anyhow::Ok(summary)
             }
             .await;
-            store.close().await;
+            station.close().await;
             let s = result?;
             println!(
                 "{}: {} records into {} ({}): {} added, {} updated, {} removed, {} unchanged, {} skipped, {} warnings",
@@ -464,11 +456,11 @@ pub async fn watchlist(cmd: WatchlistCommand, file: &FileConfig) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
         WatchlistCommand::Stats { store } => {
-            let store = open_store(&store.resolve(file)?).await?;
-            let entries = service::stored_entries(store.as_ref()).await;
-            store.close().await;
+            let station = open_station(&store.resolve(file)?).await?;
+            let entries = station.watchlist_entries().await;
+            station.close().await;
             let entries = entries?;
-            for c in service::counts(&entries) {
+            for c in guomen_station::clearance::import::counts(&entries) {
                 println!(
                     "{}\t{}\t{}",
                     c.list,

@@ -72,29 +72,25 @@ async fn unit_tokens(
     state: &guomen_server::AppState,
 ) -> anyhow::Result<std::collections::HashMap<String, String>> {
     let mut out = std::collections::HashMap::new();
-    for unit in &state.port.units {
+    let station = &state.station;
+    for unit in &station.port().units {
         let name = unit.id.to_lowercase();
-        if guomen_server::users::validate_name(&name).is_err() {
+        if guomen_station::users::validate_name(&name).is_err() {
             continue;
         }
-        let token = match guomen_server::users::create_user(
-            state.store.as_ref(),
-            &name,
-            Role::Device,
-            None,
-            "demo",
-        )
-        .await
-        {
+        let new = guomen_station::users::NewUser {
+            name: name.clone(),
+            role: Role::Device,
+            password: None,
+            agency: None,
+        };
+        let token = match station.create_user(new, "demo").await {
             Ok((_, t)) => t,
             Err(_) => {
-                let Some(u) = state.store.user_by_name(&name).await? else {
+                let Some(u) = station.user_by_name(&name).await? else {
                     continue;
                 };
-                guomen_server::users::issue_token(state.store.as_ref(), &u, "demo", "demo")
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message))?
-                    .0
+                station.issue_token(&u.id, "demo", "demo").await?.0
             }
         };
         out.insert(unit.id.clone(), token);
@@ -147,11 +143,11 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     };
     let running = guomen_server::serve::start(cfg, shutdown).await?;
     let base = format!("http://{}", running.addr);
-    let store = running.state.store.clone();
+    let station = running.state.station.clone();
 
     println!(
         "guomen demo: station of port {} (seed {})",
-        running.state.port.id(),
+        station.port().id(),
         args.seed
     );
     println!("data directory: {}", data.display());
@@ -159,25 +155,21 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let mut tokens = std::collections::BTreeMap::new();
     for (name, role) in DEMO_USERS {
         let pw = password();
-        let (user, token, shown_pw) = match guomen_server::users::create_user(
-            store.as_ref(),
-            name,
+        let new = guomen_station::users::NewUser {
+            name: name.to_string(),
             role,
-            Some(pw.clone()),
-            "demo",
-        )
-        .await
-        {
+            password: Some(pw.clone()),
+            agency: (role == Role::Partner).then(|| "military border unit".to_owned()),
+        };
+        let (user, token, shown_pw) = match station.create_user(new, "demo").await {
             Ok((u, t)) => (u, t, pw),
             Err(_) => {
                 // An existing data directory: keep the user, issue a fresh token.
-                let u = store
+                let u = station
                     .user_by_name(name)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("cannot create or find user {name}"))?;
-                let (t, _) = guomen_server::users::issue_token(store.as_ref(), &u, "demo", "demo")
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message))?;
+                let (t, _) = station.issue_token(&u.id, "demo", "demo").await?;
                 (u, t, "(unchanged)".to_owned())
             }
         };
@@ -202,7 +194,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     println!("command centre: {base}/command");
     println!("guomen listening on {base}");
 
-    let port = running.state.port.clone();
+    let port = std::sync::Arc::new(station.port().clone());
     let offset = port
         .info
         .timezone
@@ -288,7 +280,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     bar.finish_and_clear();
 
     let verified = matches!(
-        store.verify().await,
+        station.verify_journal().await,
         Ok(guomen_store::Verification::Intact { .. })
     );
     let summary = summary(

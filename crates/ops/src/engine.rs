@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use guomen_domain::incident::{
     Action, Incident, IncidentKind, IncidentSource, Kpis, Percentiles, Priority, TransitionError,
     percentiles,
@@ -12,12 +12,14 @@ use guomen_geo::{
     Alarm, Exclusion, GeoError, Marker, Pick, Projection, RecommendOptions, Recommendation, Track,
     Tracker, UnitCandidate, ZoneDef, ZoneKind, ZoneSet, check_lonlat, recommend,
 };
+use guomen_domain::watchlist::ListKind;
 use guomen_port::Port;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::OpsConfig;
 use crate::event::{
+    WatchlistHit,
     AlarmRaised, GroupHealth, IncidentCreated, IncidentUpdated, OpsEvent, TrackSummary,
 };
 
@@ -460,11 +462,12 @@ impl Engine {
     }
 
     /// Per-incident KPIs of the incidents created on `day` (UTC) and their percentiles.
-    pub fn kpis_for_day(&self, day: NaiveDate) -> DayKpis {
+    /// KPIs of the incidents created on `day`, a station-local day at `offset`.
+    pub fn kpis_for_day(&self, day: NaiveDate, offset: FixedOffset) -> DayKpis {
         let incidents: Vec<(String, Kpis)> = self
             .incidents
             .values()
-            .filter(|s| s.incident.created.date_naive() == day)
+            .filter(|s| s.incident.created.with_timezone(&offset).date_naive() == day)
             .map(|s| (s.incident.id.clone(), s.incident.kpis()))
             .collect();
         let pick = |f: fn(&Kpis) -> Option<f64>| {
@@ -612,11 +615,11 @@ impl Engine {
             let gap = secs(time, *last);
             if gap.abs() <= self.config.dedup_window_s {
                 return Ok(SensorOutcome {
-                    events: vec![OpsEvent::AlarmRepeated {
+                    events: vec![OpsEvent::AlarmRepeated(crate::event::AlarmRepeated {
                         alarm_id: alarm_id.clone(),
                         sensor_id: sensor.id.clone(),
                         time,
-                    }],
+                    })],
                     alarm_id: alarm_id.clone(),
                     duplicate: true,
                     clock_corrected,
@@ -779,7 +782,7 @@ impl Engine {
         let journaled = unit
             .last_journaled_fix
             .is_none_or(|t| secs(input.time, t) >= self.config.position_journal_s);
-        Ok(vec![OpsEvent::UnitPosition {
+        Ok(vec![OpsEvent::UnitPosition(crate::event::UnitPosition {
             unit_id: unit.id.clone(),
             terminal_id: input.terminal_id,
             lon: input.lon,
@@ -790,7 +793,7 @@ impl Engine {
             zone: self.zone_at(input.lon, input.lat),
             via: input.via,
             journaled,
-        }])
+        })])
     }
 
     /// A terminal connected or went away.
@@ -807,13 +810,13 @@ impl Engine {
         if unit.online == online {
             return Ok(vec![]);
         }
-        Ok(vec![OpsEvent::TerminalPresence {
+        Ok(vec![OpsEvent::TerminalPresence(crate::event::TerminalPresence {
             unit_id: unit.id.clone(),
             terminal_id: terminal_id.to_owned(),
             online,
             via: via.to_owned(),
             at: now,
-        }])
+        })])
     }
 
     /// An incident created by a partner's notification or by hand.
@@ -901,37 +904,36 @@ impl Engine {
     /// once per inspection and entry.
     pub fn watchlist_hit(
         &self,
-        payload: &Value,
+        hit: &WatchlistHit,
         now: DateTime<Utc>,
     ) -> Result<Vec<OpsEvent>, OpsError> {
-        let text = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or("");
-        let (inspection, entry) = (text("inspection_id"), text("entry_id"));
-        if inspection.is_empty() {
+        if hit.inspection_id.is_empty() {
             return Err(OpsError::Invalid(
                 "watchlist hit without `inspection_id`".into(),
             ));
         }
-        let source_ref = format!("watchlist:{inspection}:{entry}");
+        let source_ref = format!("watchlist:{}:{}", hit.inspection_id, hit.entry_id);
         if self.source_refs.contains_key(&source_ref) {
             return Ok(vec![]);
         }
-        let list = text("list");
-        let priority = if list.contains("wanted") || text("action") == "detain" {
+        let priority = if hit.list == ListKind::Wanted || hit.action == "detain" {
             Priority::P1
         } else {
             Priority::P2
         };
-        let mut details = payload.clone();
-        crate::engine::strip_personal(&mut details);
+        // The hit names list and entry, never the person: the command centre looks the entry
+        // up on the inspection if it must.
+        let details = serde_json::to_value(hit).unwrap_or(Value::Null);
         self.create_incident(
             NewIncident {
                 kind: IncidentKind::WatchlistHit,
                 priority: Some(priority),
                 title: format!(
-                    "Watchlist hit ({list}) at {} lane {} ({})",
-                    text("site_id"),
-                    text("lane_id"),
-                    text("direction")
+                    "Watchlist hit ({}) at {} lane {} ({})",
+                    hit.list.as_str(),
+                    hit.site_id,
+                    hit.lane_id,
+                    hit.direction
                 ),
                 location: None,
                 source: IncidentSource::Alarm,
@@ -958,19 +960,19 @@ impl Engine {
             .ok_or_else(|| OpsError::UnknownIncident(id.to_owned()))?;
         let mut probe = st.incident.clone();
         probe.apply(action.clone(), actor, now)?;
-        let mut events = vec![OpsEvent::IncidentTransition {
+        let mut events = vec![OpsEvent::IncidentTransition(crate::event::IncidentTransition {
             incident_id: id.to_owned(),
             action: action.clone(),
             actor: actor.to_owned(),
             at: now,
-        }];
+        })];
         let unit_event = |unit_id: &str, event: UnitEvent, strict: bool| {
             let unit = self
                 .units
                 .get(unit_id)
                 .ok_or_else(|| OpsError::UnknownUnit(unit_id.to_owned()))?;
             match unit.status.on(event) {
-                Ok(to) => Ok(Some(OpsEvent::UnitStatus {
+                Ok(to) => Ok(Some(OpsEvent::UnitStatus(crate::event::UnitStatusChanged {
                     unit_id: unit_id.to_owned(),
                     from: unit.status,
                     to,
@@ -978,7 +980,7 @@ impl Engine {
                     incident_id: Some(id.to_owned()),
                     actor: actor.to_owned(),
                     at: now,
-                })),
+                }))),
                 Err(_) if !strict => Ok(None),
                 Err(e) => Err(OpsError::UnitTransition {
                     unit: unit_id.to_owned(),
@@ -1070,7 +1072,7 @@ impl Engine {
                 event: e.event.as_str(),
                 status: e.from,
             })?;
-        Ok(vec![OpsEvent::UnitStatus {
+        Ok(vec![OpsEvent::UnitStatus(crate::event::UnitStatusChanged {
             unit_id: unit_id.to_owned(),
             from: unit.status,
             to,
@@ -1078,7 +1080,7 @@ impl Engine {
             incident_id: incident,
             actor: actor.to_owned(),
             at: now,
-        }])
+        })])
     }
 
     /// A terminal acknowledged a dispatch order.
@@ -1108,10 +1110,10 @@ impl Engine {
         // A device clock ahead of ours must not keep a link "up" beyond its real silence.
         let time = time.map_or(now, |t| t.min(now));
         if link.up == Some(true) {
-            return Ok(vec![OpsEvent::LinkHeartbeat {
+            return Ok(vec![OpsEvent::LinkHeartbeat(crate::event::LinkHeartbeat {
                 link_id: link_id.to_owned(),
                 time,
-            }]);
+            })]);
         }
         let before = self.group_health(&link.of);
         let after = health(
@@ -1120,7 +1122,7 @@ impl Engine {
                 .filter(|l| l.of == link.of)
                 .map(|l| if l.id == link.id { Some(true) } else { l.up }),
         );
-        let mut events = vec![OpsEvent::LinkChanged {
+        let mut events = vec![OpsEvent::LinkChanged(crate::event::LinkChanged {
             link_id: link_id.to_owned(),
             of: link.of.clone(),
             role: link.role.clone(),
@@ -1128,7 +1130,7 @@ impl Engine {
             at: now,
             last_heartbeat: Some(time),
             group: after,
-        }];
+        })];
         if before == GroupHealth::Down && after != GroupHealth::Down {
             events.extend(self.close_link_failure(&link.of, link_id, now));
         }
@@ -1157,12 +1159,12 @@ impl Engine {
         ];
         for action in steps {
             if probe.apply(action.clone(), SYSTEM, now).is_ok() {
-                out.push(OpsEvent::IncidentTransition {
+                out.push(OpsEvent::IncidentTransition(crate::event::IncidentTransition {
                     incident_id: st.incident.id.clone(),
                     action,
                     actor: SYSTEM.into(),
                     at: now,
-                });
+                }));
             }
         }
         out
@@ -1190,7 +1192,7 @@ impl Engine {
                 if let Some(s) = states.get_mut(k) {
                     *s = Some(false);
                 }
-                events.push(OpsEvent::LinkChanged {
+                events.push(OpsEvent::LinkChanged(crate::event::LinkChanged {
                     link_id: l.id.clone(),
                     of: of.to_owned(),
                     role: l.role.clone(),
@@ -1198,7 +1200,7 @@ impl Engine {
                     at: now,
                     last_heartbeat: l.last_heartbeat,
                     group: health(states.iter().copied()),
-                });
+                }));
             }
             let after = health(states.iter().copied());
             let has_open = self
@@ -1238,7 +1240,7 @@ impl Engine {
             let Some(rec) = self.alarms.get(alarm_id) else {
                 continue;
             };
-            events.push(OpsEvent::AlarmNuisance {
+            events.push(OpsEvent::AlarmNuisance(crate::event::AlarmNuisance {
                 alarm_id: alarm_id.clone(),
                 sensor_id: rec.alarm.sensor_id.clone(),
                 incident_id: rec.incident_id.clone(),
@@ -1247,7 +1249,7 @@ impl Engine {
                     self.config.nuisance_window_s
                 ),
                 at: now,
-            });
+            }));
         }
         let quiet = self.config.tracker.quiet_expiry_s;
         let expired: Vec<u64> = self
@@ -1257,10 +1259,10 @@ impl Engine {
             .map(|t| t.id)
             .collect();
         if !expired.is_empty() {
-            events.push(OpsEvent::TrackExpired {
+            events.push(OpsEvent::TrackExpired(crate::event::TrackExpired {
                 track_ids: expired,
                 at: now,
-            });
+            }));
         }
         events
     }
@@ -1282,11 +1284,11 @@ impl Engine {
     pub fn apply(&mut self, event: &OpsEvent) {
         match event {
             OpsEvent::AlarmRaised(a) => self.apply_alarm(a),
-            OpsEvent::AlarmRepeated {
+            OpsEvent::AlarmRepeated(crate::event::AlarmRepeated {
                 alarm_id,
                 sensor_id,
                 time,
-            } => {
+            }) => {
                 if let Some(rec) = self.alarms.get_mut(alarm_id) {
                     rec.repeats = rec.repeats.saturating_add(1);
                     rec.last_seen = rec.last_seen.max(*time);
@@ -1295,12 +1297,12 @@ impl Engine {
                     *last = (*last).max(*time);
                 }
             }
-            OpsEvent::AlarmNuisance {
+            OpsEvent::AlarmNuisance(crate::event::AlarmNuisance {
                 alarm_id,
                 incident_id,
                 reason,
                 ..
-            } => {
+            }) => {
                 self.pending_nuisance.remove(alarm_id);
                 if let Some(rec) = self.alarms.get_mut(alarm_id) {
                     rec.nuisance = Some(reason.clone());
@@ -1343,25 +1345,25 @@ impl Engine {
                     rec.incident_id = Some(u.id.clone());
                 }
             }
-            OpsEvent::IncidentTransition {
+            OpsEvent::IncidentTransition(crate::event::IncidentTransition {
                 incident_id,
                 action,
                 actor,
                 at,
-            } => {
+            }) => {
                 if let Some(st) = self.incidents.get_mut(incident_id) {
                     // Validated when decided; a failure here means the journal holds a
                     // transition this version would refuse, which is then left out.
                     let _ = st.incident.apply(action.clone(), actor, *at);
                 }
             }
-            OpsEvent::TrackExpired { track_ids, at } => {
+            OpsEvent::TrackExpired(crate::event::TrackExpired { track_ids, at }) => {
                 self.tracker.expire(*at);
                 for id in track_ids {
                     self.track_incident.remove(id);
                 }
             }
-            OpsEvent::UnitPosition {
+            OpsEvent::UnitPosition(crate::event::UnitPosition {
                 unit_id,
                 lon,
                 lat,
@@ -1371,7 +1373,7 @@ impl Engine {
                 zone,
                 journaled,
                 ..
-            } => {
+            }) => {
                 if let Some(u) = self.units.get_mut(unit_id) {
                     u.fix = Some(Fix {
                         lon: *lon,
@@ -1386,13 +1388,13 @@ impl Engine {
                     }
                 }
             }
-            OpsEvent::UnitStatus {
+            OpsEvent::UnitStatus(crate::event::UnitStatusChanged {
                 unit_id,
                 to,
                 event,
                 incident_id,
                 ..
-            } => {
+            }) => {
                 if let Some(u) = self.units.get_mut(unit_id) {
                     u.status = *to;
                     match event {
@@ -1406,26 +1408,26 @@ impl Engine {
                     u.last_journaled_fix = None;
                 }
             }
-            OpsEvent::TerminalPresence {
+            OpsEvent::TerminalPresence(crate::event::TerminalPresence {
                 unit_id, online, ..
-            } => {
+            }) => {
                 if let Some(u) = self.units.get_mut(unit_id) {
                     u.online = *online;
                 }
             }
-            OpsEvent::Downlink { .. } => {}
-            OpsEvent::LinkHeartbeat { link_id, time } => {
+            OpsEvent::Downlink(crate::event::Downlink { .. }) => {}
+            OpsEvent::LinkHeartbeat(crate::event::LinkHeartbeat { link_id, time }) => {
                 if let Some(l) = self.links.get_mut(link_id) {
                     l.last_heartbeat = Some(l.last_heartbeat.map_or(*time, |t| t.max(*time)));
                 }
             }
-            OpsEvent::LinkChanged {
+            OpsEvent::LinkChanged(crate::event::LinkChanged {
                 link_id,
                 up,
                 at,
                 last_heartbeat,
                 ..
-            } => {
+            }) => {
                 if let Some(l) = self.links.get_mut(link_id) {
                     l.up = Some(*up);
                     l.since = Some(*at);
@@ -1554,21 +1556,3 @@ fn summarise(t: &Track) -> TrackSummary {
     }
 }
 
-/// Keys of a watchlist hit that would name a person: the incident keeps ids and scores only.
-fn strip_personal(v: &mut Value) {
-    if let Value::Object(map) = v {
-        for k in [
-            "name",
-            "names",
-            "surname",
-            "given_names",
-            "birth_date",
-            "document_number",
-            "matched_name",
-            "query_value",
-            "list_value",
-        ] {
-            map.remove(k);
-        }
-    }
-}

@@ -1,28 +1,15 @@
-//! The facts the engine produces. The server journals those that are [`OpsEvent::journaled`]
-//! (kind [`OpsEvent::kind`], payload the event as JSON) and publishes the rest live only;
-//! [`crate::Engine::apply`] folds either kind into the state, at run time and on replay.
+//! The facts the engine produces. The station journals those that are [`OpsEvent::journaled`]
+//! (as the matching variant of its `Event`, the one registry of journal kinds) and publishes
+//! the rest live only; [`crate::Engine::apply`] folds either into the state, at run time and
+//! on replay. Kind names live only in that registry, not here.
 
 use chrono::{DateTime, Utc};
 use guomen_domain::incident::{Action, IncidentKind, IncidentSource, Priority};
 use guomen_domain::unit::{UnitEvent, UnitStatus};
+use guomen_domain::watchlist::ListKind;
 use guomen_geo::{Exclusion, Pick, PredictedZone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// Journal kinds of the journaled events, for replay.
-pub const JOURNAL_KINDS: &[&str] = &[
-    "ops.alarm_raised",
-    "ops.alarm_nuisance",
-    "ops.incident_created",
-    "ops.incident_updated",
-    "ops.incident_transition",
-    "ops.track_expired",
-    "ops.unit_position",
-    "ops.unit_status",
-    "ops.terminal_presence",
-    "ops.downlink",
-    "ops.link_changed",
-];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlarmRaised {
@@ -108,128 +95,146 @@ pub enum GroupHealth {
     Down,
 }
 
+/// A wanted person (or a refused person on entry) was hit at a counter or gate: written by
+/// clearance, it becomes an incident in the command centre. Ids and scores only, no names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+pub struct WatchlistHit {
+    pub inspection_id: String,
+    pub site_id: String,
+    pub lane_id: String,
+    /// `entry` or `exit`.
+    pub direction: String,
+    pub list: ListKind,
+    pub entry_id: String,
+    pub score: f64,
+    /// What the list says to do on a hit (`detain`, `refuse`, `report`, ...).
+    pub action: String,
+}
+
+/// The same sensor again within the de-duplication window (live only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmRepeated {
+    pub alarm_id: String,
+    pub sensor_id: String,
+    pub time: DateTime<Utc>,
+}
+
+/// An alarm (and its incident, if any) marked a nuisance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmNuisance {
+    pub alarm_id: String,
+    pub sensor_id: String,
+    pub incident_id: Option<String>,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentTransition {
+    pub incident_id: String,
+    pub action: Action,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackExpired {
+    pub track_ids: Vec<u64>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitPosition {
+    pub unit_id: String,
+    pub terminal_id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub time: DateTime<Utc>,
+    pub speed_kmh: Option<f64>,
+    pub course: Option<f64>,
+    pub zone: Option<String>,
+    pub via: String,
+    /// Sampled into the journal (see `position_journal_s`); the others are live only.
+    pub journaled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitStatusChanged {
+    pub unit_id: String,
+    pub from: UnitStatus,
+    pub to: UnitStatus,
+    pub event: UnitEvent,
+    pub incident_id: Option<String>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminalPresence {
+    pub unit_id: String,
+    pub terminal_id: String,
+    pub online: bool,
+    pub via: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A dispatch order sent (or not) to the unit's terminal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Downlink {
+    pub incident_id: String,
+    pub unit_id: String,
+    pub terminal_id: Option<String>,
+    pub delivered: bool,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A heartbeat on a link that was already up (live only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkHeartbeat {
+    pub link_id: String,
+    pub time: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkChanged {
+    pub link_id: String,
+    pub of: String,
+    pub role: String,
+    pub up: bool,
+    pub at: DateTime<Utc>,
+    pub last_heartbeat: Option<DateTime<Utc>>,
+    /// Health of the site's or duty point's links after this change: `degraded` is the
+    /// warning that one link is down.
+    pub group: GroupHealth,
+}
+
+/// What the engine decides. The station turns each into its journal `Event` variant (the
+/// one registry of kinds) and folds it back with [`crate::Engine::apply`].
+#[derive(Debug, Clone, PartialEq)]
 pub enum OpsEvent {
     AlarmRaised(AlarmRaised),
-    /// The same sensor again within the de-duplication window (live only).
-    AlarmRepeated {
-        alarm_id: String,
-        sensor_id: String,
-        time: DateTime<Utc>,
-    },
-    AlarmNuisance {
-        alarm_id: String,
-        sensor_id: String,
-        incident_id: Option<String>,
-        reason: String,
-        at: DateTime<Utc>,
-    },
+    AlarmRepeated(AlarmRepeated),
+    AlarmNuisance(AlarmNuisance),
     IncidentCreated(Box<IncidentCreated>),
     IncidentUpdated(Box<IncidentUpdated>),
-    IncidentTransition {
-        incident_id: String,
-        action: Action,
-        actor: String,
-        at: DateTime<Utc>,
-    },
-    TrackExpired {
-        track_ids: Vec<u64>,
-        at: DateTime<Utc>,
-    },
-    UnitPosition {
-        unit_id: String,
-        terminal_id: String,
-        lon: f64,
-        lat: f64,
-        time: DateTime<Utc>,
-        speed_kmh: Option<f64>,
-        course: Option<f64>,
-        zone: Option<String>,
-        via: String,
-        /// Sampled into the journal (see `position_journal_s`); the others are live only.
-        journaled: bool,
-    },
-    UnitStatus {
-        unit_id: String,
-        from: UnitStatus,
-        to: UnitStatus,
-        event: UnitEvent,
-        incident_id: Option<String>,
-        actor: String,
-        at: DateTime<Utc>,
-    },
-    TerminalPresence {
-        unit_id: String,
-        terminal_id: String,
-        online: bool,
-        via: String,
-        at: DateTime<Utc>,
-    },
-    /// A dispatch order sent (or not) to the unit's terminal.
-    Downlink {
-        incident_id: String,
-        unit_id: String,
-        terminal_id: Option<String>,
-        delivered: bool,
-        reason: String,
-        at: DateTime<Utc>,
-    },
-    /// A heartbeat on a link that was already up (live only).
-    LinkHeartbeat {
-        link_id: String,
-        time: DateTime<Utc>,
-    },
-    LinkChanged {
-        link_id: String,
-        of: String,
-        role: String,
-        up: bool,
-        at: DateTime<Utc>,
-        last_heartbeat: Option<DateTime<Utc>>,
-        /// Health of the site's or duty point's links after this change: `degraded` is the
-        /// warning that one link is down.
-        group: GroupHealth,
-    },
+    IncidentTransition(IncidentTransition),
+    TrackExpired(TrackExpired),
+    UnitPosition(UnitPosition),
+    UnitStatus(UnitStatusChanged),
+    TerminalPresence(TerminalPresence),
+    Downlink(Downlink),
+    LinkHeartbeat(LinkHeartbeat),
+    LinkChanged(LinkChanged),
 }
 
 impl OpsEvent {
-    /// The journal (and live stream) kind.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::AlarmRaised(_) => "ops.alarm_raised",
-            Self::AlarmRepeated { .. } => "ops.alarm_repeated",
-            Self::AlarmNuisance { .. } => "ops.alarm_nuisance",
-            Self::IncidentCreated(_) => "ops.incident_created",
-            Self::IncidentUpdated(_) => "ops.incident_updated",
-            Self::IncidentTransition { .. } => "ops.incident_transition",
-            Self::TrackExpired { .. } => "ops.track_expired",
-            Self::UnitPosition { .. } => "ops.unit_position",
-            Self::UnitStatus { .. } => "ops.unit_status",
-            Self::TerminalPresence { .. } => "ops.terminal_presence",
-            Self::Downlink { .. } => "ops.downlink",
-            Self::LinkHeartbeat { .. } => "ops.link_heartbeat",
-            Self::LinkChanged { .. } => "ops.link_changed",
-        }
-    }
-
     /// Whether the fact goes to the journal; the others are published live only.
     pub fn journaled(&self) -> bool {
         match self {
-            Self::AlarmRepeated { .. } | Self::LinkHeartbeat { .. } => false,
-            Self::UnitPosition { journaled, .. } => *journaled,
+            Self::AlarmRepeated(_) | Self::LinkHeartbeat(_) => false,
+            Self::UnitPosition(p) => p.journaled,
             _ => true,
         }
-    }
-
-    /// The event as the journal payload.
-    pub fn payload(&self) -> Value {
-        // Serialising plain data with string keys cannot fail.
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
-    /// Reads a journal payload back.
-    pub fn from_payload(payload: &Value) -> Result<Self, serde_json::Error> {
-        Self::deserialize(payload)
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Architecture invariant: pure. No I/O and no clock: callers pass `now` in. Every decision
 //! (`sensor_event`, `position`, `incident_action`, `tick`, ...) takes `&self` and returns the
-//! facts to record ([`OpsEvent`]); only [`Engine::apply`] changes state. The server journals
+//! facts to record ([`OpsEvent`]); only [`Engine::apply`] changes state. The station journals
 //! the facts and then applies them, and rebuilds the same state at start-up by applying the
 //! journal again, so what the command centre sees is always a projection of the journal.
 
@@ -17,8 +17,9 @@ pub use engine::{
     PositionInput, SensorInfo, SensorInput, SensorOutcome, UnitState,
 };
 pub use event::{
-    AlarmRaised, GroupHealth, IncidentCreated, IncidentUpdated, JOURNAL_KINDS, OpsEvent,
-    TrackSummary,
+    AlarmNuisance, AlarmRaised, AlarmRepeated, Downlink, GroupHealth, IncidentCreated,
+    IncidentTransition, IncidentUpdated, LinkChanged, LinkHeartbeat, OpsEvent, TerminalPresence,
+    TrackExpired, TrackSummary, UnitPosition, UnitStatusChanged, WatchlistHit,
 };
 
 #[cfg(test)]

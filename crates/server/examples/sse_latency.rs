@@ -47,18 +47,19 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
     let base = format!("http://{}", running.addr);
-    let store = running.state.store.as_ref();
+    let station = &running.state.station;
     let (_, chief) =
-        guomen_server::users::create_user(store, "chief", Role::DutyChief, None, "bench")
+        station.add_user( "chief", Role::DutyChief, None, "bench")
             .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let (_, device) =
-        guomen_server::users::create_user(store, "fence", Role::Device, None, "bench")
+        station.add_user( "fence", Role::Device, None, "bench")
             .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let sensors: Vec<String> = running
         .state
-        .port
+        .station
+        .port()
         .sensors
         .iter()
         .filter(|s| !s.maintenance)

@@ -124,7 +124,8 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
     let started = Instant::now();
     let resp = next.run(req).await;
     state
-        .metrics
+        .station
+        .metrics()
         .request(&route, &method, resp.status().as_u16(), started.elapsed());
     resp
 }

@@ -7,10 +7,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+
 use std::time::Duration;
 
-use guomen_store::{Store, StoreError};
+pub use guomen_station::store::{StoreTarget, open_store};
 use serde::Deserialize;
 
 pub const DEFAULT_DATA: &str = "./guomen-data";
@@ -85,12 +85,6 @@ pub struct StoreArgs {
     pub database: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreTarget {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
 impl StoreArgs {
     pub fn resolve(&self, file: &FileConfig) -> Result<StoreTarget, ConfigError> {
         let database = self.database.clone().or_else(|| file.database.clone());
@@ -111,41 +105,6 @@ impl StoreArgs {
             .or_else(|| file.data.clone())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
         Ok(StoreTarget::Sqlite(data))
-    }
-}
-
-impl std::fmt::Display for StoreTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreTarget::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
-            StoreTarget::Postgres(url) => {
-                // Never print a password that may be in the URL.
-                let shown = match (url.find("://"), url.rfind('@')) {
-                    (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
-                    _ => url.clone(),
-                };
-                write!(f, "{shown}")
-            }
-        }
-    }
-}
-
-/// Opens the store the target names, running its migrations.
-pub async fn open_store(target: &StoreTarget) -> Result<Arc<dyn Store>, StoreError> {
-    match target {
-        StoreTarget::Sqlite(dir) => {
-            let dir = dir.clone();
-            let store =
-                tokio::task::spawn_blocking(move || guomen_store_sqlite::SqliteStore::open(&dir))
-                    .await
-                    .map_err(|e| {
-                        StoreError::Unavailable(format!("opening the store failed: {e}"))
-                    })??;
-            Ok(Arc::new(store))
-        }
-        StoreTarget::Postgres(url) => Ok(Arc::new(
-            guomen_store_postgres::PgStore::connect(url).await?,
-        )),
     }
 }
 

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use guomen_station::{Refusal, StationError};
 use guomen_store::StoreError;
 use serde::Serialize;
 use serde_json::Value;
@@ -97,6 +98,41 @@ impl From<StoreError> for ApiError {
             tracing::error!(error = %e, "store error");
         }
         ApiError::new(status, code, e.to_string())
+    }
+}
+
+impl From<StationError> for ApiError {
+    fn from(e: StationError) -> Self {
+        match e {
+            StationError::Refused {
+                refusal,
+                code,
+                message,
+                details,
+            } => {
+                let status = match refusal {
+                    Refusal::BadRequest => StatusCode::BAD_REQUEST,
+                    Refusal::Unauthenticated => StatusCode::UNAUTHORIZED,
+                    Refusal::Forbidden => StatusCode::FORBIDDEN,
+                    Refusal::NotFound => StatusCode::NOT_FOUND,
+                    Refusal::Conflict => StatusCode::CONFLICT,
+                    Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                    Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    Refusal::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                let mut err = ApiError::new(status, code, message);
+                err.details = details;
+                if let Refusal::RateLimited { retry_after_s } = refusal {
+                    err.retry_after_s = Some(retry_after_s);
+                }
+                err
+            }
+            StationError::Store(s) => s.into(),
+            StationError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                ApiError::internal(m)
+            }
+        }
     }
 }
 

@@ -1,26 +1,24 @@
-//! guomen's server: the only crate that knows HTTP (and, later, SSE, MQTT and TCP listeners).
+//! guomen's server: the only crate that knows HTTP, SSE, MQTT and TCP. It maps each protocol
+//! onto the station's use cases (`guomen-station`) and holds no domain logic of its own.
 //!
-//! Architecture invariant: handlers talk to the store only through [`guomen_store::Store`] and
-//! to engines through their pure APIs; every `/api` route is in [`access::ACCESS`].
+//! Architecture invariant: handlers parse, call the station, map the answer; they never reach
+//! the store. Every `/api` route is in [`access::ACCESS`].
 
 pub mod access;
 pub mod api;
 pub mod app;
 pub mod auth;
-pub mod clearance;
 pub mod config;
-pub mod device;
 pub mod edges;
 pub mod error;
 pub mod json;
-pub mod metrics;
-pub mod ops;
+pub mod stream;
 pub mod pages;
-pub mod redact;
 pub mod serve;
 pub mod state;
+/// The in-process `TestApp` for tests: not part of the production library.
+#[cfg(any(test, feature = "test-app"))]
 pub mod test_app;
-pub mod users;
 
 pub use config::{FileConfig, ServeArgs, ServeConfig, StoreArgs};
 pub use state::AppState;

@@ -6,9 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use guomen_domain::event::kind;
-use guomen_store::{Change, NewEvent, Store};
-use serde_json::json;
+use guomen_station::{Clock, Station, SystemClock};
+use guomen_store::Store;
 
 use crate::config::{ServeConfig, open_store};
 use crate::state::AppState;
@@ -41,8 +40,17 @@ pub async fn start(
     cfg: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
+    start_on(cfg, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`start`] on a given station clock (`guomen demo` runs on a simulated one).
+pub async fn start_on(
+    cfg: ServeConfig,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
     let port = load_port(&cfg)?;
-    guomen_ops::Engine::new(&port, guomen_ops::OpsConfig::default())
+    Station::check_port(&port)
         .map_err(|e| anyhow::anyhow!("the port's zones cannot be indexed: {e}"))?;
     let store: Arc<dyn Store> = open_store(&cfg.store)
         .await
@@ -51,21 +59,16 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), port, cfg);
-    state
-        .append(vec![Change::event(NewEvent::new(
-            kind::STATION_STARTED,
-            "system",
-            json!({"listen": addr.to_string(), "store": store.backend(), "port": state.port.id(), "version": env!("CARGO_PKG_VERSION")}),
-        ))])
+    let station = Station::new(store, port, clock);
+    station
+        .record_start(&addr.to_string())
         .await
         .context("cannot write to the journal")?;
-    crate::clearance::start(&state)
+    station
+        .start()
         .await
-        .context("cannot load the watchlists")?;
-    crate::ops::start(&state)
-        .await
-        .context("cannot rebuild the command state from the journal")?;
+        .context("cannot load the watchlists and rebuild the command state from the journal")?;
+    let state = AppState::new(station, cfg);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let edges = crate::edges::start(&state, stop_rx).await?;
     let shutdown = async move {
@@ -83,14 +86,7 @@ pub async fn start(
         .await
         .context("server failed")?;
         // In-flight requests have finished: record the stop, then let queued writes drain.
-        let _ = st
-            .append(vec![Change::event(NewEvent::new(
-                kind::STATION_STOPPED,
-                "system",
-                json!({}),
-            ))])
-            .await;
-        st.store.close().await;
+        st.station.stop().await;
         Ok(())
     });
     Ok(Running {

@@ -17,6 +17,8 @@ use crate::state::AppState;
 
 pub struct TestApp {
     pub state: AppState,
+    /// The store under the station, for tests that check what was journaled.
+    pub store: Arc<dyn Store>,
     router: Router,
     _dir: Option<tempfile::TempDir>,
 }
@@ -57,18 +59,23 @@ impl TestApp {
     }
 
     pub fn with_store(store: Arc<dyn Store>, cfg: ServeConfig) -> TestApp {
-        let state = AppState::new(store, guomen_port::erenhot(), cfg);
-        crate::ops::start_in_background(&state);
+        Self::with_store_on(store, cfg, Arc::new(guomen_station::SystemClock))
+    }
+
+    /// Like [`TestApp::with_store`], on a given station clock.
+    pub fn with_store_on(
+        store: Arc<dyn Store>,
+        cfg: ServeConfig,
+        clock: Arc<dyn guomen_station::Clock>,
+    ) -> TestApp {
+        let station = guomen_station::Station::new(store.clone(), guomen_port::erenhot(), clock);
+        // Handlers wait for the replay and the watchlist load.
+        station.start_in_background();
+        let state = AppState::new(station, cfg);
         let router = crate::app::router(state.clone());
-        // Loads the watchlists in the background; handlers wait for it (`Clearance::ready`).
-        let st = state.clone();
-        tokio::spawn(async move {
-            if let Err(e) = crate::clearance::start(&st).await {
-                tracing::error!(error = %e, "cannot load the watchlists");
-            }
-        });
         TestApp {
             state,
+            store,
             router,
             _dir: None,
         }
@@ -76,15 +83,18 @@ impl TestApp {
 
     /// Creates a user with password `password-NAME` and returns their API token.
     pub async fn user(&self, name: &str, role: Role) -> String {
-        let (_, token) = crate::users::create_user(
-            self.state.store.as_ref(),
-            name,
+        let new = guomen_station::users::NewUser {
+            name: name.to_owned(),
             role,
-            Some(format!("password-{name}")),
-            "system",
-        )
-        .await
-        .expect("test user is created");
+            password: Some(format!("password-{name}")),
+            agency: (role == Role::Partner).then(|| "military border unit".to_owned()),
+        };
+        let (_, token) = self
+            .state
+            .station
+            .create_user(new, "system")
+            .await
+            .expect("test user is created");
         token
     }
 

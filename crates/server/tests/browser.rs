@@ -308,8 +308,7 @@ impl Ctx {
 
     /// A user whose password is `password-NAME`, and their API token.
     async fn user(&self, name: &str, role: Role) -> Result<String, String> {
-        guomen_server::users::create_user(
-            self.state.store.as_ref(),
+        self.state.station.add_user(
             name,
             role,
             Some(format!("password-{name}")),
@@ -499,7 +498,7 @@ async fn duty_chief_logs_in_sees_the_map_and_logs_out(c: Ctx) -> TestResult {
             .is_some_and(|m| m.iter().any(|t| t == "814")),
         "marker 814 is labelled",
     )?;
-    let units = c.state.port.units.len() as u64;
+    let units = c.state.station.port().units.len() as u64;
     check(
         units > 0 && facts["units"].as_u64() == Some(units),
         format!("all {units} units are drawn"),
@@ -515,7 +514,7 @@ async fn duty_chief_logs_in_sees_the_map_and_logs_out(c: Ctx) -> TestResult {
         "the restricted area is drawn",
     )?;
     check(
-        facts["sensors"].as_u64() == Some(c.state.port.sensors.len() as u64),
+        facts["sensors"].as_u64() == Some(c.state.station.port().sensors.len() as u64),
         "every sensor is drawn",
     )?;
     let ready_ms = facts["ready"].as_f64().unwrap_or(f64::MAX);
@@ -845,7 +844,7 @@ async fn command_page_stays_smooth_with_200_units_and_50_incidents(c: Ctx) -> Te
         Duration::from_secs(5),
     )
     .await?;
-    let origin = &c.state.port_json["origin"]["coordinates"];
+    let origin = &c.state.station.port_json()["origin"]["coordinates"];
     let (lon0, lat0) = (
         origin[0].as_f64().unwrap_or(0.0),
         origin[1].as_f64().unwrap_or(0.0),
@@ -1305,7 +1304,8 @@ async fn sensor_alarm_to_closed_incident(c: Ctx) -> TestResult {
     .await?;
     let sensor = c
         .state
-        .port
+        .station
+        .port()
         .sensors
         .iter()
         .find(|s| !s.maintenance)
@@ -1314,7 +1314,7 @@ async fn sensor_alarm_to_closed_incident(c: Ctx) -> TestResult {
     // The field teams report fresh fixes from their duty points, so a unit can be recommended.
     let now = chrono::Utc::now();
     let fixes: Vec<(String, f64, f64)> = {
-        let port = &c.state.port;
+        let port = c.state.station.port();
         let points: std::collections::HashMap<String, (f64, f64)> = port
             .duty_point_positions()
             .map(|(dp, p)| (dp.id.clone(), (p.x(), p.y())))

@@ -94,7 +94,7 @@ async fn world() -> World {
 }
 
 async fn inspect(w: &World, token: &str, lane: &str, direction: &str, mrz: Vec<String>) -> Value {
-    let site = w.app.state.port.lane(lane).unwrap().site.clone();
+    let site = w.app.state.station.port().lane(lane).unwrap().site.clone();
     let r = w
         .app
         .post(
@@ -533,7 +533,6 @@ W-2,wanted,Dashdorj Munkhbat,,1975-09-09,M,MNG,,,fraud,arrest
 
 #[tokio::test]
 async fn an_import_by_another_writer_is_live_within_seconds() {
-    use guomen_server::clearance::import::{Sink, apply};
     let w = world().await;
     // As the CLI does on a shared database: straight to the store, not through this server.
     let csv =
@@ -545,16 +544,16 @@ async fn an_import_by_another_writer_is_live_within_seconds() {
         &mut |_| {},
     )
     .unwrap();
-    let current = guomen_server::clearance::import::stored_entries(w.app.state.store.as_ref())
-        .await
-        .unwrap();
-    apply(
-        Sink::Store(w.app.state.store.as_ref()),
-        &current,
+    let tool = guomen_station::Station::new(
+        w.app.store.clone(),
+        guomen_port::erenhot(),
+        std::sync::Arc::new(guomen_station::SystemClock),
+    );
+    tool.import_watchlist(
+        "cli",
         imported,
         guomen_domain::watchlist::ListKind::Wanted,
         guomen_watchlist::Format::Csv,
-        "cli",
         &mut |_, _| {},
     )
     .await

@@ -11,7 +11,7 @@ use guomen_proto::jt808::{
 };
 use guomen_server::ServeConfig;
 use guomen_server::config::MqttConfig;
-use guomen_server::device::{DeviceInput, Downlink, Via};
+use guomen_station::device::{DeviceInput, Downlink, Via};
 use guomen_server::serve::{Running, start};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpStream, UdpSocket};
@@ -43,7 +43,7 @@ impl Station {
         })
         .await
         .expect("station starts");
-        let rx = running.state.device_tap.subscribe();
+        let rx = running.state.station.device_tap();
         Station {
             running,
             rx,
@@ -67,12 +67,11 @@ impl Station {
     }
 
     fn count(&self, family: &str, reason: &str) -> u64 {
-        self.running.state.metrics.counter_value(family, reason)
+        self.running.state.station.metrics().counter_value(family, reason)
     }
 
     async fn device_token(&self, name: &str) -> String {
-        guomen_server::users::create_user(
-            self.running.state.store.as_ref(),
+        self.running.state.station.add_user(
             name,
             Role::Device,
             None,
@@ -361,7 +360,7 @@ async fn a_bad_device_does_not_disturb_a_healthy_one() {
 #[tokio::test]
 async fn a_dispatch_order_reaches_the_terminal_and_its_answer_acknowledges_it() {
     let mut st = Station::start(MqttConfig::Off).await;
-    let hub = st.running.state.downlinks.clone();
+    let hub = st.running.state.station.downlinks();
     assert!(!hub.is_connected(TERMINAL));
     let mut t = Terminal::connect(&st, TERMINAL).await;
     t.register_and_auth().await;
@@ -555,8 +554,8 @@ async fn sensors_publish_on_the_embedded_broker_as_devices() {
     let mut st = Station::start(MqttConfig::Embedded("127.0.0.1:0".parse().unwrap())).await;
     let addr = st.running.edges.mqtt.expect("embedded broker");
     let token = st.device_token("fence-east").await;
-    let sensor = st.running.state.port.sensors[0].id.clone();
-    let link = st.running.state.port.links[0].id.clone();
+    let sensor = st.running.state.station.port().sensors[0].id.clone();
+    let link = st.running.state.station.port().links[0].id.clone();
 
     // A wrong token is refused at CONNECT.
     let (_c, mut ev) = mqtt_client(addr, Some(("fence-east", "gmn_not-the-token"))).await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use guomen_domain::Role;
 use guomen_server::ServeConfig;
 use guomen_server::config::MqttConfig;
-use guomen_server::device::{DeviceInput, Via};
+use guomen_station::device::{DeviceInput, Via};
 use guomen_testkit::{Failed, Trial};
 
 fn broker() -> SocketAddr {
@@ -57,19 +57,18 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
         let _ = stopped.await;
     })
     .await?;
-    let mut rx = running.state.device_tap.subscribe();
-    let (_, token) = guomen_server::users::create_user(
-        running.state.store.as_ref(),
+    let mut rx = running.state.station.device_tap();
+    let (_, token) = running.state.station.add_user(
         "mosquitto-fence",
         Role::Device,
         None,
         "test",
     )
     .await
-    .map_err(|e| e.message)?;
-    let sensor = running.state.port.sensors[0].id.clone();
+    .map_err(|e| e.to_string())?;
+    let sensor = running.state.station.port().sensors[0].id.clone();
     // Other runs may publish on the same shared broker: look for our own unique kind.
-    let kind = format!("vibration-{}", &guomen_server::auth::new_id()[..8]);
+    let kind = format!("vibration-{}", &guomen_station::auth::new_id()[..8]);
 
     let mut opts = rumqttc::MqttOptions::new(
         format!("guomen-test-{kind}"),
@@ -123,7 +122,8 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
     }
     if running
         .state
-        .metrics
+        .station
+        .metrics()
         .counter_value("mqtt_rejected", "missing_token")
         == 0
     {

@@ -7,7 +7,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::Utc;
 use futures::StreamExt;
 use guomen_domain::Role;
-use guomen_server::device::{DeviceInput, Via};
+use guomen_station::device::{DeviceInput, Via};
 use guomen_server::test_app::TestApp;
 use serde_json::{Value, json};
 
@@ -77,7 +77,6 @@ impl Crew {
 
     async fn journal_kinds(&self, after: u64) -> Vec<(u64, String, String, Value)> {
         self.app
-            .state
             .store
             .journal(after, 10_000, None)
             .await
@@ -143,7 +142,7 @@ async fn a_sensor_event_leads_to_an_open_incident_with_zone_priority_and_recomme
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
-    let m = &c.app.state.metrics;
+    let m = c.app.state.station.metrics();
     assert_eq!(m.counter_value("sensor_events_rejected", "duplicate"), 1);
     assert_eq!(
         m.counter_value("sensor_events_rejected", "unknown_sensor"),
@@ -188,7 +187,7 @@ async fn neighbouring_sensors_make_one_track_with_heading_prediction_and_raised_
 #[tokio::test]
 async fn isolated_triggers_and_sensors_under_maintenance_are_marked_nuisance_not_dropped() {
     let c = crew().await;
-    c.app.state.ops.configure(|cfg| cfg.nuisance_window_s = 1.0);
+    c.app.state.station.configure_ops(|cfg| cfg.nuisance_window_s = 1.0);
     c.sensor("s-fence-01", 0).await;
     c.sensor("s-mw-02", 0).await;
     let app = &c.app;
@@ -413,7 +412,7 @@ async fn a_partner_report_at_marker_814_opens_an_incident_with_recommendations_a
 #[tokio::test]
 async fn link_heartbeats_warn_on_one_link_down_and_open_then_close_a_link_failure() {
     let c = crew().await;
-    c.app.state.ops.configure(|cfg| cfg.link_timeout_s = 1.0);
+    c.app.state.station.configure_ops(|cfg| cfg.link_timeout_s = 1.0);
     let links = c.app.get("/api/v1/links", &c.chief).await;
     let ids: Vec<String> = links
         .json
@@ -541,7 +540,8 @@ async fn a_device_input_position_moves_a_unit() {
     let c = crew().await;
     c.app
         .state
-        .device_tx
+        .station
+        .device_sender()
         .send(DeviceInput::Position {
             terminal_id: "014790000202".into(),
             lon: 111.912,
@@ -558,7 +558,8 @@ async fn a_device_input_position_moves_a_unit() {
     // A bad one first in line for another terminal must not block the good one after it.
     c.app
         .state
-        .device_tx
+        .station
+        .device_sender()
         .send(DeviceInput::Position {
             terminal_id: "000000000000".into(),
             lon: 111.9,
@@ -588,7 +589,8 @@ async fn a_device_input_position_moves_a_unit() {
     .await;
     eventually("the bad terminal to be counted", || async {
         app.state
-            .metrics
+            .station
+            .metrics()
             .counter_value("positions_rejected", "unknown_terminal")
             == 1
     })
@@ -697,7 +699,7 @@ async fn the_stream_shows_events_live_and_a_reconnect_replays_exactly_the_missed
 async fn restarting_rebuilds_the_command_state_from_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = guomen_server::ServeConfig::for_dir(dir.path());
-    let store = guomen_server::config::open_store(&cfg.store).await.unwrap();
+    let store = guomen_station::store::open_store(&cfg.store).await.unwrap();
     let app = TestApp::with_store(store.clone(), cfg.clone());
     let chief = app.user("chief", Role::DutyChief).await;
     let dev = app.user("gw", Role::Device).await;

@@ -40,6 +40,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_projections",
         include_str!("../migrations/0002_projections.sql"),
     ),
+    (
+        "0003_user_agency",
+        include_str!("../migrations/0003_user_agency.sql"),
+    ),
 ];
 
 /// Tuning knobs and the schema to live in.
@@ -252,6 +256,7 @@ impl PgStore {
             password_hash: r.try_get("password_hash").map_err(|e| self.err(e))?,
             disabled: r.try_get("disabled").map_err(|e| self.err(e))?,
             created: self.time(&created, &what)?,
+            agency: r.try_get("agency").map_err(|e| self.err(e))?,
             id,
         })
     }
@@ -342,7 +347,7 @@ fn to_i64(v: u64) -> i64 {
 
 const JOURNAL_COLUMNS: &str =
     "SELECT seq, time, actor, kind, payload, prev_hash, hash FROM journal";
-const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created FROM users";
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
 
 #[async_trait]
 impl Store for PgStore {
@@ -494,6 +499,27 @@ impl Store for PgStore {
             "SELECT id, user_id, hash, label, created, revoked FROM tokens WHERE hash = $1",
         )
         .bind(hash)
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        row.map(|(id, user_id, hash, label, created, revoked)| {
+            Ok(TokenRecord {
+                created: self.time(&created, &format!("token `{id}`"))?,
+                id,
+                user_id,
+                hash,
+                label,
+                revoked,
+            })
+        })
+        .transpose()
+    }
+
+    async fn token_by_id(&self, id: &str) -> StoreResult<Option<TokenRecord>> {
+        let row: Option<(String, String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT id, user_id, hash, label, created, revoked FROM tokens WHERE id = $1",
+        )
+        .bind(id)
         .fetch_optional(&self.inner.pool)
         .await
         .map_err(|e| self.err(e))?;

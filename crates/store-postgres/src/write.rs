@@ -102,8 +102,8 @@ pub(crate) async fn run(
     }
 }
 
-fn now_micros(floor: DateTime<Utc>) -> DateTime<Utc> {
-    let now = Utc::now();
+fn now_micros(given: Option<DateTime<Utc>>, floor: DateTime<Utc>) -> DateTime<Utc> {
+    let now = given.unwrap_or_else(Utc::now);
     let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
     now.max(floor)
 }
@@ -218,7 +218,7 @@ impl Writer {
                 .filter(|s| i64::try_from(*s).is_ok())
                 .ok_or_else(|| invalid("journal sequence exhausted".into()))?;
             let seq_sql = i64::try_from(seq).map_err(|_| invalid("seq".into()))?;
-            let time = now_micros(head.time);
+            let time = now_micros(e.time, head.time);
             let time_text = format_time(time);
             let payload = serde_json::to_string(&e.payload)
                 .map_err(|err| invalid(format!("{}: payload: {err}", e.kind)))?;
@@ -276,11 +276,11 @@ impl Writer {
                     return Err(invalid("user id and name must not be empty".into()));
                 }
                 sqlx::query(
-                    "INSERT INTO users (id, name, role, password_hash, disabled, created) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
+                    "INSERT INTO users (id, name, role, password_hash, disabled, created, agency) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
                      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, \
                      password_hash = EXCLUDED.password_hash, disabled = EXCLUDED.disabled, \
-                     created = EXCLUDED.created",
+                     created = EXCLUDED.created, agency = EXCLUDED.agency",
                 )
                 .bind(&u.id)
                 .bind(&u.name)
@@ -288,6 +288,7 @@ impl Writer {
                 .bind(&u.password_hash)
                 .bind(u.disabled)
                 .bind(format_time(u.created))
+                .bind(&u.agency)
                 .execute(&mut *c)
                 .await
                 .map_err(|e| self.conflict(e, || format!("user name `{}` is taken", u.name)))?;

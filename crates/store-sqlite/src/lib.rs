@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_projections",
         include_str!("../migrations/0002_projections.sql"),
     ),
+    (
+        "0003_user_agency",
+        include_str!("../migrations/0003_user_agency.sql"),
+    ),
 ];
 
 /// Tuning knobs; [`SqliteOptions::default`] is what a station runs with.
@@ -366,8 +370,13 @@ impl Store for SqliteStore {
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
         let hash = hash.to_owned();
-        self.read(move |c, p| read::token_by_hash(c, p, &hash))
+        self.read(move |c, p| read::token_by(c, p, "hash", &hash))
             .await
+    }
+
+    async fn token_by_id(&self, id: &str) -> StoreResult<Option<TokenRecord>> {
+        let id = id.to_owned();
+        self.read(move |c, p| read::token_by(c, p, "id", &id)).await
     }
 
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>> {

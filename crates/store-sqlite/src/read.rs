@@ -147,7 +147,9 @@ pub(crate) fn verify(conn: &Connection, path: &Path) -> StoreResult<Verification
     Ok(walker.finish())
 }
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, bool, String)> {
+type UserRow = (String, String, String, String, bool, String, Option<String>);
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -155,14 +157,15 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<(String, String, String, String, bo
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
 fn user(
-    raw: (String, String, String, String, bool, String),
+    raw: UserRow,
     path: &Path,
 ) -> StoreResult<UserRecord> {
-    let (id, name, role, password_hash, disabled, created) = raw;
+    let (id, name, role, password_hash, disabled, created, agency) = raw;
     let what = format!("user `{id}`");
     Ok(UserRecord {
         role: role
@@ -173,10 +176,11 @@ fn user(
         name,
         password_hash,
         disabled,
+        agency,
     })
 }
 
-const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created FROM users";
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
 
 pub(crate) fn user_by(
     conn: &Connection,
@@ -204,17 +208,22 @@ pub(crate) fn users(conn: &Connection, path: &Path) -> StoreResult<Vec<UserRecor
     Ok(out)
 }
 
-pub(crate) fn token_by_hash(
+/// A token by `id` or by `hash` (the two indexed columns).
+pub(crate) fn token_by(
     conn: &Connection,
     path: &Path,
-    hash: &str,
+    column: &str,
+    value: &str,
 ) -> StoreResult<Option<TokenRecord>> {
+    let sql = if column == "id" {
+        "SELECT id, user_id, hash, label, created, revoked FROM tokens WHERE id = ?1"
+    } else {
+        "SELECT id, user_id, hash, label, created, revoked FROM tokens WHERE hash = ?1"
+    };
     let raw: Option<(String, String, String, String, String, bool)> = conn
-        .prepare_cached(
-            "SELECT id, user_id, hash, label, created, revoked FROM tokens WHERE hash = ?1",
-        )
+        .prepare_cached(sql)
         .and_then(|mut s| {
-            s.query_row(params![hash], |r| {
+            s.query_row(params![value], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,

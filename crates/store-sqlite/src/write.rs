@@ -143,8 +143,8 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn now_micros(floor: DateTime<Utc>) -> DateTime<Utc> {
-    let now = Utc::now();
+fn now_micros(given: Option<DateTime<Utc>>, floor: DateTime<Utc>) -> DateTime<Utc> {
+    let now = given.unwrap_or_else(Utc::now);
     // Stored times have microsecond precision; hand back exactly what is stored.
     let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
     now.max(floor)
@@ -165,7 +165,7 @@ fn apply_request(
             .ok_or_else(|| StoreError::Invalid("journal sequence exhausted".into()))?;
         let seq_sql = i64::try_from(seq)
             .map_err(|_| StoreError::Invalid("journal sequence exhausted".into()))?;
-        let time = now_micros(head.time);
+        let time = now_micros(e.time, head.time);
         let time_text = format_time(time);
         let payload = serde_json::to_string(&e.payload)
             .map_err(|err| StoreError::Invalid(format!("{}: payload: {err}", e.kind)))?;
@@ -217,11 +217,11 @@ fn project(
                 ));
             }
             conn.prepare_cached(
-                "INSERT INTO users (id, name, role, password_hash, disabled, created) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                "INSERT INTO users (id, name, role, password_hash, disabled, created, agency) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role, \
                  password_hash = excluded.password_hash, disabled = excluded.disabled, \
-                 created = excluded.created",
+                 created = excluded.created, agency = excluded.agency",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -230,7 +230,8 @@ fn project(
                     u.role.as_str(),
                     u.password_hash,
                     u.disabled,
-                    format_time(u.created)
+                    format_time(u.created),
+                    u.agency
                 ])
             })
             .map_err(|e| conflict(path, e, || format!("user name `{}` is taken", u.name)))?;

@@ -25,6 +25,11 @@ pub struct NewEvent {
     pub actor: String,
     /// A JSON object. Never holds secrets: the journal is shown to analysts and shipped on.
     pub payload: Value,
+    /// The station clock's time of the fact. The store records it (truncated to microseconds),
+    /// or the previous event's time if that is later, so the journal's times never go back;
+    /// `None` takes the wall clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<DateTime<Utc>>,
 }
 
 impl NewEvent {
@@ -33,7 +38,14 @@ impl NewEvent {
             kind: kind.into(),
             actor: actor.into(),
             payload,
+            time: None,
         }
+    }
+
+    /// The same event at the station clock's `time`.
+    pub fn at(mut self, time: DateTime<Utc>) -> Self {
+        self.time = Some(time);
+        self
     }
 }
 
@@ -116,6 +128,9 @@ pub struct UserRecord {
     pub password_hash: String,
     pub disabled: bool,
     pub created: DateTime<Utc>,
+    /// The partner agency the user belongs to, if any.
+    #[serde(default)]
+    pub agency: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +266,8 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;
     async fn users(&self) -> StoreResult<Vec<UserRecord>>;
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// A token by its id (revoked ones too), for re-checking a long-lived session.
+    async fn token_by_id(&self, id: &str) -> StoreResult<Option<TokenRecord>>;
 
     /// Newest first, at most `limit`, only entries with `seq < before` when given.
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>>;

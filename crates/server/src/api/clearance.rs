@@ -1,4 +1,5 @@
 //! Clearance: inspections and decisions, crossings, today's figures, watchlist imports.
+//! Handlers parse, call the station, map.
 
 use std::collections::BTreeMap;
 
@@ -7,74 +8,303 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use guomen_domain::watchlist::ListKind;
-use guomen_store::CrossingFilter;
+use guomen_station::clearance as sc;
 use guomen_watchlist::{Format, ImportInput};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::clearance::import::{self, ImportSummary, ListCount, Sink};
-use crate::clearance::inspect::{self, NewInspection, is_gate, local_offset};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, ApiQuery};
-use crate::redact;
 use crate::state::AppState;
 
 /// Largest list file accepted over the API (the UN list is ~2 MB, OFAC SDN ~3 MB).
 const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
 
-fn shown(who: &Principal, mut v: Value) -> Json<Value> {
-    redact::for_role(who.role, &mut v);
-    Json(v)
+/// Hand-typed document fields, when the MRZ cannot be read.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualDocument {
+    pub surname: String,
+    #[serde(default)]
+    pub given_names: String,
+    /// ICAO 9303 code, e.g. `MNG`, `D`.
+    pub nationality: String,
+    /// `YYYY-MM-DD` (or `YYYY-MM`, `YYYY` when the document gives no more).
+    pub birth_date: String,
+    /// `M`, `F` or `X`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<String>,
+    pub document_number: String,
+    pub issuing_state: String,
+    /// `YYYY-MM-DD`.
+    pub expiry_date: String,
+    /// `passport` (default), `travel_permit`, `border_pass`, `crew_card`,
+    /// `emergency_travel_document`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_kind: Option<String>,
+}
+
+/// `POST /api/v1/inspections`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInspection {
+    pub site_id: String,
+    pub lane_id: String,
+    /// `entry` or `exit`.
+    #[schema(value_type = String)]
+    pub direction: guomen_clearance::Direction,
+    /// The MRZ, one string per line (2 or 3 lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mrz: Option<Vec<String>>,
+    /// Hand-typed fields instead of `mrz`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<ManualDocument>,
+    /// The face-capture system's template, compared 1:N with templates on the lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_template: Option<Vec<f64>>,
+    /// The traveller is enrolled for e-gates (told by the gate's biometric registry).
+    #[serde(default)]
+    pub enrolled: bool,
+}
+
+impl From<NewInspection> for sc::inspect::NewInspection {
+    fn from(b: NewInspection) -> Self {
+        sc::inspect::NewInspection {
+            site_id: b.site_id,
+            lane_id: b.lane_id,
+            direction: b.direction,
+            mrz: b.mrz,
+            document: b.document.map(|d| sc::inspect::ManualDocument {
+                surname: d.surname,
+                given_names: d.given_names,
+                nationality: d.nationality,
+                birth_date: d.birth_date,
+                sex: d.sex,
+                document_number: d.document_number,
+                issuing_state: d.issuing_state,
+                expiry_date: d.expiry_date,
+                document_kind: d.document_kind,
+            }),
+            face_template: b.face_template,
+            enrolled: b.enrolled,
+        }
+    }
+}
+
+/// Why the rules suggest what they suggest.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReasonView {
+    /// Stable code, e.g. `watchlist_wanted`, `document_expired`, `egate_age`.
+    pub code: String,
+    /// For people (may quote the document).
+    pub text: String,
+    /// The suggestion this reason asks for on its own.
+    pub decision: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_id: Option<String>,
+}
+
+/// A reason's code without its text.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReasonCode {
+    pub code: String,
+    pub decision: String,
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HitView {
+    /// wanted, refused_entry, lost_stolen_document or alert.
+    pub list: String,
+    pub entry_id: String,
+    pub score: f64,
+    pub name_score: f64,
+    pub matched_name: Option<String>,
+    pub action: String,
+    /// Field by field: `field`, `query_value`, `list_value`, `verdict`, `contribution`, `detail`.
+    #[schema(value_type = Vec<Object>)]
+    pub explain: Value,
+}
+
+/// What only roles that see personal data get of an inspection.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InspectionPersonal {
+    pub created_by: String,
+    pub reasons: Vec<ReasonView>,
+    pub hits: Vec<HitView>,
+    /// The document as read: MRZ fields and check digits, or the hand-typed fields.
+    #[schema(value_type = Object)]
+    pub document: Value,
+    pub decided_by: Option<String>,
+    pub override_reason: Option<String>,
+}
+
+/// An inspection as the caller's role sees it: `personal` only for admin, duty chief and
+/// inspector.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InspectionView {
+    pub id: String,
+    pub site_id: String,
+    pub lane_id: String,
+    pub lane_kind: String,
+    pub direction: String,
+    pub created: DateTime<Utc>,
+    /// `clear`, `secondary`, `refuse`, `detain`, or `sent_to_counter` at an e-gate.
+    pub decision: String,
+    pub suggested: String,
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    /// `pending` or `decided`.
+    pub status: String,
+    pub reason_codes: Vec<ReasonCode>,
+    pub actions: Vec<String>,
+    pub discreet: bool,
+    pub nationality: String,
+    pub hit_count: usize,
+    pub crossing_id: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub personal: Option<InspectionPersonal>,
+}
+
+fn decision_str(d: guomen_clearance::Decision) -> String {
+    d.as_str().to_owned()
+}
+
+impl From<sc::InspectionView> for InspectionView {
+    fn from(v: sc::InspectionView) -> Self {
+        let sc::InspectionView {
+            id,
+            site_id,
+            lane_id,
+            lane_kind,
+            direction,
+            created,
+            decision,
+            suggested,
+            is_final,
+            status,
+            reason_codes,
+            actions,
+            discreet,
+            nationality,
+            hit_count,
+            crossing_id,
+            decided_at,
+            personal,
+        } = v;
+        InspectionView {
+            id,
+            site_id,
+            lane_id,
+            lane_kind,
+            direction,
+            created,
+            decision: decision_str(decision),
+            suggested: decision_str(suggested),
+            is_final,
+            status,
+            reason_codes: reason_codes
+                .into_iter()
+                .map(|r| ReasonCode {
+                    code: r.code,
+                    decision: decision_str(r.decision),
+                    field: r.field,
+                })
+                .collect(),
+            actions,
+            discreet,
+            nationality,
+            hit_count,
+            crossing_id,
+            decided_at,
+            personal: personal.map(|p| {
+                let sc::InspectionPersonal {
+                    created_by,
+                    reasons,
+                    hits,
+                    document,
+                    decided_by,
+                    override_reason,
+                } = p;
+                InspectionPersonal {
+                    created_by,
+                    reasons: reasons
+                        .into_iter()
+                        .map(|r| ReasonView {
+                            code: r.code,
+                            text: r.text,
+                            decision: decision_str(r.decision),
+                            field: r.field,
+                            entry_id: r.entry_id,
+                        })
+                        .collect(),
+                    hits: hits
+                        .into_iter()
+                        .map(|h| HitView {
+                            list: h.list.as_str().to_owned(),
+                            entry_id: h.entry_id,
+                            score: h.score,
+                            name_score: h.name_score,
+                            matched_name: h.matched_name,
+                            action: h.action,
+                            explain: h.explain,
+                        })
+                        .collect(),
+                    document,
+                    decided_by,
+                    override_reason,
+                }
+            }),
+        }
+    }
 }
 
 /// Inspects a traveller: reads the document, screens, applies the lane's rules. The answer
 /// holds `id`, `decision` (`clear|secondary|refuse|detain`, or `sent_to_counter` at an e-gate
-/// that may not clear), `suggested`, `final`, `reasons`, `hits` (`list`, `entry_id`, `score`,
-/// `explain`), `document` (fields and `checks`), and `crossing_id` once final. A malformed MRZ
-/// is a 422 whose `details` name `line`, `position` and `field`.
+/// that may not clear), `suggested`, `final`, `reason_codes`, and for roles that see personal
+/// data `personal` with the `reasons`, `hits` (`list`, `entry_id`, `score`, `explain`) and
+/// `document` (fields and `checks`); `crossing_id` once final. A malformed MRZ is a 422 whose
+/// `details` name `line`, `position` and `field`.
 #[utoipa::path(post, path = "/api/v1/inspections", tag = "clearance",
     security(("bearer" = [])),
     request_body = NewInspection,
-    responses((status = 201, body = Object),
+    responses((status = 201, body = InspectionView),
               (status = 422, body = crate::error::ErrorEnvelope)))]
 pub async fn post_inspection(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,
     ApiJson(body): ApiJson<NewInspection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let record = inspect::inspect(&state, &who.actor(), body).await?;
-    Ok((StatusCode::CREATED, shown(&who, record)))
+) -> ApiResult<(StatusCode, Json<InspectionView>)> {
+    let v = state.station.inspect(&who, body.into()).await?;
+    Ok((StatusCode::CREATED, Json(v.into())))
 }
 
 /// One inspection, pending or decided.
 #[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "clearance",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "inspection id")),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorEnvelope)))]
+    responses((status = 200, body = InspectionView), (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn get_inspection(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let doc = state
-        .store
-        .doc(crate::clearance::INSPECTIONS_COLLECTION, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no inspection {id}")))?;
-    Ok(shown(&who, doc.body))
+) -> ApiResult<Json<InspectionView>> {
+    Ok(Json(state.station.inspection(&who, &id).await?.into()))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// `clear`, `secondary`, `refuse` or `detain`.
     pub decision: String,
     /// Required when the decision differs from the suggestion.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -83,24 +313,26 @@ pub struct DecisionBody {
     security(("bearer" = [])),
     params(("id" = String, Path, description = "inspection id")),
     request_body = DecisionBody,
-    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorEnvelope),
+    responses((status = 200, body = InspectionView), (status = 404, body = crate::error::ErrorEnvelope),
               (status = 409, body = crate::error::ErrorEnvelope), (status = 422, body = crate::error::ErrorEnvelope)))]
 pub async fn post_decision(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionBody>,
-) -> ApiResult<Json<Value>> {
-    let record =
-        inspect::decide_pending(&state, &who.actor(), &id, &body.decision, body.reason).await?;
-    Ok(shown(&who, record))
+) -> ApiResult<Json<InspectionView>> {
+    let v = state
+        .station
+        .decide(&who, &id, &body.decision, body.reason)
+        .await?;
+    Ok(Json(v.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CrossingsQuery {
-    /// From this time (RFC 3339), inclusive.
+    /// From this instant (RFC 3339 with offset), inclusive.
     pub from: Option<DateTime<Utc>>,
-    /// Up to this time (RFC 3339), exclusive.
+    /// Up to this instant (RFC 3339 with offset), exclusive.
     pub to: Option<DateTime<Utc>>,
     pub site: Option<String>,
     pub lane: Option<String>,
@@ -116,52 +348,95 @@ pub struct CrossingsQuery {
     pub limit: Option<u32>,
 }
 
-/// Crossings, oldest first. Personal data is redacted for roles that may not see it.
+/// A crossing as the caller's role sees it: `decided_by` and `detail` (the inspection's
+/// document, hits and reasons) only for admin, duty chief and inspector.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CrossingView {
+    pub id: String,
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    pub site_id: String,
+    pub lane_id: String,
+    pub direction: String,
+    pub nationality: String,
+    pub decision: String,
+    /// `gate` or `inspector`.
+    pub decided_by_kind: String,
+    pub with_hits: bool,
+    pub decided_by: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub detail: Option<Value>,
+}
+
+impl From<sc::CrossingView> for CrossingView {
+    fn from(c: sc::CrossingView) -> Self {
+        let sc::CrossingView {
+            id,
+            seq,
+            time,
+            site_id,
+            lane_id,
+            direction,
+            nationality,
+            decision,
+            decided_by_kind,
+            with_hits,
+            decided_by,
+            detail,
+        } = c;
+        CrossingView {
+            id,
+            seq,
+            time,
+            site_id,
+            lane_id,
+            direction,
+            nationality,
+            decision,
+            decided_by_kind: decided_by_kind.to_owned(),
+            with_hits,
+            decided_by,
+            detail,
+        }
+    }
+}
+
+/// Crossings, oldest first, in the caller's view.
 #[utoipa::path(get, path = "/api/v1/crossings", tag = "clearance",
     security(("bearer" = [])),
     params(CrossingsQuery),
-    responses((status = 200, body = Vec<Object>), (status = 422, body = crate::error::ErrorEnvelope)))]
+    responses((status = 200, body = Vec<CrossingView>), (status = 422, body = crate::error::ErrorEnvelope)))]
 pub async fn get_crossings(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,
     ApiQuery(q): ApiQuery<CrossingsQuery>,
-) -> ApiResult<Json<Value>> {
-    if let Some(d) = q.direction.as_deref()
-        && !matches!(d, "entry" | "exit")
-    {
-        return Err(ApiError::unprocessable(format!(
-            "`direction` must be entry or exit, not `{d}`"
-        )));
-    }
-    if let Some(d) = q.decision.as_deref()
-        && !guomen_clearance::Decision::FINAL
-            .iter()
-            .any(|x| x.as_str() == d)
-    {
-        return Err(ApiError::unprocessable(format!(
-            "`decision` must be clear, secondary, refuse or detain, not `{d}`"
-        )));
-    }
-    let filter = CrossingFilter {
+) -> ApiResult<Json<Vec<CrossingView>>> {
+    let query = sc::CrossingQuery {
         from: q.from,
         to: q.to,
-        site_id: q.site,
-        lane_id: q.lane,
+        site: q.site,
+        lane: q.lane,
         direction: q.direction,
-        nationality: q.nationality.map(|n| n.to_ascii_uppercase()),
+        nationality: q.nationality,
         decision: q.decision,
-        after_seq: q.after,
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        after: q.after,
+        limit: q.limit,
     };
-    let list = state.store.crossings(&filter).await?;
-    let v = serde_json::to_value(list).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(shown(&who, v))
+    let list = state.station.crossings(&who, query).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
-#[derive(Debug, Default, Serialize, ToSchema)]
+/// A nationality and its count.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NationalityCount {
+    pub nationality: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct TodayStats {
-    /// The port's local date.
-    pub date: String,
+    /// The station-local day, `YYYY-MM-DD`.
+    pub date: NaiveDate,
     pub crossings: u64,
     pub entry: u64,
     pub exit: u64,
@@ -173,82 +448,45 @@ pub struct TodayStats {
     /// Inspections still waiting for an inspector.
     pub pending: u64,
     /// Up to ten nationalities, most crossings first.
-    pub top_nationalities: Vec<(String, u64)>,
+    pub top_nationalities: Vec<NationalityCount>,
 }
 
-/// Today's figures for the command centre (no personal data).
+impl From<sc::TodayStats> for TodayStats {
+    fn from(t: sc::TodayStats) -> Self {
+        let sc::TodayStats {
+            date,
+            crossings,
+            entry,
+            exit,
+            by_decision,
+            egate_share,
+            with_hits,
+            pending,
+            top_nationalities,
+        } = t;
+        TodayStats {
+            date,
+            crossings,
+            entry,
+            exit,
+            by_decision,
+            egate_share,
+            with_hits,
+            pending,
+            top_nationalities: top_nationalities
+                .into_iter()
+                .map(|(nationality, count)| NationalityCount { nationality, count })
+                .collect(),
+        }
+    }
+}
+
+/// Today's figures for the command centre (station-local day, no personal data).
 #[utoipa::path(get, path = "/api/v1/stats/today", tag = "clearance",
     security(("bearer" = [])),
     responses((status = 200, body = TodayStats)))]
 pub async fn get_stats_today(State(state): State<AppState>) -> ApiResult<Json<TodayStats>> {
-    let now = Utc::now();
-    let today = inspect::local_today(&state, now);
-    let midnight = today.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let from = match local_offset(&state) {
-        Some(o) => midnight
-            .and_local_timezone(o)
-            .single()
-            .map(|t| t.with_timezone(&Utc)),
-        None => Some(midnight.and_utc()),
-    };
-    let mut stats = TodayStats {
-        date: today.to_string(),
-        ..TodayStats::default()
-    };
-    let mut nat: BTreeMap<String, u64> = BTreeMap::new();
-    let mut gate = 0u64;
-    let mut after = None;
-    loop {
-        let page = state
-            .store
-            .crossings(&CrossingFilter {
-                from,
-                after_seq: after,
-                limit: 1000,
-                ..CrossingFilter::default()
-            })
-            .await?;
-        for c in &page {
-            stats.crossings += 1;
-            match c.direction.as_str() {
-                "entry" => stats.entry += 1,
-                _ => stats.exit += 1,
-            }
-            *stats.by_decision.entry(c.decision.clone()).or_default() += 1;
-            if is_gate(&c.decided_by) {
-                gate += 1;
-            }
-            if c.detail
-                .get("hits")
-                .and_then(Value::as_array)
-                .is_some_and(|h| !h.is_empty())
-            {
-                stats.with_hits += 1;
-            }
-            *nat.entry(c.nationality.clone()).or_default() += 1;
-        }
-        match page.last() {
-            Some(c) if page.len() == 1000 => after = Some(c.seq),
-            _ => break,
-        }
-    }
-    stats.pending = state
-        .store
-        .docs(crate::clearance::INSPECTIONS_COLLECTION)
-        .await?
-        .iter()
-        .filter(|d| d.body.get("final").and_then(Value::as_bool) == Some(false))
-        .count() as u64;
-    stats.egate_share = if stats.crossings == 0 {
-        0.0
-    } else {
-        gate as f64 / stats.crossings as f64
-    };
-    let mut top: Vec<(String, u64)> = nat.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(10);
-    stats.top_nationalities = top;
-    Ok(Json(stats))
+    Ok(Json(state.station.today_stats().await?.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -263,6 +501,56 @@ struct OfacBody {
     sdn: String,
     #[serde(default)]
     alt: Option<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct ImportSummary {
+    pub list: String,
+    pub format: String,
+    /// The id prefix the file owns (`ofac`, `un`), none for guomen CSV.
+    pub source: Option<String>,
+    pub records: u64,
+    pub skipped: u64,
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    /// Records not taken as written, each naming file and line.
+    pub warnings: Vec<String>,
+    /// Journal seq of the summary event.
+    pub seq: u64,
+}
+
+impl From<sc::import::ImportSummary> for ImportSummary {
+    fn from(s: sc::import::ImportSummary) -> Self {
+        let sc::import::ImportSummary {
+            list,
+            format,
+            source,
+            records,
+            skipped,
+            added,
+            updated,
+            removed,
+            unchanged,
+            warnings,
+            seq,
+        } = s;
+        ImportSummary {
+            list,
+            format,
+            source,
+            records,
+            skipped,
+            added,
+            updated,
+            removed,
+            unchanged,
+            warnings,
+            seq,
+        }
+    }
 }
 
 /// Imports a list file into a list (admin). The body is the file itself for `csv` and
@@ -323,31 +611,36 @@ pub async fn post_import(
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?
     .map_err(|m| ApiError::unprocessable(format!("list file rejected: {m}")))?;
-    let clearance = state.clearance.clone();
-    clearance.ready().await;
-    let _one = clearance.import_lock.lock().await;
-    let current = clearance.entries().await;
-    let (summary, upserted, removed) = import::apply(
-        Sink::State(&state),
-        &current,
-        imported,
-        list,
-        format,
-        &who.actor(),
-        &mut |_, _| {},
-    )
-    .await?;
-    clearance.apply_local(upserted, &removed).await;
-    Ok(Json(summary))
+    let summary = state
+        .station
+        .import_watchlist(&who.actor(), imported, list, format, &mut |_, _| {})
+        .await?;
+    Ok(Json(summary.into()))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ListCount {
+    pub list: String,
+    /// `""` for guomen CSV ids without a prefix.
+    pub source: String,
+    pub entries: usize,
+}
+
+/// The live index's size.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IndexSize {
+    pub entries: usize,
+    pub names: usize,
+    /// Distinct keys in the name index.
+    pub keys: usize,
+    pub postings: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct WatchlistStats {
     pub lists: Vec<ListCount>,
     pub entries: usize,
-    /// The live index.
-    #[schema(value_type = Object)]
-    pub index: Value,
+    pub index: IndexSize,
     /// Journal seq up to which watchlist changes are live.
     pub applied_seq: u64,
 }
@@ -357,14 +650,24 @@ pub struct WatchlistStats {
     security(("bearer" = [])),
     responses((status = 200, body = WatchlistStats)))]
 pub async fn get_watchlist_stats(State(state): State<AppState>) -> ApiResult<Json<WatchlistStats>> {
-    state.clearance.ready().await;
-    let entries = state.clearance.entries().await;
-    let live = state.clearance.live();
-    let index = serde_json::to_value(live.index.stats()).unwrap_or_else(|_| json!({}));
+    let s = state.station.watchlist_stats().await?;
     Ok(Json(WatchlistStats {
-        lists: import::counts(&entries),
-        entries: entries.len(),
-        index,
-        applied_seq: state.clearance.applied_seq(),
+        lists: s
+            .lists
+            .into_iter()
+            .map(|l| ListCount {
+                list: l.list,
+                source: l.source,
+                entries: l.entries,
+            })
+            .collect(),
+        entries: s.entries,
+        index: IndexSize {
+            entries: s.index.entries,
+            names: s.index.names,
+            keys: s.index.keys,
+            postings: s.index.postings,
+        },
+        applied_seq: s.applied_seq,
     }))
 }

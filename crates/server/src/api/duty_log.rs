@@ -3,27 +3,22 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use guomen_domain::event::kind;
-use guomen_store::{Change, NewEvent, Projection};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{Principal, new_id};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::Principal;
+use crate::error::ApiResult;
 use crate::json::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
-const MAX_TEXT_CHARS: usize = 4000;
-
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDutyLogEntry {
     /// What happened on the shift, in the duty chief's words.
     pub text: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DutyLogEntry {
     pub id: String,
     /// The journal sequence number of the entry: it is durable.
@@ -33,14 +28,21 @@ pub struct DutyLogEntry {
     pub text: String,
 }
 
-impl From<guomen_store::DutyLogEntry> for DutyLogEntry {
-    fn from(e: guomen_store::DutyLogEntry) -> Self {
+impl From<guomen_station::duty_log::DutyLogEntry> for DutyLogEntry {
+    fn from(e: guomen_station::duty_log::DutyLogEntry) -> Self {
+        let guomen_station::duty_log::DutyLogEntry {
+            id,
+            seq,
+            time,
+            author,
+            text,
+        } = e;
         DutyLogEntry {
-            id: e.id,
-            seq: e.seq,
-            time: e.time,
-            author: e.author,
-            text: e.text,
+            id,
+            seq,
+            time,
+            author,
+            text,
         }
     }
 }
@@ -56,40 +58,8 @@ pub async fn post_duty_log(
     Extension(who): Extension<Principal>,
     ApiJson(body): ApiJson<NewDutyLogEntry>,
 ) -> ApiResult<(StatusCode, Json<DutyLogEntry>)> {
-    let text = body.text.trim().to_owned();
-    if text.is_empty() {
-        return Err(ApiError::unprocessable("`text` must not be empty"));
-    }
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::unprocessable(format!(
-            "`text` must have at most {MAX_TEXT_CHARS} characters"
-        )));
-    }
-    let id = new_id();
-    let change = Change::event(NewEvent::new(
-        kind::DUTY_LOG_WRITTEN,
-        who.actor(),
-        json!({"id": id, "text": text}),
-    ))
-    .with(Projection::AddDutyLog {
-        id: id.clone(),
-        author: who.name.clone(),
-        text: text.clone(),
-    });
-    let appended = state.append(vec![change]).await?;
-    let a = appended
-        .first()
-        .ok_or_else(|| ApiError::internal("store acknowledged no event"))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(DutyLogEntry {
-            id,
-            seq: a.seq,
-            time: a.time,
-            author: who.name,
-            text,
-        }),
-    ))
+    let entry = state.station.write_duty_log(&who, &body.text).await?;
+    Ok((StatusCode::CREATED, Json(entry.into())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -109,7 +79,7 @@ pub async fn get_duty_log(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<DutyLogQuery>,
 ) -> ApiResult<Json<Vec<DutyLogEntry>>> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let entries = state.store.duty_log(limit, q.before).await?;
+    let limit = q.limit.unwrap_or(100);
+    let entries = state.station.duty_log(limit, q.before).await?;
     Ok(Json(entries.into_iter().map(Into::into).collect()))
 }

@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::json::ApiQuery;
-use crate::redact;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -19,26 +18,29 @@ pub struct JournalQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JournalEventView {
     pub seq: u64,
     pub time: DateTime<Utc>,
     pub actor: String,
     pub kind: String,
-    #[schema(value_type = Object)]
+    /// The reader's view of the event (`null` for kinds the reader's role may not see; the
+    /// chain fields stay, so the page still verifies link by link).
+    #[schema(value_type = Option<Object>)]
     pub payload: serde_json::Value,
     pub prev_hash: String,
     pub hash: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JournalPage {
     pub events: Vec<JournalEventView>,
     /// Pass as `after` to read on; equal to the request's `after` when nothing is newer.
     pub next_after: u64,
 }
 
-/// Reads the journal in order. Personal data in payloads is redacted for roles that may not see it.
+/// Reads the journal in order. Each payload is the reader's own view of the event: an analyst's
+/// crossing carries no inspector; kinds the reader may not see come with a `null` payload.
 #[utoipa::path(get, path = "/api/v1/journal", tag = "journal",
     security(("bearer" = [])),
     params(JournalQuery),
@@ -48,22 +50,32 @@ pub async fn get_journal(
     Extension(who): Extension<Principal>,
     ApiQuery(q): ApiQuery<JournalQuery>,
 ) -> ApiResult<Json<JournalPage>> {
-    let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let events = state.store.journal(after, limit, None).await?;
-    let next_after = events.last().map(|e| e.seq).unwrap_or(after);
-    let events = events
+    let page = state
+        .station
+        .read_journal(&who, q.after.unwrap_or(0), q.limit.unwrap_or(100))
+        .await?;
+    let next_after = page.next_after;
+    let events = page
+        .events
         .into_iter()
-        .map(|mut e| {
-            redact::for_role(who.role, &mut e.payload);
+        .map(|e| {
+            let guomen_station::journal::JournalEntry {
+                seq,
+                time,
+                actor,
+                kind,
+                payload,
+                prev_hash,
+                hash,
+            } = e;
             JournalEventView {
-                seq: e.seq,
-                time: e.time,
-                actor: e.actor,
-                kind: e.kind,
-                payload: e.payload,
-                prev_hash: e.prev_hash,
-                hash: e.hash,
+                seq,
+                time,
+                actor,
+                kind,
+                payload,
+                prev_hash,
+                hash,
             }
         })
         .collect();

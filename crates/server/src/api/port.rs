@@ -10,5 +10,5 @@ use crate::state::AppState;
     responses((status = 200, content_type = "application/json", body = Object),
               (status = 401, body = crate::error::ErrorEnvelope)))]
 pub async fn get_port(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json((*state.port_json).clone())
+    Json((*state.station.port_json()).clone())
 }

@@ -6,29 +6,21 @@ use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use guomen_domain::event::kind;
-use guomen_store::{Change, NewEvent};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::api::ClientAddr;
-use crate::auth::{self, Principal, SESSION_COOKIE};
+use crate::auth::{Principal, SESSION_COOKIE, SESSION_HOURS, session_cookie};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::users;
 
-/// How long a browser session lasts: one long shift.
-pub const SESSION_HOURS: i64 = 14;
-
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LoginResponse {
     pub name: String,
     #[schema(value_type = String)]
@@ -80,66 +72,20 @@ pub async fn login(
     addr: ClientAddr,
     LoginBody(body): LoginBody,
 ) -> ApiResult<Response> {
-    let name = body.username.trim().to_owned();
-    let ip = addr.ip();
-    let user_key = format!("user:{}", name.chars().take(64).collect::<String>());
-    let ip_key = format!("ip:{ip}");
-    let keys = [user_key.as_str(), ip_key.as_str()];
-    if let Some(wait) = state.throttle.wait(&keys) {
-        return Err(ApiError::too_many_requests(
-            format!("too many failed logins; try again in {wait} s"),
-            wait,
-        ));
-    }
-    let user = if users::validate_name(&name).is_ok() {
-        state.store.user_by_name(&name).await?
-    } else {
-        None
-    };
-    let hash = user
-        .as_ref()
-        .filter(|u| !u.disabled)
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_default();
-    let password = body.password;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
-        let failures = state.throttle.failed(&keys);
-        let shown: String = name.chars().take(64).collect();
-        state
-            .append(vec![Change::event(NewEvent::new(
-                kind::LOGIN_FAILED,
-                "system",
-                json!({"username": shown, "client": ip, "consecutive_failures": failures}),
-            ))])
-            .await?;
-        return Err(ApiError::unauthorized("wrong user name or password"));
-    };
-    state.throttle.succeeded(&keys);
-    let (token, _) = users::issue_token(
-        state.store.as_ref(),
-        &user,
-        "session",
-        &format!("user:{}", user.name),
-    )
-    .await?;
-    state
-        .append(vec![Change::event(NewEvent::new(
-            kind::LOGIN_SUCCEEDED,
-            format!("user:{}", user.name),
-            json!({"user_id": user.id, "client": ip}),
-        ))])
+    let done = state
+        .station
+        .login(&body.username, body.password, &addr.ip())
         .await?;
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        done.token,
         SESSION_HOURS * 3600
     );
+    let who = done.principal;
     let mut resp = Json(LoginResponse {
-        name: user.name,
-        role: user.role,
-        home: home_for(user.role).to_owned(),
+        name: who.name,
+        role: who.role,
+        home: home_for(who.role).to_owned(),
     })
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -152,26 +98,8 @@ pub async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "session",
     responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
-    let token = req
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned());
-    if let Some(token) = token
-        && let Some(p) = auth::principal_for_token(&state, &token).await?
-    {
-        users::revoke_token(state.store.as_ref(), &p.token_id, &p.actor()).await?;
-        state
-            .append(vec![Change::event(NewEvent::new(
-                kind::LOGOUT,
-                p.actor(),
-                json!({"user_id": p.user_id, "at": Utc::now()}),
-            ))])
-            .await?;
+    if let Some(token) = session_cookie(req.headers()) {
+        state.station.logout(&token).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
@@ -181,10 +109,27 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> ApiResult<Re
     Ok(resp)
 }
 
+/// The authenticated caller, as `GET /api/v1/me` answers.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub user_id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub role: guomen_domain::Role,
+    /// The partner agency, for partner users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+}
+
 /// Who am I: the authenticated principal.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     security(("bearer" = [])),
-    responses((status = 200, body = Principal)))]
-pub async fn me(Extension(who): Extension<Principal>) -> Json<Principal> {
-    Json(who)
+    responses((status = 200, body = Me)))]
+pub async fn me(Extension(who): Extension<Principal>) -> Json<Me> {
+    Json(Me {
+        user_id: who.user_id,
+        name: who.name,
+        role: who.role,
+        agency: who.agency,
+    })
 }

@@ -30,15 +30,10 @@ pub async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorEnvelope)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    state.store.ping().await.map_err(|e| {
-        state
-            .metrics
-            .store_error(crate::state::store_error_kind(&e));
-        ApiError::from(e)
-    })?;
+    state.station.ping().await.map_err(ApiError::from)?;
     Ok(Json(Health {
         status: "ready",
-        store: Some(state.store.backend()),
+        store: Some(state.station.backend()),
     }))
 }
 
@@ -52,7 +47,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        state.station.metrics().render(),
     )
 }
 

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::json::ApiJson;
 use crate::state::AppState;
-use crate::users;
+use guomen_station::users::NewUser as NewStationUser;
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserView {
     pub id: String,
     pub name: String,
@@ -21,21 +21,25 @@ pub struct UserView {
     pub role: Role,
     pub disabled: bool,
     pub created: DateTime<Utc>,
+    /// The partner agency, for partner users.
+    pub agency: Option<String>,
 }
 
 impl From<guomen_store::UserRecord> for UserView {
     fn from(u: guomen_store::UserRecord) -> Self {
+        // The password hash stays behind: it is the one field not copied.
         UserView {
             id: u.id,
             name: u.name,
             role: u.role,
             disabled: u.disabled,
             created: u.created,
+            agency: u.agency,
         }
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub name: String,
@@ -43,30 +47,34 @@ pub struct NewUser {
     pub role: Role,
     /// Optional: a user without a password can only use API tokens (devices, partners' systems).
     pub password: Option<String>,
+    /// The partner agency (`customs`, `railway`, `military border unit`...); required for
+    /// partners, who see only what concerns their agency.
+    #[serde(default)]
+    pub agency: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserCreated {
     pub user: UserView,
     /// The new API token. It is shown only now; the station keeps only its hash.
     pub token: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleChange {
     #[schema(value_type = String, example = "analyst")]
     pub role: Role,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// What the token is for, e.g. `fence controller north`.
     pub label: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenIssued {
     pub id: String,
     /// Shown only now; the station keeps only its hash.
@@ -80,7 +88,7 @@ pub struct TokenIssued {
 pub async fn list_users(State(state): State<AppState>) -> ApiResult<Json<Vec<UserView>>> {
     Ok(Json(
         state
-            .store
+            .station
             .users()
             .await?
             .into_iter()
@@ -99,14 +107,13 @@ pub async fn create_user(
     Extension(who): Extension<Principal>,
     ApiJson(body): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserCreated>)> {
-    let (user, token) = users::create_user(
-        state.store.as_ref(),
-        &body.name,
-        body.role,
-        body.password,
-        &who.actor(),
-    )
-    .await?;
+    let new = NewStationUser {
+        name: body.name,
+        role: body.role,
+        password: body.password,
+        agency: body.agency,
+    };
+    let (user, token) = state.station.create_user(new, &who.actor()).await?;
     Ok((
         StatusCode::CREATED,
         Json(UserCreated {
@@ -128,12 +135,10 @@ pub async fn set_role(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RoleChange>,
 ) -> ApiResult<Json<UserView>> {
-    if id == who.user_id && body.role != guomen_domain::Role::Admin {
-        return Err(ApiError::unprocessable(
-            "an administrator cannot take away their own admin role",
-        ));
-    }
-    let user = users::set_role(state.store.as_ref(), &id, body.role, &who.actor()).await?;
+    let user = state
+        .station
+        .set_role(&id, body.role, &who.actor())
+        .await?;
     Ok(Json(user.into()))
 }
 
@@ -149,17 +154,10 @@ pub async fn issue_token(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, Json<TokenIssued>)> {
-    let label = body.label.trim();
-    if label.is_empty() || label.chars().count() > 200 {
-        return Err(ApiError::unprocessable(
-            "`label` must have 1 to 200 characters",
-        ));
-    }
-    let Some(user) = state.store.user_by_id(&id).await? else {
-        return Err(ApiError::not_found(format!("no user with id `{id}`")));
-    };
-    let (token, record) =
-        users::issue_token(state.store.as_ref(), &user, label, &who.actor()).await?;
+    let (token, record) = state
+        .station
+        .issue_token(&id, &body.label, &who.actor())
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenIssued {
@@ -179,6 +177,6 @@ pub async fn revoke_token(
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    users::revoke_token(state.store.as_ref(), &id, &who.actor()).await?;
+    state.station.revoke_token(&id, &who.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -33,7 +33,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::{forward, known_terminal, stopped};
-use crate::device::{DeviceInput, Downlink, Via};
+use guomen_station::device::{DeviceInput, Downlink, Via};
 use crate::state::AppState;
 
 /// 0x8300: platform text message.
@@ -237,7 +237,7 @@ async fn run_conn(
             read = tokio::time::timeout(opts.idle_timeout, rd.read(&mut buf)) => {
                 let n = match read {
                     Err(_) => {
-                        conn.state.metrics.count("jt808_closed", "idle_timeout");
+                        conn.state.station.metrics().count("jt808_closed", "idle_timeout");
                         break;
                     }
                     Ok(Err(_)) | Ok(Ok(0)) => break,
@@ -259,7 +259,7 @@ async fn run_conn(
                     }
                 }
                 if splitter.skipped_bytes() > skipped_before {
-                    conn.state.metrics.count(FAMILY_REJECTED, "noise");
+                    conn.state.station.metrics().count(FAMILY_REJECTED, "noise");
                 }
                 if conn.frames_ok == 0 && splitter.skipped_bytes() > opts.max_noise_bytes {
                     conn.rejected("noise_only_connection", "closing: no frame in the noise");
@@ -281,7 +281,7 @@ async fn run_conn(
 
 impl Conn {
     fn rejected(&self, reason: &str, detail: &str) {
-        self.state.metrics.count(FAMILY_REJECTED, reason);
+        self.state.station.metrics().count(FAMILY_REJECTED, reason);
         tracing::warn!(peer = %self.peer, terminal = ?self.terminal.as_ref().map(|t| &t.0), reason, detail, "JT/T 808 input rejected");
     }
 
@@ -304,7 +304,7 @@ impl Conn {
         match tokio::time::timeout(opts.write_timeout, wr.write_all(bytes)).await {
             Ok(Ok(())) => Flow::Continue,
             _ => {
-                self.state.metrics.count("jt808_closed", "write_failed");
+                self.state.station.metrics().count("jt808_closed", "write_failed");
                 Flow::Close
             }
         }
@@ -422,7 +422,7 @@ impl Conn {
             }
         };
         if result == result::OK {
-            self.state.metrics.count(FAMILY_ACCEPTED, label);
+            self.state.station.metrics().count(FAMILY_ACCEPTED, label);
         }
         match wr {
             Some(wr) => self.reply(h, result, wr, opts).await,
@@ -439,7 +439,7 @@ impl Conn {
     ) -> Flow {
         let (result, code) = match known_terminal(&self.state, &h.terminal) {
             Some(t) => {
-                self.state.metrics.count(FAMILY_ACCEPTED, "register");
+                self.state.station.metrics().count(FAMILY_ACCEPTED, "register");
                 (result::OK, Some(auth_code(&self.secret, &t)))
             }
             None => {
@@ -484,7 +484,7 @@ impl Conn {
             // The same connection now speaks for another terminal: retire the first.
             self.offline().await;
         }
-        self.state.downlinks.register(&t, self.down_tx.clone());
+        self.state.station.downlinks().register(&t, self.down_tx.clone());
         self.terminal = Some((t.clone(), h.terminal.clone()));
         tracing::info!(peer = %self.peer, terminal = %t, "JT/T 808 terminal authenticated");
         let _ = forward(
@@ -529,7 +529,7 @@ impl Conn {
         for loc in locations {
             if !loc.status.has(StatusFlags::LOCATED) {
                 // No fix: the coordinates are the last known or zero, not a position.
-                self.state.metrics.count("jt808_ignored", "not_located");
+                self.state.station.metrics().count("jt808_ignored", "not_located");
                 continue;
             }
             let input = DeviceInput::Position {
@@ -546,7 +546,7 @@ impl Conn {
             if forward(&self.state, input).await.is_err() {
                 return result::FAILURE;
             }
-            self.state.metrics.count(FAMILY_ACCEPTED, "position");
+            self.state.station.metrics().count(FAMILY_ACCEPTED, "position");
         }
         result::OK
     }
@@ -583,12 +583,13 @@ impl Conn {
         ));
         if result != result::OK {
             self.state
-                .metrics
+                .station
+                .metrics()
                 .count("jt808_orders", "refused_by_terminal");
             tracing::warn!(terminal = %terminal, serial, result, incident = ?order.incident_id, "terminal refused an order");
             return;
         }
-        self.state.metrics.count("jt808_orders", "acknowledged");
+        self.state.station.metrics().count("jt808_orders", "acknowledged");
         let _ = forward(
             &self.state,
             DeviceInput::OrderAcknowledged {
@@ -608,7 +609,8 @@ impl Conn {
     ) -> Flow {
         let Some((_, wire)) = self.terminal.clone() else {
             self.state
-                .metrics
+                .station
+                .metrics()
                 .count("jt808_orders", "not_authenticated");
             return Flow::Continue;
         };
@@ -618,24 +620,25 @@ impl Conn {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "cannot encode 0x8300");
-                self.state.metrics.count("jt808_orders", "encode_failed");
+                self.state.station.metrics().count("jt808_orders", "encode_failed");
                 return Flow::Continue;
             }
         };
         if self.pending.len() >= MAX_PENDING_ORDERS {
             self.pending.pop_front();
             self.state
-                .metrics
+                .station
+                .metrics()
                 .count("jt808_orders", "never_acknowledged");
         }
         self.pending.push_back((env.serial, order));
-        self.state.metrics.count("jt808_orders", "sent");
+        self.state.station.metrics().count("jt808_orders", "sent");
         self.write(wr, &bytes, opts).await
     }
 
     async fn offline(&mut self) {
         if let Some((t, _)) = self.terminal.take() {
-            self.state.downlinks.unregister_sender(&t, &self.down_tx);
+            self.state.station.downlinks().unregister_sender(&t, &self.down_tx);
             tracing::info!(peer = %self.peer, terminal = %t, "JT/T 808 terminal offline");
             let _ = forward(
                 &self.state,

@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 use guomen_domain::Role;
 use tokio::sync::{mpsc, watch};
 
-use crate::auth::{principal_for_token, token_hash};
-use crate::device::DeviceInput;
+use guomen_station::auth::token_hash;
+use guomen_station::device::DeviceInput;
+
 use crate::state::AppState;
 
 /// Where the edges actually listen (ports chosen by the OS are resolved).
@@ -62,16 +63,17 @@ pub async fn start(state: &AppState, stop: watch::Receiver<bool>) -> anyhow::Res
 /// slows the sending connection down (back-pressure) instead of dropping anything; `Err` only
 /// when the engine is gone.
 pub async fn forward(state: &AppState, input: DeviceInput) -> Result<(), ()> {
-    match state.device_tx.try_send(input) {
+    let tx = state.station.device_sender();
+    match tx.try_send(input) {
         Ok(()) => Ok(()),
         Err(mpsc::error::TrySendError::Full(input)) => {
-            state.metrics.count("device_queue", "full");
-            state.device_tx.send(input).await.map_err(|_| {
-                state.metrics.count("device_queue", "closed");
+            state.station.metrics().count("device_queue", "full");
+            tx.send(input).await.map_err(|_| {
+                state.station.metrics().count("device_queue", "closed");
             })
         }
         Err(mpsc::error::TrySendError::Closed(_)) => {
-            state.metrics.count("device_queue", "closed");
+            state.station.metrics().count("device_queue", "closed");
             Err(())
         }
     }
@@ -80,16 +82,15 @@ pub async fn forward(state: &AppState, input: DeviceInput) -> Result<(), ()> {
 /// The port's unit terminal id matching what a device sent. JT/T 808-2019 pads phone numbers
 /// to 20 digits and 2013 to 12, so leading zeros are not significant.
 pub fn known_terminal(state: &AppState, terminal: &str) -> Option<String> {
-    if let Some(u) = state.port.unit_by_terminal(terminal) {
+    let port = state.station.port();
+    if let Some(u) = port.unit_by_terminal(terminal) {
         return u.terminal_id.clone();
     }
     let want = terminal.trim_start_matches('0');
     if want.is_empty() {
         return None;
     }
-    state
-        .port
-        .units
+    port.units
         .iter()
         .filter_map(|u| u.terminal_id.as_deref())
         .find(|t| t.trim_start_matches('0') == want)
@@ -117,12 +118,12 @@ impl DeviceTokens {
         if let Some(hit) = self.cached(&key) {
             return hit;
         }
-        let name = match principal_for_token(state, token).await {
+        let name = match state.station.authenticate(token).await {
             Ok(Some(p)) if p.role == Role::Device => Some(p.name),
             Ok(_) => None,
             Err(e) => {
                 // Not cached: the next message retries once the store answers again.
-                tracing::warn!(error = %e.message, "device token check failed: store error");
+                tracing::warn!(error = %e, "device token check failed: store error");
                 return None;
             }
         };

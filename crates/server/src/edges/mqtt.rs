@@ -25,7 +25,7 @@ use tokio::sync::watch;
 
 use super::{DeviceTokens, forward, stopped};
 use crate::config::MqttConfig;
-use crate::device::{DeviceInput, Via};
+use guomen_station::device::{DeviceInput, Via};
 use crate::state::AppState;
 
 const REJECTED: &str = "mqtt_rejected";
@@ -93,7 +93,7 @@ async fn embedded(
                     match tokio::time::timeout(Duration::from_secs(5), check).await {
                         Ok(Some(name)) if name == user => true,
                         _ => {
-                            ctx.state.metrics.count(REJECTED, "bad_login");
+                            ctx.state.station.metrics().count(REJECTED, "bad_login");
                             tracing::warn!(user = %user, "MQTT login refused: not a device user with this token");
                             false
                         }
@@ -193,7 +193,7 @@ fn external(
     password: Option<String>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let client_id = format!("guomen-station-{}", &crate::auth::new_id()[..8]);
+    let client_id = format!("guomen-station-{}", &guomen_station::auth::new_id()[..8]);
     let mut opts = rumqttc::MqttOptions::new(client_id, host, port);
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_max_packet_size(MAX_PAYLOAD + 1024, MAX_PAYLOAD + 1024);
@@ -228,7 +228,7 @@ fn external(
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    ctx.state.metrics.count("mqtt_connection", "error");
+                    ctx.state.station.metrics().count("mqtt_connection", "error");
                     tracing::warn!(broker = %target, error = %e, "MQTT broker connection failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
@@ -238,7 +238,7 @@ fn external(
 }
 
 fn reject(ctx: &Ctx, topic: &str, reason: &str, detail: &str) {
-    ctx.state.metrics.count(REJECTED, reason);
+    ctx.state.station.metrics().count(REJECTED, reason);
     tracing::warn!(topic, reason, detail, "MQTT message rejected");
 }
 
@@ -316,7 +316,7 @@ async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -
             return Ok(());
         }
     };
-    let port = &ctx.state.port;
+    let port = ctx.state.station.port();
     let input = match what {
         "sensor" => {
             if port.sensor(id).is_none() {
@@ -436,6 +436,6 @@ async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -
         DeviceInput::LinkHeartbeat { .. } => "link_heartbeat",
         _ => "position",
     };
-    ctx.state.metrics.count(ACCEPTED, label);
+    ctx.state.station.metrics().count(ACCEPTED, label);
     forward(&ctx.state, input).await
 }

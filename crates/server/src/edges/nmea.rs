@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::watch;
 
 use super::{DeviceTokens, forward, known_terminal, stopped};
-use crate::device::{DeviceInput, Via};
+use guomen_station::device::{DeviceInput, Via};
 use crate::state::AppState;
 
 const REJECTED: &str = "nmea_rejected";
@@ -147,7 +147,7 @@ async fn tcp_conn(
             read = tokio::time::timeout(wait, stream.read(&mut buf)) => match read {
                 Err(_) => {
                     let why = if terminal.is_some() { "idle_timeout" } else { "no_identity" };
-                    shared.state.metrics.count(REJECTED, why);
+                    shared.state.station.metrics().count(REJECTED, why);
                     tracing::warn!(%peer, reason = why, "NMEA connection closed");
                     break;
                 }
@@ -159,7 +159,7 @@ async fn tcp_conn(
         for line in out.drain(..) {
             let text = match line {
                 Line::TooLong => {
-                    shared.state.metrics.count(REJECTED, "too_long");
+                    shared.state.station.metrics().count(REJECTED, "too_long");
                     continue;
                 }
                 Line::Text(t) => t,
@@ -174,7 +174,7 @@ async fn tcp_conn(
                         terminal = Some(t);
                     }
                     Err(why) => {
-                        shared.state.metrics.count(REJECTED, why);
+                        shared.state.station.metrics().count(REJECTED, why);
                         tracing::warn!(%peer, reason = why, "NMEA connection closed: first line must be $PGMN,<terminal>,<token>");
                         return;
                     }
@@ -208,7 +208,7 @@ async fn udp_loop(shared: Arc<Shared>, udp: UdpSocket, mut stop: watch::Receiver
         let terminal = match identify(&shared, first).await {
             Ok((t, _)) => t,
             Err(why) => {
-                shared.state.metrics.count(REJECTED, why);
+                shared.state.station.metrics().count(REJECTED, why);
                 tracing::warn!(%peer, reason = why, "NMEA datagram dropped: first line must be $PGMN,<terminal>,<token>");
                 continue;
             }
@@ -252,7 +252,7 @@ async fn sentence(shared: &Shared, terminal: &str, line: &str, peer: SocketAddr)
     let parsed = match nmea::parse(line) {
         Ok(p) => p,
         Err(e) => {
-            state.metrics.count(REJECTED, reason(&e));
+            state.station.metrics().count(REJECTED, reason(&e));
             tracing::warn!(%peer, terminal, reason = reason(&e), error = %e, "NMEA sentence rejected");
             return Ok(());
         }
@@ -274,11 +274,11 @@ async fn sentence(shared: &Shared, terminal: &str, line: &str, peer: SocketAddr)
         .sentence
         .fix(Some(date.unwrap_or_else(|| now.date_naive())))
     else {
-        state.metrics.count(ACCEPTED, "other_sentence");
+        state.station.metrics().count(ACCEPTED, "other_sentence");
         return Ok(());
     };
     if !fix.valid {
-        state.metrics.count("nmea_ignored", "no_fix");
+        state.station.metrics().count("nmea_ignored", "no_fix");
         return Ok(());
     }
     let mut time = fix.time.unwrap_or(now);
@@ -286,7 +286,7 @@ async fn sentence(shared: &Shared, terminal: &str, line: &str, peer: SocketAddr)
         // A time of day just before midnight received just after it belongs to yesterday.
         time -= chrono::Duration::days(1);
     }
-    state.metrics.count(ACCEPTED, "position");
+    state.station.metrics().count(ACCEPTED, "position");
     forward(
         state,
         DeviceInput::Position {

@@ -17,7 +17,7 @@ use axum::routing::get;
 use guomen_domain::Role;
 use guomen_domain::Role::*;
 
-use crate::auth::{self, Principal, SESSION_COOKIE};
+use crate::auth::{Principal, SESSION_COOKIE};
 use crate::state::AppState;
 
 pub use assets::{ASSETS, Asset, TEMPLATES, asset_url};
@@ -80,10 +80,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 
 async fn session(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let token = cookie(headers, SESSION_COOKIE)?;
-    auth::principal_for_token(state, &token)
-        .await
-        .ok()
-        .flatten()
+    state.station.authenticate(&token).await.ok().flatten()
 }
 
 fn html(status: StatusCode, body: String) -> Response {

@@ -9,13 +9,15 @@
 
 pub mod import;
 pub mod inspect;
+mod usecases;
+
+pub use usecases::*;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use guomen_domain::event::kind;
 use guomen_domain::watchlist::WatchlistEntry;
 use guomen_screen::Index;
 use guomen_store::{Store, StoreResult};
@@ -193,7 +195,10 @@ impl Clearance {
     /// Reads watchlist events after the applied seq and applies them from the store's
     /// documents; rebuilds when anything changed. Returns whether it did.
     pub async fn poll_once(&self, store: &dyn Store) -> StoreResult<bool> {
-        let kinds = [kind::WATCHLIST_UPSERTED, kind::WATCHLIST_REMOVED];
+        let kinds: Vec<&str> = crate::event::kinds_replayed_by(&[crate::event::Replay::Watchlist])
+            .into_iter()
+            .filter(|k| *k != crate::EventKind::WatchlistImported.as_str())
+            .collect();
         let mut changed = false;
         loop {
             let after = self.applied_seq();
@@ -207,9 +212,16 @@ impl Clearance {
                 return Ok(true);
             }
             for ev in &events {
-                let Some(id) = ev.payload.get("id").and_then(|v| v.as_str()) else {
-                    continue;
+                let id = match crate::Event::from_journal(&ev.kind, &ev.payload) {
+                    Ok(crate::Event::WatchlistUpserted(u)) => u.id,
+                    Ok(crate::Event::WatchlistRemoved(r)) => r.id,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::error!(seq = ev.seq, error = %e, "watchlist event does not read");
+                        continue;
+                    }
                 };
+                let id = id.as_str();
                 // The document is the truth (a later event may have changed it again).
                 let doc = store.doc(WATCHLIST_COLLECTION, id).await?;
                 let mut map = self.entries.lock().await;
@@ -233,7 +245,7 @@ impl Clearance {
 }
 
 /// Loads the index and starts the poller. Called once at start-up.
-pub async fn start(state: &crate::AppState) -> StoreResult<()> {
+pub(crate) async fn start(state: &crate::Station) -> StoreResult<()> {
     state.clearance.load(state.store.as_ref()).await?;
     let clearance = state.clearance.clone();
     let store = state.store.clone();

@@ -3,22 +3,22 @@
 //! inspection (`inspection.created`, held in `docs` collection `inspections`) or, when final,
 //! a crossing (`crossing.recorded` with `Projection::AddCrossing`) in the same append.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use guomen_clearance::{
-    Context, DEFAULT_THRESHOLD, Decision, Direction, DocumentFacts, HitFacts, decide, kind as ckind,
+    Context, DEFAULT_THRESHOLD, Decision, Direction, DocumentFacts, HitFacts, decide,
 };
 use guomen_domain::watchlist::{ListKind, PartialDate, Sex};
 use guomen_port::DocumentKind;
 use guomen_screen::Query;
-use guomen_store::{Change, CrossingRecord, NewEvent, Projection};
+use guomen_store::{Change, CrossingRecord, Projection};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use utoipa::ToSchema;
 
 use super::INSPECTIONS_COLLECTION;
-use crate::AppState;
+use crate::Station;
 use crate::auth::new_id;
-use crate::error::{ApiError, ApiResult};
+use crate::event::{CrossingRecorded, Event, InspectionCreated};
+use crate::{StationError, StationResult};
 
 /// Hits kept per inspection, best first.
 const MAX_HITS: usize = 20;
@@ -27,7 +27,7 @@ const MAX_FACE_DIM: usize = 4096;
 const MAX_FIELD_CHARS: usize = 200;
 
 /// Hand-typed document fields, when the MRZ cannot be read.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManualDocument {
     pub surname: String,
@@ -51,13 +51,12 @@ pub struct ManualDocument {
 }
 
 /// `POST /api/v1/inspections`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewInspection {
     pub site_id: String,
     pub lane_id: String,
     /// `entry` or `exit`.
-    #[schema(value_type = String)]
     pub direction: Direction,
     /// The MRZ, one string per line (2 or 3 lines).
     #[serde(default)]
@@ -73,24 +72,13 @@ pub struct NewInspection {
     pub enrolled: bool,
 }
 
-/// The port's local date (the port file's fixed UTC offset, UTC when it has none).
-pub fn local_today(state: &AppState, now: DateTime<Utc>) -> NaiveDate {
-    local_offset(state)
-        .map(|o| now.with_timezone(&o).date_naive())
-        .unwrap_or_else(|| now.date_naive())
-}
-
-pub fn local_offset(state: &AppState) -> Option<FixedOffset> {
-    state.port.info.timezone.parse::<FixedOffset>().ok()
-}
-
-fn bad(field: &str, message: impl Into<String>) -> ApiError {
+fn bad(field: &str, message: impl Into<String>) -> StationError {
     let message = message.into();
-    ApiError::unprocessable(format!("`{field}`: {message}"))
+    StationError::unprocessable(format!("`{field}`: {message}"))
         .with_details(json!({"field": field, "message": message}))
 }
 
-fn code_field(field: &str, v: &str) -> ApiResult<String> {
+fn code_field(field: &str, v: &str) -> StationResult<String> {
     let v = v.trim().to_ascii_uppercase();
     if guomen_mrz::codes::lookup(&v).is_none() {
         return Err(bad(
@@ -101,7 +89,7 @@ fn code_field(field: &str, v: &str) -> ApiResult<String> {
     Ok(v)
 }
 
-fn text_field(field: &str, v: &str, required: bool) -> ApiResult<String> {
+fn text_field(field: &str, v: &str, required: bool) -> StationResult<String> {
     let v = v.trim();
     if required && v.is_empty() {
         return Err(bad(field, "must not be empty"));
@@ -119,9 +107,9 @@ struct Read {
     query: Query,
 }
 
-fn read_mrz(lines: &[String], today: NaiveDate) -> ApiResult<Read> {
+fn read_mrz(lines: &[String], today: NaiveDate) -> StationResult<Read> {
     let m = guomen_mrz::parse_lines(lines, today).map_err(|e| {
-        ApiError::unprocessable(format!("malformed MRZ: {e}")).with_details(json!({
+        StationError::unprocessable(format!("malformed MRZ: {e}")).with_details(json!({
             "line": e.line, "position": e.position, "field": e.field,
             "kind": e.kind, "message": e.message,
         }))
@@ -157,7 +145,7 @@ fn partial(d: NaiveDate) -> Option<PartialDate> {
     ))
 }
 
-fn read_manual(d: &ManualDocument) -> ApiResult<Read> {
+fn read_manual(d: &ManualDocument) -> StationResult<Read> {
     let surname = text_field("document.surname", &d.surname, true)?;
     let given = text_field("document.given_names", &d.given_names, false)?;
     let number = text_field("document.document_number", &d.document_number, true)?;
@@ -253,7 +241,7 @@ fn hit_json(h: &guomen_screen::Hit, action: &str) -> Value {
 }
 
 /// Runs an inspection and journals it. Returns the inspection record (as stored).
-pub async fn inspect(state: &AppState, actor: &str, req: NewInspection) -> ApiResult<Value> {
+pub async fn inspect(state: &Station, actor: &str, req: NewInspection) -> StationResult<Value> {
     let port = &state.port;
     if port.site(&req.site_id).is_none() {
         return Err(bad("site_id", format!("unknown site `{}`", req.site_id)));
@@ -280,8 +268,8 @@ pub async fn inspect(state: &AppState, actor: &str, req: NewInspection) -> ApiRe
             ),
         ));
     }
-    let now = Utc::now();
-    let today = local_today(state, now);
+    let now = state.now();
+    let today = state.local_day(now);
     let mut read = match (&req.mrz, &req.document) {
         (Some(lines), None) => read_mrz(lines, today)?,
         (None, Some(d)) => read_manual(d)?,
@@ -360,33 +348,38 @@ pub async fn inspect(state: &AppState, actor: &str, req: NewInspection) -> ApiRe
         let raise = h.list == ListKind::Wanted
             || (h.list == ListKind::RefusedEntry && req.direction == Direction::Entry);
         if raise {
-            changes.push(Change::event(NewEvent::new(
-                ckind::WATCHLIST_HIT,
-                actor,
-                json!({
-                    "inspection_id": id, "site_id": req.site_id, "lane_id": lane.id,
-                    "direction": req.direction.as_str(), "list": h.list, "entry_id": h.entry_id,
-                    "score": h.score, "action": f.action,
-                }),
-            )));
+            let event = Event::WatchlistHit(guomen_ops::WatchlistHit {
+                inspection_id: id.clone(),
+                site_id: req.site_id.clone(),
+                lane_id: lane.id.clone(),
+                direction: req.direction.as_str().to_owned(),
+                list: h.list,
+                entry_id: h.entry_id.clone(),
+                score: h.score,
+                action: f.action.clone(),
+            });
+            changes.push(Change::event(event.to_new(actor, now)));
         }
     }
     if outcome.is_final {
         let decided_by = format!("gate:{}", lane.id);
-        let crossing = finalise(&mut record, outcome.decision, &decided_by, None);
-        changes.push(crossing_change(&record, crossing, actor)?);
+        let crossing = finalise(&mut record, outcome.decision, &decided_by, None, now);
+        changes.push(crossing_change(&record, crossing, actor, now)?);
     } else {
         changes.push(
-            Change::event(NewEvent::new(
-                ckind::INSPECTION_CREATED,
-                actor,
-                json!({
-                    "id": id, "site_id": req.site_id, "lane_id": lane.id,
-                    "direction": req.direction.as_str(), "decision": outcome.decision.as_str(),
-                    "suggested": outcome.suggested.as_str(), "nationality": nationality,
-                    "hits": hits.len(),
-                }),
-            ))
+            Change::event(
+                Event::InspectionCreated(InspectionCreated {
+                    id: id.clone(),
+                    site_id: req.site_id.clone(),
+                    lane_id: lane.id.clone(),
+                    direction: req.direction.as_str().to_owned(),
+                    decision: outcome.decision.as_str().to_owned(),
+                    suggested: outcome.suggested.as_str().to_owned(),
+                    nationality: nationality.clone(),
+                    hits: hits.len(),
+                })
+                .to_new(actor, now),
+            )
             .with(Projection::PutDoc {
                 collection: INSPECTIONS_COLLECTION.to_owned(),
                 id: id.clone(),
@@ -404,6 +397,7 @@ fn finalise(
     decision: Decision,
     decided_by: &str,
     reason: Option<String>,
+    now: DateTime<Utc>,
 ) -> CrossingRecord {
     let crossing_id = new_id();
     if let Some(o) = record.as_object_mut() {
@@ -412,7 +406,7 @@ fn finalise(
         o.insert("status".into(), json!("decided"));
         o.insert("crossing_id".into(), json!(crossing_id));
         o.insert("decided_by".into(), json!(decided_by));
-        o.insert("decided_at".into(), json!(Utc::now()));
+        o.insert("decided_at".into(), json!(now));
         o.insert("override_reason".into(), json!(reason));
     }
     let s = |k: &str| {
@@ -445,22 +439,28 @@ fn finalise(
     }
 }
 
-fn crossing_change(record: &Value, crossing: CrossingRecord, actor: &str) -> ApiResult<Change> {
+fn crossing_change(
+    record: &Value,
+    crossing: CrossingRecord,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> StationResult<Change> {
     let id = record
         .get("id")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::internal("inspection record without id"))?
+        .ok_or_else(|| StationError::internal("inspection record without id"))?
         .to_owned();
-    Ok(Change::event(NewEvent::new(
-        ckind::CROSSING_RECORDED,
-        actor,
-        json!({
-            "crossing_id": crossing.id, "inspection_id": id, "site_id": crossing.site_id,
-            "lane_id": crossing.lane_id, "direction": crossing.direction,
-            "decision": crossing.decision, "decided_by": crossing.decided_by,
-            "nationality": crossing.nationality,
-        }),
-    ))
+    let event = Event::CrossingRecorded(CrossingRecorded {
+        crossing_id: crossing.id.clone(),
+        inspection_id: id.clone(),
+        site_id: crossing.site_id.clone(),
+        lane_id: crossing.lane_id.clone(),
+        direction: crossing.direction.clone(),
+        decision: crossing.decision.clone(),
+        decided_by: crossing.decided_by.clone(),
+        nationality: crossing.nationality.clone(),
+    });
+    Ok(Change::event(event.to_new(actor, now))
     .with(Projection::AddCrossing(crossing))
     .with(Projection::PutDoc {
         collection: INSPECTIONS_COLLECTION.to_owned(),
@@ -472,12 +472,12 @@ fn crossing_change(record: &Value, crossing: CrossingRecord, actor: &str) -> Api
 /// Records an inspector's decision on a pending inspection: confirming the suggestion needs no
 /// reason, overriding it does.
 pub async fn decide_pending(
-    state: &AppState,
+    state: &Station,
     actor: &str,
     id: &str,
     decision: &str,
     reason: Option<String>,
-) -> ApiResult<Value> {
+) -> StationResult<Value> {
     let chosen = Decision::parse(decision.trim()).ok_or_else(|| {
         bad(
             "decision",
@@ -495,10 +495,10 @@ pub async fn decide_pending(
         .store
         .doc(INSPECTIONS_COLLECTION, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no inspection {id}")))?;
+        .ok_or_else(|| StationError::not_found(format!("no inspection {id}")))?;
     let mut record = doc.body;
     if record.get("final").and_then(Value::as_bool) == Some(true) {
-        return Err(ApiError::conflict(format!(
+        return Err(StationError::conflict(format!(
             "inspection {id} is already decided ({})",
             record
                 .get("decision")
@@ -510,7 +510,7 @@ pub async fn decide_pending(
         .get("suggested")
         .and_then(Value::as_str)
         .and_then(Decision::parse)
-        .ok_or_else(|| ApiError::internal(format!("inspection {id} has no suggestion")))?;
+        .ok_or_else(|| StationError::internal(format!("inspection {id} has no suggestion")))?;
     let needs = guomen_clearance::override_needs_reason(suggested, chosen)
         .map_err(|m| bad("decision", m))?;
     if needs && reason.is_none() {
@@ -523,8 +523,9 @@ pub async fn decide_pending(
             ),
         ));
     }
-    let crossing = finalise(&mut record, chosen, actor, reason);
-    let change = crossing_change(&record, crossing, actor)?;
+    let now = state.now();
+    let crossing = finalise(&mut record, chosen, actor, reason, now);
+    let change = crossing_change(&record, crossing, actor, now)?;
     state.append(vec![change]).await?;
     Ok(record)
 }

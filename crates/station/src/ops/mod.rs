@@ -1,33 +1,30 @@
-//! The command engine in the server: one [`guomen_ops::Engine`] behind a lock, fed by the API,
-//! the device channel, the journal's watchlist hits and a one-second ticker.
+//! The command engine in the station: one [`guomen_ops::Engine`] behind a lock, fed by the
+//! use cases, the device channel, the journal's watchlist hits and a ticker that beats once a
+//! second of station time.
 //!
 //! Writers are serialised by [`Ops::writer`] (decide under the short engine lock, append to
 //! the journal, then apply), so a decision always sees every earlier fact applied and the
 //! engine is never ahead of the journal. Readers take only the engine lock, never across an
 //! `.await`.
 
-pub mod stream;
+mod usecases;
 mod worker;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::Utc;
-use guomen_ops::{Engine, JOURNAL_KINDS, OpsConfig, OpsError, OpsEvent};
+use guomen_ops::{Engine, OpsConfig, OpsError, OpsEvent};
 use guomen_port::Port;
-use guomen_store::{Change, NewEvent, Projection, StoreError};
+use guomen_store::{Change, StoreError};
 use tokio::sync::watch;
 
+use crate::Station;
+use crate::StationError;
 use crate::device::Downlink;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::event::{Event, Replay, kinds_replayed_by};
 
-pub use worker::{
-    count_sensor_outcome as worker_count, handle_device_input, start, start_in_background,
-};
-
-/// Journal kind of a watchlist hit written by the clearance side; each becomes an incident.
-pub const WATCHLIST_HIT: &str = "clearance.watchlist_hit";
+pub use usecases::*;
+pub use worker::{count_sensor_outcome, handle_device_input, start, start_in_background};
 
 pub struct Ops {
     engine: Mutex<Engine>,
@@ -81,6 +78,12 @@ impl Ops {
     /// Reads the engine (waits for the start-up replay first).
     pub async fn read<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
         self.wait_ready().await;
+        f(&self.lock())
+    }
+
+    /// Reads the engine as it is now, without waiting for the replay (for filters that must
+    /// not block, such as the live stream's).
+    pub fn peek<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
         f(&self.lock())
     }
 
@@ -138,7 +141,7 @@ impl<T> Committed<T> {
 /// Decides with `decide` under the engine lock, journals the facts (with `extra` changes in
 /// the same atomic append), applies them and publishes the live-only ones.
 pub async fn commit<T>(
-    state: &AppState,
+    state: &Station,
     actor: &str,
     extra: Vec<Change>,
     decide: impl FnOnce(&Engine) -> Result<(Vec<OpsEvent>, T), OpsError>,
@@ -151,17 +154,20 @@ pub async fn commit<T>(
 
 /// [`commit`] for a caller that already holds the writer lock.
 pub(crate) async fn commit_locked<T>(
-    state: &AppState,
+    state: &Station,
     actor: &str,
     extra: Vec<Change>,
     decide: impl FnOnce(&Engine) -> Result<(Vec<OpsEvent>, T), OpsError>,
 ) -> Result<Committed<T>, CommitError> {
     let ops = &state.ops;
     let (events, value) = decide(&ops.lock())?;
-    let mut changes: Vec<Change> = events
+    let now = state.now();
+    let typed: Vec<Event> = events.iter().cloned().map(Event::from).collect();
+    let mut changes: Vec<Change> = typed
         .iter()
-        .filter(|e| e.journaled())
-        .map(|e| Change::event(NewEvent::new(e.kind(), event_actor(e, actor), e.payload())))
+        .zip(&events)
+        .filter(|(t, _)| t.journaled())
+        .map(|(t, e)| Change::event(t.to_new(&event_actor(e, actor), now)))
         .collect();
     let n_ops = changes.len();
     changes.extend(extra);
@@ -178,15 +184,15 @@ pub(crate) async fn commit_locked<T>(
             engine.apply(e);
         }
     }
-    for e in &events {
-        if e.journaled() {
+    for (e, t) in events.iter().zip(typed) {
+        if t.journaled() {
             let seq = journal_seqs.next();
             if let (OpsEvent::AlarmRaised(a), Some(seq)) = (e, seq) {
                 ops.note_alarm_seq(&a.alarm_id, seq);
             }
             seqs.push(seq);
         } else {
-            state.publish_ephemeral(e.kind(), &event_actor(e, actor), e.payload());
+            state.publish_live(&event_actor(e, actor), t);
             seqs.push(None);
         }
     }
@@ -202,18 +208,18 @@ fn event_actor(e: &OpsEvent, default: &str) -> String {
     match e {
         OpsEvent::AlarmRaised(a) => a.actor.clone(),
         OpsEvent::IncidentCreated(c) => c.actor.clone(),
-        OpsEvent::IncidentTransition { actor, .. } | OpsEvent::UnitStatus { actor, .. } => {
-            actor.clone()
-        }
+        OpsEvent::IncidentTransition(t) => t.actor.clone(),
+        OpsEvent::UnitStatus(u) => u.actor.clone(),
         _ => default.to_owned(),
     }
 }
 
-/// Replays the journal into the engine, in pages. Returns the watchlist hits seen, so hits
-/// journaled while the station was down become incidents too.
-async fn replay(state: &AppState) -> Result<Vec<serde_json::Value>, StoreError> {
-    let mut kinds: Vec<&str> = JOURNAL_KINDS.to_vec();
-    kinds.push(WATCHLIST_HIT);
+/// Replays the journal into the engine, in pages: every kind the registry marks as
+/// replayed by the command engine. Returns the watchlist hits seen, so hits journaled while
+/// the station was down become incidents too. A row that does not read back is logged loudly
+/// and left out; nothing is skipped silently.
+async fn replay(state: &Station) -> Result<Vec<guomen_ops::WatchlistHit>, StoreError> {
+    let kinds = kinds_replayed_by(&[Replay::Ops, Replay::OpsIncident]);
     let mut after = 0;
     let mut hits = Vec::new();
     let mut applied = 0u64;
@@ -222,32 +228,37 @@ async fn replay(state: &AppState) -> Result<Vec<serde_json::Value>, StoreError> 
         let Some(last) = page.last() else { break };
         after = last.seq;
         let mut engine = state.ops.lock();
-        for ev in &page {
-            if ev.kind == WATCHLIST_HIT {
-                hits.push(ev.payload.clone());
-                continue;
-            }
-            match OpsEvent::from_payload(&ev.payload) {
-                Ok(e) => {
-                    if let OpsEvent::AlarmRaised(a) = &e {
-                        state.ops.note_alarm_seq(&a.alarm_id, ev.seq);
-                    }
-                    engine.apply(&e);
-                    applied += 1;
+        for row in &page {
+            let event = match Event::from_journal(&row.kind, &row.payload) {
+                Ok(e) => e,
+                Err(err) => {
+                    tracing::error!(seq = row.seq, kind = %row.kind, error = %err,
+                        "journal event cannot be read back; left out of the command state");
+                    continue;
                 }
-                Err(err) => tracing::error!(seq = ev.seq, kind = %ev.kind, error = %err,
-                    "journal event cannot be read back; left out of the command state"),
+            };
+            match event {
+                Event::WatchlistHit(hit) => hits.push(hit),
+                other => {
+                    if let Event::AlarmRaised(a) = &other {
+                        state.ops.note_alarm_seq(&a.alarm_id, row.seq);
+                    }
+                    if let Some(e) = other.into_ops() {
+                        engine.apply(&e);
+                        applied += 1;
+                    }
+                }
             }
         }
     }
-    state.ops.lock().restart_grace(Utc::now());
+    state.ops.lock().restart_grace(state.now());
     tracing::info!(events = applied, "command state rebuilt from the journal");
     Ok(hits)
 }
 
 /// Sends a dispatch order to the unit's terminal when it is connected and journals whether it
 /// was delivered.
-pub async fn send_dispatch(state: &AppState, incident_id: &str, unit_id: &str, actor: &str) {
+pub async fn send_dispatch(state: &Station, incident_id: &str, unit_id: &str, actor: &str) {
     let (terminal, title) = state
         .ops
         .read(|e| {
@@ -274,20 +285,20 @@ pub async fn send_dispatch(state: &AppState, incident_id: &str, unit_id: &str, a
             }
         }
     };
-    let event = OpsEvent::Downlink {
+    let event = OpsEvent::Downlink(guomen_ops::Downlink {
         incident_id: incident_id.to_owned(),
         unit_id: unit_id.to_owned(),
         terminal_id: terminal,
         delivered,
         reason,
-        at: Utc::now(),
-    };
+        at: state.now(),
+    });
     if let Err(e) = commit(state, actor, vec![], |_| Ok((vec![event], ()))).await {
         tracing::warn!(?e, incident_id, unit_id, "could not journal a downlink");
     }
 }
 
-impl From<CommitError> for ApiError {
+impl From<CommitError> for StationError {
     fn from(e: CommitError) -> Self {
         match e {
             CommitError::Store(s) => s.into(),
@@ -296,42 +307,25 @@ impl From<CommitError> for ApiError {
     }
 }
 
-/// The HTTP answer to a refused request.
-pub fn ops_error(e: OpsError) -> ApiError {
+/// The refusal for a request the command engine refused.
+pub fn ops_error(e: OpsError) -> StationError {
     use guomen_domain::incident::TransitionError;
     let msg = e.to_string();
     match &e {
         OpsError::UnknownIncident(_) | OpsError::UnknownUnit(_) | OpsError::UnknownLink(_) => {
-            ApiError::not_found(msg)
+            StationError::not_found(msg)
         }
         OpsError::Transition(TransitionError::Illegal { from, to, action }) => {
-            ApiError::conflict(msg).with_details(serde_json::json!({
+            StationError::conflict(msg).with_details(serde_json::json!({
                 "from": from.as_str(), "to": to.as_str(), "action": action
             }))
         }
         OpsError::Transition(
             TransitionError::AlreadyDispatched(_) | TransitionError::TimeWentBack { .. },
-        ) => ApiError::conflict(msg),
-        OpsError::UnitTransition { status, event, .. } => ApiError::conflict(msg)
+        ) => StationError::conflict(msg),
+        OpsError::UnitTransition { status, event, .. } => StationError::conflict(msg)
             .with_details(serde_json::json!({"status": status.as_str(), "event": event})),
-        _ => ApiError::unprocessable(msg).with_details(serde_json::json!({"reason": e.reason()})),
+        _ => StationError::unprocessable(msg)
+            .with_details(serde_json::json!({"reason": e.reason()})),
     }
 }
-
-/// A store change that records an outbox key as seen, in the same append as its effects.
-pub fn outbox_key_change(duty_point: &str, key: &str, actor: &str, result: &str) -> Change {
-    let id = format!("{duty_point}:{key}");
-    Change::event(NewEvent::new(
-        "ops.outbox_item",
-        actor,
-        serde_json::json!({"duty_point": duty_point, "key": key, "result": result}),
-    ))
-    .with(Projection::PutDoc {
-        collection: OUTBOX_KEYS.into(),
-        id,
-        body: serde_json::json!({"duty_point": duty_point, "key": key, "result": result}),
-    })
-}
-
-/// The `docs` collection of outbox keys already applied.
-pub const OUTBOX_KEYS: &str = "outbox_keys";

@@ -5,38 +5,21 @@
 
 use std::collections::BTreeSet;
 
-use guomen_domain::event::kind;
 use guomen_domain::watchlist::{ListKind, WatchlistEntry};
-use guomen_store::{Appended, Change, NewEvent, Projection, Store, StoreResult};
+use guomen_store::{Change, Projection, Store, StoreResult};
 use guomen_watchlist::{Diff, Format, Imported, diff, diff_source};
 use serde::Serialize;
-use serde_json::json;
+use crate::event::{Event, WatchlistImported, WatchlistRemoved, WatchlistUpserted};
 
 use super::WATCHLIST_COLLECTION;
-use crate::AppState;
+use crate::Station;
 
 /// Changes per `append` call: bounds one transaction while keeping group commit effective.
 pub const CHUNK: usize = 500;
 
-/// Where the events go: through the server (published on the live bus) or straight to a store
-/// (the CLI).
-#[derive(Clone, Copy)]
-pub enum Sink<'a> {
-    State(&'a AppState),
-    Store(&'a dyn Store),
-}
-
-impl Sink<'_> {
-    async fn append(&self, changes: Vec<Change>) -> StoreResult<Vec<Appended>> {
-        match self {
-            Sink::State(s) => s.append(changes).await,
-            Sink::Store(s) => s.append(changes).await,
-        }
-    }
-}
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportSummary {
     pub list: String,
     pub format: String,
@@ -77,7 +60,7 @@ pub fn plan(current: &[WatchlistEntry], imported: &Imported, list: ListKind) -> 
 /// Returns the summary and the upserted entries / removed ids for the caller's live index.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply(
-    sink: Sink<'_>,
+    sink: &Station,
     current: &[WatchlistEntry],
     imported: Imported,
     list: ListKind,
@@ -86,17 +69,21 @@ pub async fn apply(
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> StoreResult<(ImportSummary, Vec<WatchlistEntry>, Vec<String>)> {
     let d = plan(current, &imported, list);
+    let now = sink.now();
     let mut changes = Vec::with_capacity(d.added.len() + d.updated.len() + d.removed.len());
     for (op, entries) in [("added", &d.added), ("updated", &d.updated)] {
         for e in entries {
             let body = serde_json::to_value(e)
                 .map_err(|err| guomen_store::StoreError::Invalid(format!("{}: {err}", e.id)))?;
             changes.push(
-                Change::event(NewEvent::new(
-                    kind::WATCHLIST_UPSERTED,
-                    actor,
-                    json!({"id": e.id, "list": e.list, "op": op}),
-                ))
+                Change::event(
+                    Event::WatchlistUpserted(WatchlistUpserted {
+                        id: e.id.clone(),
+                        list: e.list,
+                        op: op.to_owned(),
+                    })
+                    .to_new(actor, now),
+                )
                 .with(Projection::PutDoc {
                     collection: WATCHLIST_COLLECTION.to_owned(),
                     id: e.id.clone(),
@@ -110,11 +97,13 @@ pub async fn apply(
     let list_of = |id: &str| lists.get(id).copied().unwrap_or(list);
     for id in &d.removed {
         changes.push(
-            Change::event(NewEvent::new(
-                kind::WATCHLIST_REMOVED,
-                actor,
-                json!({"id": id, "list": list_of(id)}),
-            ))
+            Change::event(
+                Event::WatchlistRemoved(WatchlistRemoved {
+                    id: id.clone(),
+                    list: list_of(id),
+                })
+                .to_new(actor, now),
+            )
             .with(Projection::DeleteDoc {
                 collection: WATCHLIST_COLLECTION.to_owned(),
                 id: id.clone(),
@@ -145,18 +134,21 @@ pub async fn apply(
         warnings: imported.warnings.iter().map(|w| w.to_string()).collect(),
         seq: 0,
     };
-    let mut payload = serde_json::to_value(&summary).unwrap_or_else(|_| json!({}));
-    // Warnings can quote list records (names): keep the count in the journal, not the text.
-    if let Some(obj) = payload.as_object_mut() {
-        obj.remove("seq");
-        obj.insert("warnings".into(), json!(summary.warnings.len()));
-    }
+    // Warnings can quote list records (names): the journal keeps their count, not the text.
+    let event = Event::WatchlistImported(WatchlistImported {
+        list: summary.list.clone(),
+        format: summary.format.clone(),
+        source: summary.source.clone(),
+        records: summary.records,
+        skipped: summary.skipped,
+        added: summary.added,
+        updated: summary.updated,
+        removed: summary.removed,
+        unchanged: summary.unchanged,
+        warnings: summary.warnings.len(),
+    });
     let appended = sink
-        .append(vec![Change::event(NewEvent::new(
-            kind::WATCHLIST_IMPORTED,
-            actor,
-            payload,
-        ))])
+        .append(vec![Change::event(event.to_new(actor, sink.now()))])
         .await?;
     summary.seq = appended.first().map_or(0, |a| a.seq);
     let mut upserted = d.added;
@@ -176,7 +168,7 @@ pub async fn stored_entries(store: &dyn Store) -> StoreResult<Vec<WatchlistEntry
 }
 
 /// Counts per list and source, for `watchlist stats`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ListCount {
     pub list: String,
     /// `""` for guomen CSV ids without a prefix.

@@ -3,23 +3,23 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use guomen_ops::{PositionInput, SensorInput};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{CommitError, WATCHLIST_HIT, commit, commit_locked, replay};
+use super::{CommitError, commit, commit_locked, replay};
+use crate::event::Event;
 use crate::device::DeviceInput;
-use crate::state::AppState;
+use crate::Station;
 
 /// Rebuilds the command state from the journal, then starts the background tasks.
-pub async fn start(state: &AppState) -> anyhow::Result<()> {
+pub async fn start(state: &Station) -> anyhow::Result<()> {
     let guard = state.ops.writer.clone().lock_owned().await;
     run_start(state.clone(), guard).await
 }
 
 /// [`start`] from synchronous code (inside a Tokio runtime): the writer lock is taken before
 /// returning, so requests wait for the replay instead of seeing an empty state.
-pub fn start_in_background(state: &AppState) {
+pub fn start_in_background(state: &Station) {
     let Ok(guard) = state.ops.writer.clone().try_lock_owned() else {
         tracing::warn!("command engine already starting");
         return;
@@ -32,14 +32,14 @@ pub fn start_in_background(state: &AppState) {
     });
 }
 
-async fn run_start(state: AppState, guard: tokio::sync::OwnedMutexGuard<()>) -> anyhow::Result<()> {
+async fn run_start(state: Station, guard: tokio::sync::OwnedMutexGuard<()>) -> anyhow::Result<()> {
     // Subscribed before the replay so no hit journaled meanwhile is missed.
     let bus = state.bus.subscribe();
     let hits = replay(&state).await?;
     state.ops.set_ready();
     for hit in hits {
-        let now = Utc::now();
-        let r = commit_locked(&state, "system", vec![], |e| {
+        let now = state.now();
+        let r = commit_locked(&state, crate::SYSTEM, vec![], |e| {
             Ok((e.watchlist_hit(&hit, now)?, ()))
         })
         .await;
@@ -69,12 +69,14 @@ async fn run_start(state: AppState, guard: tokio::sync::OwnedMutexGuard<()>) -> 
     }
     let st = state.clone();
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(1));
+        // One tick per second of station time: timers (link timeouts, track expiry, nuisance
+        // windows) keep their meaning at any clock speed.
+        let mut every = tokio::time::interval(st.clock.wall(Duration::from_secs(1)));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             every.tick().await;
-            let now = Utc::now();
-            let r = commit(&st, "system", vec![], |e| Ok((e.tick(now), ()))).await;
+            let now = st.now();
+            let r = commit(&st, crate::SYSTEM, vec![], |e| Ok((e.tick(now), ()))).await;
             if let Err(CommitError::Store(e)) = r {
                 if matches!(e, guomen_store::StoreError::Closed) {
                     break;
@@ -89,23 +91,24 @@ async fn run_start(state: AppState, guard: tokio::sync::OwnedMutexGuard<()>) -> 
 }
 
 async fn watch_hits(
-    state: AppState,
-    mut bus: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::state::BusEvent>>,
+    state: Station,
+    mut bus: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::BusEvent>>,
 ) {
     loop {
         match bus.recv().await {
-            Ok(ev) if ev.kind == WATCHLIST_HIT => {
-                let now = Utc::now();
-                let payload = ev.payload.clone();
-                let r = commit(&state, "system", vec![], |e| {
-                    Ok((e.watchlist_hit(&payload, now)?, ()))
+            Ok(ev) => {
+                let Event::WatchlistHit(hit) = &ev.event else {
+                    continue;
+                };
+                let now = state.now();
+                let r = commit(&state, crate::SYSTEM, vec![], |e| {
+                    Ok((e.watchlist_hit(hit, now)?, ()))
                 })
                 .await;
                 if let Err(e) = r {
                     tracing::warn!(?e, seq = ?ev.seq, "watchlist hit not turned into an incident");
                 }
             }
-            Ok(_) => {}
             Err(RecvError::Lagged(n)) => {
                 // The hits skipped here are picked up from the journal at the next start-up.
                 tracing::warn!(skipped = n, "watchlist listener lagged");
@@ -125,10 +128,10 @@ fn via(v: crate::device::Via) -> String {
 /// Processes one device input, in arrival order, and returns the seq of its first journaled
 /// fact. A refused input is counted and logged; it never stops the inputs after it.
 pub async fn handle_device_input(
-    state: &AppState,
+    state: &Station,
     input: DeviceInput,
 ) -> Result<Option<u64>, CommitError> {
-    let now = Utc::now();
+    let now = state.now();
     let (family, result) = match input {
         DeviceInput::SensorEvent {
             sensor_id,
@@ -202,7 +205,7 @@ pub async fn handle_device_input(
             ("order_acks_rejected", r.map(|c| c.first_seq()))
         }
         DeviceInput::LinkHeartbeat { link_id, time, .. } => {
-            let r = commit(state, "system", vec![], |e| {
+            let r = commit(state, crate::SYSTEM, vec![], |e| {
                 Ok((e.heartbeat(&link_id, Some(time), now)?, ()))
             })
             .await;
@@ -224,13 +227,13 @@ pub async fn handle_device_input(
 }
 
 async fn presence(
-    state: &AppState,
+    state: &Station,
     terminal_id: &str,
     online: bool,
     v: crate::device::Via,
 ) -> Result<(), CommitError> {
     let actor = format!("terminal:{terminal_id}");
-    let now = Utc::now();
+    let now = state.now();
     commit(state, &actor, vec![], |e| {
         Ok((e.terminal_presence(terminal_id, online, &via(v), now)?, ()))
     })
@@ -239,7 +242,7 @@ async fn presence(
 }
 
 /// Counts what de-duplication and clock checks did to an accepted sensor event.
-pub fn count_sensor_outcome(state: &AppState, out: &guomen_ops::SensorOutcome) {
+pub fn count_sensor_outcome(state: &Station, out: &guomen_ops::SensorOutcome) {
     if out.duplicate {
         state.metrics.count("sensor_events_rejected", "duplicate");
     }

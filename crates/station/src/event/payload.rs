@@ -1,0 +1,151 @@
+//! Payload types of the station's own kinds (the command engine's live in `guomen-ops`).
+//! Field names are the journal's: changing one breaks reading older journals.
+
+use chrono::{DateTime, Utc};
+use guomen_domain::Role;
+use guomen_domain::watchlist::ListKind;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserCreated {
+    pub user_id: String,
+    pub name: String,
+    pub role: Role,
+    pub has_password: bool,
+    /// The partner agency the user belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRoleChanged {
+    pub user_id: String,
+    pub name: String,
+    pub from: Role,
+    pub to: Role,
+}
+
+/// A fact about one user that needs nothing but who.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub user_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenIssued {
+    pub token_id: String,
+    pub user_id: String,
+    /// The user's name.
+    pub user: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRevoked {
+    pub token_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginSucceeded {
+    pub user_id: String,
+    /// The client's address as the server saw it.
+    pub client: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginFailed {
+    /// The name tried, cut to a safe length.
+    pub username: String,
+    pub client: String,
+    pub consecutive_failures: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Logout {
+    pub user_id: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DutyLogWritten {
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StationStarted {
+    pub listen: String,
+    /// `sqlite` or `postgres`.
+    pub store: String,
+    /// The port's id.
+    pub port: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StationStopped {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchlistUpserted {
+    pub id: String,
+    pub list: ListKind,
+    /// `add` or `update`.
+    pub op: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchlistRemoved {
+    pub id: String,
+    /// The list the entry was on.
+    pub list: ListKind,
+}
+
+/// The summary of an import (warnings are counted, not quoted: they can quote names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchlistImported {
+    pub list: String,
+    pub format: String,
+    pub source: Option<String>,
+    pub records: u64,
+    pub skipped: u64,
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InspectionCreated {
+    pub id: String,
+    pub site_id: String,
+    pub lane_id: String,
+    pub direction: String,
+    pub decision: String,
+    pub suggested: String,
+    pub nationality: String,
+    /// How many hits the screening found.
+    pub hits: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossingRecorded {
+    pub crossing_id: String,
+    pub inspection_id: String,
+    pub site_id: String,
+    pub lane_id: String,
+    pub direction: String,
+    pub decision: String,
+    /// `user:NAME` of the inspector, or `gate:LANE` for an automatic e-gate clearance.
+    pub decided_by: String,
+    pub nationality: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub duty_point: String,
+    pub key: String,
+    /// What applying the item did (`applied`, or why it was refused).
+    pub result: String,
+}

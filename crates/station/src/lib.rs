@@ -1,0 +1,308 @@
+//! guomen's station: the application layer. Every use case — inspect and decide, import a
+//! watchlist, a sensor event, a position, a link heartbeat, incident actions, unit status,
+//! the duty log, users and tokens, statistics — is a method of [`Station`] that takes a typed
+//! command and the acting [`Principal`] and returns a typed result or a [`StationError`]
+//! split by audience.
+//!
+//! The station owns the store, the engines, the live bus and the [`Clock`]. It knows no
+//! protocol.
+//!
+//! Architecture invariant: the station crate knows no protocol. It depends on no HTTP crate
+//! (no axum, hyper, tower, utoipa) and opens no socket; the server maps HTTP, SSE, MQTT,
+//! JT/T 808 and NMEA onto it, and the CLI calls it directly.
+
+pub mod auth;
+pub mod clearance;
+pub mod clock;
+pub mod device;
+pub mod duty_log;
+pub mod error;
+pub mod event;
+pub mod journal;
+pub mod metrics;
+pub mod ops;
+pub mod store;
+pub mod users;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use guomen_port::Port;
+use guomen_store::{Appended, Change, Store, StoreResult};
+use serde_json::Value;
+use tokio::sync::{broadcast, mpsc};
+
+pub use auth::Principal;
+pub use clock::{Clock, SimClock, SystemClock};
+pub use error::{Refusal, StationError, StationResult};
+pub use event::{Audience, Event, EventKind};
+
+use crate::device::{DEVICE_QUEUE, DeviceInput, DownlinkHub};
+use crate::metrics::Metrics;
+
+/// The journal actor of the station itself (start, stop, timers).
+pub const SYSTEM: &str = "system";
+
+/// One station: cheap to clone, every clone the same station.
+#[derive(Clone)]
+pub struct Station {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) port: Arc<Port>,
+    /// `GET /api/v1/port`'s body, rendered once: the port does not change while running.
+    pub(crate) port_json: Arc<Value>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Everything that happens, as it happens: journal events once durable, and live facts
+    /// (a unit's position between journaled fixes). The live stream reads from here.
+    pub(crate) bus: broadcast::Sender<Arc<BusEvent>>,
+    /// Decoded, authenticated device inputs from every protocol edge, in arrival order.
+    pub(crate) device_tx: mpsc::Sender<DeviceInput>,
+    /// The receiving end, taken once by the command engine's consumer at start-up.
+    pub(crate) device_rx: Arc<Mutex<Option<mpsc::Receiver<DeviceInput>>>>,
+    /// Connected unit terminals that can receive orders.
+    pub(crate) downlinks: Arc<DownlinkHub>,
+    /// The duty command engine (incidents, units, links), rebuilt from the journal at start.
+    pub(crate) ops: Arc<ops::Ops>,
+    /// The live watchlist index and the import/decision locks.
+    pub(crate) clearance: Arc<clearance::Clearance>,
+    /// Every device input the command engine takes, in the order it takes them: for tests of
+    /// the protocol edges and for troubleshooting, without stealing the engine's queue.
+    pub(crate) device_tap: broadcast::Sender<DeviceInput>,
+    pub(crate) throttle: Arc<auth::LoginThrottle>,
+}
+
+impl std::fmt::Debug for Station {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Station")
+            .field("port", &self.port.id())
+            .field("store", &self.store.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One fact on the live bus. `seq` is the journal sequence number, `None` for live facts that
+/// are not journaled (a client that reconnects gets the next one instead).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusEvent {
+    pub seq: Option<u64>,
+    pub time: DateTime<Utc>,
+    pub actor: String,
+    pub event: Event,
+}
+
+impl BusEvent {
+    pub fn kind(&self) -> EventKind {
+        self.event.kind()
+    }
+}
+
+/// How many events a slow live-stream client may lag before it must resume from the journal.
+pub const BUS_CAPACITY: usize = 8192;
+
+impl Station {
+    /// A station over `store` for `port`, on `clock`. Call [`Station::start`] before serving.
+    pub fn new(store: Arc<dyn Store>, port: Port, clock: Arc<dyn Clock>) -> Station {
+        let port_json = Arc::new(port.to_api_json());
+        // The caller checks that the port builds an engine (`Station::check_port`); the
+        // built-in port is the fallback only for callers that skipped that check.
+        let ops = ops::Ops::for_port(&port)
+            .or_else(|| ops::Ops::for_port(&guomen_port::erenhot()))
+            .map(Arc::new)
+            .unwrap_or_else(|| unreachable!("the built-in port always builds an engine"));
+        let (device_tx, device_rx) = mpsc::channel(DEVICE_QUEUE);
+        Station {
+            store,
+            port: Arc::new(port),
+            port_json,
+            metrics: Arc::new(Metrics::default()),
+            clock,
+            bus: broadcast::channel(BUS_CAPACITY).0,
+            device_tx,
+            device_rx: Arc::new(Mutex::new(Some(device_rx))),
+            downlinks: Arc::new(DownlinkHub::default()),
+            device_tap: broadcast::channel(1024).0,
+            clearance: Arc::new(clearance::Clearance::default()),
+            ops,
+            throttle: Arc::new(auth::LoginThrottle::default()),
+        }
+    }
+
+    /// Whether a port's geometry builds a command engine (a validated port always does).
+    pub fn check_port(port: &Port) -> Result<(), String> {
+        guomen_ops::Engine::new(port, guomen_ops::OpsConfig::default())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Rebuilds the command state and the watchlist index from the journal and starts the
+    /// station's own tasks (device consumer, timers, watchlist poller).
+    pub async fn start(&self) -> anyhow::Result<()> {
+        clearance::start(self).await?;
+        ops::start(self).await
+    }
+
+    /// [`Station::start`] without waiting for the replay (requests wait for it instead).
+    pub fn start_in_background(&self) {
+        let st = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = clearance::start(&st).await {
+                tracing::error!(error = %e, "watchlist index did not load");
+            }
+        });
+        ops::start_in_background(self);
+    }
+
+    pub fn port(&self) -> &Port {
+        &self.port
+    }
+
+    pub fn port_json(&self) -> Arc<Value> {
+        self.port_json.clone()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// The station clock's now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The port's fixed UTC offset (UTC when the port file has none).
+    pub fn utc_offset(&self) -> FixedOffset {
+        self.port
+            .info
+            .timezone
+            .parse::<FixedOffset>()
+            .ok()
+            .or_else(|| FixedOffset::east_opt(0))
+            .unwrap_or_else(|| unreachable!("zero is a valid offset"))
+    }
+
+    /// The station-local day of an instant: every KPI and statistic speaks of this day.
+    pub fn local_day(&self, time: DateTime<Utc>) -> NaiveDate {
+        clock::local_day(time, self.utc_offset())
+    }
+
+    /// Today, station-local, on the station clock.
+    pub fn today(&self) -> NaiveDate {
+        self.local_day(self.now())
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Subscribes to the live bus.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<BusEvent>> {
+        self.bus.subscribe()
+    }
+
+    /// Where protocol edges send decoded, authenticated device inputs.
+    pub fn device_sender(&self) -> mpsc::Sender<DeviceInput> {
+        self.device_tx.clone()
+    }
+
+    /// Every device input the command engine takes, as it takes them.
+    pub fn device_tap(&self) -> broadcast::Receiver<DeviceInput> {
+        self.device_tap.subscribe()
+    }
+
+    pub fn downlinks(&self) -> Arc<DownlinkHub> {
+        self.downlinks.clone()
+    }
+
+    /// Changes the command engine's tuning (tests shorten windows with it).
+    pub fn configure_ops(&self, f: impl FnOnce(&mut guomen_ops::OpsConfig)) {
+        self.ops.configure(f)
+    }
+
+    /// Appends through the store, records latency and errors in the metrics, and publishes
+    /// the durable events on the bus. Each change's event must be an [`Event`] (the registry
+    /// is checked here, so no kind outside it reaches the journal).
+    pub(crate) async fn append(&self, changes: Vec<Change>) -> StoreResult<Vec<Appended>> {
+        let started = Instant::now();
+        let mut events = Vec::with_capacity(changes.len());
+        for c in &changes {
+            let event = Event::from_journal(&c.event.kind, &c.event.payload)
+                .map_err(|e| guomen_store::StoreError::Invalid(e.to_string()))?;
+            events.push((c.event.actor.clone(), event));
+        }
+        let result = self.store.append(changes).await;
+        match &result {
+            Ok(appended) => {
+                self.metrics.journal_append(started.elapsed());
+                for (a, (actor, event)) in appended.iter().zip(events) {
+                    // No receiver is not an error: nobody is watching.
+                    let _ = self.bus.send(Arc::new(BusEvent {
+                        seq: Some(a.seq),
+                        time: a.time,
+                        actor,
+                        event,
+                    }));
+                }
+            }
+            Err(e) => self.metrics.store_error(store::error_kind(e)),
+        }
+        result
+    }
+
+    /// Appends typed events (no projections) by `actor` at the station clock's now.
+    pub(crate) async fn record(
+        &self,
+        actor: &str,
+        events: &[Event],
+    ) -> StoreResult<Vec<Appended>> {
+        let now = self.now();
+        let changes = events
+            .iter()
+            .map(|e| Change::event(e.to_new(actor, now)))
+            .collect();
+        self.append(changes).await
+    }
+
+    /// Publishes a fact that is not journaled (see [`BusEvent`]).
+    pub(crate) fn publish_live(&self, actor: &str, event: Event) {
+        let _ = self.bus.send(Arc::new(BusEvent {
+            seq: None,
+            time: self.now(),
+            actor: actor.to_owned(),
+            event,
+        }));
+    }
+}
+
+impl Station {
+    /// Journals the station's start (what it serves, on which store, which version).
+    pub async fn record_start(&self, listen: &str) -> StationResult<()> {
+        let event = Event::StationStarted(event::StationStarted {
+            listen: listen.to_owned(),
+            store: self.store.backend().to_owned(),
+            port: self.port.id().to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        });
+        self.record(SYSTEM, &[event]).await?;
+        Ok(())
+    }
+
+    /// Lets queued writes drain and closes the store (a tool's station; a served station
+    /// calls [`Station::stop`]).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Journals the stop, then lets queued writes drain and closes the store.
+    pub async fn stop(&self) {
+        let _ = self
+            .record(SYSTEM, &[Event::StationStopped(event::StationStopped {})])
+            .await;
+        self.store.close().await;
+    }
+}

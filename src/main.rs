@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use guomen_domain::Role;
 use guomen_server::config::{FileConfig, LogFormat};
-use guomen_station::store::open_station;
 use guomen_server::{ServeArgs, StoreArgs};
+use guomen_station::store::open_station;
 
 mod cli;
 mod demo;

@@ -51,17 +51,6 @@ use serde::{Deserialize, Serialize};
 /// The screening threshold the server and CLI use unless told otherwise.
 pub const DEFAULT_THRESHOLD: f64 = guomen_screen::DEFAULT_NAME_THRESHOLD;
 
-/// Journal event kinds written by clearance.
-pub mod kind {
-    /// A non-final inspection (awaiting an inspector), with its suggestion.
-    pub const INSPECTION_CREATED: &str = "inspection.created";
-    /// A final decision; comes with `Projection::AddCrossing`.
-    pub const CROSSING_RECORDED: &str = "crossing.recorded";
-    /// A wanted person (or a refused person on entry) was hit; the command centre raises an
-    /// incident from it.
-    pub const WATCHLIST_HIT: &str = "clearance.watchlist_hit";
-}
-
 /// Which way the traveller crosses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

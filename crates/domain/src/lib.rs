@@ -35,7 +35,6 @@ macro_rules! from_str_via_all {
     };
 }
 
-pub mod event;
 pub mod incident;
 pub mod role;
 pub mod unit;

@@ -101,7 +101,16 @@ pub struct Decoded {
 /// kept as the byte 0x7d and the next byte is read normally ([`Quirk::BadEscape`]). Never fails.
 pub fn unescape_lenient_into(escaped: &[u8], out: &mut Vec<u8>, quirks: &mut Vec<Quirk>) {
     let mut i = 0;
-    while let Some(&b) = escaped.get(i) {
+    loop {
+        // Copy the run up to the next 0x7d or 0x7e in one go: most frames hold none.
+        let rest = escaped.get(i..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&b| b == ESCAPE || b == FLAG)
+            .unwrap_or(rest.len());
+        out.extend_from_slice(rest.get(..run).unwrap_or_default());
+        i += run;
+        let Some(&b) = escaped.get(i) else { break };
         match (b, escaped.get(i + 1)) {
             (ESCAPE, Some(0x01)) => {
                 out.push(ESCAPE);

@@ -156,9 +156,10 @@ fn screen_and_names_compare() {
 
 /// A lost/stolen document listed without a name (`crates/watchlist/FORMAT.md`): imported,
 /// screened by its document (exact and OCR-confusable), never by a name; a nameless entry of
-/// another list is refused with its line.
-#[test]
-fn document_only_entries_import_and_screen() {
+/// another list is refused with its line; a server on the imported data refuses to clear the
+/// document at a counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_only_entries_import_and_screen() {
     const DOCS: &str = "\
 id,list,name,document_number,document_country,document_type,reason
 SLTD-1,lost_stolen_document,,E0815B5I,MNG,P,reported stolen
@@ -234,6 +235,28 @@ W-2,wanted,Batbold Ganzorig,,,,armed robbery
     }
     assert!(hits(2).is_empty(), "{}", rows[2]);
     assert!(hits(3).is_empty(), "{}", rows[3]);
+
+    // At a counter, through the station's live index: the stolen passport, read with OCR
+    // look-alikes in its number, carried by someone whose name is on no list.
+    let token = add_user(&data, "insp", "inspector", "password-insp");
+    let server = Server::start(&data, &[]);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mrz = td3("NARAN", "TSETSEG", "EO8I5851", "MNG", "900115", "351231");
+    let r = client
+        .post(format!("{}/api/v1/inspections", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"site_id": "rail-passenger", "lane_id": "rail-counter-entry-1", "direction": "entry", "mrz": mrz}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["hits"][0]["entry_id"], "SLTD-1", "{v}");
+    assert_eq!(v["decision"], "secondary", "{v}");
+    assert!(server.stop().success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,15 @@
 //! and the next pieces are tried joined to it with the 0x7e between them; the join is accepted
 //! only when its check code and its declared body length both agree. A piece that decodes on its
 //! own is always taken on its own, so a good frame after a damaged one is never delayed or lost.
+//! The costs of this choice: a piece that fails is answered (as an error) only when the next
+//! piece arrives; at most [`MAX_JOINED_PIECES`] pieces are joined; and a check code of 0x7e sent
+//! unescaped cannot be recovered on a stream, because it makes `7e 7e`, which is where the
+//! splitter resynchronises (a whole frame given to [`decode_frame_lenient`] still decodes).
+//!
+//! Compared with Traccar (whose decoder the shared test frames come from): its frame decoder
+//! also cuts at the first 0x7e, so it loses a frame with a bare 0x7e on TCP; and it drops a
+//! 0x7d with an unknown follower together with that byte, where we keep the 0x7d, which is what
+//! makes the check code agree when a device simply forgot to escape it.
 
 use std::collections::VecDeque;
 use std::fmt;

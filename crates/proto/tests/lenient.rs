@@ -407,6 +407,28 @@ fn stream_rejoins_a_frame_cut_by_bare_delimiters() {
 }
 
 #[test]
+fn stream_recovers_an_unescaped_check_code_of_0x7e() {
+    // `… 7e 7e`: the check code is taken for the closing flag and the flag for a resync.
+    let body = location().encode().unwrap();
+    let raw = (0..=u16::MAX)
+        .map(|s| content(s, 0x0200, &body))
+        .find(|r| r.last() == Some(&0x7e))
+        .unwrap();
+    let bad = wire_leaving(&raw, &[raw.len() - 1]);
+    let hb = jt808::encode(&Envelope::v2013("1", 1), &Message::Heartbeat).unwrap();
+    let mut s = bad;
+    s.extend_from_slice(&hb);
+    for i in 0..=s.len() {
+        let got = run_stream(&[&s[..i], &s[i..]]);
+        assert_eq!(got.len(), 2, "split at {i}: {got:?}");
+        let d = got[0].as_ref().unwrap();
+        assert_eq!(d.quirks, [Quirk::UnescapedDelimiter]);
+        assert_eq!(located(d), &location());
+        assert!(got[1].is_ok());
+    }
+}
+
+#[test]
 fn stream_never_delays_a_good_frame_after_a_damaged_piece() {
     let good = jt808::encode(&Envelope::v2013("1", 2), &Message::Location(location())).unwrap();
     let mut damaged = good.clone();

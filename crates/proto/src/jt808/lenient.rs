@@ -27,10 +27,11 @@
 //! and the next pieces are tried joined to it with the 0x7e between them; the join is accepted
 //! only when its check code and its declared body length both agree. A piece that decodes on its
 //! own is always taken on its own, so a good frame after a damaged one is never delayed or lost.
-//! The costs of this choice: a piece that fails is answered (as an error) only when the next
-//! piece arrives; at most [`MAX_JOINED_PIECES`] pieces are joined; and a check code of 0x7e sent
-//! unescaped cannot be recovered on a stream, because it makes `7e 7e`, which is where the
-//! splitter resynchronises (a whole frame given to [`decode_frame_lenient`] still decodes).
+//! A check code of 0x7e sent unescaped makes `7e 7e`, where the splitter resynchronises, so the
+//! piece it hands over has lost its check code: a piece that fails is therefore also tried with
+//! a 0x7e check code put back, accepted on the same two conditions. The costs of this choice: a
+//! piece that fails is answered (as an error) only when the next piece arrives, and at most
+//! [`MAX_JOINED_PIECES`] pieces are joined.
 //!
 //! Compared with Traccar (whose decoder the shared test frames come from): its frame decoder
 //! also cuts at the first 0x7e, so it loses a frame with a bare 0x7e on TCP; and it drops a
@@ -207,6 +208,15 @@ impl Default for LenientStream {
     }
 }
 
+/// The frame `wire` would be if the 0x7e that closed it was its check code, sent unescaped, and
+/// the real closing flag followed (the splitter drops it as the `7e 7e` resynchronisation).
+fn with_flag_check_code(wire: &[u8]) -> Option<Decoded> {
+    let mut w = Vec::with_capacity(wire.len() + 1);
+    w.extend_from_slice(wire);
+    w.push(FLAG);
+    decode_frame_lenient(&w).ok()
+}
+
 /// Errors that may come from a frame cut short by a bare 0x7e.
 fn maybe_cut(e: &Jt808Error) -> bool {
     matches!(
@@ -276,6 +286,10 @@ impl LenientStream {
     }
 
     fn on_piece(&mut self, piece: Vec<u8>, alone: Result<Decoded, Jt808Error>) {
+        let alone = match alone {
+            Err(e) if maybe_cut(&e) => with_flag_check_code(&piece).ok_or(e),
+            other => other,
+        };
         if let Ok(d) = alone {
             // A piece that stands on its own is a frame: whatever was held was not its start.
             self.flush_held();
@@ -294,7 +308,10 @@ impl LenientStream {
             if joined.len() > self.max_frame {
                 continue;
             }
-            if let Ok(d) = decode_frame_lenient(&joined) {
+            if let Some(d) = decode_frame_lenient(&joined)
+                .ok()
+                .or_else(|| with_flag_check_code(&joined))
+            {
                 for _ in 0..start {
                     if let Some((_, e)) = self.held.pop_front() {
                         self.out.push_back(Err(e));

@@ -154,6 +154,111 @@ fn screen_and_names_compare() {
     assert!(rows[1]["score"].as_f64().unwrap() < rows[0]["score"].as_f64().unwrap());
 }
 
+/// A lost/stolen document listed without a name (`crates/watchlist/FORMAT.md`): imported,
+/// screened by its document (exact and OCR-confusable), never by a name; a nameless entry of
+/// another list is refused with its line; a server on the imported data refuses to clear the
+/// document at a counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_only_entries_import_and_screen() {
+    const DOCS: &str = "\
+id,list,name,document_number,document_country,document_type,reason
+SLTD-1,lost_stolen_document,,E0815B5I,MNG,P,reported stolen
+W-2,wanted,Batbold Ganzorig,,,,armed robbery
+";
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("docs.csv");
+    std::fs::write(&list, DOCS).unwrap();
+    let data = dir.path().join("data");
+    let import = |file: &std::path::Path| {
+        guomen()
+            .args(["watchlist", "import", file.to_str().unwrap()])
+            .args(["--list", "lost_stolen_document", "--format", "csv"])
+            .args(["--data", data.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let imp = import(&list);
+    assert!(
+        imp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imp.stderr)
+    );
+    assert!(String::from_utf8_lossy(&imp.stdout).contains("2 added"));
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "id,list,name,document_number,document_country\nW-3,wanted,,E1,MNG\n",
+    )
+    .unwrap();
+    let refused = import(&bad);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("name is empty"),
+        "{err}"
+    );
+
+    let queries = [
+        json!({"id": "exact", "name": "Naran Tsetseg", "document_number": "E0815B5I", "document_country": "MNG"}),
+        json!({"id": "ocr", "name": "Naran Tsetseg", "document_number": "EO8I5851", "document_country": "MNG"}),
+        json!({"id": "name", "name": "Naran Tsetseg"}),
+        json!({"id": "other_state", "name": "Naran Tsetseg", "document_number": "E0815B5I", "document_country": "CHN"}),
+    ]
+    .map(|q| q.to_string());
+    let out = run_with_stdin(
+        &[
+            "screen",
+            "--watchlist",
+            list.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+        &(queries.join("\n") + "\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = json_lines(&out.stdout);
+    let hits = |i: usize| rows[i]["hits"].as_array().unwrap().clone();
+    for (i, score) in [(0, 1.0), (1, 0.95)] {
+        let h = &hits(i)[0];
+        assert_eq!(h["entry_id"], "SLTD-1", "{}", rows[i]);
+        assert_eq!(h["score"], score);
+        let explain = h["explain"].as_array().unwrap();
+        let doc = explain.iter().find(|x| x["field"] == "document").unwrap();
+        assert_eq!(doc["list_value"], "MNG E0815B5I");
+        let name = explain.iter().find(|x| x["field"] == "name").unwrap();
+        assert_eq!(name["verdict"], "unknown", "{name}");
+    }
+    assert!(hits(2).is_empty(), "{}", rows[2]);
+    assert!(hits(3).is_empty(), "{}", rows[3]);
+
+    // At a counter, through the station's live index: the stolen passport, read with OCR
+    // look-alikes in its number, carried by someone whose name is on no list.
+    let token = add_user(&data, "insp", "inspector", "password-insp");
+    let server = Server::start(&data, &[]);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mrz = td3("NARAN", "TSETSEG", "EO8I5851", "MNG", "900115", "351231");
+    let r = client
+        .post(format!("{}/api/v1/inspections", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"site_id": "rail-passenger", "lane_id": "rail-counter-entry-1", "direction": "entry", "mrz": mrz}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["hits"][0]["entry_id"], "SLTD-1", "{v}");
+    assert_eq!(v["decision"], "secondary", "{v}");
+    assert!(server.stop().success());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_import_then_a_server_screens_against_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -192,6 +192,20 @@ pub struct DocumentRef {
     /// ICAO 9303 issuing state code (ISO 3166-1 alpha-3 or one of ICAO's own codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// ICAO 9303 document code (`P` passport, `PD` diplomatic passport, `I`/`ID` identity card,
+    /// `A`, `C`, `V` visa ...), upper case, when the list gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl WatchlistEntry {
+    /// A lost or stolen document listed without any holder's name: it is screened by its
+    /// document alone (exact number, or equal up to OCR look-alikes).
+    pub fn is_document_only(&self) -> bool {
+        self.list == ListKind::LostStolenDocument
+            && self.names.is_empty()
+            && !self.documents.is_empty()
+    }
 }
 
 /// One entry of one list, in the shape of an SIS alert: who, why, and what to do on a hit.
@@ -259,6 +273,25 @@ mod tests {
                 "{bad} should be rejected"
             );
         }
+    }
+
+    #[test]
+    fn documents_without_a_type_read_and_write_as_before() {
+        let d: DocumentRef = serde_json::from_str(r#"{"number":"E1","country":"MNG"}"#).unwrap();
+        assert_eq!(d.kind, None);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"number":"E1","country":"MNG"}"#
+        );
+        let typed = DocumentRef {
+            kind: Some("P".into()),
+            ..d
+        };
+        assert!(
+            serde_json::to_string(&typed)
+                .unwrap()
+                .contains(r#""kind":"P""#)
+        );
     }
 
     #[test]

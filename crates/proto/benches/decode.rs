@@ -76,6 +76,28 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
+    g.bench_function(
+        BenchmarkId::new("jt808_0x0200_lenient", frames.len()),
+        |b| {
+            b.iter(|| {
+                let mut n = 0.0;
+                for f in &frames {
+                    if let Ok(jt808::Decoded {
+                        frame:
+                            jt808::Frame {
+                                message: Message::Location(l),
+                                ..
+                            },
+                        ..
+                    }) = jt808::decode_frame_lenient(black_box(f))
+                    {
+                        n += l.lat;
+                    }
+                }
+                n
+            })
+        },
+    );
     let mut stream = Vec::new();
     for f in &frames {
         stream.extend_from_slice(f);
@@ -90,6 +112,22 @@ fn bench(c: &mut Criterion) {
                     sp.push(black_box(chunk));
                     while let Some(Ok(f)) = sp.next_frame() {
                         n += usize::from(jt808::decode_frame(&f).is_ok());
+                    }
+                }
+                n
+            })
+        },
+    );
+    g.bench_function(
+        BenchmarkId::new("jt808_lenient_stream", frames.len()),
+        |b| {
+            b.iter(|| {
+                let mut st = jt808::LenientStream::default();
+                let mut n = 0usize;
+                for chunk in stream.chunks(1460) {
+                    st.push(black_box(chunk));
+                    while let Some(d) = st.next_decoded() {
+                        n += usize::from(d.is_ok());
                     }
                 }
                 n

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::jt808::{self, Frame, Location, Message};
+use crate::jt808::{self, Frame, Location, Message, Quirk};
 use crate::nmea;
 
 fn failure(error: impl std::fmt::Display) -> Value {
@@ -44,7 +44,8 @@ fn location_fields(l: &Location) -> Map<String, Value> {
 }
 
 /// Decodes one JT/T 808 frame given as hex (escaped, with its 0x7e delimiters, as on the wire)
-/// and describes it as JSON: `ok`, `error` when not ok, else `msg_id` ("0x0200"), `version`
+/// and describes it as JSON: `ok`, `error` when not ok, else `quirks` (what the device got
+/// wrong that the lenient decoder tolerated, by [`Quirk`] name; empty for a standard frame), `msg_id` ("0x0200"), `version`
 /// (2013/2019), `terminal`, `serial`, `message` (kind) and the message's fields; location
 /// reports inline `lat`, `lon`, `time`, `speed_kmh`, `course`, `alarm`, `status`, `extras`;
 /// batch uploads give `locations`, an array of those.
@@ -57,16 +58,20 @@ pub fn jt808_line_to_json(line: &str) -> Value {
         Ok(b) => b,
         Err(e) => return failure(format!("bad hex: {e}")),
     };
-    match jt808::decode_frame(&bytes) {
-        Ok(frame) => frame_to_json(&frame),
+    match jt808::decode_frame_lenient(&bytes) {
+        Ok(d) => frame_to_json(&d.frame, &d.quirks),
         Err(e) => failure(e),
     }
 }
 
-fn frame_to_json(frame: &Frame) -> Value {
+fn frame_to_json(frame: &Frame, quirks: &[Quirk]) -> Value {
     let h = &frame.header;
     let mut m = Map::new();
     m.insert("ok".into(), true.into());
+    m.insert(
+        "quirks".into(),
+        quirks.iter().map(|q| Value::from(q.name())).collect(),
+    );
     m.insert("msg_id".into(), format!("0x{:04x}", h.msg_id).into());
     m.insert("version".into(), h.version.year().into());
     if let Some(v) = h.protocol_version {

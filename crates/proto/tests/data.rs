@@ -65,6 +65,15 @@ fn check_decoded(frame: &Frame, msg_id: u16) -> Result<(), Failed> {
     Ok(())
 }
 
+/// Quirks the lenient decoder must name on the shared frames, by source line (every other
+/// frame with a good check code decodes without any).
+const EXPECTED_QUIRKS: &[(&str, &[&str])] = &[
+    ("86", &["unescaped_delimiter"]),
+    ("362", &["unescaped_delimiter"]),
+];
+
+const REPORT_IDS: [u16; 2] = [0x0200, 0x0704];
+
 fn jt808_frame_trial(line: &str) -> Option<Trial> {
     let cols: Vec<&str> = line.split('\t').collect();
     let [src, id, ck, hex] = cols.as_slice() else {
@@ -80,36 +89,127 @@ fn jt808_frame_trial(line: &str) -> Option<Trial> {
     Some(Trial::test(name, move || {
         let bytes = hex::decode(&hex).map_err(|e| format!("bad hex in data: {e}"))?;
         let standard = [0x0001, 0x0002, 0x0100, 0x0102, 0x0200, 0x0704].contains(&id);
-        match jt808::decode_frame(&bytes) {
-            Err(Jt808Error::BadChecksum { .. }) if !ck => Ok(()),
-            _ if !ck => Err("file says the checksum is bad, decoder did not say so".into()),
-            Ok(frame) => check_decoded(&frame, id),
-            Err(Jt808Error::Framing(why)) => {
-                // A bare 0x7e inside: Traccar's tests feed bytes after its frame decoder, so a
-                // few of its "frames" are unescaped. On a wire they would be cut at that 0x7e, so
-                // rejecting is right; the content itself must still decode.
-                eprintln!("line {src}: rejected ({why}); checking the content as unescaped bytes");
-                let inner = bytes
-                    .get(1..bytes.len().saturating_sub(1))
-                    .unwrap_or_default();
-                let raw = wire::unescape(inner)?;
-                match jt808::decode_unescaped(&raw) {
-                    Ok(frame) => check_decoded(&frame, id),
-                    Err(e) if !standard => {
-                        eprintln!("line {src}: vendor message 0x{id:04x} rejected: {e}");
-                        Ok(())
-                    }
-                    Err(e) => Err(format!("content of a standard message failed: {e}").into()),
+        let strict = jt808::decode_frame(&bytes);
+        let lenient = jt808::decode_frame_lenient(&bytes);
+        let expected: Vec<&str> = EXPECTED_QUIRKS
+            .iter()
+            .find(|(line, _)| *line == src)
+            .map(|(_, q)| q.to_vec())
+            .unwrap_or_default();
+        if !ck {
+            // A bad check code is refused by both, whatever else is wrong.
+            return match (&strict, &lenient) {
+                (Err(Jt808Error::BadChecksum { .. }), Err(Jt808Error::BadChecksum { .. })) => {
+                    Ok(())
                 }
+                _ => Err(format!(
+                    "file says the checksum is bad: strict {strict:?}, lenient {lenient:?}"
+                )
+                .into()),
+            };
+        }
+        match (&strict, &lenient) {
+            (Ok(s), Ok(l)) if *s != l.frame || !l.quirks.is_empty() => {
+                return Err("a standard frame decodes differently when lenient".into());
+            }
+            (Ok(_), Err(e)) => return Err(format!("lenient refuses a standard frame: {e}").into()),
+            _ => {}
+        }
+        match lenient {
+            Ok(d) => {
+                let names: Vec<&str> = d.quirks.iter().map(|q| q.name()).collect();
+                if names != expected {
+                    return Err(format!("quirks {names:?}, expected {expected:?}").into());
+                }
+                if let Err(e) = &strict {
+                    eprintln!("line {src}: strict refuses ({e}); lenient decodes with {names:?}");
+                }
+                check_decoded(&d.frame, id)
             }
             Err(e) if !standard => {
                 // Vendor messages (0x5501/0x5502) use a private header layout.
-                eprintln!("line {src}: vendor message 0x{id:04x} rejected: {e}");
+                eprintln!("line {src}: vendor message 0x{id:04x} refused: {e}");
                 Ok(())
             }
-            Err(e) => Err(format!("standard message 0x{id:04x} rejected: {e}").into()),
+            Err(e) => Err(format!("standard message 0x{id:04x} refused: {e}").into()),
         }
     }))
+}
+
+/// Every report (0x0200, 0x0704) with a good check code decodes, whole and as one TCP stream
+/// fed in uneven chunks (where a bare 0x7e cuts a frame for the splitter and must be rejoined).
+fn jt808_reports_trial(path: &Path) -> Vec<Trial> {
+    let text = read(path);
+    let rows: Vec<(String, u16, bool, Vec<u8>)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let [src, id, ck, hex] = c.as_slice() else {
+                return None;
+            };
+            Some((
+                src.to_string(),
+                u16::from_str_radix(id, 16).ok()?,
+                *ck == "True",
+                hex::decode(hex).ok()?,
+            ))
+        })
+        .collect();
+    vec![Trial::test(
+        "jt808_frames:every_report_decoded",
+        move || {
+            let reports: Vec<&(String, u16, bool, Vec<u8>)> = rows
+                .iter()
+                .filter(|r| REPORT_IDS.contains(&r.1) && r.2)
+                .collect();
+            let strict = reports
+                .iter()
+                .filter(|r| jt808::decode_frame(&r.3).is_ok())
+                .count();
+            let lenient = reports
+                .iter()
+                .filter(|r| jt808::decode_frame_lenient(&r.3).is_ok())
+                .count();
+            eprintln!(
+                "{} reports with a good check code: strict decodes {strict}, lenient {lenient}",
+                reports.len()
+            );
+            if lenient != reports.len() {
+                return Err(format!("lenient decodes {lenient} of {}", reports.len()).into());
+            }
+            let mut stream = Vec::new();
+            for r in &rows {
+                stream.extend_from_slice(&r.3);
+            }
+            for chunk in [1, 7, 64, stream.len()] {
+                let mut s = jt808::LenientStream::default();
+                let mut decoded = Vec::new();
+                for c in stream.chunks(chunk) {
+                    s.push(c);
+                    while let Some(r) = s.next_decoded() {
+                        decoded.extend(r.ok());
+                    }
+                }
+                s.flush_held();
+                while let Some(r) = s.next_decoded() {
+                    decoded.extend(r.ok());
+                }
+                let got: Vec<u16> = decoded
+                    .iter()
+                    .map(|d| d.frame.header.msg_id)
+                    .filter(|id| REPORT_IDS.contains(id))
+                    .collect();
+                let want: Vec<u16> = reports.iter().map(|r| r.1).collect();
+                if got != want {
+                    return Err(
+                        format!("chunks of {chunk}: reports {got:04x?}, want {want:04x?}").into(),
+                    );
+                }
+            }
+            Ok(())
+        },
+    )]
 }
 
 fn jt808_trials() -> Vec<Trial> {
@@ -127,6 +227,7 @@ fn jt808_trials() -> Vec<Trial> {
         );
         trials
     });
+    trials.extend(data_trials("jt808/jt808_frames.tsv", jt808_reports_trial));
     trials.extend(data_trials("jt808/jt808_escape_vectors.txt", |path| {
         let text = read(path);
         let lines: Vec<String> = text

@@ -19,6 +19,55 @@ proptest! {
     }
 
     #[test]
+    fn jt808_lenient_decoder_never_panics(bytes in proptest::collection::vec(prop_oneof![Just(0x7eu8), Just(0x7d), Just(0x01), Just(0x02), any::<u8>()], 0..300)) {
+        let _ = jt808::decode_frame_lenient(&bytes);
+        let mut framed = vec![0x7e];
+        framed.extend_from_slice(&bytes);
+        framed.push(0x7e);
+        if let Ok(d) = jt808::decode_frame_lenient(&framed) {
+            // Whatever it accepts, it can describe and re-encode.
+            let _ = serde_json::to_string(&d);
+            let _ = d.frame.message.encode_body(d.frame.header.version);
+        }
+        let mut quirks = Vec::new();
+        let mut out = Vec::new();
+        jt808::unescape_lenient_into(&bytes, &mut out, &mut quirks);
+        prop_assert!(out.len() <= bytes.len());
+    }
+
+    #[test]
+    fn jt808_lenient_bodies_never_panic(id in prop_oneof![Just(0x0200u16), Just(0x0704)],
+                                        v2019 in any::<bool>(),
+                                        body in proptest::collection::vec(any::<u8>(), 0..400)) {
+        // A valid header and check code around any body: the lenient body decoders are reached.
+        let env = if v2019 { Envelope::v2019("123", 1) } else { Envelope::v2013("123", 1) };
+        if let Ok(f) = jt808::encode_raw(&env, id, &body, None) {
+            let strict = jt808::decode_frame(&f);
+            let lenient = jt808::decode_frame_lenient(&f);
+            // Whatever the strict decoder accepts, the lenient one accepts the same, quirk-free.
+            if let Ok(s) = strict {
+                let l = lenient.unwrap();
+                prop_assert_eq!(s, l.frame);
+                prop_assert!(l.quirks.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn lenient_stream_never_panics_and_stays_bounded(chunks in proptest::collection::vec(proptest::collection::vec(prop_oneof![Just(0x7eu8), Just(0x7d), any::<u8>()], 0..64), 0..20),
+                                                     max in 2usize..256) {
+        let mut s = jt808::LenientStream::new(max);
+        for c in &chunks {
+            s.push(c);
+            while s.next_decoded().is_some() {}
+            // The splitter's own bound, plus held pieces that together fit in one frame.
+            prop_assert!(s.buffered() <= 2 * max + c.len(), "{} > {}", s.buffered(), 2 * max + c.len());
+        }
+        s.flush_held();
+        while s.next_decoded().is_some() {}
+    }
+
+    #[test]
     fn jt808_valid_header_arbitrary_body(id in prop_oneof![Just(0x0100u16), Just(0x0102), Just(0x0200), Just(0x0704), Just(0x0001), Just(0x8100)],
                                          v2019 in any::<bool>(),
                                          body in proptest::collection::vec(any::<u8>(), 0..200)) {

@@ -1117,6 +1117,9 @@ impl Index {
                 ),
             });
         }
+        if rec.names.is_empty() {
+            explain_document_only(&mut explain);
+        }
         Some(Hit {
             entry_id: rec.id.to_string(),
             list: rec.list,
@@ -1125,6 +1128,21 @@ impl Index {
             matched_name: matched.map(str::to_owned),
             explain,
         })
+    }
+}
+
+/// A document listed without any name (a lost or stolen document by itself) is found through
+/// its document key alone; its explanation says so instead of grading a name it does not have.
+fn explain_document_only(explain: &mut [FieldExplain]) {
+    if let Some(name) = explain
+        .iter_mut()
+        .find(|x| x.field == "name" && x.verdict != Verdict::Note)
+    {
+        name.verdict = Verdict::Unknown;
+        name.list_value = None;
+        name.detail =
+            "the list entry has no name: a document listed by itself, matched by its document alone"
+                .to_owned();
     }
 }
 

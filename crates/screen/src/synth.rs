@@ -425,6 +425,7 @@ pub fn entries(n: usize, seed: u64) -> Vec<WatchlistEntry> {
                 documents: vec![DocumentRef {
                     number: format!("{:09}", r.next_u64() % 1_000_000_000),
                     country: Some(nat.to_owned()),
+                    kind: None,
                 }],
                 reason: "synthetic".into(),
                 action: "check".into(),

@@ -32,6 +32,7 @@ fn index() -> Index {
     l.documents = vec![DocumentRef {
         number: "012345<67".into(),
         country: Some("MNG".into()),
+        kind: None,
     }];
     let c = e("A1", ListKind::Alert, &["王小明"]);
     Index::build(

@@ -297,6 +297,57 @@ async fn terminal_registers_authenticates_and_reports_in_order() {
 }
 
 #[tokio::test]
+async fn reports_as_devices_send_them_are_decoded_and_their_quirks_counted() {
+    let mut st = Station::start(MqttConfig::Off).await;
+    let mut t = Terminal::connect(&st, TERMINAL).await;
+    t.register_and_auth().await;
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOnline { .. }
+    ));
+    // A device that does not escape: a bare 0x7e inside an additional item cuts the frame for
+    // the splitter; the stream joins the pieces back because check code and length agree.
+    let mut l = location(1);
+    l.extras.push(jt808::Extra::Raw {
+        id: 0xe1,
+        value: vec![0x7e, 0x11],
+    });
+    let env = t.envelope();
+    let f = jt808::encode(&env, &Message::Location(l)).unwrap();
+    let raw = jt808::wire::unescape(&f[1..f.len() - 1]).unwrap();
+    let at = raw.windows(2).rposition(|w| w == [0x7e, 0x11]).unwrap();
+    let mut bare = vec![0x7e];
+    for (i, b) in raw.iter().enumerate() {
+        if i == at {
+            bare.push(*b);
+        } else {
+            jt808::wire::escape_into(&[*b], &mut bare);
+        }
+    }
+    bare.push(0x7e);
+    t.send_raw(&bare).await;
+    assert_eq!(t.expect_response(env.serial).await, 0);
+    assert_position(st.next().await, TERMINAL, 1);
+    // A truncated trailing additional item: the item is dropped, the position kept.
+    let mut body = location(2).encode().unwrap();
+    body.extend_from_slice(&[0x31, 0x05, 0x01]);
+    let env = t.envelope();
+    t.send_raw(&jt808::encode_raw(&env, jt808::ids::LOCATION, &body, None).unwrap())
+        .await;
+    assert_eq!(t.expect_response(env.serial).await, 0);
+    assert_position(st.next().await, TERMINAL, 2);
+    let text = st.running.state.metrics.render();
+    for line in [
+        "guomen_jt808_quirks_total{quirk=\"unescaped_delimiter\"} 1",
+        "guomen_jt808_quirks_total{quirk=\"truncated_additional_item\"} 1",
+        "guomen_jt808_quirks_total{quirk=\"bad_escape\"} 0",
+    ] {
+        assert!(text.contains(line), "{line} not in:\n{text}");
+    }
+    st.quiet().await;
+}
+
+#[tokio::test]
 async fn a_bad_device_does_not_disturb_a_healthy_one() {
     let mut st = Station::start(MqttConfig::Off).await;
     let mut bad = Terminal::connect(&st, OTHER_TERMINAL).await;

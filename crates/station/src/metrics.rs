@@ -60,6 +60,8 @@ struct Inner {
     store_errors: BTreeMap<String, u64>,
     /// Free-form counters with one `reason`-like label, e.g. rejected protocol frames.
     events: BTreeMap<(String, String), u64>,
+    /// JT/T 808 frames decoded despite a departure from the standard, by quirk name.
+    jt808_quirks: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Default)]
@@ -109,6 +111,11 @@ impl Metrics {
         });
     }
 
+    /// Counts a JT/T 808 frame decoded with `quirk` (a `guomen_proto::jt808::Quirk` name).
+    pub fn jt808_quirk(&self, quirk: &str) {
+        self.with(|m| *m.jt808_quirks.entry(quirk.to_owned()).or_default() += 1);
+    }
+
     pub fn counter_value(&self, family: &str, label: &str) -> u64 {
         self.with(|m| {
             m.events
@@ -148,6 +155,12 @@ impl Metrics {
             for (kind, n) in &m.store_errors {
                 let _ = writeln!(out, "guomen_store_errors_total{{kind=\"{}\"}} {n}", escape(kind));
             }
+            out.push_str("# HELP guomen_jt808_quirks_total JT/T 808 frames decoded despite a departure from the standard, by quirk.\n");
+            out.push_str("# TYPE guomen_jt808_quirks_total counter\n");
+            for q in guomen_proto::jt808::Quirk::ALL {
+                let n = m.jt808_quirks.get(q.name()).copied().unwrap_or(0);
+                let _ = writeln!(out, "guomen_jt808_quirks_total{{quirk=\"{}\"}} {n}", q.name());
+            }
             let mut last_family = "";
             for ((family, label), n) in &m.events {
                 if family != last_family {
@@ -180,5 +193,9 @@ mod tests {
         assert!(text.contains("le=\"0.05\"} 2"));
         assert!(text.contains("guomen_journal_append_seconds_count 1"));
         assert!(text.contains("guomen_jt808_rejected_total{reason=\"bad_checksum\"} 1"));
+        m.jt808_quirk("unescaped_delimiter");
+        let text = m.render();
+        assert!(text.contains("guomen_jt808_quirks_total{quirk=\"unescaped_delimiter\"} 1"));
+        assert!(text.contains("guomen_jt808_quirks_total{quirk=\"bad_escape\"} 0"));
     }
 }

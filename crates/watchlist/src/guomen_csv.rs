@@ -16,8 +16,9 @@ use crate::{
 
 const FILE: &str = "csv";
 
-/// The columns, in the documented order. Only `id` and `name` are required.
-pub const COLUMNS: [&str; 12] = [
+/// The columns, in the documented order. Only `id` is required in the header; `name` is required
+/// in every record except a document-only `lost_stolen_document` entry.
+pub const COLUMNS: [&str; 13] = [
     "id",
     "list",
     "name",
@@ -27,6 +28,7 @@ pub const COLUMNS: [&str; 12] = [
     "nationality",
     "document_number",
     "document_country",
+    "document_type",
     "reason",
     "action",
     "face_template",
@@ -46,12 +48,13 @@ enum Col {
     Nationality,
     DocumentNumber,
     DocumentCountry,
+    DocumentType,
     Reason,
     Action,
     FaceTemplate,
 }
 
-const COLS: [Col; 12] = [
+const COLS: [Col; 13] = [
     Col::Id,
     Col::List,
     Col::Name,
@@ -61,6 +64,7 @@ const COLS: [Col; 12] = [
     Col::Nationality,
     Col::DocumentNumber,
     Col::DocumentCountry,
+    Col::DocumentType,
     Col::Reason,
     Col::Action,
     Col::FaceTemplate,
@@ -206,15 +210,14 @@ fn header_columns(record: &csv::ByteRecord) -> Result<Vec<Col>, ImportError> {
         }
         cols.push(col);
     }
-    for required in [Col::Id, Col::Name] {
-        if !cols.contains(&required) {
-            let name = if required == Col::Id { "id" } else { "name" };
-            return Err(ImportError::Record {
-                file: FILE,
-                line,
-                message: format!("the header has no `{name}` column"),
-            });
-        }
+    // `name` may be left out of a file of document-only lost/stolen entries; records that
+    // need a name then fail one by one with their line.
+    if !cols.contains(&Col::Id) {
+        return Err(ImportError::Record {
+            file: FILE,
+            line,
+            message: "the header has no `id` column".into(),
+        });
     }
     Ok(cols)
 }
@@ -238,7 +241,7 @@ fn parse_record(
         line,
         message,
     };
-    let mut fields: [Option<&str>; 12] = [None; 12];
+    let mut fields: [Option<&str>; COLUMNS.len()] = [None; COLUMNS.len()];
     for (col, raw) in columns.iter().zip(record_fields(record)) {
         let max = if is_free_text(*col) {
             options.max_text_bytes
@@ -271,10 +274,40 @@ fn parse_record(
         l => l.parse::<ListKind>().map_err(|e| err(e.to_string()))?,
     };
     let name = clean(get(Col::Name));
-    if let Some(why) = name_problem(&name) {
-        return Err(err(format!("{why} (column `name`)")));
+    let documents = documents(
+        get(Col::DocumentNumber),
+        get(Col::DocumentCountry),
+        get(Col::DocumentType),
+    )
+    .map_err(err)?;
+    let mut names = Vec::new();
+    if name.is_empty() && list == ListKind::LostStolenDocument {
+        // A document listed without its holder: the document must say which one it is.
+        if documents.is_empty() {
+            return Err(err(
+                "name is empty and there is no document_number: a lost_stolen_document entry needs a name or a document".into(),
+            ));
+        }
+        if let Some(d) = documents.iter().find(|d| d.country.is_none()) {
+            return Err(err(format!(
+                "document `{}` has no document_country: an entry without a name must give the issuing state of its documents",
+                d.number
+            )));
+        }
+        if !clean(get(Col::Aliases)).is_empty() {
+            return Err(err("aliases are given but the name is empty".into()));
+        }
+    } else {
+        if let Some(why) = name_problem(&name) {
+            let hint = if name.is_empty() {
+                "; only a lost_stolen_document entry may be listed by its document alone"
+            } else {
+                ""
+            };
+            return Err(err(format!("{why} (column `name`, list `{list}`){hint}")));
+        }
+        names.push(name);
     }
-    let mut names = vec![name];
     for alias in get(Col::Aliases).split('|') {
         let alias = clean(alias);
         if alias.is_empty() {
@@ -303,7 +336,6 @@ fn parse_record(
             nationalities.push(code.to_owned());
         }
     }
-    let documents = documents(get(Col::DocumentNumber), get(Col::DocumentCountry)).map_err(err)?;
     let reason = clean(get(Col::Reason));
     let action = match clean(get(Col::Action)) {
         a if a.is_empty() => default_action(list).to_owned(),
@@ -342,21 +374,46 @@ fn icao_code(code: &str) -> Result<&'static str, String> {
         })
 }
 
-fn documents(numbers: &str, countries: &str) -> Result<Vec<DocumentRef>, String> {
+/// ICAO 9303 document codes: the first letter says what the document is (P passport, I identity
+/// card, A and C other official travel documents, V visa), the optional second letter is the
+/// issuing state's own subdivision (`PD` diplomatic passport, `ID`, `AC` crew member ...).
+fn document_type(code: &str) -> Result<String, String> {
+    let upper = code.to_ascii_uppercase();
+    let mut chars = upper.chars();
+    let first = chars.next();
+    let second = chars.next();
+    let ok = matches!(first, Some('P' | 'I' | 'A' | 'C' | 'V'))
+        && second.is_none_or(|c| c.is_ascii_uppercase())
+        && chars.next().is_none();
+    if ok {
+        Ok(upper)
+    } else {
+        Err(format!(
+            "document_type `{code}` is not an ICAO 9303 document code (P, PD, I, ID, A, C, V ...)"
+        ))
+    }
+}
+
+fn documents(numbers: &str, countries: &str, types: &str) -> Result<Vec<DocumentRef>, String> {
     let numbers: Vec<&str> = split_list(numbers).collect();
     let countries: Vec<&str> = split_list(countries).collect();
+    let types: Vec<&str> = split_list(types).collect();
     if numbers.is_empty() {
         if !countries.is_empty() {
             return Err("document_country is given without a document_number".into());
         }
+        if !types.is_empty() {
+            return Err("document_type is given without a document_number".into());
+        }
         return Ok(Vec::new());
     }
-    if countries.len() > 1 && countries.len() != numbers.len() {
-        return Err(format!(
-            "{} document numbers but {} document countries; give one country, or one per number",
-            numbers.len(),
-            countries.len()
-        ));
+    for (what, given) in [("countries", countries.len()), ("types", types.len())] {
+        if given > 1 && given != numbers.len() {
+            return Err(format!(
+                "{} document numbers but {given} document {what}; give one, or one per number",
+                numbers.len(),
+            ));
+        }
     }
     let mut docs = Vec::with_capacity(numbers.len());
     for (i, number) in numbers.iter().enumerate() {
@@ -376,9 +433,15 @@ fn documents(numbers: &str, countries: &str) -> Result<Vec<DocumentRef>, String>
                     .to_owned(),
             ),
         };
+        let kind = types
+            .get(i)
+            .or(types.first())
+            .map(|t| document_type(t))
+            .transpose()?;
         docs.push(DocumentRef {
             number: number.to_ascii_uppercase(),
             country,
+            kind,
         });
     }
     Ok(docs)
@@ -505,6 +568,110 @@ mod tests {
             assert!(msg.contains(needle), "`{msg}` should mention `{needle}`");
         }
         assert!(run("").unwrap_err().to_string().contains("empty"));
+    }
+
+    #[test]
+    fn lost_stolen_documents_may_have_no_name() {
+        let text = "id,list,name,document_number,document_country,document_type\n\
+                    sltd-1,lost_stolen_document,,e1234567,mng,p\n\
+                    sltd-2,lost_stolen_document,,G1|K2,CHN|HKG,PD|I\n\
+                    sltd-3,lost_stolen_document,Oyuna Dorj,LS1,MNG,\n";
+        let got = run(text).unwrap();
+        let a = &got.entries[0];
+        assert!(a.names.is_empty());
+        assert!(a.is_document_only());
+        assert_eq!(a.action, "seize document");
+        assert_eq!(
+            a.documents,
+            [DocumentRef {
+                number: "E1234567".into(),
+                country: Some("MNG".into()),
+                kind: Some("P".into()),
+            }]
+        );
+        let b = &got.entries[1];
+        assert_eq!(b.documents[1].kind.as_deref(), Some("I"));
+        assert_eq!(b.documents[1].country.as_deref(), Some("HKG"));
+        let c = &got.entries[2];
+        assert_eq!(c.names, ["Oyuna Dorj"]);
+        assert_eq!(c.documents[0].kind, None);
+        assert!(!c.is_document_only());
+
+        // The list may come from `--list`, and the header may leave out `name` altogether.
+        let got = import(
+            "id,document_number,document_country\nx,P123,RUS\n".as_bytes(),
+            ListKind::LostStolenDocument,
+            &ImportOptions::default(),
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(got.entries[0].is_document_only());
+    }
+
+    #[test]
+    fn the_example_in_format_md_imports() {
+        let doc = include_str!("../FORMAT.md");
+        let csv_block = doc
+            .split("```\n")
+            .nth(1)
+            .expect("a code block in FORMAT.md");
+        let got = run(csv_block).unwrap();
+        assert_eq!(got.entries.len(), 3);
+        assert_eq!(got.entries[1].documents[1].kind.as_deref(), Some("I"));
+        assert!(got.entries[2].is_document_only());
+    }
+
+    #[test]
+    fn other_lists_still_need_a_name_and_nameless_documents_a_state() {
+        let head = "id,list,name,aliases,document_number,document_country,document_type\n";
+        let cases = [
+            (
+                format!("{head}a,lost_stolen_document,,,P1,MNG,P\nb,wanted,,,E1,MNG,P\n"),
+                3,
+                "name is empty (column `name`, list `wanted`); only a lost_stolen_document entry",
+            ),
+            (format!("{head}a,alert,,,,,\n"), 2, "list `alert`"),
+            (
+                format!("{head}a,lost_stolen_document,,,,,\n"),
+                2,
+                "needs a name or a document",
+            ),
+            (
+                format!("{head}a,lost_stolen_document,,,P1,,P\n"),
+                2,
+                "document `P1` has no document_country",
+            ),
+            (
+                format!("{head}a,lost_stolen_document,,Bold,P1,MNG,\n"),
+                2,
+                "aliases are given but the name is empty",
+            ),
+            (
+                format!("{head}a,lost_stolen_document,,,P1,MNG,passport\n"),
+                2,
+                "document_type `passport` is not an ICAO 9303 document code",
+            ),
+            (
+                format!("{head}a,wanted,Bold,,,,P\n"),
+                2,
+                "document_type is given without a document_number",
+            ),
+            (
+                format!("{head}a,wanted,Bold,,P1|P2|P3,MNG,P|I\n"),
+                2,
+                "3 document numbers but 2 document types",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let (got_line, msg) = line_of(&text);
+            assert_eq!(got_line, Some(line), "{msg}");
+            assert!(msg.contains(needle), "`{msg}` should mention `{needle}`");
+        }
+        // Without a `name` column, a record of another list fails with its line.
+        let (line, msg) = line_of("id,list,document_number,document_country\na,wanted,E1,MNG\n");
+        assert_eq!(line, Some(2));
+        assert!(msg.contains("name is empty"), "{msg}");
     }
 
     #[test]

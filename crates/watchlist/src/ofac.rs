@@ -607,7 +607,11 @@ impl Remarks {
             .iter()
             .any(|d| d.number == number && d.country == country)
         {
-            self.documents.push(DocumentRef { number, country });
+            self.documents.push(DocumentRef {
+                number,
+                country,
+                kind: None,
+            });
         }
     }
 }
@@ -755,14 +759,16 @@ mod tests {
             a.documents[0],
             DocumentRef {
                 number: "D9008009".into(),
-                country: Some("IRN".into())
+                country: Some("IRN".into()),
+                kind: None,
             }
         );
         assert_eq!(
             a.documents[1],
             DocumentRef {
                 number: "123456".into(),
-                country: None
+                country: None,
+                kind: None,
             }
         );
         assert!(

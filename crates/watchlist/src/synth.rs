@@ -264,6 +264,7 @@ fn document(rng: &mut StdRng, nation: &str) -> DocumentRef {
     DocumentRef {
         number: format!("{prefix}{digits}"),
         country: Some(nation.to_owned()),
+        kind: None,
     }
 }
 

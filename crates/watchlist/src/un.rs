@@ -575,7 +575,11 @@ fn build_entry(
         let number = document_number(&d.number);
         match number {
             Some(number) if is_travel_document(&d.kind) => {
-                let doc = DocumentRef { number, country };
+                let doc = DocumentRef {
+                    number,
+                    country,
+                    kind: None,
+                };
                 if !documents.contains(&doc) {
                     documents.push(doc);
                 }
@@ -710,7 +714,8 @@ mod tests {
             e.documents,
             [DocumentRef {
                 number: "OB0243318".into(),
-                country: Some("IRQ".into())
+                country: Some("IRQ".into()),
+                kind: None,
             }]
         );
         assert!(

@@ -127,6 +127,7 @@ fn ofac_sdn_sample(dir: &Path) -> Result<(), Failed> {
     let kgz = |n: &str| DocumentRef {
         number: n.into(),
         country: Some("KGZ".into()),
+        kind: None,
     };
     check(
         e.documents == [kgz("AC2499982"), kgz("AC732709")],
@@ -139,6 +140,7 @@ fn ofac_sdn_sample(dir: &Path) -> Result<(), Failed> {
             == [DocumentRef {
                 number: "4138".into(),
                 country: Some("SYR".into()),
+                kind: None,
             }],
         format!("{:?}", e.documents),
     )?;
@@ -179,6 +181,7 @@ fn ofac_sdn_sample(dir: &Path) -> Result<(), Failed> {
             *d == DocumentRef {
                 number: "B30739118".into(),
                 country: Some("IRN".into()),
+                kind: None,
             }
         })
     });

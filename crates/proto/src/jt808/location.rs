@@ -3,6 +3,7 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use super::Jt808Error;
+use super::lenient::Quirk;
 use super::wire::{Reader, bcd_byte, to_bcd_byte};
 
 /// Names of the alarm bits (JT/T 808-2013 table 24, kept by 2019).
@@ -230,6 +231,13 @@ impl Extra {
         }
     }
 
+    fn read(r: &mut Reader<'_>) -> Result<Self, Jt808Error> {
+        let id = r.u8("additional item id")?;
+        let len = r.u8("additional item length")?;
+        let value = r.take(usize::from(len), "additional item value")?;
+        Ok(Self::parse(id, value))
+    }
+
     /// The item id.
     pub fn id(&self) -> u8 {
         match self {
@@ -299,6 +307,19 @@ const BEIJING_OFFSET_S: i32 = 8 * 3600;
 impl Location {
     /// Decodes a location body (everything after the header, or one batch entry).
     pub fn decode(body: &[u8]) -> Result<Self, Jt808Error> {
+        Self::decode_with(body, None)
+    }
+
+    /// Like [`Location::decode`], but a broken trailing additional item (an id without a length,
+    /// or a length running past the end of the body) is dropped and noted in `quirks` as
+    /// [`Quirk::TruncatedAdditionalItem`] instead of refusing the whole report. The 28-byte basic
+    /// block must still be sound: a short block, a coordinate out of range or a time that is not
+    /// a calendar time stays an error.
+    pub fn decode_lenient(body: &[u8], quirks: &mut Vec<Quirk>) -> Result<Self, Jt808Error> {
+        Self::decode_with(body, Some(quirks))
+    }
+
+    fn decode_with(body: &[u8], mut quirks: Option<&mut Vec<Quirk>>) -> Result<Self, Jt808Error> {
         let mut r = Reader::new(body);
         let alarm = AlarmFlags(r.u32("location alarm")?);
         let status = StatusFlags(r.u32("location status")?);
@@ -330,10 +351,15 @@ impl Location {
         }
         let mut extras = Vec::new();
         while r.remaining() > 0 {
-            let id = r.u8("additional item id")?;
-            let len = r.u8("additional item length")?;
-            let value = r.take(usize::from(len), "additional item value")?;
-            extras.push(Extra::parse(id, value));
+            match (Extra::read(&mut r), quirks.as_deref_mut()) {
+                (Ok(extra), _) => extras.push(extra),
+                (Err(e), None) => return Err(e),
+                // Only the last item can run past the end: keep what came before it.
+                (Err(_), Some(q)) => {
+                    q.push(Quirk::TruncatedAdditionalItem);
+                    break;
+                }
+            }
         }
         Ok(Self {
             alarm,

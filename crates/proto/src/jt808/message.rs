@@ -2,6 +2,7 @@ use serde::Serialize;
 
 use super::Jt808Error;
 use super::header::Version;
+use super::lenient::Quirk;
 use super::location::Location;
 use super::wire::Reader;
 
@@ -302,6 +303,27 @@ impl Message {
         Ok(msg)
     }
 
+    /// Decodes the body of a non-split message as devices send it: location reports (0x0200) and
+    /// batches (0x0704) keep every sound basic block and note what was wrong around them in
+    /// `quirks` (see [`Quirk`]); every other message decodes as in [`Message::decode_body`].
+    ///
+    /// In a batch, a truncated trailing entry ([`Quirk::TruncatedBatch`]) or an entry whose basic
+    /// block is not sound ([`Quirk::DroppedBatchEntry`]) is left out and the others are kept;
+    /// bytes after the announced entries are ignored ([`Quirk::BatchTrailingBytes`]). A batch
+    /// with no sound entry at all is an error.
+    pub fn decode_body_lenient(
+        msg_id: u16,
+        version: Version,
+        body: &[u8],
+        quirks: &mut Vec<Quirk>,
+    ) -> Result<Self, Jt808Error> {
+        match msg_id {
+            ids::LOCATION => Ok(Self::Location(Location::decode_lenient(body, quirks)?)),
+            ids::LOCATION_BATCH => decode_batch_lenient(body, quirks),
+            _ => Self::decode_body(msg_id, version, body),
+        }
+    }
+
     /// The message id this body is sent under, if it has a fixed one.
     pub fn msg_id(&self) -> Option<u16> {
         Some(match self {
@@ -409,6 +431,43 @@ impl Message {
         }
         Ok(out)
     }
+}
+
+fn decode_batch_lenient(body: &[u8], quirks: &mut Vec<Quirk>) -> Result<Message, Jt808Error> {
+    let mut r = Reader::new(body);
+    let count = r.u16("batch count")?;
+    let batch_type = r.u8("batch type")?;
+    let mut locations = Vec::with_capacity(usize::from(count).min(64));
+    let mut first_error = None;
+    for _ in 0..count {
+        let entry = r
+            .u16("batch entry length")
+            .and_then(|len| r.take(len.into(), "batch entry"));
+        let Ok(entry) = entry else {
+            quirks.push(Quirk::TruncatedBatch);
+            first_error = first_error.or(entry.err());
+            break;
+        };
+        match Location::decode_lenient(entry, quirks) {
+            Ok(l) => locations.push(l),
+            Err(e) => {
+                quirks.push(Quirk::DroppedBatchEntry);
+                first_error = first_error.or(Some(e));
+            }
+        }
+    }
+    if r.remaining() > 0 && first_error.is_none() {
+        quirks.push(Quirk::BatchTrailingBytes);
+    }
+    if locations.is_empty()
+        && let Some(e) = first_error
+    {
+        return Err(e);
+    }
+    Ok(Message::LocationBatch(LocationBatch {
+        batch_type,
+        locations,
+    }))
 }
 
 fn decode_register(version: Version, r: &mut Reader<'_>) -> Result<Register, Jt808Error> {

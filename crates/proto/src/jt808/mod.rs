@@ -4,9 +4,13 @@
 //! Decoding: [`FrameSplitter`] turns TCP chunks into wire frames; [`decode_frame`] turns one
 //! into a [`Frame`]; split messages go through a [`Reassembler`] and [`Message::decode_body`].
 //! Encoding: [`encode`] builds a complete escaped frame.
+//!
+//! Devices in the field: [`decode_frame_lenient`] and [`LenientStream`] decode what a terminal
+//! really sends, naming each departure from the standard as a [`Quirk`] (see `lenient`).
 
 mod error;
 mod header;
+mod lenient;
 mod location;
 mod message;
 mod reassembly;
@@ -17,6 +21,9 @@ use serde::Serialize;
 
 pub use error::Jt808Error;
 pub use header::{Header, MAX_BODY_LEN, SubPackage, Version};
+pub use lenient::{
+    Decoded, LenientStream, MAX_JOINED_PIECES, Quirk, decode_frame_lenient, unescape_lenient_into,
+};
 pub use location::{AlarmFlags, Extra, Location, StatusFlags, decode_time, encode_time};
 pub use message::{Auth, LocationBatch, Message, Register, RegisterLayout, ids};
 pub use reassembly::{Reassembled, Reassembler, ReassemblyError, ReassemblyKey, ReassemblyLimits};
@@ -51,6 +58,12 @@ pub fn decode_frame(wire: &[u8]) -> Result<Frame, Jt808Error> {
 
 /// Decodes unescaped frame content (header, body, check code; no delimiters).
 pub fn decode_unescaped(raw: &[u8]) -> Result<Frame, Jt808Error> {
+    decode_unescaped_with(raw, None)
+}
+
+/// The strict decoder when `quirks` is `None`; the lenient body decoder otherwise (the check
+/// code, header and body length are checked the same way in both).
+fn decode_unescaped_with(raw: &[u8], quirks: Option<&mut Vec<Quirk>>) -> Result<Frame, Jt808Error> {
     let Some((&carried, content)) = raw.split_last() else {
         return Err(Jt808Error::Truncated {
             what: "frame",
@@ -76,6 +89,8 @@ pub fn decode_unescaped(raw: &[u8]) -> Result<Frame, Jt808Error> {
         Message::SubPackage {
             fragment: body.to_vec(),
         }
+    } else if let Some(quirks) = quirks {
+        Message::decode_body_lenient(header.msg_id, header.version, body, quirks)?
     } else {
         Message::decode_body(header.msg_id, header.version, body)?
     };

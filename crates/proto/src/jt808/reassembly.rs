@@ -3,6 +3,7 @@ use thiserror::Error;
 
 use super::Jt808Error;
 use super::header::{Header, Version};
+use super::lenient::Quirk;
 use super::message::Message;
 
 /// Identifies one split message: terminal, message id and the serial of its first package.
@@ -95,6 +96,15 @@ impl Reassembled {
     /// Decodes the joined body.
     pub fn decode(&self) -> Result<Message, Jt808Error> {
         Message::decode_body(self.key.msg_id, self.version, &self.body)
+    }
+
+    /// Decodes the joined body as devices send it ([`Message::decode_body_lenient`]), with the
+    /// quirks found in it.
+    pub fn decode_lenient(&self) -> Result<(Message, Vec<Quirk>), Jt808Error> {
+        let mut quirks = Vec::new();
+        let m =
+            Message::decode_body_lenient(self.key.msg_id, self.version, &self.body, &mut quirks)?;
+        Ok((m, super::lenient::dedup(quirks)))
     }
 }
 

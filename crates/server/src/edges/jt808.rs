@@ -9,8 +9,14 @@
 //! - 0x0200 / 0x0704 before authentication: 0x8001 result 1, counted as `not_authenticated`,
 //!   not forwarded (an unauthenticated report could be anyone's).
 //! - Unknown message ids: 0x8001 result 3 ("not supported").
-//! - A frame that does not decode (bad checksum, escape, length...): counted and logged, no
-//!   reply, since its serial and message id cannot be trusted.
+//! - A frame that does not decode (bad checksum, length, unsound basic block...): counted and
+//!   logged, no reply, since its serial and message id cannot be trusted.
+//! - Frames are decoded leniently (`jt808::LenientStream`): what devices commonly get wrong
+//!   (an unescaped 0x7e, a bad escape, a truncated trailing additional item...) is tolerated
+//!   when the check code and body length agree, and counted as
+//!   `guomen_jt808_quirks_total{quirk}`. A bare 0x7e cuts a frame for the splitter, which still
+//!   resynchronises on every 0x7e; the stream rejoins the pieces only when the joined frame's
+//!   check code and length agree, and never holds back a piece that decodes on its own.
 //! - Dispatch orders arrive as [`Downlink`]s and leave as 0x8300 text messages; the terminal's
 //!   0x0001 for that serial becomes `OrderAcknowledged`.
 
@@ -22,7 +28,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::Utc;
 use guomen_proto::jt808::{
-    self, Envelope, FrameSplitter, Header, Jt808Error, Location, Message, Reassembler,
+    self, Decoded, Envelope, Header, Jt808Error, LenientStream, Location, Message, Reassembler,
     ReassemblyError, StatusFlags, Version,
 };
 use rand::RngCore as _;
@@ -228,7 +234,7 @@ async fn run_conn(
 ) {
     let _ = stream.set_nodelay(true);
     let (mut rd, mut wr) = stream.into_split();
-    let mut splitter = FrameSplitter::new(opts.max_frame);
+    let mut splitter = LenientStream::new(opts.max_frame);
     let mut buf = vec![0u8; 4096];
     tracing::debug!(peer = %conn.peer, "JT/T 808 connection");
     loop {
@@ -246,9 +252,9 @@ async fn run_conn(
                 let skipped_before = splitter.skipped_bytes();
                 splitter.push(&buf[..n]);
                 let mut flow = Flow::Continue;
-                while let Some(next) = splitter.next_frame() {
+                while let Some(next) = splitter.next_decoded() {
                     flow = match next {
-                        Ok(frame) => conn.on_frame(&frame, &mut wr, opts).await,
+                        Ok(decoded) => conn.on_frame(decoded, &mut wr, opts).await,
                         Err(e) => {
                             conn.rejected(reason(&e), &e.to_string());
                             Flow::Continue
@@ -335,14 +341,16 @@ impl Conn {
         }
     }
 
-    async fn on_frame(&mut self, wire: &[u8], wr: &mut OwnedWriteHalf, opts: Jt808Options) -> Flow {
-        let frame = match jt808::decode_frame(wire) {
-            Ok(f) => f,
-            Err(e) => {
-                self.rejected(reason(&e), &e.to_string());
-                return Flow::Continue;
-            }
-        };
+    async fn on_frame(
+        &mut self,
+        decoded: Decoded,
+        wr: &mut OwnedWriteHalf,
+        opts: Jt808Options,
+    ) -> Flow {
+        for q in &decoded.quirks {
+            self.state.metrics.jt808_quirk(q.name());
+        }
+        let frame = decoded.frame;
         self.frames_ok += 1;
         let h = frame.header;
         self.version = h.version;
@@ -363,8 +371,13 @@ impl Conn {
                         if let Flow::Close = self.reply(&h, result::OK, wr, opts).await {
                             return Flow::Close;
                         }
-                        match whole.decode() {
-                            Ok(msg) => self.on_message(&h, msg, None, opts).await,
+                        match whole.decode_lenient() {
+                            Ok((msg, quirks)) => {
+                                for q in &quirks {
+                                    self.state.metrics.jt808_quirk(q.name());
+                                }
+                                self.on_message(&h, msg, None, opts).await
+                            }
                             Err(e) => {
                                 self.rejected(reason(&e), &format!("reassembled body: {e}"));
                                 Flow::Continue

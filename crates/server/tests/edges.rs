@@ -336,7 +336,7 @@ async fn reports_as_devices_send_them_are_decoded_and_their_quirks_counted() {
         .await;
     assert_eq!(t.expect_response(env.serial).await, 0);
     assert_position(st.next().await, TERMINAL, 2);
-    let text = st.running.state.metrics.render();
+    let text = st.running.state.station.metrics().render();
     for line in [
         "guomen_jt808_quirks_total{quirk=\"unescaped_delimiter\"} 1",
         "guomen_jt808_quirks_total{quirk=\"truncated_additional_item\"} 1",

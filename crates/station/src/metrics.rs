@@ -111,7 +111,17 @@ impl Metrics {
         });
     }
 
-    /// Counts a JT/T 808 frame decoded with `quirk` (a `guomen_proto::jt808::Quirk` name).
+    /// Declares the quirks the JT/T 808 edge knows, so each shows from 0 (the station knows
+    /// no protocol: the edge hands the names in).
+    pub fn declare_jt808_quirks<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        self.with(|m| {
+            for n in names {
+                m.jt808_quirks.entry(n.to_owned()).or_default();
+            }
+        });
+    }
+
+    /// Counts a JT/T 808 frame decoded with `quirk` (a quirk name from the protocol edge).
     pub fn jt808_quirk(&self, quirk: &str) {
         self.with(|m| *m.jt808_quirks.entry(quirk.to_owned()).or_default() += 1);
     }
@@ -157,9 +167,8 @@ impl Metrics {
             }
             out.push_str("# HELP guomen_jt808_quirks_total JT/T 808 frames decoded despite a departure from the standard, by quirk.\n");
             out.push_str("# TYPE guomen_jt808_quirks_total counter\n");
-            for q in guomen_proto::jt808::Quirk::ALL {
-                let n = m.jt808_quirks.get(q.name()).copied().unwrap_or(0);
-                let _ = writeln!(out, "guomen_jt808_quirks_total{{quirk=\"{}\"}} {n}", q.name());
+            for (q, n) in &m.jt808_quirks {
+                let _ = writeln!(out, "guomen_jt808_quirks_total{{quirk=\"{}\"}} {n}", escape(q));
             }
             let mut last_family = "";
             for ((family, label), n) in &m.events {
@@ -193,6 +202,7 @@ mod tests {
         assert!(text.contains("le=\"0.05\"} 2"));
         assert!(text.contains("guomen_journal_append_seconds_count 1"));
         assert!(text.contains("guomen_jt808_rejected_total{reason=\"bad_checksum\"} 1"));
+        m.declare_jt808_quirks(["unescaped_delimiter", "bad_escape"]);
         m.jt808_quirk("unescaped_delimiter");
         let text = m.render();
         assert!(text.contains("guomen_jt808_quirks_total{quirk=\"unescaped_delimiter\"} 1"));

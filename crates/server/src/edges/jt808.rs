@@ -93,6 +93,10 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen for JT/T 808 on {addr}"))?;
     let local = listener.local_addr()?;
+    state
+        .station
+        .metrics()
+        .declare_jt808_quirks(guomen_proto::jt808::Quirk::ALL.iter().map(|q| q.name()));
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let secret = Arc::new(secret);
@@ -348,7 +352,7 @@ impl Conn {
         opts: Jt808Options,
     ) -> Flow {
         for q in &decoded.quirks {
-            self.state.metrics.jt808_quirk(q.name());
+            self.state.station.metrics().jt808_quirk(q.name());
         }
         let frame = decoded.frame;
         self.frames_ok += 1;
@@ -374,7 +378,7 @@ impl Conn {
                         match whole.decode_lenient() {
                             Ok((msg, quirks)) => {
                                 for q in &quirks {
-                                    self.state.metrics.jt808_quirk(q.name());
+                                    self.state.station.metrics().jt808_quirk(q.name());
                                 }
                                 self.on_message(&h, msg, None, opts).await
                             }

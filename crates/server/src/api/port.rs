@@ -123,8 +123,8 @@ pub struct PortUnitView {
     #[schema(value_type = String)]
     pub kind: Value,
     pub duty_point: String,
-    /// The unit's GNSS terminal: shown to administrators and duty chiefs only (a terminal id
-    /// is what a device registers with).
+    /// The unit's GNSS terminal: shown to administrators only (a terminal id is what a
+    /// device registers with).
     pub terminal_id: Option<String>,
     pub call_sign: String,
 }
@@ -168,7 +168,7 @@ pub struct PortView {
 
 /// The port model: sites, duty points, lanes, zones, border line, boundary markers, sensors,
 /// cameras, units and links; geometry as GeoJSON (WGS 84 lon/lat). Unit terminal ids only
-/// for administrators and duty chiefs.
+/// for administrators.
 #[utoipa::path(get, path = "/api/v1/port", tag = "port",
     security(("bearer" = [])),
     responses((status = 200, body = PortView),
@@ -179,7 +179,7 @@ pub async fn get_port(
 ) -> ApiResult<Json<PortView>> {
     let mut view: PortView = serde_json::from_value((*state.station.port_json()).clone())
         .map_err(|e| ApiError::internal(format!("the port model does not fit its view: {e}")))?;
-    if !matches!(who.role, Role::Admin | Role::DutyChief) {
+    if who.role != Role::Admin {
         for u in &mut view.units {
             u.terminal_id = None;
         }

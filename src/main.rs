@@ -107,8 +107,26 @@ enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 enum JournalCommand {
-    /// Check the whole hash chain; exit 1 naming the first bad sequence number
+    /// Check the whole hash chain; exit 1 naming the first bad sequence number. With
+    /// `--anchor`, also check the journal still reaches a signed checkpoint with the same hash
+    /// (catches a truncated tail and an edit whose chain was re-hashed)
     Verify {
+        /// A signed checkpoint written by `guomen journal anchor` or a running station
+        #[arg(long, value_name = "FILE", requires = "pubkey")]
+        anchor: Option<PathBuf>,
+        /// The station's public key (the `.pub` file next to its anchor key)
+        #[arg(long, value_name = "FILE")]
+        pubkey: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write a signed checkpoint of the journal's head (Ed25519). The key is created when FILE
+    /// does not exist, its public half written to FILE.pub
+    Anchor {
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -195,30 +213,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sim(args) => demo::sim(args).await,
         Command::Proto(cmd) => proto_cmd::run(cmd),
-        Command::Journal(JournalCommand::Verify { store }) => {
-            let station = open_station(&store.resolve(&file)?).await?;
-            let outcome = station.verify_journal().await;
-            station.close().await;
-            let outcome = outcome?;
-            match outcome {
-                guomen_store::Verification::Intact {
-                    events,
-                    head_seq,
-                    head_hash,
-                } => {
-                    println!(
-                        "journal intact: {events} events, head seq {head_seq}, hash {head_hash}"
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                guomen_store::Verification::Broken {
-                    first_bad_seq,
-                    reason,
-                } => {
-                    println!("journal BROKEN at seq {first_bad_seq}: {reason}");
-                    Ok(ExitCode::from(1))
-                }
-            }
+        Command::Journal(JournalCommand::Verify {
+            store,
+            anchor,
+            pubkey,
+        }) => journal_verify(&store, anchor, pubkey, &file).await,
+        Command::Journal(JournalCommand::Anchor { key, out, store }) => {
+            journal_anchor(&store, &key, &out, &file).await
         }
         Command::Port(PortCommand::Check { file: path }) => match guomen_port::load_file(&path) {
             Ok(port) => {
@@ -322,4 +323,140 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn journal_verify(
+    store: &StoreArgs,
+    anchor: Option<PathBuf>,
+    pubkey: Option<PathBuf>,
+    file: &FileConfig,
+) -> anyhow::Result<ExitCode> {
+    // Read the anchor files first: a bad path is an error before any store is opened.
+    let checkpoint = match (&anchor, &pubkey) {
+        (Some(a), Some(p)) => {
+            let text = std::fs::read_to_string(a)
+                .with_context(|| format!("cannot read the anchor {}", a.display()))?;
+            let anchor: guomen_station::anchor::Anchor = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not an anchor", a.display()))?;
+            let key = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the public key {}", p.display()))?;
+            let key = guomen_station::anchor::verifying_key_from_hex(&key)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            Some((anchor, key))
+        }
+        _ => None,
+    };
+    let station = open_station(&store.resolve(file)?).await?;
+    let outcome = station.verify_journal().await;
+    let anchored = match &checkpoint {
+        Some((a, k)) => Some(station.check_anchor(a, k).await),
+        None => None,
+    };
+    station.close().await;
+    let mut ok = match outcome? {
+        guomen_store::Verification::Intact {
+            events,
+            head_seq,
+            head_hash,
+        } => {
+            println!("journal intact: {events} events, head seq {head_seq}, hash {head_hash}");
+            true
+        }
+        guomen_store::Verification::Broken {
+            first_bad_seq,
+            reason,
+        } => {
+            println!("journal BROKEN at seq {first_bad_seq}: {reason}");
+            false
+        }
+    };
+    use guomen_station::anchor::AnchorCheck;
+    match anchored.transpose()? {
+        None => {}
+        Some(AnchorCheck::Holds { seq }) => {
+            println!("anchor holds: seq {seq} has the signed hash");
+        }
+        Some(AnchorCheck::BadSignature) => {
+            println!("anchor REFUSED: its signature does not verify with this public key");
+            ok = false;
+        }
+        Some(AnchorCheck::OtherStation { anchor, journal }) => {
+            println!("anchor REFUSED: it is station {anchor}'s, this journal is {journal}'s");
+            ok = false;
+        }
+        Some(AnchorCheck::Truncated {
+            first_missing_seq,
+            anchor_seq,
+        }) => {
+            println!(
+                "journal BROKEN at seq {first_missing_seq}: truncated, the signed anchor reaches seq {anchor_seq}"
+            );
+            ok = false;
+        }
+        Some(AnchorCheck::Rewritten { seq }) => {
+            println!(
+                "journal BROKEN at seq {seq}: its hash differs from the signed anchor (an event at or before it was changed and the chain re-hashed)"
+            );
+            ok = false;
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The anchor key at `path`, created (with `path.pub`) when missing.
+pub fn anchor_key(path: &std::path::Path) -> anyhow::Result<ed25519_dalek::SigningKey> {
+    use guomen_station::anchor;
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the key {}", path.display()))?;
+        return anchor::signing_key_from_hex(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+    }
+    let key = anchor::new_signing_key();
+    write_private(path, &hex::encode(key.to_bytes()))?;
+    let public = format!("{}.pub", path.display());
+    std::fs::write(&public, hex::encode(key.verifying_key().to_bytes()))
+        .with_context(|| format!("cannot write {public}"))?;
+    Ok(key)
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(path)
+        .with_context(|| format!("cannot create the key {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+async fn journal_anchor(
+    store: &StoreArgs,
+    key: &std::path::Path,
+    out: &std::path::Path,
+    file: &FileConfig,
+) -> anyhow::Result<ExitCode> {
+    let key = anchor_key(key)?;
+    let station = open_station(&store.resolve(file)?).await?;
+    let anchor = station.anchor(&key).await;
+    station.close().await;
+    let Some(anchor) = anchor? else {
+        anyhow::bail!("the journal is empty: nothing to anchor");
+    };
+    std::fs::write(out, serde_json::to_string_pretty(&anchor)? + "\n")
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "anchored seq {} hash {} in {}",
+        anchor.seq,
+        anchor.head_hash,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

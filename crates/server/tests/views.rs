@@ -242,7 +242,13 @@ async fn a_partner_stream_carries_only_its_agencys_incidents_live_and_on_replay(
             .all(|u| u["terminal_id"].is_null())
     );
     let port = app.get("/api/v1/port", &chief).await;
-    assert!(port.json["units"].as_array().unwrap().iter().all(|u| u["terminal_id"].is_null()));
+    assert!(
+        port.json["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["terminal_id"].is_null())
+    );
     let admin = app.user("admin", Role::Admin).await;
     let port = app.get("/api/v1/port", &admin).await;
     assert!(port.json["units"][0]["terminal_id"].is_string());

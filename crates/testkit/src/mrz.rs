@@ -195,7 +195,9 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let e = Td3::new("LI", "NA", "E1", "CHN").born("1990-01-01").try_lines();
+        let e = Td3::new("LI", "NA", "E1", "CHN")
+            .born("1990-01-01")
+            .try_lines();
         assert!(e.unwrap_err().contains("birth date"));
         let e = Td3::new("li", "NA", "E1", "CHN").try_lines();
         assert!(e.unwrap_err().contains("not MRZ characters"));
@@ -206,6 +208,9 @@ mod tests {
         let today = Utc::now().date_naive();
         assert_eq!(yymmdd_in_years(0), yymmdd(today));
         assert_eq!(years_from_today(-13).year(), today.year() - 13);
-        assert_eq!(yymmdd(NaiveDate::from_ymd_opt(2001, 2, 3).unwrap()), "010203");
+        assert_eq!(
+            yymmdd(NaiveDate::from_ymd_opt(2001, 2, 3).unwrap()),
+            "010203"
+        );
     }
 }

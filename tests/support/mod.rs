@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-pub use guomen_testkit::station::{Guomen, Station};
+use guomen_testkit::station::Guomen;
 
 /// The binary built for these tests.
 pub fn bin() -> Guomen {

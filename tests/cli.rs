@@ -5,7 +5,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{Server, add_user, guomen};
+use support::{bin, guomen};
 
 fn text(out: &std::process::Output) -> String {
     format!(
@@ -82,8 +82,8 @@ fn port_check_accepts_the_sample_and_names_file_and_line_of_errors() {
 fn journal_verify_names_the_first_tampered_event() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    add_user(&data, "admin", "admin", "password-admin");
-    add_user(&data, "chief", "duty_chief", "password-chief");
+    bin().add_user(&data, "admin", "admin", "password-admin");
+    bin().add_user(&data, "chief", "duty_chief", "password-chief");
     let data_s = data.to_str().unwrap();
     let ok = guomen()
         .args(["journal", "verify", "--data", data_s])
@@ -111,8 +111,8 @@ fn journal_verify_names_the_first_tampered_event() {
 async fn a_user_added_while_the_station_runs_can_log_in() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    add_user(&data, "wang.li", "inspector", "counter-7-password");
+    let server = bin().serve(&data, &[]);
+    bin().add_user(&data, "wang.li", "inspector", "counter-7-password");
     let resp = reqwest::Client::new()
         .post(format!("{}/auth/login", server.base))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -122,11 +122,7 @@ async fn a_user_added_while_the_station_runs_can_log_in() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     assert!(server.stop().success());
-    let verify = guomen()
-        .args(["journal", "verify", "--data", data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(verify.status.success(), "{}", text(&verify));
+    bin().assert_journal_verifies(&data);
 }
 
 #[test]

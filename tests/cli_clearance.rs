@@ -6,40 +6,14 @@ mod support;
 
 use std::time::Duration;
 
+use guomen_testkit::mrz::Td3;
 use serde_json::{Value, json};
-use support::{Server, add_user, guomen, run_with_stdin};
+use support::{bin, guomen};
 
 const SPECIMEN: [&str; 2] = [
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
 ];
-
-fn pad(s: &str, n: usize) -> String {
-    format!("{s:<<n$}")
-}
-
-fn cd(s: &str) -> char {
-    char::from(b'0' + guomen_mrz::check_digit(s.as_bytes()).expect("MRZ characters"))
-}
-
-/// A TD3 MRZ with correct check digits (dates `YYMMDD`).
-fn td3(surname: &str, given: &str, number: &str, nat: &str, dob: &str, exp: &str) -> [String; 2] {
-    let l1 = format!(
-        "P<{}{}",
-        pad(nat, 3),
-        pad(&format!("{surname}<<{given}"), 39)
-    );
-    let num = pad(number, 9);
-    let personal = pad("", 14);
-    let (c1, c2, c3, c4) = (cd(&num), cd(dob), cd(exp), cd(&personal));
-    let composite = format!("{num}{c1}{dob}{c2}{exp}{c3}{personal}{c4}");
-    let l2 = format!(
-        "{num}{c1}{}{dob}{c2}M{exp}{c3}{personal}{c4}{}",
-        pad(nat, 3),
-        cd(&composite)
-    );
-    [l1, l2]
-}
 
 fn json_lines(out: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(out)
@@ -78,7 +52,7 @@ fn mrz_json_and_exit_codes() {
 
     // Birth-date check digit damaged: invalid, exit 1, the error names line/position/field.
     let broken = SPECIMEN[1].replace("7408122F", "7408121F");
-    let bad = run_with_stdin(
+    let bad = bin().run_with_stdin(
         &["mrz", "--json"],
         &format!(
             "{}\n{broken}\n\n{}\n{}\n",
@@ -96,7 +70,7 @@ fn mrz_json_and_exit_codes() {
     // Unusable: one line of the wrong length; and no input at all.
     let unusable = guomen().args(["mrz", "P<UTOERIKSSON"]).output().unwrap();
     assert_eq!(unusable.status.code(), Some(2));
-    let empty = run_with_stdin(&["mrz"], "");
+    let empty = bin().run_with_stdin(&["mrz"], "");
     assert_eq!(empty.status.code(), Some(2));
     // The readable summary.
     let text = guomen().args(["mrz"]).args(SPECIMEN).output().unwrap();
@@ -115,7 +89,7 @@ fn screen_and_names_compare() {
         "{\"id\": \"q4\", \"name\": \"X\", \"birth_date\": \"1979-13\"}".to_owned(),
         "not json".to_owned(),
     ];
-    let out = run_with_stdin(
+    let out = bin().run_with_stdin(
         &[
             "screen",
             "--watchlist",
@@ -144,7 +118,7 @@ fn screen_and_names_compare() {
     assert!(rows[3]["error"].as_str().unwrap().contains("birth_date"));
     assert!(rows[4]["error"].is_string());
 
-    let out = run_with_stdin(
+    let out = bin().run_with_stdin(
         &["names", "compare"],
         "{\"left\": \"Sergei Kuznetsov\", \"right\": \"Кузнецов Сергей\"}\n{\"left\": \"Sergei Kuznetsov\", \"right\": \"Anna Petrova\"}\n",
     );
@@ -316,13 +290,17 @@ async fn cli_import_then_a_server_screens_against_it() {
         "{stats}"
     );
 
-    let token = add_user(&data, "insp", "inspector", "password-insp");
-    let server = Server::start(&data, &[]);
+    let token = bin().add_user(&data, "insp", "inspector", "password-insp");
+    let server = bin().serve(&data, &[]);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let mrz = td3("GANZORIG", "BATBOLD", "E7654321", "MNG", "790402", "351231");
+    let mrz = Td3::new("GANZORIG", "BATBOLD", "E7654321", "MNG")
+        .born("790402")
+        .sex('M')
+        .expires("351231")
+        .lines();
     let r = client
         .post(format!("{}/api/v1/inspections", server.base))
         .bearer_auth(&token)

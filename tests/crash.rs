@@ -6,14 +6,14 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::{Server, add_user, guomen};
+use support::bin;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_duty_log_entries_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let token = add_user(&data, "chief", "duty_chief", "password-chief");
-    let server = Server::start(&data, &[]);
+    let token = bin().add_user(&data, "chief", "duty_chief", "password-chief");
+    let server = bin().serve(&data, &[]);
     let base = server.base.clone();
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     let client = reqwest::Client::builder()
@@ -59,7 +59,7 @@ async fn acknowledged_duty_log_entries_survive_sigkill() {
     let acked = acknowledged.lock().unwrap().clone();
     assert!(acked.len() >= 300);
 
-    let server = Server::start(&data, &[]);
+    let server = bin().serve(&data, &[]);
     let mut stored = std::collections::HashSet::new();
     let mut before: Option<u64> = None;
     loop {
@@ -91,13 +91,5 @@ async fn acknowledged_duty_log_entries_survive_sigkill() {
     );
     assert!(server.stop().success());
 
-    let verify = guomen()
-        .args(["journal", "verify", "--data", data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    bin().assert_journal_verifies(&data);
 }

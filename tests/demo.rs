@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{Server, guomen};
+use support::{bin, guomen};
 
 const SIM_HOURS: &str = "2";
 const SPEED: &str = "600";
@@ -89,7 +89,7 @@ async fn two_simulated_hours_show_through_the_api_and_the_journal_verifies() {
         .collect();
 
     // The same data directory, served again.
-    let server = Server::start(&data, &[]);
+    let server = bin().serve(&data, &[]);
     let client = reqwest::Client::new();
     let get = |path: &str| {
         let req = client

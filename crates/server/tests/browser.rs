@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use guomen_domain::Role;
 use guomen_server::config::ServeConfig;
+use guomen_testkit::mrz::{Td3, yymmdd_in_years};
 use guomen_testkit::{Arguments, Failed, Trial};
 use serde_json::{Value, json};
 
@@ -975,58 +976,6 @@ async fn counter_page_is_keyboard_first(c: Ctx) -> TestResult {
 
 // ------------------------------ needs clearance (issue 5) -----------------------------------
 
-/// Pads `s` with `<` to `n` characters.
-fn mrz_pad(s: &str, n: usize) -> String {
-    format!("{s:<<n$}")
-}
-
-fn mrz_cd(s: &str) -> Result<char, String> {
-    guomen_mrz::check_digit(s.as_bytes())
-        .map(|d| char::from(b'0' + d))
-        .ok_or_else(|| format!("not MRZ characters: {s}"))
-}
-
-/// A TD3 passport MRZ with correct check digits, issued by the nationality's state.
-/// Dates are `YYMMDD`.
-fn td3_mrz(
-    surname: &str,
-    given: &str,
-    number: &str,
-    nat: &str,
-    dob: &str,
-    sex: char,
-    exp: &str,
-) -> Result<[String; 2], String> {
-    let name = format!("{surname}<<{}", given.replace(' ', "<"));
-    let l1 = format!("P<{}{}", mrz_pad(nat, 3), mrz_pad(&name, 39));
-    let num = mrz_pad(number, 9);
-    let personal = mrz_pad("", 14);
-    let (c1, c2, c3, c4) = (
-        mrz_cd(&num)?,
-        mrz_cd(dob)?,
-        mrz_cd(exp)?,
-        mrz_cd(&personal)?,
-    );
-    let composite = format!("{num}{c1}{dob}{c2}{exp}{c3}{personal}{c4}");
-    let l2 = format!(
-        "{num}{c1}{}{dob}{c2}{sex}{exp}{c3}{personal}{c4}{}",
-        mrz_pad(nat, 3),
-        mrz_cd(&composite)?
-    );
-    check(
-        l1.len() == 44 && l2.len() == 44,
-        format!("TD3 lines of 44: {l1} / {l2}"),
-    )?;
-    Ok([l1, l2])
-}
-
-/// `YYMMDD`, some years from today.
-fn mrz_date_in(years: i64) -> String {
-    use chrono::Datelike;
-    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(365 * years);
-    format!("{:02}{:02}{:02}", d.year() % 100, d.month(), d.day())
-}
-
 /// One invented person on the wanted list. The scanned passport has another number, so only
 /// the name, birth date, sex and nationality can match: the explanation must name them.
 const WANTED_CSV: &str = "\
@@ -1097,15 +1046,11 @@ async fn counter_scans_a_listed_person_then_clears_a_clean_one(c: Ctx) -> TestRe
         .map_err(|e| e.to_string())?;
 
     // The listed person: a keyboard-wedge scanner types each line and Enter.
-    let wanted = td3_mrz(
-        "TSOGTBAATAR",
-        "ERDENEBILEG",
-        "E9753102",
-        "MNG",
-        "810614",
-        'M',
-        &mrz_date_in(6),
-    )?;
+    let wanted = Td3::new("TSOGTBAATAR", "ERDENEBILEG", "E9753102", "MNG")
+        .born("810614")
+        .sex('M')
+        .expires(&yymmdd_in_years(6))
+        .try_lines()?;
     let t0 = Instant::now();
     scan_box
         .send_keys(&format!("{}\n{}\n", wanted[0], wanted[1]))
@@ -1185,15 +1130,11 @@ async fn counter_scans_a_listed_person_then_clears_a_clean_one(c: Ctx) -> TestRe
     c.screenshot("counter.png", 1920, 1080).await?;
 
     // A clean document: one scan, then one key (Enter in the empty box) clears it.
-    let clean = td3_mrz(
-        "ZHANG",
-        "XIAOLAN",
-        "EA3141592",
-        "CHN",
-        "920311",
-        'F',
-        &mrz_date_in(8),
-    )?;
+    let clean = Td3::new("ZHANG", "XIAOLAN", "EA3141592", "CHN")
+        .born("920311")
+        .sex('F')
+        .expires(&yymmdd_in_years(8))
+        .try_lines()?;
     // The scan box keeps the focus after the screenshot's resize.
     c.js("document.getElementById('mrz').focus()").await?;
     let t0 = Instant::now();

@@ -3,49 +3,10 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use chrono::{Datelike, Duration, Utc};
 use guomen_domain::Role;
 use guomen_server::test_app::TestApp;
+use guomen_testkit::mrz::{Td3, yymmdd_in_years};
 use serde_json::{Value, json};
-
-/// Pads `s` with `<` to `n` characters.
-fn pad(s: &str, n: usize) -> String {
-    format!("{s:<<n$}")
-}
-
-fn cd(s: &str) -> char {
-    char::from(b'0' + guomen_mrz::check_digit(s.as_bytes()).expect("MRZ characters"))
-}
-
-/// A TD3 MRZ with correct check digits, issued by the nationality's state. Dates `YYMMDD`.
-fn td3(
-    surname: &str,
-    given: &str,
-    number: &str,
-    nat: &str,
-    dob: &str,
-    sex: char,
-    exp: &str,
-) -> Vec<String> {
-    let name = format!("{surname}<<{}", given.replace(' ', "<"));
-    let l1 = format!("P<{}{}", pad(nat, 3), pad(&name, 39));
-    let num = pad(number, 9);
-    let personal = pad("", 14);
-    let (c1, c2, c3, c4) = (cd(&num), cd(dob), cd(exp), cd(&personal));
-    let composite = format!("{num}{c1}{dob}{c2}{exp}{c3}{personal}{c4}");
-    let l2 = format!(
-        "{num}{c1}{}{dob}{c2}{sex}{exp}{c3}{personal}{c4}{}",
-        pad(nat, 3),
-        cd(&composite)
-    );
-    assert_eq!((l1.len(), l2.len()), (44, 44));
-    vec![l1, l2]
-}
-
-fn yymmdd(years_from_now: i64) -> String {
-    let d = Utc::now().date_naive() + Duration::days(365 * years_from_now);
-    format!("{:02}{:02}{:02}", d.year() % 100, d.month(), d.day())
-}
 
 const LIST_CSV: &str = "\
 id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action
@@ -93,7 +54,7 @@ async fn world() -> World {
     }
 }
 
-async fn inspect(w: &World, token: &str, lane: &str, direction: &str, mrz: Vec<String>) -> Value {
+async fn inspect(w: &World, token: &str, lane: &str, direction: &str, mrz: [String; 2]) -> Value {
     let site = w.app.state.station.port().lane(lane).unwrap().site.clone();
     let r = w
         .app
@@ -119,15 +80,11 @@ fn hit_ids(v: &Value) -> Vec<String> {
 #[tokio::test]
 async fn wanted_person_at_a_counter_is_detained_after_confirmation() {
     let w = world().await;
-    let mrz = td3(
-        "GANZORIG",
-        "BATBOLD",
-        "E7654321",
-        "MNG",
-        "790402",
-        'M',
-        &yymmdd(5),
-    );
+    let mrz = Td3::new("GANZORIG", "BATBOLD", "E7654321", "MNG")
+        .born("790402")
+        .sex('M')
+        .expires(&yymmdd_in_years(5))
+        .lines();
     let r = inspect(&w, &w.inspector, "road-counter-entry-1", "entry", mrz).await;
     assert_eq!(r["decision"], "detain", "{r}");
     assert_eq!(r["final"], false);
@@ -213,15 +170,11 @@ async fn wanted_person_at_a_counter_is_detained_after_confirmation() {
 #[tokio::test]
 async fn e_gates_clear_eligible_travellers_and_send_the_others_to_a_counter() {
     let w = world().await;
-    let clean = td3(
-        "WANG",
-        "XIAOMING",
-        "E11223344",
-        "CHN",
-        "900101",
-        'M',
-        &yymmdd(6),
-    );
+    let clean = Td3::new("WANG", "XIAOMING", "E11223344", "CHN")
+        .born("900101")
+        .sex('M')
+        .expires(&yymmdd_in_years(6))
+        .lines();
     let r = inspect(&w, &w.device, "road-egate-entry-1", "entry", clean).await;
     assert_eq!(r["decision"], "clear", "{r}");
     assert_eq!(r["final"], true);
@@ -237,15 +190,11 @@ async fn e_gates_clear_eligible_travellers_and_send_the_others_to_a_counter() {
     assert_eq!(gate_crossing.json[0]["decided_by_kind"], "gate");
 
     // A Mongolian citizen is not eligible for a CHN-only gate.
-    let foreign = td3(
-        "BAYAR",
-        "TEMUULEN",
-        "E5556667",
-        "MNG",
-        "850505",
-        'M',
-        &yymmdd(4),
-    );
+    let foreign = Td3::new("BAYAR", "TEMUULEN", "E5556667", "MNG")
+        .born("850505")
+        .sex('M')
+        .expires(&yymmdd_in_years(4))
+        .lines();
     let r = inspect(&w, &w.device, "road-egate-entry-1", "entry", foreign).await;
     assert_eq!(r["decision"], "sent_to_counter", "{r}");
     assert_eq!(r["suggested"], "clear");
@@ -259,15 +208,11 @@ async fn e_gates_clear_eligible_travellers_and_send_the_others_to_a_counter() {
             .any(|x| x["code"] == "egate_nationality")
     );
     // A child (13) is not either.
-    let child = td3(
-        "LI",
-        "NA",
-        "E99887766",
-        "CHN",
-        &yymmdd(-13),
-        'F',
-        &yymmdd(4),
-    );
+    let child = Td3::new("LI", "NA", "E99887766", "CHN")
+        .born(&yymmdd_in_years(-13))
+        .sex('F')
+        .expires(&yymmdd_in_years(4))
+        .lines();
     let r = inspect(&w, &w.device, "road-egate-exit-1", "exit", child).await;
     assert_eq!(r["decision"], "sent_to_counter", "{r}");
     // The gate sees no personal data: its view has no document, hits or reason texts.
@@ -317,15 +262,11 @@ async fn e_gates_clear_eligible_travellers_and_send_the_others_to_a_counter() {
 async fn lost_stolen_documents_and_alerts_go_to_second_line() {
     let w = world().await;
     // Someone else carrying the stolen passport.
-    let mrz = td3(
-        "NARAN",
-        "GEREL",
-        "LS9876543",
-        "MNG",
-        "870303",
-        'F',
-        &yymmdd(3),
-    );
+    let mrz = Td3::new("NARAN", "GEREL", "LS9876543", "MNG")
+        .born("870303")
+        .sex('F')
+        .expires(&yymmdd_in_years(3))
+        .lines();
     let r = inspect(&w, &w.inspector, "rail-counter-entry-1", "entry", mrz).await;
     assert_eq!(r["decision"], "secondary", "{r}");
     assert!(hit_ids(&r).contains(&"L-1".to_owned()));
@@ -336,15 +277,11 @@ async fn lost_stolen_documents_and_alerts_go_to_second_line() {
             .contains(&json!("seize_document"))
     );
 
-    let alert = td3(
-        "ENKHBAYAR",
-        "TSETSEGMAA",
-        "E0001112",
-        "MNG",
-        "880707",
-        'F',
-        &yymmdd(3),
-    );
+    let alert = Td3::new("ENKHBAYAR", "TSETSEGMAA", "E0001112", "MNG")
+        .born("880707")
+        .sex('F')
+        .expires(&yymmdd_in_years(3))
+        .lines();
     let r = inspect(&w, &w.inspector, "rail-counter-exit-1", "exit", alert).await;
     assert_eq!(r["decision"], "secondary", "{r}");
     assert_eq!(r["discreet"], true);
@@ -376,15 +313,11 @@ async fn lost_stolen_documents_and_alerts_go_to_second_line() {
 async fn a_refused_person_under_a_changed_identity_is_still_found() {
     let w = world().await;
     // New spelling of the name, new passport; same birth date and nationality.
-    let mrz = td3(
-        "KOUZNETSOV",
-        "SERGUEI",
-        "760000111",
-        "RUS",
-        "821123",
-        'M',
-        &yymmdd(8),
-    );
+    let mrz = Td3::new("KOUZNETSOV", "SERGUEI", "760000111", "RUS")
+        .born("821123")
+        .sex('M')
+        .expires(&yymmdd_in_years(8))
+        .lines();
     let r = inspect(&w, &w.inspector, "road-counter-entry-2", "entry", mrz).await;
     assert!(hit_ids(&r).contains(&"R-1".to_owned()), "{r}");
     assert!(
@@ -392,15 +325,11 @@ async fn a_refused_person_under_a_changed_identity_is_still_found() {
         "{r}"
     );
     // Another person of the same nationality and birth date with an unrelated name is not.
-    let other = td3(
-        "PETROVA",
-        "ANNA",
-        "761111222",
-        "RUS",
-        "821123",
-        'F',
-        &yymmdd(8),
-    );
+    let other = Td3::new("PETROVA", "ANNA", "761111222", "RUS")
+        .born("821123")
+        .sex('F')
+        .expires(&yymmdd_in_years(8))
+        .lines();
     let r = inspect(&w, &w.inspector, "road-counter-entry-2", "entry", other).await;
     assert!(!hit_ids(&r).contains(&"R-1".to_owned()), "{r}");
     assert_eq!(r["decision"], "clear");
@@ -409,15 +338,11 @@ async fn a_refused_person_under_a_changed_identity_is_still_found() {
 #[tokio::test]
 async fn bad_inspections_are_422_naming_what_is_wrong() {
     let w = world().await;
-    let good = td3(
-        "BAYAR",
-        "TEMUULEN",
-        "E5556667",
-        "MNG",
-        "850505",
-        'M',
-        &yymmdd(4),
-    );
+    let good = Td3::new("BAYAR", "TEMUULEN", "E5556667", "MNG")
+        .born("850505")
+        .sex('M')
+        .expires(&yymmdd_in_years(4))
+        .lines();
     let mut broken = good.clone();
     broken[1].replace_range(13..14, "x");
     let post = |body: Value| w.app.post("/api/v1/inspections", &w.inspector, body);
@@ -516,15 +441,11 @@ W-2,wanted,Dashdorj Munkhbat,,1975-09-09,M,MNG,,,fraud,arrest
         (Some(1), Some(1), Some(1), Some(2)),
         "{s}"
     );
-    let mrz = td3(
-        "GANZORIG",
-        "BATBOLD",
-        "E7654321",
-        "MNG",
-        "790402",
-        'M',
-        &yymmdd(5),
-    );
+    let mrz = Td3::new("GANZORIG", "BATBOLD", "E7654321", "MNG")
+        .born("790402")
+        .sex('M')
+        .expires(&yymmdd_in_years(5))
+        .lines();
     let r = inspect(&w, &w.inspector, "road-counter-entry-1", "entry", mrz).await;
     assert!(!hit_ids(&r).contains(&"W-1".to_owned()), "{r}");
     let st = w.app.get("/api/v1/watchlists/stats", &w.admin).await;
@@ -571,15 +492,11 @@ async fn an_import_by_another_writer_is_live_within_seconds() {
     )
     .await
     .unwrap();
-    let mrz = td3(
-        "SUKHBAATAR",
-        "OCHIRBAT",
-        "E3332221",
-        "MNG",
-        "700202",
-        'M',
-        &yymmdd(5),
-    );
+    let mrz = Td3::new("SUKHBAATAR", "OCHIRBAT", "E3332221", "MNG")
+        .born("700202")
+        .sex('M')
+        .expires(&yymmdd_in_years(5))
+        .lines();
     let started = std::time::Instant::now();
     loop {
         let r = inspect(
@@ -602,15 +519,11 @@ async fn an_import_by_another_writer_is_live_within_seconds() {
     // The file replaced the list's local entries: W-1 went, the other lists stayed.
     let st = w.app.get("/api/v1/watchlists/stats", &w.admin).await;
     assert_eq!(st.json["entries"], 4, "{}", st.text);
-    let old = td3(
-        "GANZORIG",
-        "BATBOLD",
-        "E7654321",
-        "MNG",
-        "790402",
-        'M',
-        &yymmdd(5),
-    );
+    let old = Td3::new("GANZORIG", "BATBOLD", "E7654321", "MNG")
+        .born("790402")
+        .sex('M')
+        .expires(&yymmdd_in_years(5))
+        .lines();
     let r = inspect(&w, &w.inspector, "road-counter-entry-3", "entry", old).await;
     assert!(!hit_ids(&r).contains(&"W-1".to_owned()), "{r}");
 }

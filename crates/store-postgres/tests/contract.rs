@@ -1,54 +1,19 @@
-//! The store contract on PostgreSQL (`GUOMEN_TEST_POSTGRES`, default
-//! `postgres://postgres@127.0.0.1:5432/test`), each case in a fresh schema dropped afterwards.
-//! Where no PostgreSQL answers, every case is reported as ignored with the reason.
+//! The store contract on PostgreSQL (see `guomen_testkit::pg` for which database), each case in
+//! a fresh schema dropped afterwards. Where no PostgreSQL answers, every case is reported as
+//! ignored with the reason.
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use guomen_store::contract::{self, Backend, Case, Tamper};
 use guomen_store::{Change, NewEvent, Store, StoreError, StoreResult, Verification};
 use guomen_store_postgres::PgStore;
+use guomen_testkit::pg::{Schema, connect as raw, execute as exec, runtime, url};
 use guomen_testkit::{Failed, Trial};
-use sqlx::Connection;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
 
-const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-fn url() -> String {
-    std::env::var("GUOMEN_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_URL.to_owned())
-}
-
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-fn fresh_schema() -> String {
-    format!(
-        "guomen_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-async fn raw(schema: Option<&str>) -> Result<PgConnection, String> {
-    let mut o = PgConnectOptions::from_str(&url()).map_err(|e| e.to_string())?;
-    if let Some(s) = schema {
-        o = o.options([("search_path", s)]);
-    }
-    tokio::time::timeout(Duration::from_secs(3), PgConnection::connect_with(&o))
-        .await
-        .map_err(|_| "no answer within 3s".to_string())?
-        .map_err(|e| e.to_string())
-}
-
-async fn exec(c: &mut PgConnection, sql: &str) -> Result<(), String> {
-    sqlx::query(sql)
-        .execute(&mut *c)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("{sql}: {e}"))
-}
+/// The prefix of every scratch schema of these tests.
+const PREFIX: &str = "guomen_test";
 
 struct PgBackend {
     schema: String,
@@ -107,39 +72,23 @@ impl Backend for PgBackend {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failed> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failed::from(format!("runtime: {e}")))
-}
-
-async fn drop_schema(schema: &str) {
-    if let Ok(mut c) = raw(None).await {
-        let _ = exec(&mut c, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
-    }
-}
-
 fn run_case(case: Case) -> Result<(), Failed> {
-    let schema = fresh_schema();
-    let rt = runtime()?;
+    let schema = Schema::fresh(PREFIX);
     let backend: Arc<dyn Backend> = Arc::new(PgBackend {
-        schema: schema.clone(),
+        schema: schema.name().to_owned(),
     });
-    let result = rt.block_on(case(backend));
-    rt.block_on(drop_schema(&schema));
-    result.map_err(Failed::from)
+    runtime()?.block_on(case(backend)).map_err(Failed::from)
 }
 
 /// Two stores (as two server processes would be) on one schema build one chain.
 async fn two_writers_one_chain() -> Result<(), String> {
-    let schema = fresh_schema();
-    let result = async {
-        let a = PgStore::connect_with_schema(&url(), &schema)
+    let scratch = Schema::fresh(PREFIX);
+    let schema = scratch.name();
+    {
+        let a = PgStore::connect_with_schema(&url(), schema)
             .await
             .map_err(|e| e.to_string())?;
-        let b = PgStore::connect_with_schema(&url(), &schema)
+        let b = PgStore::connect_with_schema(&url(), schema)
             .await
             .map_err(|e| e.to_string())?;
         let mut handles = Vec::new();
@@ -170,15 +119,13 @@ async fn two_writers_one_chain() -> Result<(), String> {
         b.close().await;
         Ok(())
     }
-    .await;
-    drop_schema(&schema).await;
-    result
 }
 
 async fn append_only_trigger() -> Result<(), String> {
-    let schema = fresh_schema();
-    let result = async {
-        let s = PgStore::connect_with_schema(&url(), &schema)
+    let scratch = Schema::fresh(PREFIX);
+    let schema = scratch.name();
+    {
+        let s = PgStore::connect_with_schema(&url(), schema)
             .await
             .map_err(|e| e.to_string())?;
         s.append(vec![Change::event(NewEvent::new(
@@ -189,7 +136,7 @@ async fn append_only_trigger() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
         s.close().await;
-        let mut c = raw(Some(&schema)).await?;
+        let mut c = raw(Some(schema)).await?;
         for sql in [
             "UPDATE journal SET actor = 'x'",
             "DELETE FROM journal",
@@ -202,9 +149,6 @@ async fn append_only_trigger() -> Result<(), String> {
         }
         Ok(())
     }
-    .await;
-    drop_schema(&schema).await;
-    result
 }
 
 fn unreachable_is_unavailable() -> Result<(), Failed> {
@@ -231,9 +175,6 @@ fn unreachable_is_unavailable() -> Result<(), Failed> {
 }
 
 fn main() {
-    let available = runtime()
-        .map_err(|e| format!("{e:?}"))
-        .and_then(|rt| rt.block_on(raw(None)).map(|_| ()));
     let mut trials: Vec<Trial> = contract::cases()
         .into_iter()
         .map(|(name, case)| Trial::test(format!("contract::{name}"), move || run_case(case)))
@@ -248,16 +189,8 @@ fn main() {
             .block_on(append_only_trigger())
             .map_err(Failed::from)
     }));
-    if let Err(why) = available {
-        let reason = format!(
-            "skipped: no PostgreSQL at {} ({why}); set GUOMEN_TEST_POSTGRES",
-            url()
-        );
-        trials = trials
-            .into_iter()
-            .map(|t| t.with_ignored_flag(true).with_kind(reason.clone()))
-            .collect();
-    }
+    let mut trials = guomen_testkit::pg::gate(trials);
+    // Needs no database: it checks the errors when there is none.
     trials.push(Trial::test(
         "unreachable_is_unavailable",
         unreachable_is_unavailable,

@@ -4,6 +4,17 @@
 //! wherever `GUOMEN_TEST_DATA` points. Those files are never copied or edited. Where the folder
 //! is absent, tests built with [`data_trials`] are reported as *ignored* with the reason, never
 //! as passed.
+//!
+//! Also here, so that no test file writes them again:
+//! - [`mrz`]: valid TD3 passport MRZs ([`mrz::Td3`]) and dates relative to today;
+//! - [`station`]: the real `guomen` binary as a process, `guomen serve` on free ports
+//!   ([`station::Station`]), `guomen user add`;
+//! - [`pg`] (feature `postgres`): the test database's URL, whether it answers, scratch schemas.
+
+pub mod mrz;
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod station;
 
 use std::path::{Path, PathBuf};
 

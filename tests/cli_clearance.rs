@@ -180,7 +180,7 @@ W-2,wanted,Batbold Ganzorig,,,,armed robbery
         json!({"id": "other_state", "name": "Naran Tsetseg", "document_number": "E0815B5I", "document_country": "CHN"}),
     ]
     .map(|q| q.to_string());
-    let out = run_with_stdin(
+    let out = bin().run_with_stdin(
         &[
             "screen",
             "--watchlist",
@@ -212,13 +212,16 @@ W-2,wanted,Batbold Ganzorig,,,,armed robbery
 
     // At a counter, through the station's live index: the stolen passport, read with OCR
     // look-alikes in its number, carried by someone whose name is on no list.
-    let token = add_user(&data, "insp", "inspector", "password-insp");
-    let server = Server::start(&data, &[]);
+    let token = bin().add_user(&data, "insp", "inspector", "password-insp");
+    let server = bin().serve(&data, &[]);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let mrz = td3("NARAN", "TSETSEG", "EO8I5851", "MNG", "900115", "351231");
+    let mrz = Td3::new("NARAN", "TSETSEG", "EO8I5851", "MNG")
+        .born("900115")
+        .expires("351231")
+        .lines();
     let r = client
         .post(format!("{}/api/v1/inspections", server.base))
         .bearer_auth(&token)
@@ -228,7 +231,7 @@ W-2,wanted,Batbold Ganzorig,,,,armed robbery
         .unwrap();
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["hits"][0]["entry_id"], "SLTD-1", "{v}");
+    assert_eq!(v["personal"]["hits"][0]["entry_id"], "SLTD-1", "{v}");
     assert_eq!(v["decision"], "secondary", "{v}");
     assert!(server.stop().success());
 }

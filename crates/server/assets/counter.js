@@ -137,13 +137,16 @@
     const dec = r.decision || "secondary";
     $("decision").className = "decision dec-" + dec;
     $("decision").innerHTML = "<span class=\"dec-label\">" + G.esc(G.t("ctr.suggested")) + "</span> <strong data-decision=\"" + G.esc(dec) + "\">" + G.esc(G.t("decision." + dec)) + "</strong>" + (r.crossing_id ? " <span class=\"muted\">" + G.esc(G.t("ctr.final_short")) + "</span>" : "");
-    const doc = r.document || r.parsed || r.mrz || {};
+    // Document, hits and reason texts come in `personal`, which only roles that see personal
+    // data receive; the others get reason codes only.
+    const p = r.personal || {};
+    const doc = p.document || {};
     $("doc").tBodies[0].innerHTML = DOC_FIELDS.filter((f) => doc[f] !== undefined && doc[f] !== null).map((f) => "<tr><th scope=\"row\">" + G.esc(G.t("doc." + f)) + "</th><td>" + G.esc(doc[f]) + "</td></tr>").join("");
     const checks = doc.checks || r.checks || {};
     $("checks").innerHTML = Object.keys(checks).map((k) => "<li><span class=\"check-name\">" + G.esc(G.t("check." + k) !== "check." + k ? G.t("check." + k) : k) + "</span> " + verdictHtml(!!checks[k]) + "</li>").join("");
-    const reasons = Array.isArray(r.reasons) ? r.reasons : [];
+    const reasons = Array.isArray(p.reasons) ? p.reasons : (Array.isArray(r.reason_codes) ? r.reason_codes : []);
     $("reasons").innerHTML = reasons.map((x) => "<li>" + G.esc(typeof x === "string" ? x : x.message || x.code || JSON.stringify(x)) + "</li>").join("");
-    const hits = Array.isArray(r.hits) ? r.hits : [];
+    const hits = Array.isArray(p.hits) ? p.hits : [];
     $("no-hits").hidden = hits.length > 0;
     $("hits").innerHTML = hits.map((h) => "<article class=\"hit list-" + G.esc(h.list) + "\"><h4><span aria-hidden=\"true\">⚠</span> " + G.esc(G.t("list." + h.list) !== "list." + h.list ? G.t("list." + h.list) : h.list) + " · " + G.esc(h.entry_id) + " · " + G.esc(G.t("ctr.score")) + " " + G.esc(typeof h.score === "number" ? h.score.toFixed(2) : h.score) + "</h4>" + (h.name ? "<p>" + G.esc(h.name) + "</p>" : "") + (h.action ? "<p><strong>" + G.esc(G.t("ctr.action")) + ":</strong> " + G.esc(h.action) + "</p>" : "") + explainHtml(h.explain) + "</article>").join("");
     $("ov-decision").value = dec === "clear" ? "secondary" : "clear";

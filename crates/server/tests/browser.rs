@@ -309,9 +309,16 @@ impl Ctx {
 
     /// A user whose password is `password-NAME`, and their API token.
     async fn user(&self, name: &str, role: Role) -> Result<String, String> {
+        let new = guomen_station::users::NewUser {
+            name: name.to_owned(),
+            role,
+            password: Some(format!("password-{name}")),
+            // A partner belongs to an agency; these pages' partner is the customs desk.
+            agency: (role == Role::Partner).then(|| "customs".to_owned()),
+        };
         self.state
             .station
-            .add_user(name, role, Some(format!("password-{name}")), "system")
+            .create_user(new, "system")
             .await
             .map(|(_, token)| token)
             .map_err(|e| format!("creating {name}: {e:?}"))

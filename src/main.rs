@@ -407,43 +407,13 @@ async fn journal_verify(
     })
 }
 
-/// The anchor key at `path`, created (with `path.pub`) when missing.
-pub fn anchor_key(path: &std::path::Path) -> anyhow::Result<ed25519_dalek::SigningKey> {
-    use guomen_station::anchor;
-    if path.exists() {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the key {}", path.display()))?;
-        return anchor::signing_key_from_hex(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
-    }
-    let key = anchor::new_signing_key();
-    write_private(path, &hex::encode(key.to_bytes()))?;
-    let public = format!("{}.pub", path.display());
-    std::fs::write(&public, hex::encode(key.verifying_key().to_bytes()))
-        .with_context(|| format!("cannot write {public}"))?;
-    Ok(key)
-}
-
-fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o
-        .open(path)
-        .with_context(|| format!("cannot create the key {}", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    Ok(())
-}
-
 async fn journal_anchor(
     store: &StoreArgs,
     key: &std::path::Path,
     out: &std::path::Path,
     file: &FileConfig,
 ) -> anyhow::Result<ExitCode> {
-    let key = anchor_key(key)?;
+    let key = guomen_station::anchor::load_or_create_key(key)?;
     let station = open_station(&store.resolve(file)?).await?;
     let anchor = station.anchor(&key).await;
     station.close().await;

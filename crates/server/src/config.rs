@@ -38,6 +38,9 @@ pub struct FileConfig {
     pub nmea_listen: Option<String>,
     pub mqtt_listen: Option<String>,
     pub mqtt_url: Option<String>,
+    pub anchor_key: Option<PathBuf>,
+    pub anchor_dir: Option<PathBuf>,
+    pub anchor_every: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +144,26 @@ pub struct ServeArgs {
     /// running the embedded one
     #[arg(long, env = "GUOMEN_MQTT_URL", value_name = "URL")]
     pub mqtt_url: Option<String>,
+    /// Ed25519 key for signed journal anchors (created with FILE.pub when missing); with
+    /// --anchor-dir the station writes a signed checkpoint of its journal head regularly
+    #[arg(
+        long,
+        env = "GUOMEN_ANCHOR_KEY",
+        value_name = "FILE",
+        requires = "anchor_dir"
+    )]
+    pub anchor_key: Option<PathBuf>,
+    /// Where the station writes its anchors (keep it off the database's disk)
+    #[arg(
+        long,
+        env = "GUOMEN_ANCHOR_DIR",
+        value_name = "DIR",
+        requires = "anchor_key"
+    )]
+    pub anchor_dir: Option<PathBuf>,
+    /// Minutes between anchors [default: 10]
+    #[arg(long, env = "GUOMEN_ANCHOR_EVERY", value_name = "MINUTES")]
+    pub anchor_every: Option<u64>,
 }
 
 /// Where the station gets its MQTT traffic.
@@ -221,6 +244,16 @@ pub struct ServeConfig {
     pub jt808_listen: Option<SocketAddr>,
     pub nmea_listen: Option<SocketAddr>,
     pub mqtt: MqttConfig,
+    /// Signed journal anchors: key file, directory, period.
+    pub anchors: Option<AnchorConfig>,
+}
+
+/// Where and how often a running station signs its journal head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorConfig {
+    pub key: PathBuf,
+    pub dir: PathBuf,
+    pub every: Duration,
 }
 
 impl ServeArgs {
@@ -274,6 +307,30 @@ impl ServeArgs {
                 DEFAULT_NMEA_LISTEN,
                 "nmea_listen",
             )?,
+            anchors: match (
+                self.anchor_key.clone().or_else(|| file.anchor_key.clone()),
+                self.anchor_dir.clone().or_else(|| file.anchor_dir.clone()),
+            ) {
+                (Some(key), Some(dir)) => {
+                    let minutes = self.anchor_every.or(file.anchor_every).unwrap_or(10);
+                    if minutes == 0 {
+                        return Err(ConfigError::Invalid(
+                            "anchor_every must be at least 1 minute".into(),
+                        ));
+                    }
+                    Some(AnchorConfig {
+                        key,
+                        dir,
+                        every: Duration::from_secs(minutes * 60),
+                    })
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Invalid(
+                        "anchor_key and anchor_dir go together".into(),
+                    ));
+                }
+            },
             mqtt: match self.mqtt_url.as_ref().or(file.mqtt_url.as_ref()) {
                 Some(url) if !url.trim().is_empty() => parse_mqtt_url(url.trim())?,
                 _ => match listen_option(

@@ -68,8 +68,25 @@ pub async fn start_on(
         .start()
         .await
         .context("cannot load the watchlists and rebuild the command state from the journal")?;
+    let anchors = match &cfg.anchors {
+        Some(a) => Some((
+            guomen_station::anchor::load_or_create_key(&a.key)?,
+            a.dir.clone(),
+            a.every,
+        )),
+        None => None,
+    };
     let state = AppState::new(station, cfg);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some((key, dir, every)) = anchors {
+        tokio::spawn(write_anchors(
+            state.station.clone(),
+            key,
+            dir,
+            every,
+            stop_rx.clone(),
+        ));
+    }
     let edges = crate::edges::start(&state, stop_rx).await?;
     let shutdown = async move {
         shutdown.await;
@@ -95,6 +112,36 @@ pub async fn start_on(
         task,
         edges,
     })
+}
+
+/// Signs the journal head into `dir` at start, every `every`, and once more at shutdown, so
+/// the last anchor is never older than the period. Anchors are on wall time: they attest
+/// moments, not the port's day.
+async fn write_anchors(
+    station: Station,
+    key: ed25519_dalek::SigningKey,
+    dir: std::path::PathBuf,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        let stopping = tokio::select! {
+            _ = tick.tick() => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        match station.anchor(&key).await {
+            Ok(Some(a)) => match guomen_station::anchor::write_to_dir(&dir, &a) {
+                Ok(path) => tracing::info!(seq = a.seq, path = %path.display(), "journal anchored"),
+                Err(e) => tracing::warn!(error = %e, "cannot write the journal anchor"),
+            },
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot anchor the journal"),
+        }
+        if stopping {
+            return;
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

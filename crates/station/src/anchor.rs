@@ -103,6 +103,41 @@ pub fn new_signing_key() -> SigningKey {
     SigningKey::from_bytes(&seed)
 }
 
+/// The anchor key at `path`, created (with its public half in `path.pub`) when missing.
+/// The private key file is readable by its owner only.
+pub fn load_or_create_key(path: &std::path::Path) -> anyhow::Result<SigningKey> {
+    use anyhow::Context as _;
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the key {}", path.display()))?;
+        return signing_key_from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+    }
+    let key = new_signing_key();
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o
+        .open(path)
+        .with_context(|| format!("cannot create the key {}", path.display()))?;
+    std::io::Write::write_all(&mut f, hex::encode(key.to_bytes()).as_bytes())?;
+    let public = format!("{}.pub", path.display());
+    std::fs::write(&public, hex::encode(key.verifying_key().to_bytes()))
+        .with_context(|| format!("cannot write {public}"))?;
+    Ok(key)
+}
+
+/// Writes `anchor` as `DIR/anchor-SEQ.json` and `DIR/latest.json`.
+pub fn write_to_dir(dir: &std::path::Path, anchor: &Anchor) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let text = serde_json::to_string_pretty(anchor)? + "\n";
+    let path = dir.join(format!("anchor-{:012}.json", anchor.seq));
+    std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(dir.join("latest.json"), &text)?;
+    Ok(path)
+}
+
 /// What checking the journal against an anchor found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

@@ -156,6 +156,17 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
     )
 }
 
+/// The live stream's event kinds the signed-in role may ever receive, as a JSON array: the
+/// command centre listens for exactly these (from the one registry of kinds), so a new kind
+/// needs no script edit.
+pub fn stream_kinds_json(role: Role) -> String {
+    let kinds: Vec<&str> = guomen_station::event::kinds_seen_by(role.into())
+        .into_iter()
+        .map(|k| k.as_str())
+        .collect();
+    serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".to_owned())
+}
+
 async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match gate(&state, &headers, "/command").await {
         Gate::Closed(r) => r,
@@ -167,7 +178,7 @@ async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
                 "command",
                 "page.command",
                 assets::COMMAND_HTML,
-                &[],
+                &[("stream_kinds", stream_kinds_json(who.role))],
                 &["map.js", "command.js"],
             ),
         ),

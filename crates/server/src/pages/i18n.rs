@@ -211,8 +211,14 @@ mod tests {
                     problems.push(format!("{code}: `{{{p}}}` is not a parameter of the code"));
                 }
             }
-            // Chinese is Chinese, not the English sentence copied.
-            if !e.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+            // Chinese is Chinese (ideographs or at least Chinese punctuation around the
+            // parameters), not the English sentence copied.
+            let chinese = |c: char| {
+                ('\u{4e00}'..='\u{9fff}').contains(&c)
+                    || ('\u{3000}'..='\u{303f}').contains(&c)
+                    || ('\u{ff00}'..='\u{ffef}').contains(&c)
+            };
+            if e.zh == e.en || !e.zh.chars().any(chinese) {
                 problems.push(format!("{code}: the Chinese label has no Chinese"));
             }
         }

@@ -423,7 +423,7 @@ async fn a_partner_report_at_marker_814_opens_an_incident_with_recommendations_a
         .post(
             "/api/v1/notifications",
             &partner,
-            json!({"agency": "x", "text": "y", "location": {"marker": "9999"}}),
+            json!({"agency": "military border unit", "text": "y", "location": {"marker": "9999"}}),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);

@@ -37,7 +37,9 @@ macro_rules! from_str_via_all {
 
 pub mod incident;
 pub mod role;
+pub mod text;
 pub mod unit;
 pub mod watchlist;
 
 pub use role::Role;
+pub use text::Text;

@@ -130,6 +130,7 @@ fn bench(c: &mut Criterion) {
         .map(|i| UnitCandidate {
             id: format!("u{i}"),
             kind: "patrol vehicle".into(),
+            kind_id: "patrol_vehicle".into(),
             status_available: i % 5 != 0,
             status_label: "available".into(),
             position: p

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use guomen_domain::text::{Text, codes};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{GeoError, check_lonlat};
@@ -18,6 +19,9 @@ pub struct UnitCandidate {
     pub id: String,
     /// Human label of the kind, e.g. "patrol vehicle"; used in reasons.
     pub kind: String,
+    /// The kind's name for machines, e.g. `patrol_vehicle`; a parameter of the reason's code.
+    #[serde(default)]
+    pub kind_id: String,
     pub status_available: bool,
     /// Status as shown to people, e.g. "on_scene"; used in exclusion reasons.
     pub status_label: String,
@@ -62,6 +66,9 @@ pub struct Pick {
     pub distance_m: f64,
     pub fix_age_s: f64,
     pub reason: String,
+    /// The reason as a code with parameters, for each reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<Text>,
 }
 
 /// A unit left out, and why.
@@ -69,6 +76,9 @@ pub struct Pick {
 pub struct Exclusion {
     pub unit_id: String,
     pub reason: String,
+    /// The reason as a code with parameters, for each reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<Text>,
 }
 
 /// Picks (best first) and exclusions (in input order, then capped picks).
@@ -115,54 +125,79 @@ pub fn recommend(
     let mut out = Recommendation::default();
     let mut seen = HashSet::new();
     for u in units {
-        let mut exclude = |reason: String| {
+        let mut exclude = |reason: String, text: Text| {
             out.excluded.push(Exclusion {
                 unit_id: u.id.clone(),
                 reason,
+                reason_text: Some(text),
             });
         };
         if !seen.insert(u.id.as_str()) {
-            exclude("duplicate unit id in the candidate list; first entry used".into());
+            exclude(
+                "duplicate unit id in the candidate list; first entry used".into(),
+                Text::new(codes::EXCLUDE_DUPLICATE),
+            );
             continue;
         }
         if !u.status_available {
-            exclude(format!("not available (status {})", u.status_label));
+            exclude(
+                format!("not available (status {})", u.status_label),
+                Text::new(codes::EXCLUDE_UNAVAILABLE).with("status", &u.status_label),
+            );
             continue;
         }
         let Some((lon, lat)) = u.position else {
-            exclude("no position fix".into());
+            exclude("no position fix".into(), Text::new(codes::EXCLUDE_NO_FIX));
             continue;
         };
         if check_lonlat(lon, lat).is_err() {
-            exclude(format!("invalid position fix lon={lon}, lat={lat}"));
+            exclude(
+                format!("invalid position fix lon={lon}, lat={lat}"),
+                Text::new(codes::EXCLUDE_INVALID_FIX)
+                    .with("lon", lon)
+                    .with("lat", lat),
+            );
             continue;
         }
         let Some(fix_time) = u.fix_time else {
-            exclude("position fix has no time".into());
+            exclude(
+                "position fix has no time".into(),
+                Text::new(codes::EXCLUDE_FIX_NO_TIME),
+            );
             continue;
         };
         let age = (now - fix_time).num_milliseconds() as f64 / 1000.0;
         if age > options.stale_after_s {
-            exclude(format!(
-                "stale fix: {} old (limit {})",
-                fmt_secs(age),
-                fmt_secs(options.stale_after_s)
-            ));
+            exclude(
+                format!(
+                    "stale fix: {} old (limit {})",
+                    fmt_secs(age),
+                    fmt_secs(options.stale_after_s)
+                ),
+                Text::new(codes::EXCLUDE_STALE)
+                    .with("fix_age_s", age.round())
+                    .with("limit_s", options.stale_after_s.round()),
+            );
             continue;
         }
         if -age > options.max_future_skew_s {
-            exclude(format!(
-                "fix time {} in the future (clock skew)",
-                fmt_secs(-age)
-            ));
+            exclude(
+                format!("fix time {} in the future (clock skew)", fmt_secs(-age)),
+                Text::new(codes::EXCLUDE_FUTURE).with("ahead_s", (-age).round()),
+            );
             continue;
         }
         // A unit slower than this is not travelling; an ETA from it would be meaningless.
         if !u.speed_mps.is_finite() || u.speed_mps < MIN_SPEED_MPS {
-            exclude(format!(
-                "no usable speed ({} m/s, minimum {MIN_SPEED_MPS})",
-                u.speed_mps
-            ));
+            exclude(
+                format!(
+                    "no usable speed ({} m/s, minimum {MIN_SPEED_MPS})",
+                    u.speed_mps
+                ),
+                Text::new(codes::EXCLUDE_NO_SPEED)
+                    .with("speed_mps", u.speed_mps)
+                    .with("min_mps", MIN_SPEED_MPS),
+            );
             continue;
         }
         let age = age.max(0.0);
@@ -177,12 +212,19 @@ pub fn recommend(
             fmt_secs(age),
             fmt_eta(eta_s)
         );
+        let reason_text = Text::new(codes::PICK_ETA)
+            .with("distance_m", distance_m.round())
+            .with("unit_kind", &u.kind_id)
+            .with("speed_kmh", fmt_num(u.speed_mps * 3.6))
+            .with("fix_age_s", age.round())
+            .with("eta_s", eta_s.round());
         out.picks.push(Pick {
             unit_id: u.id.clone(),
             eta_s,
             distance_m,
             fix_age_s: age,
             reason,
+            reason_text: Some(reason_text),
         });
     }
     out.picks.sort_by(|a, b| {
@@ -196,6 +238,11 @@ pub fn recommend(
             out.excluded.push(Exclusion {
                 unit_id: p.unit_id,
                 reason: format!("not among the {max} fastest (ETA {})", fmt_eta(p.eta_s)),
+                reason_text: Some(
+                    Text::new(codes::EXCLUDE_NOT_FASTEST)
+                        .with("max", max)
+                        .with("eta_s", p.eta_s.round()),
+                ),
             });
         }
     }

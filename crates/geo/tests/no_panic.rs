@@ -57,6 +57,7 @@ proptest! {
         let units: Vec<UnitCandidate> = coords.iter().enumerate().map(|(k, &(lon, lat))| UnitCandidate {
             id: format!("u{k}"),
             kind: "patrol vehicle".into(),
+            kind_id: "patrol_vehicle".into(),
             status_available: k % 2 == 0,
             status_label: "x".into(),
             position: Some((lon, lat)),

@@ -8,6 +8,7 @@ fn unit(id: &str, kind: &str, kmh: f64, at: Option<(f64, f64)>, fix_age_s: i64) 
     UnitCandidate {
         id: id.into(),
         kind: kind.into(),
+        kind_id: kind.replace(' ', "_"),
         status_available: true,
         status_label: "available".into(),
         position: at.map(|(x, y)| ll(x, y)),
@@ -190,4 +191,91 @@ fn scales_to_200_units_and_100_zones() {
         })
         .sum();
     assert!(in_zones > 0);
+}
+
+/// Every pick and exclusion also carries its reason as a code with parameters, so the pages
+/// show it in the reader's language; every code is one the dictionary knows.
+#[test]
+fn every_reason_has_a_code_with_parameters() {
+    use guomen_domain::text::codes;
+    let incident = ll(0.0, 0.0);
+    let mut busy = unit("busy", "patrol vehicle", 40.0, Some((10.0, 0.0)), 5);
+    busy.status_available = false;
+    busy.status_label = "dispatched".into();
+    let mut no_time = unit("no-time", "patrol vehicle", 40.0, Some((10.0, 0.0)), 0);
+    no_time.fix_time = None;
+    let mut future = unit("future", "patrol vehicle", 40.0, Some((10.0, 0.0)), 0);
+    future.fix_time = Some(t(1000 + 300));
+    let mut bad = unit("bad-pos", "patrol vehicle", 40.0, None, 0);
+    bad.position = Some((f64::NAN, 1.0));
+    let units = vec![
+        unit("car", "patrol vehicle", 40.0, Some((0.0, 1200.0)), 15),
+        unit("foot", "foot patrol", 5.0, Some((400.0, 0.0)), 10),
+        unit("foot2", "foot patrol", 5.0, Some((800.0, 0.0)), 10),
+        unit("stale", "patrol vehicle", 40.0, Some((50.0, 0.0)), 300),
+        busy,
+        unit("nofix", "foot patrol", 5.0, None, 0),
+        no_time,
+        future,
+        bad,
+        unit("stopped", "dog team", 0.0, Some((5.0, 0.0)), 1),
+        unit("car", "patrol vehicle", 40.0, Some((0.0, 10.0)), 1),
+    ];
+    let opts = RecommendOptions {
+        max_picks: Some(2),
+        ..Default::default()
+    };
+    let r = recommend(incident, &units, t(1000), &opts).unwrap();
+    let car = r.picks[0].reason_text.as_ref().unwrap();
+    assert_eq!(car.code, codes::PICK_ETA);
+    assert_eq!(car.param("distance_m"), Some("1200"));
+    assert_eq!(car.param("unit_kind"), Some("patrol_vehicle"));
+    assert_eq!(car.param("speed_kmh"), Some("40"));
+    assert_eq!(car.param("fix_age_s"), Some("15"));
+    assert_eq!(car.param("eta_s"), Some("140"));
+    let code = |id: &str| {
+        r.excluded
+            .iter()
+            .find(|e| e.unit_id == id)
+            .and_then(|e| e.reason_text.clone())
+            .unwrap()
+    };
+    assert_eq!(code("stale").code, codes::EXCLUDE_STALE);
+    assert_eq!(code("stale").param("fix_age_s"), Some("300"));
+    assert_eq!(code("stale").param("limit_s"), Some("120"));
+    assert_eq!(code("busy").code, codes::EXCLUDE_UNAVAILABLE);
+    assert_eq!(code("busy").param("status"), Some("dispatched"));
+    assert_eq!(code("nofix").code, codes::EXCLUDE_NO_FIX);
+    assert_eq!(code("no-time").code, codes::EXCLUDE_FIX_NO_TIME);
+    assert_eq!(code("future").code, codes::EXCLUDE_FUTURE);
+    assert_eq!(code("future").param("ahead_s"), Some("300"));
+    assert_eq!(code("bad-pos").code, codes::EXCLUDE_INVALID_FIX);
+    assert_eq!(code("stopped").code, codes::EXCLUDE_NO_SPEED);
+    assert_eq!(code("foot2").code, codes::EXCLUDE_NOT_FASTEST);
+    assert_eq!(code("foot2").param("max"), Some("2"));
+    assert!(
+        r.excluded.iter().any(|e| e.unit_id == "car"
+            && e.reason_text.as_ref().unwrap().code == codes::EXCLUDE_DUPLICATE)
+    );
+    for t in r
+        .picks
+        .iter()
+        .filter_map(|p| p.reason_text.as_ref())
+        .chain(r.excluded.iter().filter_map(|e| e.reason_text.as_ref()))
+    {
+        assert!(codes::ALL.contains(&t.code.as_str()), "{}", t.code);
+        for k in t.params.keys() {
+            assert!(
+                codes::params(&t.code).contains(&k.as_str()),
+                "{} {k}",
+                t.code
+            );
+        }
+    }
+    // A pick written before the codes existed reads back without one.
+    let old: guomen_geo::Pick = serde_json::from_value(serde_json::json!({
+        "unit_id": "u1", "eta_s": 10.0, "distance_m": 5.0, "fix_age_s": 1.0, "reason": "x"
+    }))
+    .unwrap();
+    assert_eq!(old.reason_text, None);
 }

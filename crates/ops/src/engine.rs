@@ -6,6 +6,7 @@ use guomen_domain::incident::{
     Action, Incident, IncidentKind, IncidentSource, Kpis, Percentiles, Priority, TransitionError,
     percentiles,
 };
+use guomen_domain::text::{Text, codes};
 use guomen_domain::unit::{UnitEvent, UnitKind, UnitStatus};
 use guomen_domain::watchlist::ListKind;
 use guomen_geo::geo::{Centroid, Point};
@@ -157,12 +158,17 @@ pub struct AlarmRecord {
 pub struct IncidentState {
     pub incident: Incident,
     pub priority_reason: String,
+    /// `priority_reason` as a code with parameters (absent for facts journaled before codes).
+    pub priority_reason_text: Option<Text>,
+    /// The incident's title as a code with parameters (absent for a person's own title).
+    pub title_text: Option<Text>,
     pub source_ref: Option<String>,
     pub track: Option<TrackSummary>,
     pub recommendations: Vec<Pick>,
     pub excluded: Vec<Exclusion>,
     pub details: Value,
     pub nuisance: Option<String>,
+    pub nuisance_text: Option<Text>,
     pub alarm_ids: Vec<String>,
 }
 
@@ -215,6 +221,9 @@ pub struct NewIncident {
     pub kind: IncidentKind,
     pub priority: Option<Priority>,
     pub title: String,
+    /// The title as a code with parameters, when the station made it (`None` for a person's
+    /// own words, shown as given).
+    pub title_text: Option<Text>,
     pub location: Option<Location>,
     pub source: IncidentSource,
     pub source_ref: Option<String>,
@@ -492,6 +501,7 @@ impl Engine {
             .map(|u| UnitCandidate {
                 id: u.id.clone(),
                 kind: u.kind.label().to_owned(),
+                kind_id: u.kind.as_str().to_owned(),
                 status_available: u.status.can_be_dispatched(),
                 status_label: u.status.as_str().to_owned(),
                 position: u.fix.as_ref().map(|f| (f.lon, f.lat)),
@@ -544,12 +554,17 @@ impl Engine {
         &self,
         zone: Option<&str>,
         track: Option<&TrackSummary>,
-        nuisance: Option<&str>,
-    ) -> (Priority, String) {
-        if let Some(n) = nuisance {
-            return (Priority::P4, format!("nuisance: {n}"));
+        nuisance: Option<(&str, &Text)>,
+    ) -> (Priority, String, Text) {
+        if let Some((n, text)) = nuisance {
+            return (
+                Priority::P4,
+                format!("nuisance: {n}"),
+                nuisance_priority_text(text),
+            );
         }
         let kind = zone.and_then(|z| self.zones.zone_by_id(z)).map(|z| z.kind);
+        let in_zone = zone.filter(|_| kind.is_some());
         let (mut p, mut reason) = match (kind, zone) {
             (Some(ZoneKind::RestrictedArea), Some(z)) | (Some(ZoneKind::BorderStrip), Some(z)) => {
                 (Priority::P2, format!("in the {}", self.zone_label(z)))
@@ -559,6 +574,10 @@ impl Engine {
                 Priority::P3,
                 "outside the restricted area and the border strip".to_owned(),
             ),
+        };
+        let mut text = match in_zone {
+            Some(z) => Text::new(codes::PRIORITY_IN_ZONE).with("zone", z),
+            None => Text::new(codes::PRIORITY_OUTSIDE),
         };
         if let Some(pz) = track.and_then(|t| t.predicted_zone.as_ref()) {
             let raised = if self.is_sensitive(&pz.zone_id) {
@@ -575,8 +594,17 @@ impl Engine {
                 pz.distance_m,
                 pz.eta_s
             );
+            let code = match in_zone {
+                Some(_) => codes::PRIORITY_IN_ZONE_TOWARD,
+                None => codes::PRIORITY_OUTSIDE_TOWARD,
+            };
+            text.code = code.to_owned();
+            text = text
+                .with("toward", &pz.zone_id)
+                .with("distance_m", format!("{:.0}", pz.distance_m))
+                .with("eta_s", format!("{:.0}", pz.eta_s));
         }
-        (p, reason)
+        (p, reason, text)
     }
 
     // ----- deciding -----
@@ -652,6 +680,9 @@ impl Engine {
         let nuisance = sensor
             .maintenance
             .then(|| "sensor under maintenance".to_owned());
+        let nuisance_text = sensor
+            .maintenance
+            .then(|| Text::new(codes::NUISANCE_MAINTENANCE));
         let raised = AlarmRaised {
             alarm_id: alarm_id.clone(),
             sensor_id: sensor.id.clone(),
@@ -667,6 +698,7 @@ impl Engine {
             duty_point: sensor.duty_point.clone(),
             track_id: summary.track_id,
             nuisance: nuisance.clone(),
+            nuisance_text: nuisance_text.clone(),
             actor: input.actor.clone(),
             via: input.via,
         };
@@ -685,18 +717,24 @@ impl Engine {
         let rec = self.recommend_at(pos, now);
         match open {
             Some(existing) => {
-                let (p, reason) = self.priority_for(zone.as_deref(), Some(&summary), None);
-                let (priority, priority_reason) = if p <= existing.incident.priority {
-                    (p, reason)
-                } else {
-                    (existing.incident.priority, existing.priority_reason.clone())
-                };
+                let (p, reason, text) = self.priority_for(zone.as_deref(), Some(&summary), None);
+                let (priority, priority_reason, priority_reason_text) =
+                    if p <= existing.incident.priority {
+                        (p, reason, Some(text))
+                    } else {
+                        (
+                            existing.incident.priority,
+                            existing.priority_reason.clone(),
+                            existing.priority_reason_text.clone(),
+                        )
+                    };
                 events.push(OpsEvent::IncidentUpdated(Box::new(IncidentUpdated {
                     id: existing.incident.id.clone(),
                     at: now,
                     alarm_id: Some(alarm_id.clone()),
                     priority,
                     priority_reason,
+                    priority_reason_text,
                     zone,
                     location: Some(pos),
                     track: Some(summary),
@@ -705,8 +743,11 @@ impl Engine {
                 })));
             }
             None => {
-                let (priority, priority_reason) =
-                    self.priority_for(zone.as_deref(), Some(&summary), nuisance.as_deref());
+                let (priority, priority_reason, priority_reason_text) = self.priority_for(
+                    zone.as_deref(),
+                    Some(&summary),
+                    nuisance.as_deref().zip(nuisance_text.as_ref()),
+                );
                 let title = match &zone {
                     Some(z) => format!(
                         "{} alarm from {} in the {}",
@@ -716,14 +757,22 @@ impl Engine {
                     ),
                     None => format!("{} alarm from {}", sensor.kind.replace('_', " "), sensor.id),
                 };
+                let title_text = match &zone {
+                    Some(z) => Text::new(codes::TITLE_ALARM_IN_ZONE).with("zone", z),
+                    None => Text::new(codes::TITLE_ALARM),
+                }
+                .with("sensor_kind", &sensor.kind)
+                .with("sensor", &sensor.id);
                 events.push(OpsEvent::IncidentCreated(Box::new(IncidentCreated {
                     id: format!("inc-{:06}", self.next_incident + 1),
                     kind: IncidentKind::Intrusion,
                     priority,
                     priority_reason,
+                    priority_reason_text: Some(priority_reason_text),
                     zone,
                     location: Some(pos),
                     title,
+                    title_text: Some(title_text),
                     source: IncidentSource::Alarm,
                     source_ref: Some(format!("track:{}", summary.track_id)),
                     created: time,
@@ -734,6 +783,7 @@ impl Engine {
                     excluded: rec.excluded,
                     details: json!({"sensor_id": sensor.id, "duty_point": sensor.duty_point}),
                     nuisance,
+                    nuisance_text,
                 })));
             }
         }
@@ -862,10 +912,11 @@ impl Engine {
                 (c.map(|c| (c.x(), c.y())), Some(z.clone()))
             }
         };
-        let (auto, mut reason) = self.priority_for(zone.as_deref(), None, None);
+        let (auto, mut reason, mut reason_text) = self.priority_for(zone.as_deref(), None, None);
         let priority = match (new.priority, new.source) {
             (Some(p), _) => {
                 reason = "set by the reporter".into();
+                reason_text = Text::new(codes::PRIORITY_SET_BY_REPORTER);
                 p
             }
             // A person saw it: a partner's report of a crossing attempt outranks one sensor.
@@ -876,6 +927,11 @@ impl Engine {
                     Priority::P4 => Priority::P3,
                 };
                 reason = format!("{reason}; reported by a partner agency");
+                reason_text.code = match reason_text.code.as_str() {
+                    codes::PRIORITY_IN_ZONE => codes::PRIORITY_IN_ZONE_PARTNER,
+                    _ => codes::PRIORITY_OUTSIDE_PARTNER,
+                }
+                .to_owned();
                 raised
             }
             (None, _) => auto,
@@ -886,9 +942,11 @@ impl Engine {
             kind: new.kind,
             priority,
             priority_reason: reason,
+            priority_reason_text: Some(reason_text),
             zone,
             location: pos,
             title: new.title,
+            title_text: new.title_text,
             source: new.source,
             source_ref: new.source_ref,
             created: now,
@@ -899,6 +957,7 @@ impl Engine {
             excluded: rec.excluded,
             details: new.details,
             nuisance: None,
+            nuisance_text: None,
         }))])
     }
 
@@ -936,6 +995,13 @@ impl Engine {
                     hit.site_id,
                     hit.lane_id,
                     hit.direction
+                ),
+                title_text: Some(
+                    Text::new(codes::TITLE_WATCHLIST_HIT)
+                        .with("list", hit.list.as_str())
+                        .with("site", &hit.site_id)
+                        .with("lane", &hit.lane_id)
+                        .with("direction", &hit.direction),
                 ),
                 location: None,
                 source: IncidentSource::Alarm,
@@ -1226,9 +1292,11 @@ impl Engine {
                     kind: IncidentKind::LinkFailure,
                     priority: Priority::P2,
                     priority_reason: "every link of a site or duty point is down".into(),
+                    priority_reason_text: Some(Text::new(codes::PRIORITY_ALL_LINKS_DOWN)),
                     zone: None,
                     location: None,
                     title: format!("All links of {of} are down"),
+                    title_text: Some(Text::new(codes::TITLE_LINK_FAILURE).with("of", of)),
                     source: IncidentSource::Alarm,
                     source_ref: Some(format!("link:{of}")),
                     created: now,
@@ -1239,6 +1307,7 @@ impl Engine {
                     excluded: vec![],
                     details: json!({"of": of, "links": ids}),
                     nuisance: None,
+                    nuisance_text: None,
                 })));
             }
         }
@@ -1257,6 +1326,10 @@ impl Engine {
                 reason: format!(
                     "isolated trigger: no neighbouring sensor confirmed it within {:.0} s",
                     self.config.nuisance_window_s
+                ),
+                reason_text: Some(
+                    Text::new(codes::NUISANCE_ISOLATED)
+                        .with("window_s", format!("{:.0}", self.config.nuisance_window_s)),
                 ),
                 at: now,
             }));
@@ -1311,6 +1384,7 @@ impl Engine {
                 alarm_id,
                 incident_id,
                 reason,
+                reason_text,
                 ..
             }) => {
                 self.pending_nuisance.remove(alarm_id);
@@ -1328,8 +1402,10 @@ impl Engine {
                     && let Some(st) = self.incidents.get_mut(id)
                 {
                     st.nuisance = Some(reason.clone());
+                    st.nuisance_text = reason_text.clone();
                     st.incident.priority = Priority::P4;
                     st.priority_reason = format!("nuisance: {reason}");
+                    st.priority_reason_text = reason_text.as_ref().map(nuisance_priority_text);
                 }
             }
             OpsEvent::IncidentCreated(c) => self.apply_created(c),
@@ -1337,6 +1413,7 @@ impl Engine {
                 if let Some(st) = self.incidents.get_mut(&u.id) {
                     st.incident.priority = u.priority;
                     st.priority_reason = u.priority_reason.clone();
+                    st.priority_reason_text = u.priority_reason_text.clone();
                     st.incident.zone = u.zone.clone();
                     st.incident.location = u.location;
                     st.track = u.track.clone();
@@ -1347,6 +1424,7 @@ impl Engine {
                         st.alarm_ids.push(a.clone());
                         // A confirmed track is not a nuisance.
                         st.nuisance = None;
+                        st.nuisance_text = None;
                     }
                 }
                 if let Some(a) = &u.alarm_id
@@ -1527,16 +1605,29 @@ impl Engine {
             IncidentState {
                 incident: inc,
                 priority_reason: c.priority_reason.clone(),
+                priority_reason_text: c.priority_reason_text.clone(),
+                title_text: c.title_text.clone(),
                 source_ref: c.source_ref.clone(),
                 track: c.track.clone(),
                 recommendations: c.recommendations.clone(),
                 excluded: c.excluded.clone(),
                 details: c.details.clone(),
                 nuisance: c.nuisance.clone(),
+                nuisance_text: c.nuisance_text.clone(),
                 alarm_ids: c.alarm_id.iter().cloned().collect(),
             },
         );
     }
+}
+
+/// The priority reason of a nuisance: its code names the nuisance's code as `reason`, with
+/// that code's parameters.
+fn nuisance_priority_text(nuisance: &Text) -> Text {
+    let mut t = Text::new(codes::PRIORITY_NUISANCE).with("reason", &nuisance.code);
+    for (k, v) in &nuisance.params {
+        t = t.with(k, v);
+    }
+    t
 }
 
 fn health(states: impl Iterator<Item = Option<bool>>) -> GroupHealth {

@@ -4,6 +4,7 @@
 //! on replay. Kind names live only in that registry, not here.
 
 use chrono::{DateTime, Utc};
+use guomen_domain::Text;
 use guomen_domain::incident::{Action, IncidentKind, IncidentSource, Priority};
 use guomen_domain::unit::{UnitEvent, UnitStatus};
 use guomen_domain::watchlist::ListKind;
@@ -31,6 +32,9 @@ pub struct AlarmRaised {
     pub track_id: u64,
     /// Set when the alarm is a nuisance from the start (sensor under maintenance).
     pub nuisance: Option<String>,
+    /// `nuisance` as a code with parameters, for each reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nuisance_text: Option<Text>,
     pub actor: String,
     pub via: String,
 }
@@ -51,11 +55,19 @@ pub struct IncidentCreated {
     pub id: String,
     pub kind: IncidentKind,
     pub priority: Priority,
-    /// Why this priority, for people.
+    /// Why this priority, for people (in English, for logs and readers of old journals).
     pub priority_reason: String,
+    /// `priority_reason` as a code with parameters, for each reader's language. Absent in
+    /// journals written before codes existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_reason_text: Option<Text>,
     pub zone: Option<String>,
     pub location: Option<(f64, f64)>,
     pub title: String,
+    /// `title` as a code with parameters; absent when the title is a person's own words (a
+    /// manual report) and in journals written before codes existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_text: Option<Text>,
     pub source: IncidentSource,
     /// What the incident is about, to find it again (`track:7`, `link:rail-freight`,
     /// `watchlist:INSPECTION:ENTRY`).
@@ -69,6 +81,8 @@ pub struct IncidentCreated {
     /// Partner report, watchlist hit or manual details as given.
     pub details: Value,
     pub nuisance: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nuisance_text: Option<Text>,
 }
 
 /// A further alarm on an incident's track, possibly raising its priority.
@@ -79,6 +93,8 @@ pub struct IncidentUpdated {
     pub alarm_id: Option<String>,
     pub priority: Priority,
     pub priority_reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_reason_text: Option<Text>,
     pub zone: Option<String>,
     pub location: Option<(f64, f64)>,
     pub track: Option<TrackSummary>,
@@ -126,6 +142,8 @@ pub struct AlarmNuisance {
     pub sensor_id: String,
     pub incident_id: Option<String>,
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<Text>,
     pub at: DateTime<Utc>,
 }
 
@@ -186,6 +204,8 @@ pub struct Downlink {
     pub terminal_id: Option<String>,
     pub delivered: bool,
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<Text>,
     pub at: DateTime<Utc>,
 }
 

@@ -467,6 +467,7 @@ fn partner_notification_at_marker_814_gets_a_zone_priority_and_recommendations()
                 kind: IncidentKind::IllegalCrossingAttempt,
                 priority: None,
                 title: "two persons moving toward the restricted area".into(),
+                title_text: None,
                 location: Some(Location::Marker("814".into())),
                 source: IncidentSource::Partner,
                 source_ref: None,
@@ -486,6 +487,7 @@ fn partner_notification_at_marker_814_gets_a_zone_priority_and_recommendations()
             kind: IncidentKind::Other,
             priority: None,
             title: "x".into(),
+            title_text: None,
             location: Some(Location::Marker("999".into())),
             source: IncidentSource::Manual,
             source_ref: None,
@@ -573,4 +575,158 @@ fn replaying_the_produced_facts_rebuilds_identical_state() {
             .iter()
             .any(|e| matches!(e, OpsEvent::TrackExpired(crate::event::TrackExpired { .. })))
     );
+}
+
+/// Every sentence the engine writes for people also comes as a code with parameters (for the
+/// reader's language), each code one the dictionary knows, with the parameters it declares.
+#[test]
+fn server_made_text_comes_as_codes_with_parameters() {
+    use guomen_domain::Text;
+    use guomen_domain::text::codes;
+    fn listed(t: &Text) {
+        assert!(codes::ALL.contains(&t.code.as_str()), "{}", t.code);
+        for k in t.params.keys() {
+            assert!(
+                codes::params(&t.code).contains(&k.as_str()),
+                "{} {k}",
+                t.code
+            );
+        }
+    }
+    // A watchlist hit.
+    let mut r = Rig::new();
+    let hit: crate::WatchlistHit = serde_json::from_value(json!({"inspection_id": "i1",
+        "site_id": "road-passenger", "lane_id": "l1", "direction": "entry", "list": "wanted",
+        "entry_id": "e1", "score": 0.97, "action": "detain"}))
+    .unwrap();
+    let ev = r.engine.watchlist_hit(&hit, at(0)).unwrap();
+    r.commit(ev);
+    let st = r.only_incident();
+    let title = st.title_text.clone().unwrap();
+    assert_eq!(title.code, codes::TITLE_WATCHLIST_HIT);
+    assert_eq!(title.param("list"), Some("wanted"));
+    assert_eq!(title.param("site"), Some("road-passenger"));
+    assert_eq!(title.param("lane"), Some("l1"));
+    assert_eq!(title.param("direction"), Some("entry"));
+    assert_eq!(
+        st.priority_reason_text.as_ref().unwrap().code,
+        codes::PRIORITY_SET_BY_REPORTER
+    );
+    listed(&title);
+
+    // A link failure.
+    let mut r = Rig::new();
+    for l in ["link-dp-border-814-primary", "link-dp-border-814-backup"] {
+        let ev = r.engine.heartbeat(l, None, at(0)).unwrap();
+        r.commit(ev);
+    }
+    r.tick(100);
+    let st = r.only_incident();
+    let title = st.title_text.clone().unwrap();
+    assert_eq!(title.code, codes::TITLE_LINK_FAILURE);
+    assert_eq!(title.param("of"), Some("dp-border-814"));
+    assert_eq!(
+        st.priority_reason_text.as_ref().unwrap().code,
+        codes::PRIORITY_ALL_LINKS_DOWN
+    );
+
+    // A sensor alarm in a zone, with its closest units, then ruled a nuisance.
+    let mut r = Rig::new();
+    r.fix(RRT1, 111.8990, 43.7080, 0).unwrap();
+    r.sensor("s-fence-01", 0).unwrap();
+    let st = r.only_incident().clone();
+    let title = st.title_text.clone().unwrap();
+    assert_eq!(title.code, codes::TITLE_ALARM_IN_ZONE);
+    assert_eq!(title.param("sensor"), Some("s-fence-01"));
+    assert!(title.param("sensor_kind").is_some());
+    assert_eq!(title.param("zone"), st.incident.zone.as_deref());
+    let why = st.priority_reason_text.clone().unwrap();
+    assert!(why.code.starts_with("ops.priority.in_zone"), "{why:?}");
+    assert_eq!(why.param("zone"), st.incident.zone.as_deref());
+    let pick = st.recommendations[0].reason_text.clone().unwrap();
+    assert_eq!(pick.code, codes::PICK_ETA);
+    assert_eq!(pick.param("unit_kind"), Some("rapid_response_team"));
+    for t in st.excluded.iter().filter_map(|x| x.reason_text.as_ref()) {
+        listed(t);
+    }
+    assert!(st.excluded.iter().all(|x| x.reason_text.is_some()));
+    listed(&title);
+    listed(&why);
+    listed(&pick);
+    let ev = r.tick(61);
+    let nuisance = ev
+        .iter()
+        .find_map(|e| match e {
+            OpsEvent::AlarmNuisance(n) => n.reason_text.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(nuisance.code, codes::NUISANCE_ISOLATED);
+    assert_eq!(nuisance.param("window_s"), Some("60"));
+    let st = r.only_incident();
+    assert_eq!(st.nuisance_text.as_ref(), Some(&nuisance));
+    let why = st.priority_reason_text.clone().unwrap();
+    assert_eq!(why.code, codes::PRIORITY_NUISANCE);
+    assert_eq!(why.param("reason"), Some(codes::NUISANCE_ISOLATED));
+    assert_eq!(why.param("window_s"), Some("60"));
+    listed(&why);
+
+    // A sensor under maintenance is a nuisance from the start.
+    let mut r = Rig::new();
+    r.sensor("s-mw-02", 0).unwrap();
+    let st = r.only_incident();
+    assert_eq!(
+        st.nuisance_text.as_ref().unwrap().code,
+        codes::NUISANCE_MAINTENANCE
+    );
+    let why = st.priority_reason_text.clone().unwrap();
+    assert_eq!(why.param("reason"), Some(codes::NUISANCE_MAINTENANCE));
+
+    // A partner's report at a marker: the station's priority reason, the caller's title.
+    let mut r = Rig::new();
+    let ev = r
+        .engine
+        .create_incident(
+            NewIncident {
+                kind: IncidentKind::IllegalCrossingAttempt,
+                priority: None,
+                title: "customs: two persons".into(),
+                title_text: Some(
+                    Text::new(codes::TITLE_PARTNER)
+                        .with("agency", "customs")
+                        .with("text", "two persons"),
+                ),
+                location: Some(Location::Marker("814".into())),
+                source: IncidentSource::Partner,
+                source_ref: None,
+                details: json!({}),
+                actor: "user:partner".into(),
+            },
+            at(10),
+        )
+        .unwrap();
+    r.commit(ev);
+    let st = r.only_incident();
+    assert_eq!(st.title_text.as_ref().unwrap().code, codes::TITLE_PARTNER);
+    let why = st.priority_reason_text.clone().unwrap();
+    assert_eq!(why.code, codes::PRIORITY_IN_ZONE_PARTNER);
+    assert_eq!(why.param("zone"), st.incident.zone.as_deref());
+    assert!(st.priority_reason.ends_with("reported by a partner agency"));
+
+    // A fact journaled before the codes existed reads back without them.
+    let mut old = serde_json::to_value(match &r.log[0] {
+        OpsEvent::IncidentCreated(c) => c.as_ref().clone(),
+        other => panic!("{other:?}"),
+    })
+    .unwrap();
+    let o = old.as_object_mut().unwrap();
+    o.remove("title_text");
+    o.remove("priority_reason_text");
+    for x in o["excluded"].as_array_mut().unwrap() {
+        x.as_object_mut().unwrap().remove("reason_text");
+    }
+    let back: IncidentCreated = serde_json::from_value(old).unwrap();
+    assert_eq!(back.title_text, None);
+    assert_eq!(back.priority_reason_text, None);
+    assert_eq!(back.title, "customs: two persons");
 }

@@ -73,6 +73,13 @@
     return Array.from(S.incidents.values()).sort((a, b) => (a.priority || 9) - (b.priority || 9) || String(a.created || "").localeCompare(String(b.created || "")));
   }
 
+  // Port names for the parameters of server-made text (zones, sites).
+  let portNames = null;
+  function names() {
+    portNames = portNames || G.portNames(S.port);
+    return portNames;
+  }
+
   function zoneName(id) {
     if (!id) return "";
     const z = (S.port.zones || []).find((x) => x.id === id);
@@ -99,7 +106,8 @@
     h += "<div class=\"inc-meta\">";
     if (inc.zone) h += "<span>" + G.esc(zoneName(inc.zone)) + "</span> · ";
     h += "<time datetime=\"" + G.esc(inc.created || "") + "\">" + G.esc(G.fmtTime(inc.created)) + "</time>";
-    if (inc.title) h += "<div class=\"inc-title\">" + G.esc(inc.title) + "</div>";
+    if (inc.title || inc.title_text) h += "<div class=\"inc-title\">" + G.esc(G.text(inc.title_text, inc.title, names())) + "</div>";
+    if (inc.priority_reason || inc.priority_reason_text) h += "<div class=\"inc-why muted\">" + G.esc(G.text(inc.priority_reason_text, inc.priority_reason, names())) + "</div>";
     if (inc.dispatched_units && inc.dispatched_units.length) h += "<div>" + G.esc(G.t("inc.dispatched_units")) + ": " + inc.dispatched_units.map((u) => G.esc(unitLabel(u))).join(", ") + "</div>";
     h += "</div>";
     const recs = Array.isArray(inc.recommendations) ? inc.recommendations : [];
@@ -115,11 +123,11 @@
       h += "</div>";
     }
     if (recs.length) {
-      h += "<div class=\"recs\"><span class=\"muted\">" + G.esc(G.t("inc.recommended")) + ":</span> <strong>" + G.esc(unitLabel(recs[0].unit_id)) + "</strong> · " + G.esc(G.t("inc.eta")) + " " + G.esc(fmtEta(recs[0].eta_s)) + (recs[0].reason ? " · <span class=\"reason\">" + G.esc(recs[0].reason) + "</span>" : "") + "</div>";
+      h += "<div class=\"recs\"><span class=\"muted\">" + G.esc(G.t("inc.recommended")) + ":</span> <strong>" + G.esc(unitLabel(recs[0].unit_id)) + "</strong> · " + G.esc(G.t("inc.eta")) + " " + G.esc(fmtEta(recs[0].eta_s)) + (recs[0].reason || recs[0].reason_text ? " · <span class=\"reason\">" + G.esc(G.text(recs[0].reason_text, recs[0].reason, names())) + "</span>" : "") + "</div>";
       if (recs.length > 1) {
         h += "<details class=\"more-recs\"><summary>" + G.esc(G.t("inc.other_units", { n: recs.length - 1 })) + "</summary><ul>";
         for (const r of recs.slice(1)) {
-          h += "<li><span>" + G.esc(unitLabel(r.unit_id)) + " · " + G.esc(fmtEta(r.eta_s)) + (r.reason ? " · " + G.esc(r.reason) : "") + "</span>";
+          h += "<li><span>" + G.esc(unitLabel(r.unit_id)) + " · " + G.esc(fmtEta(r.eta_s)) + (r.reason || r.reason_text ? " · " + G.esc(G.text(r.reason_text, r.reason, names())) : "") + "</span>";
           if (G.can.incidentActions && OPEN.includes(st)) h += " <button type=\"button\" data-action=\"dispatch\" data-unit=\"" + G.esc(r.unit_id) + "\">" + G.esc(G.t("inc.dispatch")) + "</button>";
           h += "</li>";
         }
@@ -226,7 +234,7 @@
       await G.api("POST", "/api/v1/incidents/" + encodeURIComponent(id) + "/" + action, body);
       G.toast(G.t("inc.done_" + action), "ok");
     } catch (e) {
-      G.toast(G.t("inc.failed", { msg: e.message }), "error");
+      G.toast(G.t("inc.failed", { msg: G.errorText(e) }), "error");
     }
     await Promise.all([fetchIncidents(false), fetchUnits()]);
   }
@@ -370,16 +378,25 @@
     if (kind.startsWith("crossing") || kind.startsWith("inspection") || kind.includes("hit")) refreshSoon("stats", fetchStats);
   }
 
-  // Named SSE events reach only listeners for their name, so listen for the families the
-  // command centre shows as well as unnamed messages.
-  const FAMILIES = ["message", "ops.alarm_raised", "ops.alarm_repeated", "ops.alarm_nuisance", "ops.incident_created", "ops.incident_updated", "ops.incident_transition", "ops.track_expired", "ops.unit_position", "ops.unit_status", "ops.terminal_presence", "ops.downlink", "ops.link_heartbeat", "ops.link_changed", "crossing.recorded", "clearance.watchlist_hit", "inspection.created", "inspection.decided"];
+  // Named SSE events reach only listeners for their name: listen for every kind this role
+  // may receive, as the server lists them from its registry of kinds, and for unnamed
+  // messages. Handlers dispatch on the kind each event carries.
+  function streamKinds() {
+    try {
+      const k = JSON.parse($("command").dataset.streamKinds || "[]");
+      return Array.isArray(k) ? k.filter((x) => typeof x === "string") : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  const KINDS = streamKinds();
   function connect() {
     if (!window.EventSource) return;
     const url = "/api/v1/stream" + (lastSeq !== null ? "?last_event_id=" + lastSeq : "");
     es = new EventSource(url, { withCredentials: true });
     es.onopen = () => setLive("live");
     es.onerror = () => setLive(es.readyState === EventSource.CLOSED ? "offline" : "connecting");
-    for (const f of FAMILIES) es.addEventListener(f, (e) => onEvent(f, e.data));
+    for (const f of ["message"].concat(KINDS)) es.addEventListener(f, (e) => onEvent(f, e.data));
   }
 
   // ---------- actions ----------
@@ -467,7 +484,7 @@
       S.port = await G.api("GET", "/api/v1/port");
     } catch (e) {
       $("alarm-banner").hidden = false;
-      $("alarm-banner").textContent = G.t("cmd.port_failed", { msg: e.message });
+      $("alarm-banner").textContent = G.t("cmd.port_failed", { msg: G.errorText(e) });
       return;
     }
     S.map = new window.PortMap($("map"), S.port, $("map-live"));

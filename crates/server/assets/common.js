@@ -102,6 +102,49 @@ window.addEventListener("unhandledrejection", (e) => window.guomenErrors.push(St
     return n[lang] || n.en || n.zh || fallback || "";
   }
 
+  // Server-made text comes as {code, params} next to an English string. The code is a
+  // dictionary key; a few parameters are named by their key: labels (list, direction, unit
+  // status and kind, sensor kind), a duration (eta_s) and a distance (distance_m), a nested
+  // code (reason), and what `names` resolves (zones and sites from the port). An unknown code
+  // shows the English string as sent.
+  const LABELLED = { list: "list.", direction: "dir.", status: "ustatus.", unit_kind: "ukind.", sensor_kind: "sensor." };
+  function param(k, v, params, names) {
+    const n = Number(v);
+    if (names && typeof names[k] === "function") return names[k](v);
+    if (LABELLED[k] && DICT[LABELLED[k] + v]) return t(LABELLED[k] + v);
+    if (k === "reason" && DICT[v]) {
+      const rest = Object.assign({}, params);
+      delete rest.reason;
+      return text({ code: v, params: rest }, v, names);
+    }
+    if (k === "eta_s" && isFinite(n)) return n < 90 ? t("eta.s", { n: Math.round(n) }) : t("eta.m", { n: Math.round(n / 60) });
+    if (k === "distance_m" && isFinite(n)) return n < 1000 ? t("dist.m", { n: Math.round(n) }) : t("dist.km", { n: (n / 1000).toFixed(1) });
+    return v;
+  }
+
+  function text(msg, fallback, names) {
+    if (!msg || typeof msg.code !== "string" || !DICT[msg.code]) return fallback == null ? "" : String(fallback);
+    const params = msg.params || {};
+    const vars = {};
+    for (const k of Object.keys(params)) vars[k] = param(k, params[k], params, names);
+    return t(msg.code, vars);
+  }
+
+  // An API error for people: the envelope's code in the reader's language, else its message.
+  function errorText(e) {
+    const code = e && e.body && e.body.error && e.body.error.code;
+    if (code && DICT["error." + code]) return t("error." + code);
+    return (e && e.message) || String(e);
+  }
+
+  // Names for the parameters that are port ids (zones, sites and duty points).
+  function portNames(port) {
+    const find = (list, id) => (list || []).find((x) => x.id === id);
+    const zone = (id) => { const z = port && find(port.zones, id); return z ? name(z.name, id) : id; };
+    const place = (id) => { const s = port && (find(port.sites, id) || find(port.duty_points, id)); return s ? name(s.name, id) : id; };
+    return { zone, toward: zone, site: place, of: place };
+  }
+
   let toastTimer = null;
   function toast(msg, kind) {
     const el = document.getElementById("toast");
@@ -118,7 +161,7 @@ window.addEventListener("unhandledrejection", (e) => window.guomenErrors.push(St
     try { performance.mark("guomen-ready"); } catch (e) { /* old browser */ }
   }
 
-  window.G = { ready, t, apply, setLang, get lang() { return lang; }, api, ApiError, role, can, esc, fmtTime, fmtAge, name, toast };
+  window.G = { ready, t, text, errorText, portNames, apply, setLang, get lang() { return lang; }, api, ApiError, role, can, esc, fmtTime, fmtAge, name, toast };
 
   let stored = null;
   try { stored = localStorage.getItem("guomen.lang"); } catch (e) { stored = null; }

@@ -79,7 +79,7 @@
         const errs = Array.isArray(d) ? d : d.errors || [d];
         where = errs.map((x) => [x.line !== undefined ? G.t("ctr.line") + " " + x.line : "", x.position !== undefined ? G.t("ctr.position") + " " + x.position : "", x.field || "", x.message || ""].filter(Boolean).join(" · ")).join("; ");
       }
-      status("ctr.rejected", { msg: e.message + (where ? " (" + where + ")" : "") }, "error");
+      status("ctr.rejected", { msg: G.errorText(e) + (where ? " (" + where + ")" : "") }, "error");
       $("result").hidden = true;
     } finally {
       busy = false;
@@ -99,7 +99,7 @@
       $("result").classList.add("done");
       loadRecent();
     } catch (e) {
-      status("ctr.rejected", { msg: e.message }, "error");
+      status("ctr.rejected", { msg: G.errorText(e) }, "error");
     } finally {
       busy = false;
       $("mrz").focus();
@@ -222,7 +222,7 @@
     try {
       port = await G.api("GET", "/api/v1/port");
     } catch (e) {
-      status("ctr.rejected", { msg: e.message }, "error");
+      status("ctr.rejected", { msg: G.errorText(e) }, "error");
       return;
     }
     const s = saved();

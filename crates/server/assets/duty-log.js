@@ -34,7 +34,7 @@
       G.toast(G.t("dl.saved"), "ok");
     } catch (e) {
       $("dl-error").hidden = false;
-      $("dl-error").textContent = e.message;
+      $("dl-error").textContent = G.errorText(e);
     } finally {
       $("dl-submit").disabled = false;
     }

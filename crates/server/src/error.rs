@@ -42,6 +42,31 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Every `code` an envelope can carry (from here and from the station's refusals). The pages
+/// show each in the reader's language (`error.CODE` in `assets/i18n.json`, checked by a
+/// test) and the message only for a code they do not know; add a new code here.
+pub const CODES: &[&str] = &[
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "invalid",
+    "invalid_body",
+    "malformed_json",
+    "expected_json",
+    "body_too_large",
+    "body_unreadable",
+    "method_not_allowed",
+    "unsupported_media_type",
+    "too_many_requests",
+    "timeout",
+    "store_unavailable",
+    "store_corrupt",
+    "not_ready",
+    "internal",
+];
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {

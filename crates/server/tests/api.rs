@@ -496,3 +496,49 @@ async fn a_body_that_never_finishes_times_out_with_the_envelope() {
             .is_empty()
     );
 }
+
+/// The command centre listens for exactly the stream kinds the signed-in role may receive,
+/// as the registry lists them: the page carries the list, the script names no kind.
+#[tokio::test]
+async fn the_command_page_carries_the_registrys_stream_kinds_for_the_role() {
+    let app = TestApp::new().await;
+    for role in [Role::Admin, Role::DutyChief, Role::Analyst] {
+        let name = format!("k-{}", role.as_str().replace('_', "-"));
+        app.user(&name, role).await;
+        let ok = app
+            .send(login_request(
+                &format!("username={name}&password=password-{name}"),
+                true,
+            ))
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+        let session = ok.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = app
+            .send(
+                Request::builder()
+                    .uri("/command")
+                    .header(header::COOKIE, &session)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{role}");
+        let attr = "data-stream-kinds=\"";
+        let start = page.text.find(attr).expect("the page lists its kinds") + attr.len();
+        let end = start + page.text[start..].find('"').unwrap();
+        let raw = page.text[start..end].replace("&quot;", "\"");
+        let listed: Vec<String> = serde_json::from_str(&raw).unwrap();
+        let expected: Vec<String> = guomen_station::event::kinds_seen_by(role.into())
+            .into_iter()
+            .map(|k| k.as_str().to_owned())
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(listed, expected, "{role}");
+    }
+}

@@ -87,6 +87,11 @@ fn main() {
             needs: Needs::Incidents,
             run: |c| Box::pin(sensor_alarm_to_closed_incident(c)),
         },
+        Case {
+            name: "server_made_text_shows_in_the_readers_language",
+            needs: Needs::Incidents,
+            run: |c| Box::pin(server_made_text_shows_in_the_readers_language(c)),
+        },
     ];
     let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
@@ -1345,5 +1350,131 @@ async fn sensor_alarm_to_closed_incident(c: Ctx) -> TestResult {
         Duration::from_secs(3),
     )
     .await?;
+    Ok(())
+}
+
+/// A link failure's title and priority reason are made by the station as codes with
+/// parameters: a Chinese command centre reads them in Chinese, an English one in English.
+/// Error envelopes read by their code, and an unknown code shows the English as sent.
+async fn server_made_text_shows_in_the_readers_language(c: Ctx) -> TestResult {
+    let chief = c.user("chief", Role::DutyChief).await?;
+    check(
+        c.route_exists(reqwest::Method::GET, "/api/v1/incidents", &chief)
+            .await?,
+        "needs /api/v1/incidents",
+    )?;
+    let device = c.user("link-dev", Role::Device).await?;
+    c.state
+        .station
+        .configure_ops(|cfg| cfg.link_timeout_s = 1.0);
+    let (_, links) = c
+        .api(reqwest::Method::GET, "/api/v1/links", &chief, None)
+        .await?;
+    let ids: Vec<String> = links
+        .as_array()
+        .ok_or("no links")?
+        .iter()
+        .filter(|l| l["of"] == "dp-border-814")
+        .filter_map(|l| l["id"].as_str().map(str::to_owned))
+        .collect();
+    check(ids.len() == 2, format!("links of dp-border-814: {ids:?}"))?;
+    for id in &ids {
+        let (s, body) = c
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/links/{id}/heartbeat"),
+                &device,
+                Some(json!({})),
+            )
+            .await?;
+        check(s == 202, format!("heartbeat: {s} {body}"))?;
+    }
+    // Both links fall silent: the station opens a link-failure incident.
+    let t0 = Instant::now();
+    let incident = loop {
+        let (_, open) = c
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/incidents?status=open",
+                &chief,
+                None,
+            )
+            .await?;
+        if let Some(i) = open
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["kind"] == "link_failure"))
+        {
+            break i.clone();
+        }
+        check(
+            t0.elapsed() < Duration::from_secs(15),
+            "no link_failure incident within 15 s",
+        )?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    check(
+        incident["title_text"]["code"] == "ops.title.link_failure",
+        format!("title_text: {incident}"),
+    )?;
+    let english_title = incident["title"].as_str().unwrap_or_default().to_owned();
+
+    c.login("chief").await?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let title = "document.querySelector('#incidents .inc-title').textContent";
+    let why = "document.querySelector('#incidents .inc-why').textContent";
+    c.js("G.setLang('zh'); return true").await?;
+    c.wait_js(
+        &format!("{title}.includes('链路全部中断')"),
+        Duration::from_secs(5),
+    )
+    .await?;
+    let zh = c.js(&format!("return {title}")).await?;
+    let zh = zh.as_str().unwrap_or_default().to_owned();
+    check(
+        !zh.contains("All links") && !zh.contains("dp-border-814"),
+        format!("a Chinese title names the duty point by its name: {zh}"),
+    )?;
+    c.wait_js(
+        &format!("{why}.includes('全部链路中断')"),
+        Duration::from_secs(2),
+    )
+    .await?;
+    // The envelope's code in Chinese; an unknown code falls back to what the server sent.
+    let err = c
+        .js("return [G.errorText(new G.ApiError(403, {error: {code: 'forbidden', message: 'role analyst may not'}})), \
+             G.errorText(new G.ApiError(418, {error: {code: 'teapot', message: 'short and stout'}})), \
+             G.text({code: 'ops.no_such_code', params: {}}, 'as sent in English')]")
+        .await?;
+    check(
+        err == json!([
+            "当前角色无权执行此操作",
+            "short and stout",
+            "as sent in English"
+        ]),
+        format!("error texts: {err}"),
+    )?;
+
+    c.js("G.setLang('en'); return true").await?;
+    c.wait_js(
+        &format!("{title}.startsWith('All links of')"),
+        Duration::from_secs(5),
+    )
+    .await?;
+    let en = c.js(&format!("return {title}")).await?;
+    let en = en.as_str().unwrap_or_default().to_owned();
+    check(
+        en.ends_with("are down"),
+        format!("English title: {en} (server: {english_title})"),
+    )?;
+    c.wait_js(
+        &format!("{why} === 'every link of a site or duty point is down'"),
+        Duration::from_secs(2),
+    )
+    .await?;
+    println!("link failure title: zh «{zh}», en «{en}», server «{english_title}»");
     Ok(())
 }

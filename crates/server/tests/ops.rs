@@ -396,12 +396,37 @@ async fn a_partner_report_at_marker_814_opens_an_incident_with_recommendations_a
         stale["reason"].as_str().unwrap().contains("stale"),
         "{stale}"
     );
+    // Each sentence also comes as a code with parameters, for the reader's language; the
+    // partner's own words stay as given.
+    assert_eq!(stale["reason_text"]["code"], "geo.exclude.stale", "{stale}");
+    assert_eq!(stale["reason_text"]["params"]["limit_s"], "120", "{stale}");
+    assert_eq!(
+        r.json["recommendations"][0]["reason_text"]["code"],
+        "geo.pick.eta"
+    );
+    assert_eq!(r.json["title_text"]["code"], "ops.title.partner");
+    assert_eq!(
+        r.json["title_text"]["params"]["agency"],
+        "military border unit"
+    );
+    assert_eq!(
+        r.json["title_text"]["params"]["text"],
+        "two persons moving toward the restricted area near marker 814"
+    );
+    assert_eq!(
+        r.json["priority_reason_text"]["code"],
+        "ops.priority.in_zone_partner"
+    );
+    assert_eq!(
+        r.json["priority_reason_text"]["params"]["zone"],
+        "border-strip"
+    );
     let bad = c
         .app
         .post(
             "/api/v1/notifications",
             &partner,
-            json!({"text": "y", "location": {"marker": "9999"}}),
+            json!({"agency": "military border unit", "text": "y", "location": {"marker": "9999"}}),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
@@ -410,6 +435,12 @@ async fn a_partner_report_at_marker_814_opens_an_incident_with_recommendations_a
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json["source"], "manual");
+    // A person's own title has no code: it is shown as given.
+    assert!(r.json.get("title_text").is_none(), "{}", r.json);
+    assert_eq!(
+        r.json["priority_reason_text"]["code"],
+        "ops.priority.in_zone"
+    );
 }
 
 #[tokio::test]

@@ -73,6 +73,25 @@ impl From<st::SensorEventAccepted> for SensorEventAccepted {
 
 // ----- incidents -----
 
+/// A message made by the station, as a code with parameters: pages render it in the
+/// reader's language (`i18n.json`) and fall back to the English string next to it when they
+/// do not know the code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Text {
+    /// e.g. `ops.title.watchlist_hit`, `geo.exclude.stale`.
+    pub code: String,
+    /// Plain values (ids, rounded numbers), never sentences.
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+impl From<guomen_domain::Text> for Text {
+    fn from(t: guomen_domain::Text) -> Self {
+        let guomen_domain::Text { code, params } = t;
+        Text { code, params }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 pub struct LonLat {
     pub lon: f64,
@@ -138,14 +157,20 @@ pub struct RecommendationView {
     pub eta_s: f64,
     pub distance_m: f64,
     pub fix_age_s: f64,
+    /// In English; `reason_text` for the reader's language.
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<Text>,
 }
 
 /// A unit left out of the recommendation, and why.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Exclusion {
     pub unit_id: String,
+    /// In English; `reason_text` for the reader's language.
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<Text>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -220,8 +245,15 @@ pub struct IncidentView {
     /// 1 (highest) to 4.
     #[schema(value_type = u8)]
     pub priority: Priority,
+    /// In English; `priority_reason_text` for the reader's language.
     pub priority_reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_reason_text: Option<Text>,
+    /// As made by the station (in English) or as given by a person.
     pub title: String,
+    /// The station's title as a code with parameters; absent for a person's own title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_text: Option<Text>,
     pub location: Option<LonLat>,
     pub created: DateTime<Utc>,
     /// alarm, partner or manual.
@@ -229,6 +261,8 @@ pub struct IncidentView {
     pub source: IncidentSource,
     pub alarm_count: u32,
     pub nuisance: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nuisance_text: Option<Text>,
     pub dispatched_units: Vec<String>,
     #[schema(value_type = Option<String>)]
     pub disposition: Option<Disposition>,
@@ -258,12 +292,15 @@ impl From<st::IncidentView> for IncidentView {
             zone,
             priority,
             priority_reason,
+            priority_reason_text,
             title,
+            title_text,
             location,
             created,
             source,
             alarm_count,
             nuisance,
+            nuisance_text,
             dispatched_units,
             disposition,
             feedback,
@@ -283,30 +320,52 @@ impl From<st::IncidentView> for IncidentView {
             zone,
             priority,
             priority_reason,
+            priority_reason_text: priority_reason_text.map(Into::into),
             title,
+            title_text: title_text.map(Into::into),
             location: location.map(Into::into),
             created,
             source,
             alarm_count,
             nuisance,
+            nuisance_text: nuisance_text.map(Into::into),
             dispatched_units,
             disposition,
             feedback,
             recommendations: recommendations
                 .into_iter()
-                .map(|r| RecommendationView {
-                    unit_id: r.unit_id,
-                    eta_s: r.eta_s,
-                    distance_m: r.distance_m,
-                    fix_age_s: r.fix_age_s,
-                    reason: r.reason,
+                .map(|r| {
+                    let st::RecommendationView {
+                        unit_id,
+                        eta_s,
+                        distance_m,
+                        fix_age_s,
+                        reason,
+                        reason_text,
+                    } = r;
+                    RecommendationView {
+                        unit_id,
+                        eta_s,
+                        distance_m,
+                        fix_age_s,
+                        reason,
+                        reason_text: reason_text.map(Into::into),
+                    }
                 })
                 .collect(),
             excluded: excluded
                 .into_iter()
-                .map(|x| Exclusion {
-                    unit_id: x.unit_id,
-                    reason: x.reason,
+                .map(|x| {
+                    let st::Exclusion {
+                        unit_id,
+                        reason,
+                        reason_text,
+                    } = x;
+                    Exclusion {
+                        unit_id,
+                        reason,
+                        reason_text: reason_text.map(Into::into),
+                    }
                 })
                 .collect(),
             track: track.map(Into::into),

@@ -169,5 +169,71 @@ mod tests {
                 "{r}"
             );
         }
+        for k in guomen_domain::unit::UnitKind::ALL {
+            assert!(
+                DICTIONARY.contains_key(&format!("ukind.{}", k.as_str())),
+                "{k:?}"
+            );
+        }
+    }
+
+    /// The `{name}` placeholders of a label.
+    fn placeholders(s: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('{') {
+            rest = &rest[i + 1..];
+            let Some(j) = rest.find('}') else { break };
+            out.insert(rest[..j].to_owned());
+            rest = &rest[j + 1..];
+        }
+        out
+    }
+
+    /// Every code the engines write for people (titles, priority, recommendation, nuisance
+    /// and downlink reasons) renders in both languages, with the same placeholders, each one
+    /// a parameter the code declares.
+    #[test]
+    fn every_server_made_text_code_is_in_both_languages_with_its_parameters() {
+        use guomen_domain::text::codes;
+        let mut problems = Vec::new();
+        for code in codes::ALL {
+            let Some(e) = DICTIONARY.get(*code) else {
+                problems.push(format!("{code}: missing"));
+                continue;
+            };
+            let (zh, en) = (placeholders(&e.zh), placeholders(&e.en));
+            if zh != en {
+                problems.push(format!("{code}: zh has {zh:?}, en has {en:?}"));
+            }
+            for p in &en {
+                if !codes::params(code).contains(&p.as_str()) {
+                    problems.push(format!("{code}: `{{{p}}}` is not a parameter of the code"));
+                }
+            }
+            // Chinese is Chinese (ideographs or at least Chinese punctuation around the
+            // parameters), not the English sentence copied.
+            let chinese = |c: char| {
+                ('\u{4e00}'..='\u{9fff}').contains(&c)
+                    || ('\u{3000}'..='\u{303f}').contains(&c)
+                    || ('\u{ff00}'..='\u{ffef}').contains(&c)
+            };
+            if e.zh == e.en || !e.zh.chars().any(chinese) {
+                problems.push(format!("{code}: the Chinese label has no Chinese"));
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// Every error code a page can meet in an envelope has a label in both languages; the
+    /// pages show the envelope's message only for a code they do not know.
+    #[test]
+    fn every_error_code_pages_can_meet_is_labelled() {
+        for code in crate::error::CODES {
+            assert!(
+                DICTIONARY.contains_key(&format!("error.{code}")),
+                "error.{code} missing from i18n.json"
+            );
+        }
     }
 }

@@ -156,6 +156,17 @@ async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
     )
 }
 
+/// The live stream's event kinds the signed-in role may ever receive, as a JSON array: the
+/// command centre listens for exactly these (from the one registry of kinds), so a new kind
+/// needs no script edit.
+pub fn stream_kinds_json(role: Role) -> String {
+    let kinds: Vec<&str> = guomen_station::event::kinds_seen_by(role.into())
+        .into_iter()
+        .map(|k| k.as_str())
+        .collect();
+    serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".to_owned())
+}
+
 async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match gate(&state, &headers, "/command").await {
         Gate::Closed(r) => r,
@@ -167,7 +178,7 @@ async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
                 "command",
                 "page.command",
                 assets::COMMAND_HTML,
-                &[],
+                &[("stream_kinds", stream_kinds_json(who.role))],
                 &["map.js", "command.js"],
             ),
         ),
@@ -230,5 +241,40 @@ async fn duty_log_page(State(state): State<AppState>, req: Request) -> Response 
                 &["duty-log.js"],
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scripts name no stream kind: the command centre gets its list from the page
+    /// (`stream_kinds_json`, from the registry) and dispatches on the kind each event carries.
+    #[test]
+    fn no_script_hard_codes_an_event_kind() {
+        for a in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+            let text = std::str::from_utf8(a.bytes).unwrap();
+            for k in guomen_station::event::EventKind::ALL {
+                for quoted in [format!("\"{}\"", k.as_str()), format!("'{}'", k.as_str())] {
+                    assert!(
+                        !text.contains(&quoted),
+                        "{} names the kind {quoted}; list it from the registry",
+                        a.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stream_kinds_are_the_registrys_for_the_role() {
+        for role in Role::ALL {
+            let listed: Vec<String> = serde_json::from_str(&stream_kinds_json(role)).unwrap();
+            let expected: Vec<&str> = guomen_station::event::kinds_seen_by(role.into())
+                .into_iter()
+                .map(|k| k.as_str())
+                .collect();
+            assert_eq!(listed, expected, "{role}");
+        }
     }
 }

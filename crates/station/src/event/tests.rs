@@ -56,6 +56,52 @@ fn todays_payloads_read_back_including_the_old_type_tag() {
     ));
 }
 
+/// Facts journaled before server-made text had codes read back without them (the pages
+/// then show the English string); today's facts carry them through the journal.
+#[test]
+fn facts_without_text_codes_read_back_and_facts_with_them_round_trip() {
+    use guomen_domain::Text;
+    use guomen_domain::text::codes;
+    for kind in [
+        EventKind::IncidentCreated,
+        EventKind::IncidentUpdated,
+        EventKind::AlarmNuisance,
+        EventKind::AlarmRaised,
+        EventKind::Downlink,
+    ] {
+        let old = sample(kind).payload();
+        for k in [
+            "title_text",
+            "priority_reason_text",
+            "reason_text",
+            "nuisance_text",
+        ] {
+            assert!(old.get(k).is_none(), "{kind}: the sample is an old payload");
+        }
+        assert!(Event::from_journal(kind.as_str(), &old).is_ok(), "{kind}");
+    }
+    let Event::IncidentCreated(mut c) = sample(EventKind::IncidentCreated) else {
+        unreachable!()
+    };
+    c.title_text = Some(
+        Text::new(codes::TITLE_PARTNER)
+            .with("agency", "military border unit")
+            .with("text", "two minors near marker 814"),
+    );
+    c.priority_reason_text = Some(Text::new(codes::PRIORITY_IN_ZONE).with("zone", "marker-814"));
+    let e = Event::IncidentCreated(c);
+    let payload = e.payload();
+    assert_eq!(payload["title_text"]["code"], codes::TITLE_PARTNER);
+    assert_eq!(
+        payload["priority_reason_text"]["params"]["zone"],
+        "marker-814"
+    );
+    assert_eq!(
+        Event::from_journal("ops.incident_created", &payload).unwrap(),
+        e
+    );
+}
+
 #[test]
 fn only_live_kinds_skip_the_journal() {
     for e in samples() {

@@ -13,6 +13,8 @@ mod worker;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use guomen_domain::Text;
+use guomen_domain::text::codes;
 use guomen_ops::{Engine, OpsConfig, OpsError, OpsEvent};
 use guomen_port::Port;
 use guomen_store::{Change, StoreError};
@@ -270,8 +272,12 @@ pub async fn send_dispatch(state: &Station, incident_id: &str, unit_id: &str, ac
             )
         })
         .await;
-    let (delivered, reason) = match &terminal {
-        None => (false, "the unit has no terminal".to_owned()),
+    let (delivered, reason, code) = match &terminal {
+        None => (
+            false,
+            "the unit has no terminal".to_owned(),
+            codes::DOWNLINK_NO_TERMINAL,
+        ),
         Some(t) => {
             let ok = state.downlinks.send(Downlink {
                 terminal_id: t.clone(),
@@ -279,9 +285,17 @@ pub async fn send_dispatch(state: &Station, incident_id: &str, unit_id: &str, ac
                 incident_id: Some(incident_id.to_owned()),
             });
             if ok {
-                (true, "queued to the connected terminal".to_owned())
+                (
+                    true,
+                    "queued to the connected terminal".to_owned(),
+                    codes::DOWNLINK_QUEUED,
+                )
             } else {
-                (false, "terminal not connected".to_owned())
+                (
+                    false,
+                    "terminal not connected".to_owned(),
+                    codes::DOWNLINK_NOT_CONNECTED,
+                )
             }
         }
     };
@@ -291,6 +305,7 @@ pub async fn send_dispatch(state: &Station, incident_id: &str, unit_id: &str, ac
         terminal_id: terminal,
         delivered,
         reason,
+        reason_text: Some(Text::new(code)),
         at: state.now(),
     });
     if let Err(e) = commit(state, actor, vec![], |_| Ok((vec![event], ()))).await {

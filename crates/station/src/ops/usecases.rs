@@ -4,12 +4,16 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use guomen_domain::Role;
+use guomen_domain::Text;
 use guomen_domain::incident::{
     Action, Disposition, IncidentKind, IncidentSource, IncidentStatus, Kpis, Percentiles, Priority,
     Transition,
 };
+use guomen_domain::text::codes;
 use guomen_domain::unit::{UnitEvent, UnitKind, UnitStatus};
-use guomen_geo::{Exclusion, PredictedZone};
+/// A unit left out of a recommendation, and why (as the geo engine gives it).
+pub use guomen_geo::Exclusion;
+use guomen_geo::PredictedZone;
 use guomen_ops::{
     Engine, GroupHealth, IncidentState, Location, NewIncident, OpsError, OpsEvent, PositionInput,
     SensorInput, UnitState,
@@ -80,6 +84,8 @@ pub struct RecommendationView {
     pub distance_m: f64,
     pub fix_age_s: f64,
     pub reason: String,
+    /// `reason` as a code with parameters, for the reader's language.
+    pub reason_text: Option<Text>,
 }
 
 /// An incident as the command centre shows it. `details` (a partner's report, a hit's list
@@ -93,12 +99,17 @@ pub struct IncidentView {
     pub zone: Option<String>,
     pub priority: Priority,
     pub priority_reason: String,
+    /// `priority_reason` as a code with parameters (absent for incidents from before codes).
+    pub priority_reason_text: Option<Text>,
     pub title: String,
+    /// `title` as a code with parameters (absent when the title is a person's own words).
+    pub title_text: Option<Text>,
     pub location: Option<LonLat>,
     pub created: DateTime<Utc>,
     pub source: IncidentSource,
     pub alarm_count: u32,
     pub nuisance: Option<String>,
+    pub nuisance_text: Option<Text>,
     pub dispatched_units: Vec<String>,
     pub disposition: Option<Disposition>,
     pub feedback: Option<String>,
@@ -126,12 +137,15 @@ fn incident_view(st: &IncidentState, role: Role, full: bool) -> IncidentView {
         zone: i.zone.clone(),
         priority: i.priority,
         priority_reason: st.priority_reason.clone(),
+        priority_reason_text: st.priority_reason_text.clone(),
         title: i.title.clone(),
+        title_text: st.title_text.clone(),
         location: lon_lat(i.location),
         created: i.created,
         source: i.source,
         alarm_count: i.alarm_count,
         nuisance: st.nuisance.clone(),
+        nuisance_text: st.nuisance_text.clone(),
         dispatched_units: i.dispatched_units.clone(),
         disposition: i.disposition,
         feedback: i.feedback.clone(),
@@ -144,6 +158,7 @@ fn incident_view(st: &IncidentState, role: Role, full: bool) -> IncidentView {
                 distance_m: p.distance_m,
                 fix_age_s: p.fix_age_s,
                 reason: p.reason.clone(),
+                reason_text: p.reason_text.clone(),
             })
             .collect(),
         excluded: st.excluded.clone(),
@@ -667,6 +682,8 @@ impl Station {
             kind: parse_kind(&report.kind)?,
             priority,
             title: report.title,
+            // A person's own words, shown as given.
+            title_text: None,
             location: report.location.map(Into::into),
             source: IncidentSource::Manual,
             source_ref: None,
@@ -715,6 +732,12 @@ impl Station {
             kind,
             priority: None,
             title: format!("{agency}: {short}"),
+            // The agency and the partner's own words, as given, in each reader's frame.
+            title_text: Some(
+                Text::new(codes::TITLE_PARTNER)
+                    .with("agency", &agency)
+                    .with("text", &short),
+            ),
             location: Some(n.location.into()),
             source: IncidentSource::Partner,
             source_ref: None,

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::Utc;
 use guomen_proto::jt808::{
     self, Decoded, Envelope, Header, Jt808Error, LenientStream, Location, Message, Reassembler,
     ReassemblyError, StatusFlags, Version,
@@ -565,7 +564,7 @@ impl Conn {
                 terminal_id: terminal.clone(),
                 lon: loc.lon,
                 lat: loc.lat,
-                time: loc.time.unwrap_or_else(Utc::now),
+                time: loc.time.unwrap_or_else(|| self.state.station.now()),
                 speed_kmh: Some(loc.speed_kmh),
                 course: Some(f64::from(loc.course)),
                 alarm: loc.alarm.0,
@@ -630,7 +629,7 @@ impl Conn {
             DeviceInput::OrderAcknowledged {
                 terminal_id: terminal,
                 order_serial: serial,
-                time: Utc::now(),
+                time: self.state.station.now(),
             },
         )
         .await;

@@ -380,7 +380,7 @@ async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -
             }
             DeviceInput::LinkHeartbeat {
                 link_id: id.to_owned(),
-                time: time.unwrap_or_else(Utc::now),
+                time: time.unwrap_or_else(|| ctx.state.station.now()),
                 via: Via::Mqtt,
             }
         }
@@ -425,7 +425,7 @@ async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -
                 terminal_id,
                 lon,
                 lat,
-                time: time.unwrap_or_else(Utc::now),
+                time: time.unwrap_or_else(|| ctx.state.station.now()),
                 speed_kmh,
                 course,
                 alarm: 0,

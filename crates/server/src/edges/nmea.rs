@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use guomen_proto::nmea::{self, NmeaError, Sentence};
 use tokio::io::AsyncReadExt as _;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -269,7 +269,7 @@ async fn sentence(shared: &Shared, terminal: &str, line: &str, peer: SocketAddr)
         }
         dates.get(terminal).copied()
     };
-    let now = Utc::now();
+    let now = state.station.now();
     let Some(fix) = parsed
         .sentence
         .fix(Some(date.unwrap_or_else(|| now.date_naive())))

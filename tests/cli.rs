@@ -168,3 +168,48 @@ fn unusable_stores_and_configs_get_clear_errors() {
     assert_eq!(bad_url.status.code(), Some(2));
     assert!(text(&bad_url).contains("postgres://"));
 }
+
+#[test]
+fn a_partner_user_belongs_to_an_agency() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let added = guomen()
+        .args([
+            "user",
+            "add",
+            "customs-desk",
+            "--role",
+            "partner",
+            "--agency",
+            "customs",
+        ])
+        .args(["--data", data])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added));
+    let missing = guomen()
+        .args([
+            "user",
+            "add",
+            "nobody-desk",
+            "--role",
+            "partner",
+            "--data",
+            data,
+        ])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("needs an `agency`"),
+        "{}",
+        text(&missing)
+    );
+    let list = guomen()
+        .args(["user", "list", "--data", data])
+        .output()
+        .unwrap();
+    let t = text(&list);
+    assert!(t.contains("customs-desk\tpartner\tcustoms"), "{t}");
+    assert!(!t.contains("nobody-desk"), "{t}");
+}

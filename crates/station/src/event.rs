@@ -436,3 +436,57 @@ pub fn kinds_seen_by(audience: Audience) -> Vec<EventKind> {
 
 #[cfg(test)]
 mod tests;
+
+/// The kind × audience table as Markdown, for `docs/event-kinds.md` (a test keeps that file
+/// equal to this).
+pub fn audience_table_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# Event kinds and who sees them\n\n\
+         Generated from `rule()` in `crates/station/src/event.rs` (the one registry of journal \
+         kinds); `GUOMEN_UPDATE_DOCS=1 cargo test -p guomen-station --lib` rewrites it.\n\n\
+         `full`: the payload as recorded · `view`: the audience's own view type (no names, \
+         documents, birth dates or free text) · `own agency`: only incidents its agency \
+         reported or was notified of, in the partner view · `—`: never delivered.\n\n\
+         | kind | journal | projects | replay | admin | duty chief | inspector | analyst | partner | device | centre |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for k in EventKind::ALL {
+        let r = rule(*k);
+        let journal = match r.journal {
+            Journal::Always => "yes",
+            Journal::Never => "live only",
+            Journal::Sampled => "sampled",
+        };
+        let projects = match r.projects {
+            Projects::Nothing => "—".to_owned(),
+            Projects::Users => "users".to_owned(),
+            Projects::Tokens => "tokens".to_owned(),
+            Projects::DutyLog => "duty log".to_owned(),
+            Projects::Crossings => "crossings".to_owned(),
+            Projects::Docs(c) => format!("docs `{c}`"),
+        };
+        let replay = match r.replay {
+            Replay::None => "—",
+            Replay::Ops => "command engine",
+            Replay::OpsIncident => "command engine (incident)",
+            Replay::Watchlist => "watchlist index",
+        };
+        let _ = write!(
+            out,
+            "| `{}` | {journal} | {projects} | {replay} |",
+            k.as_str()
+        );
+        for a in Audience::ALL {
+            let cell = match r.sight(a) {
+                Sight::No => "—",
+                Sight::Full => "full",
+                Sight::Limited => "view",
+                Sight::OwnAgency => "own agency",
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -254,3 +254,17 @@ fn replay_kinds_come_from_the_table() {
     assert!(!ops.contains(&"ops.alarm_repeated"));
     assert!(!ops.contains(&"ops.link_heartbeat"));
 }
+
+#[test]
+fn the_documented_table_is_the_registrys() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/event-kinds.md");
+    let want = audience_table_markdown();
+    if std::env::var_os("GUOMEN_UPDATE_DOCS").is_some() {
+        std::fs::write(path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/event-kinds.md is out of date: GUOMEN_UPDATE_DOCS=1 cargo test -p guomen-station --lib"
+    );
+}

@@ -203,6 +203,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// What lets a simulated clock run on: the driver allows it up to an instant (see
+/// `DemoClock`).
+pub trait Pacer: Send + Sync + std::fmt::Debug {
+    fn allow_until(&self, t: DateTime<Utc>);
+}
+
 /// Simulated time, read from the station's own clock: plan second `0` is `day0` (06:00
 /// station-local of the simulated day), so the driver and the station agree on "now" at
 /// every speed. The driver plays from `start_s` until `end_s`.
@@ -214,6 +220,8 @@ pub struct Clock {
     pub start_s: u32,
     pub end_s: u32,
     stop: watch::Receiver<bool>,
+    /// When the clock waits for the simulated terminals (the demo's clock does).
+    pacer: Option<Arc<dyn Pacer>>,
 }
 
 impl Clock {
@@ -232,7 +240,14 @@ impl Clock {
             start_s,
             end_s,
             stop,
+            pacer: None,
         }
+    }
+
+    /// This clock runs only as far as the links' heartbeats allow.
+    pub fn paced_by(mut self, pacer: Arc<dyn Pacer>) -> Clock {
+        self.pacer = Some(pacer);
+        self
     }
 
     /// Seconds into the plan, now.
@@ -299,6 +314,8 @@ pub struct Run {
     frame: Frame,
     assignments: Mutex<HashMap<String, Assignment>>,
     silenced: Mutex<HashSet<String>>,
+    /// Per live link, the simulated time of its last heartbeat the station acknowledged.
+    beats: Mutex<HashMap<String, f64>>,
     /// Incidents some scenario has taken charge of.
     claimed: Mutex<HashSet<String>>,
 }
@@ -323,6 +340,7 @@ impl Run {
             frame,
             assignments: Mutex::default(),
             silenced: Mutex::default(),
+            beats: Mutex::default(),
             claimed: Mutex::default(),
         })
     }
@@ -530,7 +548,12 @@ impl Run {
                 "link heartbeats",
                 "the station does not serve POST /api/v1/links/{id}/heartbeat (404)",
             );
+            // No link to wait for.
+            self.acknowledged("", None);
             return;
+        }
+        if self.plan.links.is_empty() {
+            self.acknowledged("", None);
         }
         // Each link's terminal beats on its own, every 10 simulated seconds (the station's
         // timeout is 30), stamped with the simulated time.
@@ -543,21 +566,67 @@ impl Run {
     }
 
     async fn beat(&self, link: String) {
-        const EVERY_S: f64 = 10.0;
+        // Consecutive failures after which this link no longer paces the clock.
+        const GIVE_UP: u32 = 20;
         let path = format!("/api/v1/links/{link}/heartbeat");
         let mut t = self.clock.now_s();
+        let mut failures = 0u32;
         while self.clock.until(t).await {
-            if !lock(&self.silenced).contains(&link) {
-                let body = HeartbeatBody {
-                    time: Some(self.clock.now()),
-                };
-                if let Some((s, _)) = self.post(&path, &self.target.tokens.device, &body).await
-                    && status_ok(s)
-                {
+            if lock(&self.silenced).contains(&link) {
+                t += HEARTBEAT_S;
+                continue;
+            }
+            let sent_s = self.clock.now_s();
+            let body = HeartbeatBody {
+                time: Some(self.clock.at(sent_s)),
+            };
+            match self.post(&path, &self.target.tokens.device, &body).await {
+                Some((s, _)) if status_ok(s) => {
+                    failures = 0;
                     self.stats.heartbeats.fetch_add(1, Ordering::Relaxed);
+                    self.acknowledged(&link, Some(sent_s));
+                    t = sent_s + HEARTBEAT_S;
+                }
+                _ => {
+                    failures += 1;
+                    if failures == GIVE_UP {
+                        self.stats.note(format!(
+                            "link {link}: {GIVE_UP} heartbeats in a row failed; the day no longer waits for it"
+                        ));
+                        self.acknowledged(&link, None);
+                    }
+                    // Try again soon: the clock may be waiting for this link.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    t = self.clock.now_s();
                 }
             }
-            t = (t + EVERY_S).max(self.clock.now_s());
+        }
+    }
+
+    /// Notes the station's acknowledgement of `link`'s heartbeat sent at `sent_s` (`None`:
+    /// the link no longer counts) and lets the clock run up to a margin below the link
+    /// timeout past the oldest live link's.
+    fn acknowledged(&self, link: &str, sent_s: Option<f64>) {
+        let oldest = {
+            let mut beats = lock(&self.beats);
+            match sent_s {
+                // A silenced link's late answer must not hold the clock.
+                Some(t) if !lock(&self.silenced).contains(link) => {
+                    beats.insert(link.to_owned(), t);
+                }
+                _ => {
+                    beats.remove(link);
+                }
+            }
+            beats.values().copied().fold(f64::INFINITY, f64::min)
+        };
+        if let Some(p) = &self.clock.pacer {
+            let until = if oldest.is_finite() {
+                oldest + PACE_MARGIN_S
+            } else {
+                f64::from(self.clock.end_s)
+            };
+            p.allow_until(self.clock.at(until));
         }
     }
 
@@ -725,7 +794,15 @@ impl Run {
         let every_s = 30.0_f64;
         let mut t = self.clock.now_s();
         let mut last_sent: Option<i64> = None;
-        while self.clock.until(t).await {
+        loop {
+            // Orders are acknowledged as they arrive, as a crew's terminal does.
+            tokio::select! {
+                more = self.clock.until(t) => if !more { break },
+                Some(ack) = rx.recv() => {
+                    let _ = wr.write_all(&ack).await;
+                    continue;
+                }
+            }
             let now_s = self.clock.now_s();
             t = (t + every_s).max(now_s);
             let time = self.clock.at(now_s.floor());
@@ -754,9 +831,6 @@ impl Run {
                 break;
             }
             self.stats.positions.fetch_add(1, Ordering::Relaxed);
-            while let Ok(ack) = rx.try_recv() {
-                let _ = wr.write_all(&ack).await;
-            }
         }
         reader.abort();
     }
@@ -1032,6 +1106,7 @@ impl Run {
             }
             Step::LinkDown { link_id } => {
                 lock(&self.silenced).insert(link_id.clone());
+                self.acknowledged(link_id, None);
                 self.stats.note(format!(
                     "{} primary link {link_id} silent from {}",
                     sc.id,
@@ -1097,6 +1172,12 @@ impl Run {
         }
     }
 }
+
+/// A link terminal's heartbeat period, simulated seconds (the station's timeout is 30).
+const HEARTBEAT_S: f64 = 10.0;
+/// How far past the oldest acknowledged heartbeat of a live link the clock may run: below the
+/// station's 30 s link timeout, so a link the simulation keeps alive never times out.
+const PACE_MARGIN_S: f64 = 20.0;
 
 /// The agency of the demo's partner user.
 pub const PARTNER_AGENCY: &str = "military border unit";

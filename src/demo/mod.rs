@@ -259,7 +259,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let stats_import = import_watchlist(&target, &plan).await;
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let clock = Clock::new(sim_clock.clone(), day0, 0, end_s, stop_rx);
+    let clock = Clock::new(sim_clock.clone(), day0, 0, end_s, stop_rx).paced_by(sim_clock.clone());
     let run = Run::new(target.clone(), plan.clone(), &port, clock.clone());
     if let Some(why) = stats_import {
         run.stats.skip("watchlist import", why);
@@ -332,6 +332,13 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let _ = ticker.await;
     bar.finish_and_clear();
     logs::set_bar(None);
+    // Let the station take what the devices sent before the day ended (the terminals going
+    // offline among it), so the summary reads the day's whole end.
+    let queue = station.device_sender();
+    let drained_by = Instant::now() + Duration::from_secs(15);
+    while queue.capacity() < queue.max_capacity() && Instant::now() < drained_by {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let verified = matches!(
         station.verify_journal().await,
@@ -731,7 +738,14 @@ async fn summary(
         "link_failure_incidents_closed": links.incidents_closed,
         "refused": refused,
         "top_nationalities": top_nat,
-        "kpis": kpis,
+        "kpis": kpis.as_ref().map(|k| json!({
+            "day": k.day,
+            "incidents": k.incidents.len(),
+            "alarm_to_ack": k.alarm_to_ack,
+            "ack_to_dispatch": k.ack_to_dispatch,
+            "dispatch_to_on_scene": k.dispatch_to_on_scene,
+            "alarm_to_resolved": k.alarm_to_resolved,
+        })),
         "skipped": skipped.keys().collect::<Vec<_>>(),
         "failed_requests": g(&s.failures),
         "requests": g(&s.requests),

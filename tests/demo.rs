@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::{Server, guomen};
 
-/// Long enough for seed 7's primary link failure (silent at 07:1x for 40 simulated minutes)
-/// to be detected and to recover.
-const SIM_HOURS: &str = "2.5";
+/// Long enough for seed 7's primary link failure (silent from 07:20 for 40 simulated
+/// minutes) to be detected and to recover.
+const SIM_HOURS: &str = "2.2";
 const SPEED: &str = "720";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_simulated_hours_show_through_the_api_and_the_journal_verifies() {
+async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let started = Instant::now();
@@ -107,7 +107,7 @@ async fn two_simulated_hours_show_through_the_api_and_the_journal_verifies() {
     }
     assert_eq!(summary["journal_verified"], true);
     assert!(
-        summary["simulated_s"].as_f64().unwrap() >= 8_900.0,
+        summary["simulated_s"].as_f64().unwrap() >= 7_900.0,
         "{summary}"
     );
     // Simulated reports carry simulated time: none is refused (a re-trigger folded into its

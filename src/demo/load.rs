@@ -16,8 +16,10 @@ use tokio::sync::Semaphore;
 use super::drive::{Target, Tokens, clearance_direction};
 
 /// One request of the load: a body of the API's own types.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
 enum Load {
-    Inspection(NewInspection),
+    Inspection(Box<NewInspection>),
     Sensor(SensorEventBody),
 }
 
@@ -172,7 +174,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
             };
             (
                 "/api/v1/inspections",
-                Load::Inspection(NewInspection {
+                Load::Inspection(Box::new(NewInspection {
                     site_id: t.site_id.clone(),
                     lane_id: t.lane_id.clone(),
                     direction,
@@ -180,18 +182,14 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
                     document: None,
                     face_template: None,
                     enrolled: t.enrolled,
-                }),
+                })),
             )
         };
         sent += 1;
         let (target, lat, st) = (target.clone(), latencies.clone(), statuses.clone());
         tasks.spawn(async move {
             let t0 = Instant::now();
-            let token = &target.tokens.admin;
-            let r = match &body {
-                Load::Inspection(b) => target.post(path, token, b).await,
-                Load::Sensor(b) => target.post(path, token, b).await,
-            };
+            let r = target.post(path, &target.tokens.admin, &body).await;
             let ms = t0.elapsed().as_secs_f64() * 1000.0;
             let key = match &r {
                 Ok((s, _)) => format!("{path} {s}"),

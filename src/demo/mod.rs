@@ -271,7 +271,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         );
     }
     println!(
-        "simulating {:.1} h of {} ({} planned crossings, {} scenarios) at {}x: about {:.0} s",
+        "simulating {:.1} h of {} ({} planned crossings, {} scenarios) at up to {}x: at least {:.0} s",
         args.hours,
         date,
         plan.travellers.iter().filter(|t| t.at_s < end_s).count(),

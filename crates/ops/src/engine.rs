@@ -7,20 +7,20 @@ use guomen_domain::incident::{
     percentiles,
 };
 use guomen_domain::unit::{UnitEvent, UnitKind, UnitStatus};
-use guomen_domain::watchlist::ListKind;
 use guomen_geo::geo::{Centroid, Point};
 use guomen_geo::{
     Alarm, Exclusion, GeoError, Marker, Pick, Projection, RecommendOptions, Recommendation, Track,
     Tracker, UnitCandidate, ZoneDef, ZoneKind, ZoneSet, check_lonlat, recommend,
 };
+use guomen_domain::watchlist::ListKind;
 use guomen_port::Port;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::OpsConfig;
 use crate::event::{
-    AlarmRaised, GroupHealth, IncidentCreated, IncidentUpdated, OpsEvent, TrackSummary,
     WatchlistHit,
+    AlarmRaised, GroupHealth, IncidentCreated, IncidentUpdated, OpsEvent, TrackSummary,
 };
 
 /// Why a request was refused. The state is unchanged after any error.
@@ -810,15 +810,13 @@ impl Engine {
         if unit.online == online {
             return Ok(vec![]);
         }
-        Ok(vec![OpsEvent::TerminalPresence(
-            crate::event::TerminalPresence {
-                unit_id: unit.id.clone(),
-                terminal_id: terminal_id.to_owned(),
-                online,
-                via: via.to_owned(),
-                at: now,
-            },
-        )])
+        Ok(vec![OpsEvent::TerminalPresence(crate::event::TerminalPresence {
+            unit_id: unit.id.clone(),
+            terminal_id: terminal_id.to_owned(),
+            online,
+            via: via.to_owned(),
+            at: now,
+        })])
     }
 
     /// An incident created by a partner's notification or by hand.
@@ -962,31 +960,27 @@ impl Engine {
             .ok_or_else(|| OpsError::UnknownIncident(id.to_owned()))?;
         let mut probe = st.incident.clone();
         probe.apply(action.clone(), actor, now)?;
-        let mut events = vec![OpsEvent::IncidentTransition(
-            crate::event::IncidentTransition {
-                incident_id: id.to_owned(),
-                action: action.clone(),
-                actor: actor.to_owned(),
-                at: now,
-            },
-        )];
+        let mut events = vec![OpsEvent::IncidentTransition(crate::event::IncidentTransition {
+            incident_id: id.to_owned(),
+            action: action.clone(),
+            actor: actor.to_owned(),
+            at: now,
+        })];
         let unit_event = |unit_id: &str, event: UnitEvent, strict: bool| {
             let unit = self
                 .units
                 .get(unit_id)
                 .ok_or_else(|| OpsError::UnknownUnit(unit_id.to_owned()))?;
             match unit.status.on(event) {
-                Ok(to) => Ok(Some(OpsEvent::UnitStatus(
-                    crate::event::UnitStatusChanged {
-                        unit_id: unit_id.to_owned(),
-                        from: unit.status,
-                        to,
-                        event,
-                        incident_id: Some(id.to_owned()),
-                        actor: actor.to_owned(),
-                        at: now,
-                    },
-                ))),
+                Ok(to) => Ok(Some(OpsEvent::UnitStatus(crate::event::UnitStatusChanged {
+                    unit_id: unit_id.to_owned(),
+                    from: unit.status,
+                    to,
+                    event,
+                    incident_id: Some(id.to_owned()),
+                    actor: actor.to_owned(),
+                    at: now,
+                }))),
                 Err(_) if !strict => Ok(None),
                 Err(e) => Err(OpsError::UnitTransition {
                     unit: unit_id.to_owned(),
@@ -1078,17 +1072,15 @@ impl Engine {
                 event: e.event.as_str(),
                 status: e.from,
             })?;
-        Ok(vec![OpsEvent::UnitStatus(
-            crate::event::UnitStatusChanged {
-                unit_id: unit_id.to_owned(),
-                from: unit.status,
-                to,
-                event,
-                incident_id: incident,
-                actor: actor.to_owned(),
-                at: now,
-            },
-        )])
+        Ok(vec![OpsEvent::UnitStatus(crate::event::UnitStatusChanged {
+            unit_id: unit_id.to_owned(),
+            from: unit.status,
+            to,
+            event,
+            incident_id: incident,
+            actor: actor.to_owned(),
+            at: now,
+        })])
     }
 
     /// A terminal acknowledged a dispatch order.
@@ -1167,14 +1159,12 @@ impl Engine {
         ];
         for action in steps {
             if probe.apply(action.clone(), SYSTEM, now).is_ok() {
-                out.push(OpsEvent::IncidentTransition(
-                    crate::event::IncidentTransition {
-                        incident_id: st.incident.id.clone(),
-                        action,
-                        actor: SYSTEM.into(),
-                        at: now,
-                    },
-                ));
+                out.push(OpsEvent::IncidentTransition(crate::event::IncidentTransition {
+                    incident_id: st.incident.id.clone(),
+                    action,
+                    actor: SYSTEM.into(),
+                    at: now,
+                }));
             }
         }
         out
@@ -1565,3 +1555,4 @@ fn summarise(t: &Track) -> TrackSummary {
         current_zones: t.current_zones.clone(),
     }
 }
+

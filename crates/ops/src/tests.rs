@@ -153,10 +153,7 @@ fn rising_edge_dedup_out_of_order_skew_and_unknown_sensors() {
     let again = r.sensor("s-fence-01", 5).unwrap();
     assert!(again.duplicate);
     assert_eq!(again.alarm_id, first.alarm_id);
-    assert!(matches!(
-        again.events[..],
-        [OpsEvent::AlarmRepeated(crate::event::AlarmRepeated { .. })]
-    ));
+    assert!(matches!(again.events[..], [OpsEvent::AlarmRepeated(crate::event::AlarmRepeated { .. })]));
     assert!(!again.events[0].journaled());
     // Each re-trigger extends the window: 5 + 9 is still the same alarm.
     assert!(r.sensor("s-fence-01", 14).unwrap().duplicate);
@@ -238,16 +235,15 @@ fn neighbouring_sensors_make_one_track_with_heading_prediction_and_raised_priori
 fn isolated_triggers_and_sensors_under_maintenance_are_nuisance_but_kept() {
     let mut r = Rig::new();
     r.sensor("s-fence-01", 0).unwrap();
-    assert!(r.tick(30).iter().all(|e| !matches!(
-        e,
-        OpsEvent::AlarmNuisance(crate::event::AlarmNuisance { .. })
-    )));
+    assert!(
+        r.tick(30)
+            .iter()
+            .all(|e| !matches!(e, OpsEvent::AlarmNuisance(crate::event::AlarmNuisance { .. })))
+    );
     let ev = r.tick(61);
     assert!(
-        ev.iter().any(|e| matches!(
-            e,
-            OpsEvent::AlarmNuisance(crate::event::AlarmNuisance { .. })
-        )),
+        ev.iter()
+            .any(|e| matches!(e, OpsEvent::AlarmNuisance(crate::event::AlarmNuisance { .. }))),
         "{ev:?}"
     );
     let st = r.only_incident();
@@ -259,10 +255,11 @@ fn isolated_triggers_and_sensors_under_maintenance_are_nuisance_but_kept() {
         "kept open, not dropped"
     );
     // Marked once.
-    assert!(r.tick(62).iter().all(|e| !matches!(
-        e,
-        OpsEvent::AlarmNuisance(crate::event::AlarmNuisance { .. })
-    )));
+    assert!(
+        r.tick(62)
+            .iter()
+            .all(|e| !matches!(e, OpsEvent::AlarmNuisance(crate::event::AlarmNuisance { .. })))
+    );
 
     let mut r = Rig::new();
     r.sensor("s-mw-02", 0).unwrap();
@@ -355,9 +352,7 @@ fn full_lifecycle_moves_units_and_refuses_illegal_transitions() {
     assert_eq!(k.ack_to_dispatch_s, Some(10.0));
     assert_eq!(k.dispatch_to_on_scene_s, Some(70.0));
     assert_eq!(k.alarm_to_resolved_s, Some(190.0));
-    let day = r
-        .engine
-        .kpis_for_day(t0().date_naive(), chrono::FixedOffset::east_opt(0).unwrap());
+    let day = r.engine.kpis_for_day(t0().date_naive(), chrono::FixedOffset::east_opt(0).unwrap());
     assert_eq!(day.incidents.len(), 1);
     assert_eq!(day.alarm_to_ack.unwrap().p50, 10.0);
 }

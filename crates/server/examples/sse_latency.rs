@@ -48,14 +48,14 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let base = format!("http://{}", running.addr);
     let station = &running.state.station;
-    let (_, chief) = station
-        .add_user("chief", Role::DutyChief, None, "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-    let (_, device) = station
-        .add_user("fence", Role::Device, None, "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let (_, chief) =
+        station.add_user( "chief", Role::DutyChief, None, "bench")
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let (_, device) =
+        station.add_user( "fence", Role::Device, None, "bench")
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let sensors: Vec<String> = running
         .state
         .station

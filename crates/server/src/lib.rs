@@ -12,10 +12,10 @@ pub mod config;
 pub mod edges;
 pub mod error;
 pub mod json;
+pub mod stream;
 pub mod pages;
 pub mod serve;
 pub mod state;
-pub mod stream;
 /// The in-process `TestApp` for tests: not part of the production library.
 #[cfg(any(test, feature = "test-app"))]
 pub mod test_app;

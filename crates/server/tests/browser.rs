@@ -308,12 +308,15 @@ impl Ctx {
 
     /// A user whose password is `password-NAME`, and their API token.
     async fn user(&self, name: &str, role: Role) -> Result<String, String> {
-        self.state
-            .station
-            .add_user(name, role, Some(format!("password-{name}")), "system")
-            .await
-            .map(|(_, token)| token)
-            .map_err(|e| format!("creating {name}: {e:?}"))
+        self.state.station.add_user(
+            name,
+            role,
+            Some(format!("password-{name}")),
+            "system",
+        )
+        .await
+        .map(|(_, token)| token)
+        .map_err(|e| format!("creating {name}: {e:?}"))
     }
 
     async fn api(

@@ -11,8 +11,8 @@ use guomen_proto::jt808::{
 };
 use guomen_server::ServeConfig;
 use guomen_server::config::MqttConfig;
-use guomen_server::serve::{Running, start};
 use guomen_station::device::{DeviceInput, Downlink, Via};
+use guomen_server::serve::{Running, start};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::oneshot;
@@ -67,21 +67,19 @@ impl Station {
     }
 
     fn count(&self, family: &str, reason: &str) -> u64 {
-        self.running
-            .state
-            .station
-            .metrics()
-            .counter_value(family, reason)
+        self.running.state.station.metrics().counter_value(family, reason)
     }
 
     async fn device_token(&self, name: &str) -> String {
-        self.running
-            .state
-            .station
-            .add_user(name, Role::Device, None, "test")
-            .await
-            .expect("device user")
-            .1
+        self.running.state.station.add_user(
+            name,
+            Role::Device,
+            None,
+            "test",
+        )
+        .await
+        .expect("device user")
+        .1
     }
 }
 

@@ -58,12 +58,14 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
     })
     .await?;
     let mut rx = running.state.station.device_tap();
-    let (_, token) = running
-        .state
-        .station
-        .add_user("mosquitto-fence", Role::Device, None, "test")
-        .await
-        .map_err(|e| e.to_string())?;
+    let (_, token) = running.state.station.add_user(
+        "mosquitto-fence",
+        Role::Device,
+        None,
+        "test",
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let sensor = running.state.station.port().sensors[0].id.clone();
     // Other runs may publish on the same shared broker: look for our own unique kind.
     let kind = format!("vibration-{}", &guomen_station::auth::new_id()[..8]);

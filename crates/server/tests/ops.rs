@@ -7,8 +7,8 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::Utc;
 use futures::StreamExt;
 use guomen_domain::Role;
-use guomen_server::test_app::TestApp;
 use guomen_station::device::{DeviceInput, Via};
+use guomen_server::test_app::TestApp;
 use serde_json::{Value, json};
 
 struct Crew {
@@ -187,10 +187,7 @@ async fn neighbouring_sensors_make_one_track_with_heading_prediction_and_raised_
 #[tokio::test]
 async fn isolated_triggers_and_sensors_under_maintenance_are_marked_nuisance_not_dropped() {
     let c = crew().await;
-    c.app
-        .state
-        .station
-        .configure_ops(|cfg| cfg.nuisance_window_s = 1.0);
+    c.app.state.station.configure_ops(|cfg| cfg.nuisance_window_s = 1.0);
     c.sensor("s-fence-01", 0).await;
     c.sensor("s-mw-02", 0).await;
     let app = &c.app;
@@ -415,10 +412,7 @@ async fn a_partner_report_at_marker_814_opens_an_incident_with_recommendations_a
 #[tokio::test]
 async fn link_heartbeats_warn_on_one_link_down_and_open_then_close_a_link_failure() {
     let c = crew().await;
-    c.app
-        .state
-        .station
-        .configure_ops(|cfg| cfg.link_timeout_s = 1.0);
+    c.app.state.station.configure_ops(|cfg| cfg.link_timeout_s = 1.0);
     let links = c.app.get("/api/v1/links", &c.chief).await;
     let ids: Vec<String> = links
         .json

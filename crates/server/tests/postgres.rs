@@ -72,13 +72,7 @@ fn duty_log_and_journal_on_postgres() -> Result<(), Failed> {
             if n < 24 {
                 return Err(format!("journal has {n} events"));
             }
-            match app
-                .state
-                .station
-                .verify_journal()
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            match app.state.station.verify_journal().await.map_err(|e| e.to_string())? {
                 Verification::Intact { .. } => {}
                 other => return Err(format!("journal does not verify: {other:?}")),
             }

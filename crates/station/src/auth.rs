@@ -271,12 +271,7 @@ impl Station {
 
     /// Logs in with a user name and password from `client` (an address, for the throttle and
     /// the journal). Failures are throttled per name and per client and journaled.
-    pub async fn login(
-        &self,
-        name: &str,
-        password: String,
-        client: &str,
-    ) -> StationResult<LoggedIn> {
+    pub async fn login(&self, name: &str, password: String, client: &str) -> StationResult<LoggedIn> {
         let name = name.trim().to_owned();
         let user_key = format!("user:{}", name.chars().take(64).collect::<String>());
         let ip_key = format!("ip:{client}");

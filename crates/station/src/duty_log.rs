@@ -50,12 +50,13 @@ impl Station {
             id: id.clone(),
             text: text.clone(),
         });
-        let change =
-            Change::event(event.to_new(&who.actor(), self.now())).with(Projection::AddDutyLog {
+        let change = Change::event(event.to_new(&who.actor(), self.now())).with(
+            Projection::AddDutyLog {
                 id: id.clone(),
                 author: who.name.clone(),
                 text: text.clone(),
-            });
+            },
+        );
         let appended = self.append(vec![change]).await?;
         let a = appended
             .first()
@@ -70,11 +71,7 @@ impl Station {
     }
 
     /// The duty log, newest first: at most `limit` (1–1000), older than `before` when given.
-    pub async fn duty_log(
-        &self,
-        limit: u32,
-        before: Option<u64>,
-    ) -> StationResult<Vec<DutyLogEntry>> {
+    pub async fn duty_log(&self, limit: u32, before: Option<u64>) -> StationResult<Vec<DutyLogEntry>> {
         let entries = self.store.duty_log(limit.clamp(1, 1000), before).await?;
         Ok(entries.into_iter().map(Into::into).collect())
     }

@@ -352,12 +352,7 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const NEW_INCIDENT: [Sight; 7] = [Full, Full, Full, Limited, OwnAgency, No, Full];
     const INCIDENT_FACTS: [Sight; 7] = [Full, Full, Full, Full, OwnAgency, No, Full];
     const LISTS: [Sight; 7] = [No, No, No, No, No, No, Full];
-    const fn r(
-        journal: Journal,
-        projects: Projects,
-        replay: Replay,
-        sight: [Sight; 7],
-    ) -> KindRule {
+    const fn r(journal: Journal, projects: Projects, replay: Replay, sight: [Sight; 7]) -> KindRule {
         KindRule {
             journal,
             projects,
@@ -378,25 +373,10 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::DutyLogWritten => r(Always, Projects::DutyLog, Replay::None, STAFF),
         K::StationStarted => r(Always, Projects::Nothing, Replay::None, AUDIT),
         K::StationStopped => r(Always, Projects::Nothing, Replay::None, AUDIT),
-        K::WatchlistUpserted => r(
-            Always,
-            Projects::Docs("watchlist"),
-            Replay::Watchlist,
-            LISTS,
-        ),
-        K::WatchlistRemoved => r(
-            Always,
-            Projects::Docs("watchlist"),
-            Replay::Watchlist,
-            LISTS,
-        ),
+        K::WatchlistUpserted => r(Always, Projects::Docs("watchlist"), Replay::Watchlist, LISTS),
+        K::WatchlistRemoved => r(Always, Projects::Docs("watchlist"), Replay::Watchlist, LISTS),
         K::WatchlistImported => r(Always, Projects::Nothing, Replay::Watchlist, AUDIT),
-        K::InspectionCreated => r(
-            Always,
-            Projects::Docs("inspections"),
-            Replay::None,
-            INSPECTIONS,
-        ),
+        K::InspectionCreated => r(Always, Projects::Docs("inspections"), Replay::None, INSPECTIONS),
         K::CrossingRecorded => r(Always, Projects::Crossings, Replay::None, CROSSINGS),
         K::WatchlistHit => r(Always, Projects::Nothing, Replay::OpsIncident, HITS),
         K::AlarmRaised => r(Always, Projects::Nothing, Replay::Ops, COMMAND),

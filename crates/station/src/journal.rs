@@ -76,10 +76,7 @@ impl Station {
         after: u64,
         limit: u32,
     ) -> StationResult<JournalPage> {
-        let rows = self
-            .store
-            .journal(after, limit.clamp(1, 1000), None)
-            .await?;
+        let rows = self.store.journal(after, limit.clamp(1, 1000), None).await?;
         let next_after = rows.last().map(|e| e.seq).unwrap_or(after);
         let viewer = self.viewer(who);
         let events = rows

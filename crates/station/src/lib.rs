@@ -255,7 +255,11 @@ impl Station {
     }
 
     /// Appends typed events (no projections) by `actor` at the station clock's now.
-    pub(crate) async fn record(&self, actor: &str, events: &[Event]) -> StoreResult<Vec<Appended>> {
+    pub(crate) async fn record(
+        &self,
+        actor: &str,
+        events: &[Event],
+    ) -> StoreResult<Vec<Appended>> {
         let now = self.now();
         let changes = events
             .iter()

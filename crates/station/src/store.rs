@@ -11,6 +11,7 @@ pub enum StoreTarget {
     Postgres(String),
 }
 
+
 impl std::fmt::Display for StoreTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -45,6 +46,7 @@ pub async fn open_store(target: &StoreTarget) -> Result<Arc<dyn Store>, StoreErr
         )),
     }
 }
+
 
 /// The metric label of a store error.
 pub fn error_kind(e: &StoreError) -> &'static str {

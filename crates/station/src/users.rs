@@ -57,12 +57,7 @@ pub struct NewUser {
 }
 
 impl Station {
-    fn token_change(
-        &self,
-        user: &UserRecord,
-        label: &str,
-        actor: &str,
-    ) -> (Change, String, TokenRecord) {
+    fn token_change(&self, user: &UserRecord, label: &str, actor: &str) -> (Change, String, TokenRecord) {
         let (token, hash) = new_token();
         let now = self.now();
         let record = TokenRecord {
@@ -80,17 +75,12 @@ impl Station {
             user: user.name.clone(),
             label: label.to_owned(),
         });
-        let change =
-            Change::event(event.to_new(actor, now)).with(Projection::PutToken(record.clone()));
+        let change = Change::event(event.to_new(actor, now)).with(Projection::PutToken(record.clone()));
         (change, token, record)
     }
 
     /// Creates a user and a first API token; returns the user and the token (shown once).
-    pub async fn create_user(
-        &self,
-        new: NewUser,
-        actor: &str,
-    ) -> StationResult<(UserRecord, String)> {
+    pub async fn create_user(&self, new: NewUser, actor: &str) -> StationResult<(UserRecord, String)> {
         validate_name(&new.name)?;
         let agency = validate_agency(new.role, new.agency.as_deref())?;
         let password_hash = match new.password {
@@ -101,10 +91,7 @@ impl Station {
             None => String::new(),
         };
         if self.store.user_by_name(&new.name).await?.is_some() {
-            return Err(StationError::conflict(format!(
-                "user `{}` already exists",
-                new.name
-            )));
+            return Err(StationError::conflict(format!("user `{}` already exists", new.name)));
         }
         let user = UserRecord {
             id: new_id(),
@@ -122,8 +109,7 @@ impl Station {
             has_password: !user.password_hash.is_empty(),
             agency: user.agency.clone(),
         });
-        let created =
-            Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
+        let created = Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
         let (tok, token, _) = self.token_change(&user, "created with user", actor);
         self.append(vec![created, tok]).await?;
         Ok((user, token))
@@ -150,31 +136,20 @@ impl Station {
         actor: &str,
     ) -> StationResult<(String, TokenRecord)> {
         let Some(user) = self.store.user_by_id(user_id).await? else {
-            return Err(StationError::not_found(format!(
-                "no user with id `{user_id}`"
-            )));
+            return Err(StationError::not_found(format!("no user with id `{user_id}`")));
         };
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 200 {
-            return Err(StationError::unprocessable(
-                "`label` must have 1 to 200 characters",
-            ));
+            return Err(StationError::unprocessable("`label` must have 1 to 200 characters"));
         }
         let (change, token, record) = self.token_change(&user, label, actor);
         self.append(vec![change]).await?;
         Ok((token, record))
     }
 
-    pub async fn set_role(
-        &self,
-        user_id: &str,
-        role: Role,
-        actor: &str,
-    ) -> StationResult<UserRecord> {
+    pub async fn set_role(&self, user_id: &str, role: Role, actor: &str) -> StationResult<UserRecord> {
         let Some(mut user) = self.store.user_by_id(user_id).await? else {
-            return Err(StationError::not_found(format!(
-                "no user with id `{user_id}`"
-            )));
+            return Err(StationError::not_found(format!("no user with id `{user_id}`")));
         };
         let from = user.role;
         if actor == format!("user:{}", user.name) && from == Role::Admin && role != Role::Admin {
@@ -194,31 +169,22 @@ impl Station {
             from,
             to: role,
         });
-        let change =
-            Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
+        let change = Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
         self.append(vec![change]).await?;
         Ok(user)
     }
 
-    pub async fn set_password(
-        &self,
-        user_id: &str,
-        password: String,
-        actor: &str,
-    ) -> StationResult<UserRecord> {
+    pub async fn set_password(&self, user_id: &str, password: String, actor: &str) -> StationResult<UserRecord> {
         validate_password(&password)?;
         let Some(mut user) = self.store.user_by_id(user_id).await? else {
-            return Err(StationError::not_found(format!(
-                "no user with id `{user_id}`"
-            )));
+            return Err(StationError::not_found(format!("no user with id `{user_id}`")));
         };
         user.password_hash = hash_blocking(password).await?;
         let event = Event::UserPasswordSet(UserRef {
             user_id: user.id.clone(),
             name: user.name.clone(),
         });
-        let change =
-            Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
+        let change = Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
         self.append(vec![change]).await?;
         Ok(user)
     }

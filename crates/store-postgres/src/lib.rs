@@ -347,8 +347,7 @@ fn to_i64(v: u64) -> i64 {
 
 const JOURNAL_COLUMNS: &str =
     "SELECT seq, time, actor, kind, payload, prev_hash, hash FROM journal";
-const USER_COLUMNS: &str =
-    "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
 
 #[async_trait]
 impl Store for PgStore {

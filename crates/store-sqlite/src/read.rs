@@ -161,7 +161,10 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     ))
 }
 
-fn user(raw: UserRow, path: &Path) -> StoreResult<UserRecord> {
+fn user(
+    raw: UserRow,
+    path: &Path,
+) -> StoreResult<UserRecord> {
     let (id, name, role, password_hash, disabled, created, agency) = raw;
     let what = format!("user `{id}`");
     Ok(UserRecord {
@@ -177,8 +180,7 @@ fn user(raw: UserRow, path: &Path) -> StoreResult<UserRecord> {
     })
 }
 
-const USER_COLUMNS: &str =
-    "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
 
 pub(crate) fn user_by(
     conn: &Connection,

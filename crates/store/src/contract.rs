@@ -259,30 +259,17 @@ pub async fn seq_is_contiguous_and_hashes_verify(b: Arc<dyn Backend>) -> CaseRes
 /// than its predecessor takes the predecessor's time, so the journal never goes back.
 pub async fn station_clock_times_are_kept_and_never_go_back(b: Arc<dyn Backend>) -> CaseResult {
     let s = open(&b).await?;
-    let t0 =
-        DateTime::<Utc>::UNIX_EPOCH + Duration::days(30_000) + Duration::nanoseconds(1_234_567);
+    let t0 = DateTime::<Utc>::UNIX_EPOCH + Duration::days(30_000) + Duration::nanoseconds(1_234_567);
     let at = |t| Change::event(NewEvent::new("test.event", "system", json!({})).at(t));
     let got = ok(
-        s.append(vec![
-            at(t0),
-            at(t0 - Duration::hours(1)),
-            at(t0 + Duration::minutes(5)),
-        ])
-        .await,
+        s.append(vec![at(t0), at(t0 - Duration::hours(1)), at(t0 + Duration::minutes(5))])
+            .await,
         "append at station times",
     )?;
     let micros = DateTime::from_timestamp_micros(t0.timestamp_micros()).unwrap_or(t0);
     eq(got[0].time, micros, "the given time, to the microsecond")?;
-    eq(
-        got[1].time,
-        micros,
-        "an earlier time is raised to the previous one",
-    )?;
-    eq(
-        got[2].time,
-        micros + Duration::minutes(5),
-        "a later time is kept",
-    )?;
+    eq(got[1].time, micros, "an earlier time is raised to the previous one")?;
+    eq(got[2].time, micros + Duration::minutes(5), "a later time is kept")?;
     let events = ok(s.journal(0, 10, None).await, "journal")?;
     eq(
         events.iter().map(|e| e.time).collect::<Vec<_>>(),
@@ -299,16 +286,9 @@ pub async fn users_keep_their_agency(b: Arc<dyn Backend>) -> CaseResult {
     let s = open(&b).await?;
     let partner = user("u1", "customs-desk", Role::Partner);
     let chief = user("u2", "chief", Role::DutyChief);
-    ok(
-        s.append(vec![add_user(&partner), add_user(&chief)]).await,
-        "add users",
-    )?;
+    ok(s.append(vec![add_user(&partner), add_user(&chief)]).await, "add users")?;
     let got = ok(s.user_by_name("customs-desk").await, "user_by_name")?;
-    eq(
-        got.and_then(|u| u.agency),
-        Some("customs".to_owned()),
-        "partner's agency",
-    )?;
+    eq(got.and_then(|u| u.agency), Some("customs".to_owned()), "partner's agency")?;
     let got = ok(s.user_by_id("u2").await, "user_by_id")?;
     eq(got.and_then(|u| u.agency), None, "no agency")?;
     s.close().await;
@@ -620,11 +600,7 @@ pub async fn tokens_projection(b: Arc<dyn Backend>) -> CaseResult {
     check(by_id.is_some_and(|r| r.revoked && r.hash == t.hash), || {
         "token by id: revoked and same hash".to_owned()
     })?;
-    eq(
-        ok(s.token_by_id("nope").await, "unknown id")?,
-        None,
-        "unknown id",
-    )?;
+    eq(ok(s.token_by_id("nope").await, "unknown id")?, None, "unknown id")?;
     let got = ok(s.token_by_hash(&t.hash).await, "after revoke")?;
     eq(got.map(|t| t.revoked), Some(true), "revoked")?;
     s.close().await;

@@ -135,7 +135,10 @@ pub async fn set_role(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RoleChange>,
 ) -> ApiResult<Json<UserView>> {
-    let user = state.station.set_role(&id, body.role, &who.actor()).await?;
+    let user = state
+        .station
+        .set_role(&id, body.role, &who.actor())
+        .await?;
     Ok(Json(user.into()))
 }
 

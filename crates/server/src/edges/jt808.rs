@@ -33,8 +33,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::{forward, known_terminal, stopped};
-use crate::state::AppState;
 use guomen_station::device::{DeviceInput, Downlink, Via};
+use crate::state::AppState;
 
 /// 0x8300: platform text message.
 pub const TEXT_MESSAGE: u16 = 0x8300;
@@ -304,10 +304,7 @@ impl Conn {
         match tokio::time::timeout(opts.write_timeout, wr.write_all(bytes)).await {
             Ok(Ok(())) => Flow::Continue,
             _ => {
-                self.state
-                    .station
-                    .metrics()
-                    .count("jt808_closed", "write_failed");
+                self.state.station.metrics().count("jt808_closed", "write_failed");
                 Flow::Close
             }
         }
@@ -442,10 +439,7 @@ impl Conn {
     ) -> Flow {
         let (result, code) = match known_terminal(&self.state, &h.terminal) {
             Some(t) => {
-                self.state
-                    .station
-                    .metrics()
-                    .count(FAMILY_ACCEPTED, "register");
+                self.state.station.metrics().count(FAMILY_ACCEPTED, "register");
                 (result::OK, Some(auth_code(&self.secret, &t)))
             }
             None => {
@@ -490,10 +484,7 @@ impl Conn {
             // The same connection now speaks for another terminal: retire the first.
             self.offline().await;
         }
-        self.state
-            .station
-            .downlinks()
-            .register(&t, self.down_tx.clone());
+        self.state.station.downlinks().register(&t, self.down_tx.clone());
         self.terminal = Some((t.clone(), h.terminal.clone()));
         tracing::info!(peer = %self.peer, terminal = %t, "JT/T 808 terminal authenticated");
         let _ = forward(
@@ -538,10 +529,7 @@ impl Conn {
         for loc in locations {
             if !loc.status.has(StatusFlags::LOCATED) {
                 // No fix: the coordinates are the last known or zero, not a position.
-                self.state
-                    .station
-                    .metrics()
-                    .count("jt808_ignored", "not_located");
+                self.state.station.metrics().count("jt808_ignored", "not_located");
                 continue;
             }
             let input = DeviceInput::Position {
@@ -558,10 +546,7 @@ impl Conn {
             if forward(&self.state, input).await.is_err() {
                 return result::FAILURE;
             }
-            self.state
-                .station
-                .metrics()
-                .count(FAMILY_ACCEPTED, "position");
+            self.state.station.metrics().count(FAMILY_ACCEPTED, "position");
         }
         result::OK
     }
@@ -604,10 +589,7 @@ impl Conn {
             tracing::warn!(terminal = %terminal, serial, result, incident = ?order.incident_id, "terminal refused an order");
             return;
         }
-        self.state
-            .station
-            .metrics()
-            .count("jt808_orders", "acknowledged");
+        self.state.station.metrics().count("jt808_orders", "acknowledged");
         let _ = forward(
             &self.state,
             DeviceInput::OrderAcknowledged {
@@ -638,10 +620,7 @@ impl Conn {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "cannot encode 0x8300");
-                self.state
-                    .station
-                    .metrics()
-                    .count("jt808_orders", "encode_failed");
+                self.state.station.metrics().count("jt808_orders", "encode_failed");
                 return Flow::Continue;
             }
         };
@@ -659,10 +638,7 @@ impl Conn {
 
     async fn offline(&mut self) {
         if let Some((t, _)) = self.terminal.take() {
-            self.state
-                .station
-                .downlinks()
-                .unregister_sender(&t, &self.down_tx);
+            self.state.station.downlinks().unregister_sender(&t, &self.down_tx);
             tracing::info!(peer = %self.peer, terminal = %t, "JT/T 808 terminal offline");
             let _ = forward(
                 &self.state,

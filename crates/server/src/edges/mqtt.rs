@@ -25,8 +25,8 @@ use tokio::sync::watch;
 
 use super::{DeviceTokens, forward, stopped};
 use crate::config::MqttConfig;
-use crate::state::AppState;
 use guomen_station::device::{DeviceInput, Via};
+use crate::state::AppState;
 
 const REJECTED: &str = "mqtt_rejected";
 const ACCEPTED: &str = "mqtt_accepted";
@@ -228,10 +228,7 @@ fn external(
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    ctx.state
-                        .station
-                        .metrics()
-                        .count("mqtt_connection", "error");
+                    ctx.state.station.metrics().count("mqtt_connection", "error");
                     tracing::warn!(broker = %target, error = %e, "MQTT broker connection failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }

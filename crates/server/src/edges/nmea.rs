@@ -24,8 +24,8 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::watch;
 
 use super::{DeviceTokens, forward, known_terminal, stopped};
-use crate::state::AppState;
 use guomen_station::device::{DeviceInput, Via};
+use crate::state::AppState;
 
 const REJECTED: &str = "nmea_rejected";
 const ACCEPTED: &str = "nmea_accepted";

@@ -5,17 +5,18 @@
 
 use std::collections::BTreeSet;
 
-use crate::event::{Event, WatchlistImported, WatchlistRemoved, WatchlistUpserted};
 use guomen_domain::watchlist::{ListKind, WatchlistEntry};
 use guomen_store::{Change, Projection, Store, StoreResult};
 use guomen_watchlist::{Diff, Format, Imported, diff, diff_source};
 use serde::Serialize;
+use crate::event::{Event, WatchlistImported, WatchlistRemoved, WatchlistUpserted};
 
 use super::WATCHLIST_COLLECTION;
 use crate::Station;
 
 /// Changes per `append` call: bounds one transaction while keeping group commit effective.
 pub const CHUNK: usize = 500;
+
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -461,12 +461,12 @@ fn crossing_change(
         nationality: crossing.nationality.clone(),
     });
     Ok(Change::event(event.to_new(actor, now))
-        .with(Projection::AddCrossing(crossing))
-        .with(Projection::PutDoc {
-            collection: INSPECTIONS_COLLECTION.to_owned(),
-            id,
-            body: record.clone(),
-        }))
+    .with(Projection::AddCrossing(crossing))
+    .with(Projection::PutDoc {
+        collection: INSPECTIONS_COLLECTION.to_owned(),
+        id,
+        body: record.clone(),
+    }))
 }
 
 /// Records an inspector's decision on a pending inspection: confirming the suggestion needs no

@@ -252,11 +252,7 @@ pub struct WatchlistStats {
 
 impl Station {
     /// Inspects a traveller: reads the document, screens, applies the lane's rules, journals.
-    pub async fn inspect(
-        &self,
-        who: &Principal,
-        req: NewInspection,
-    ) -> StationResult<InspectionView> {
+    pub async fn inspect(&self, who: &Principal, req: NewInspection) -> StationResult<InspectionView> {
         let record = inspect::inspect(self, &who.actor(), req).await?;
         Ok(InspectionRecord::from_doc(record, "new")?.view(who.role))
     }
@@ -284,11 +280,7 @@ impl Station {
     }
 
     /// Crossings, oldest first, in the caller's view.
-    pub async fn crossings(
-        &self,
-        who: &Principal,
-        q: CrossingQuery,
-    ) -> StationResult<Vec<CrossingView>> {
+    pub async fn crossings(&self, who: &Principal, q: CrossingQuery) -> StationResult<Vec<CrossingView>> {
         if let Some(d) = q.direction.as_deref()
             && !matches!(d, "entry" | "exit")
         {
@@ -320,10 +312,7 @@ impl Station {
             limit: q.limit.unwrap_or(100).clamp(1, 1000),
         };
         let list = self.store.crossings(&filter).await?;
-        Ok(list
-            .into_iter()
-            .map(|c| crossing_view(c, who.role))
-            .collect())
+        Ok(list.into_iter().map(|c| crossing_view(c, who.role)).collect())
     }
 
     /// Today's figures for the command centre, for the station-local day on the station
@@ -445,9 +434,7 @@ impl Station {
     }
 
     /// The current watchlist entries (the CLI's `watchlist stats` and tools).
-    pub async fn watchlist_entries(
-        &self,
-    ) -> StationResult<Vec<guomen_domain::watchlist::WatchlistEntry>> {
+    pub async fn watchlist_entries(&self) -> StationResult<Vec<guomen_domain::watchlist::WatchlistEntry>> {
         if !self.clearance_loaded() {
             return Ok(import::stored_entries(self.store.as_ref()).await?);
         }

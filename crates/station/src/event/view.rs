@@ -58,7 +58,8 @@ pub fn incident_concerns(
         .filter_map(Value::as_str);
     match viewer.agency.as_deref() {
         Some(mine) => {
-            (source == IncidentSource::Partner && reported_by.is_some_and(|r| same_agency(r, mine)))
+            (source == IncidentSource::Partner
+                && reported_by.is_some_and(|r| same_agency(r, mine)))
                 || notified.into_iter().any(|n| same_agency(n, mine))
         }
         None => false,

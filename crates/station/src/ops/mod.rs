@@ -325,8 +325,7 @@ pub fn ops_error(e: OpsError) -> StationError {
         ) => StationError::conflict(msg),
         OpsError::UnitTransition { status, event, .. } => StationError::conflict(msg)
             .with_details(serde_json::json!({"status": status.as_str(), "event": event})),
-        _ => {
-            StationError::unprocessable(msg).with_details(serde_json::json!({"reason": e.reason()}))
-        }
+        _ => StationError::unprocessable(msg)
+            .with_details(serde_json::json!({"reason": e.reason()})),
     }
 }

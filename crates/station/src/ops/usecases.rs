@@ -782,12 +782,11 @@ impl Station {
         event: &str,
         incident_id: Option<&str>,
     ) -> StationResult<UnitView> {
-        let event: UnitEvent =
-            event
-                .parse()
-                .map_err(|e: guomen_domain::unit::UnknownUnitEvent| {
-                    StationError::unprocessable(e.to_string())
-                })?;
+        let event: UnitEvent = event
+            .parse()
+            .map_err(|e: guomen_domain::unit::UnknownUnitEvent| {
+                StationError::unprocessable(e.to_string())
+            })?;
         if who.role == Role::Device && !self.ops.read(|e| device_owns(e, who, unit_id)).await {
             return Err(StationError::forbidden(format!(
                 "device `{}` may report only for its own unit",
@@ -797,7 +796,10 @@ impl Station {
         let now = self.now();
         let actor = who.actor();
         let c = commit(self, &actor, vec![], |e| {
-            Ok((e.unit_report(unit_id, event, incident_id, &actor, now)?, ()))
+            Ok((
+                e.unit_report(unit_id, event, incident_id, &actor, now)?,
+                (),
+            ))
         })
         .await?;
         let mut v = self
@@ -861,7 +863,9 @@ impl Station {
             Ok((e.heartbeat(link_id, time, now)?, ()))
         })
         .await?;
-        Ok(Accepted { seq: c.first_seq() })
+        Ok(Accepted {
+            seq: c.first_seq(),
+        })
     }
 
     /// Store-and-forward: the work a duty point kept while its links were down. Each item's

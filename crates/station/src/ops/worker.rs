@@ -7,9 +7,9 @@ use guomen_ops::{PositionInput, SensorInput};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{CommitError, commit, commit_locked, replay};
-use crate::Station;
-use crate::device::DeviceInput;
 use crate::event::Event;
+use crate::device::DeviceInput;
+use crate::Station;
 
 /// Rebuilds the command state from the journal, then starts the background tasks.
 pub async fn start(state: &Station) -> anyhow::Result<()> {

@@ -110,13 +110,34 @@ async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
         summary["simulated_s"].as_f64().unwrap() >= 7_900.0,
         "{summary}"
     );
-    // Simulated reports carry simulated time: none is refused (a re-trigger folded into its
-    // alarm is not a refusal).
+    // Simulated reports carry simulated time: no position, sensor event, heartbeat or frame is
+    // refused (a re-trigger folded into its alarm is not a refusal), and nothing anywhere is
+    // refused as out of order, from the future or too old.
     let refused = summary["refused"].as_object().expect("refusal counters");
-    assert!(
-        refused.keys().all(|k| k.ends_with("/duplicate")),
-        "the station refused simulated reports: {refused:?}"
-    );
+    for key in refused.keys() {
+        let (family, reason) = key.split_once('/').unwrap();
+        assert!(
+            ![
+                "out_of_order",
+                "clock_skew",
+                "clock_skew_corrected",
+                "too_old"
+            ]
+            .contains(&reason),
+            "the station refused a simulated report by its time: {refused:?}"
+        );
+        assert!(
+            reason == "duplicate"
+                || ![
+                    "positions_rejected",
+                    "sensor_events_rejected",
+                    "heartbeats_rejected",
+                    "jt808_rejected"
+                ]
+                .contains(&family),
+            "the station refused simulated reports: {refused:?}"
+        );
+    }
     assert!(stdout.contains("/command"), "no command centre URL");
     let admin = stdout
         .lines()

@@ -57,8 +57,10 @@ async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
         "demo failed: {}\n{stdout}\n{stderr}",
         out.status
     );
+    // The day plays at up to SPEED: slower when the station cannot answer the links'
+    // heartbeats in time (the demo's clock waits for them), as on a loaded machine.
     assert!(
-        wall < Duration::from_secs(60),
+        wall < Duration::from_secs(90),
         "{SIM_HOURS} simulated hours took {wall:?}"
     );
     println!("{stdout}");

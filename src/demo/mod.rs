@@ -357,7 +357,10 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     println!("{summary}");
 
     if !(args.exit || interrupted) {
-        println!("station still running at {base}/command — Ctrl-C to stop");
+        println!(
+            "station still running at {base}/command, its clock stopped at {} — Ctrl-C to stop",
+            run.sim_time()
+        );
         guomen_server::serve::shutdown_signal().await;
     }
     let _ = stop_server.send(true);

@@ -37,7 +37,9 @@ pub struct Tokens {
     pub admin: String,
     pub chief: String,
     pub inspector: String,
-    pub partner: String,
+    /// Partner users by agency (`PARTNER_AGENCY`, `RAILWAY_AGENCY`): each reports for its
+    /// own agency.
+    pub partners: std::collections::HashMap<String, String>,
     pub device: String,
     /// Each unit's own terminal account (user name = unit id): a unit may report only for
     /// itself.
@@ -1054,25 +1056,23 @@ impl Run {
                         return None;
                     }
                 };
-                // The demo's partner user is the military border unit (the sim's
-                // `border_defence`) and reports for it; what another agency reports, it
-                // relays with that agency named in the text.
-                let text = if matches!(*agency, "border_defence" | PARTNER_AGENCY) {
-                    text.clone()
-                } else {
-                    format!("{agency} reports: {text}")
+                // Each agency's user reports for its own agency (the station names it).
+                let Some(token) = self.target.tokens.partners.get(partner_agency(agency)) else {
+                    self.stats.skip(
+                        &format!("scenario {}", sc.kind.as_str()),
+                        format!("no partner user of agency {agency}"),
+                    );
+                    return None;
                 };
                 let body = NotificationBody {
                     agency: None,
-                    text,
+                    text: text.clone(),
                     location,
                     persons: None,
                     heading: None,
                     kind: kind.map(str::to_owned),
                 };
-                let v: IncidentView = self
-                    .post_as("/api/v1/notifications", &self.target.tokens.partner, &body)
-                    .await?;
+                let v: IncidentView = self.post_as("/api/v1/notifications", token, &body).await?;
                 self.stats.notifications.fetch_add(1, Ordering::Relaxed);
                 Some(v.id)
             }
@@ -1179,8 +1179,18 @@ const HEARTBEAT_S: f64 = 10.0;
 /// station's 30 s link timeout, so a link the simulation keeps alive never times out.
 const PACE_MARGIN_S: f64 = 20.0;
 
-/// The agency of the demo's partner user.
+/// The agency of the demo's partner user (the sim's `border_defence`).
 pub const PARTNER_AGENCY: &str = "military border unit";
+/// The railway's partner user's agency.
+pub const RAILWAY_AGENCY: &str = "railway";
+
+/// The station agency of a sim agency name.
+fn partner_agency(sim: &str) -> &str {
+    match sim {
+        "border_defence" => PARTNER_AGENCY,
+        other => other,
+    }
+}
 
 /// The clearance API's direction of a traveller's crossing (a lane may be open both ways; a
 /// traveller goes one).
@@ -1384,7 +1394,10 @@ mod tests {
             admin: t("a"),
             chief: t("c"),
             inspector: t("i"),
-            partner: t("p"),
+            partners: [(PARTNER_AGENCY, "p"), (RAILWAY_AGENCY, "r")]
+                .into_iter()
+                .map(|(a, t)| (a.to_owned(), t.to_owned()))
+                .collect(),
             device: t("d"),
             units: Default::default(),
         };

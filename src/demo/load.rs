@@ -90,7 +90,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
         admin: args.token.clone(),
         chief: args.token.clone(),
         inspector: args.token.clone(),
-        partner: args.token.clone(),
+        partners: Default::default(),
         device: args.token.clone(),
         units: Default::default(),
     };

@@ -31,7 +31,7 @@ use tokio::sync::watch;
 pub use load::{SimArgs, sim};
 
 use clock::DemoClock;
-use drive::{Clock, PARTNER_AGENCY, Run, Stats, Target, Tokens};
+use drive::{Clock, PARTNER_AGENCY, RAILWAY_AGENCY, Run, Stats, Target, Tokens};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -58,13 +58,15 @@ pub struct DemoArgs {
     pub exit: bool,
 }
 
-const DEMO_USERS: [(&str, Role); 6] = [
-    ("demo-admin", Role::Admin),
-    ("demo-chief", Role::DutyChief),
-    ("demo-inspector", Role::Inspector),
-    ("demo-analyst", Role::Analyst),
-    ("demo-partner", Role::Partner),
-    ("demo-device", Role::Device),
+/// The demo's people: name, role, and the agency of a partner user.
+const DEMO_USERS: [(&str, Role, Option<&str>); 7] = [
+    ("demo-admin", Role::Admin, None),
+    ("demo-chief", Role::DutyChief, None),
+    ("demo-inspector", Role::Inspector, None),
+    ("demo-analyst", Role::Analyst, None),
+    ("demo-partner", Role::Partner, Some(PARTNER_AGENCY)),
+    ("demo-railway", Role::Partner, Some(RAILWAY_AGENCY)),
+    ("demo-device", Role::Device, None),
 ];
 
 fn password() -> String {
@@ -191,13 +193,14 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     println!("station log (info and above): {}", log_path.display());
     println!("users (name / role / password / API token):");
     let mut tokens = std::collections::BTreeMap::new();
-    for (name, role) in DEMO_USERS {
+    let mut partners = std::collections::HashMap::new();
+    for (name, role, agency) in DEMO_USERS {
         let pw = password();
         let new = guomen_station::users::NewUser {
             name: name.to_string(),
             role,
             password: Some(pw.clone()),
-            agency: (role == Role::Partner).then(|| PARTNER_AGENCY.to_owned()),
+            agency: agency.map(str::to_owned),
         };
         let (user, token, shown_pw) = match station.create_user(new, "demo").await {
             Ok((u, t)) => (u, t, pw),
@@ -218,14 +221,21 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
             shown_pw,
             token
         );
-        tokens.insert(role.to_string(), token);
+        match agency {
+            Some(a) => {
+                partners.insert(a.to_owned(), token);
+            }
+            None => {
+                tokens.insert(role.to_string(), token);
+            }
+        }
     }
     let tok = |r: Role| tokens.get(&r.to_string()).cloned().unwrap_or_default();
     let tokens = Tokens {
         admin: tok(Role::Admin),
         chief: tok(Role::DutyChief),
         inspector: tok(Role::Inspector),
-        partner: tok(Role::Partner),
+        partners,
         device: tok(Role::Device),
         units: unit_tokens(&running.state).await?,
     };

@@ -969,7 +969,8 @@ impl Run {
             None => (sc.scene.unwrap_or_default(), 30.0),
         };
         let scene = sc.scene.unwrap_or(from);
-        if !self.clock.after(20.0).await {
+        // The crew takes the order on its terminal (which acknowledges it), then rolls.
+        if !self.clock.after(60.0).await {
             return;
         }
         lock(&self.assignments).insert(

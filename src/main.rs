@@ -207,10 +207,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Names(cmd) => cli::clearance::names_compare(cmd),
         Command::Watchlist(cmd) => cli::clearance::watchlist(cmd, &file).await,
-        Command::Demo(args) => {
-            init_logging(LogFormat::Text);
-            demo::demo(args, &file).await
-        }
+        // The demo sets up its own logs (a file in its data directory, warnings on the
+        // terminal).
+        Command::Demo(args) => demo::demo(args, &file).await,
         Command::Sim(args) => demo::sim(args).await,
         Command::Proto(cmd) => proto_cmd::run(cmd),
         Command::Journal(JournalCommand::Verify {

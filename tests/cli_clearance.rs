@@ -314,6 +314,8 @@ async fn cli_import_then_a_server_screens_against_it() {
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["decision"], "detain", "{v}");
-    assert_eq!(v["personal"]["hits"][0]["entry_id"], "W-1");
+    // Hits are personal data: an inspector sees them under `personal`.
+    assert_eq!(v["hit_count"], 1, "{v}");
+    assert_eq!(v["personal"]["hits"][0]["entry_id"], "W-1", "{v}");
     assert!(server.stop().success());
 }

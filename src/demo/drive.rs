@@ -12,12 +12,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+use guomen_domain::incident::IncidentKind;
 use guomen_port::{LaneKind, Port};
 use guomen_proto::jt808::{self, Envelope, Message};
+use guomen_server::api::clearance::{DecisionBody, InspectionView, NewInspection};
+use guomen_server::api::types::{
+    EmptyBody, HeartbeatBody, IncidentView, LocationBody, NotificationBody, PositionBody,
+    ResolveBody, SensorEventAccepted, SensorEventBody, UnitBody,
+};
 use guomen_sim::DayPlan;
 use guomen_sim::field::{Scenario, ScenarioKind, Step};
 use guomen_sim::space::{Frame, LonLat, transit};
-use serde_json::{Value, json};
+use guomen_station::Clock as StationClock;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{Semaphore, watch};
 
@@ -27,7 +37,9 @@ pub struct Tokens {
     pub admin: String,
     pub chief: String,
     pub inspector: String,
-    pub partner: String,
+    /// Partner users by agency (`PARTNER_AGENCY`, `RAILWAY_AGENCY`): each reports for its
+    /// own agency.
+    pub partners: std::collections::HashMap<String, String>,
     pub device: String,
     /// Each unit's own terminal account (user name = unit id): a unit may report only for
     /// itself.
@@ -80,12 +92,12 @@ impl Target {
         self.paths.contains(template)
     }
 
-    async fn call(
+    async fn call<B: Serialize + ?Sized>(
         &self,
         method: reqwest::Method,
         path: &str,
         token: &str,
-        body: Option<&Value>,
+        body: Option<&B>,
     ) -> Result<(u16, Value), String> {
         let mut req = self
             .client
@@ -101,18 +113,28 @@ impl Target {
         Ok((status, v))
     }
 
-    pub async fn post(
+    pub async fn post<B: Serialize + ?Sized>(
         &self,
         path: &str,
         token: &str,
-        body: &Value,
+        body: &B,
     ) -> Result<(u16, Value), String> {
         self.call(reqwest::Method::POST, path, token, Some(body))
             .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Result<(u16, Value), String> {
-        self.call(reqwest::Method::GET, path, token, None).await
+        self.call::<()>(reqwest::Method::GET, path, token, None)
+            .await
+    }
+
+    /// `GET path` as `token`, read as the API type `T`: the error names the status, or
+    /// what did not parse.
+    pub async fn get_as<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, String> {
+        match self.get(path, token).await? {
+            (200, v) => parse(v).map_err(|e| format!("GET {path}: {e}")),
+            (s, v) => Err(format!("GET {path} → {s}: {v}")),
+        }
     }
 }
 
@@ -174,33 +196,77 @@ impl Stats {
     }
 }
 
+/// An answer read as the API type that describes it.
+pub fn parse<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+    serde_json::from_value(v).map_err(|e| format!("unexpected answer: {e}"))
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Simulated time: `speed` simulated seconds per wall second from `start_s`, until `end_s`.
+/// What lets a simulated clock run on: the driver allows it up to an instant (see
+/// `DemoClock`).
+pub trait Pacer: Send + Sync + std::fmt::Debug {
+    fn allow_until(&self, t: DateTime<Utc>);
+}
+
+/// Simulated time, read from the station's own clock: plan second `0` is `day0` (06:00
+/// station-local of the simulated day), so the driver and the station agree on "now" at
+/// every speed. The driver plays from `start_s` until `end_s`.
 #[derive(Debug, Clone)]
 pub struct Clock {
-    wall0: Instant,
+    station: Arc<dyn StationClock>,
+    day0: DateTime<Utc>,
     pub speed: f64,
     pub start_s: u32,
     pub end_s: u32,
     stop: watch::Receiver<bool>,
+    /// When the clock waits for the simulated terminals (the demo's clock does).
+    pacer: Option<Arc<dyn Pacer>>,
 }
 
 impl Clock {
-    pub fn new(speed: f64, start_s: u32, end_s: u32, stop: watch::Receiver<bool>) -> Clock {
+    pub fn new(
+        station: Arc<dyn StationClock>,
+        day0: DateTime<Utc>,
+        start_s: u32,
+        end_s: u32,
+        stop: watch::Receiver<bool>,
+    ) -> Clock {
+        let speed = station.speed();
         Clock {
-            wall0: Instant::now(),
+            station,
+            day0,
             speed,
             start_s,
             end_s,
             stop,
+            pacer: None,
         }
     }
 
+    /// This clock runs only as far as the links' heartbeats allow.
+    pub fn paced_by(mut self, pacer: Arc<dyn Pacer>) -> Clock {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// Seconds into the plan, now.
     pub fn now_s(&self) -> f64 {
-        f64::from(self.start_s) + self.wall0.elapsed().as_secs_f64() * self.speed
+        let d = self.station.now() - self.day0;
+        d.num_microseconds()
+            .map_or_else(|| d.num_seconds() as f64, |us| us as f64 / 1e6)
+    }
+
+    /// The instant of plan second `t_s`.
+    pub fn at(&self, t_s: f64) -> DateTime<Utc> {
+        self.day0 + chrono::Duration::microseconds((t_s * 1e6).round() as i64)
+    }
+
+    /// The simulated now as an instant (what a device's clock reads).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.station.now()
     }
 
     pub fn over(&self) -> bool {
@@ -218,7 +284,7 @@ impl Clock {
             if ahead <= 0.0 {
                 return true;
             }
-            let wait = Duration::from_secs_f64((ahead / self.speed).min(0.5));
+            let wait = Duration::from_secs_f64((ahead / self.speed).clamp(0.0005, 0.5));
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
@@ -226,29 +292,9 @@ impl Clock {
         }
     }
 
-    /// Sleeps `d` of wall time, or less when the day ends first.
-    pub async fn sleep_wall(&self, d: Duration) {
-        let until = Instant::now() + d;
-        while !self.over() {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            tokio::time::sleep(left.min(Duration::from_millis(100))).await;
-        }
-    }
-
-    /// Waits `d_s` simulated seconds but at least `min_wall` of wall time (the station's
-    /// timeouts run on the wall clock).
-    pub async fn after(&self, d_s: f64, min_wall: Duration) -> bool {
-        let t = self.now_s() + d_s;
-        let started = Instant::now();
-        if !self.until(t).await {
-            return false;
-        }
-        self.sleep_wall(min_wall.saturating_sub(started.elapsed()))
-            .await;
-        !self.over()
+    /// Waits `d_s` simulated seconds; false when the day ends (or is stopped) first.
+    pub async fn after(&self, d_s: f64) -> bool {
+        self.until(self.now_s() + d_s).await
     }
 }
 
@@ -270,20 +316,14 @@ pub struct Run {
     frame: Frame,
     assignments: Mutex<HashMap<String, Assignment>>,
     silenced: Mutex<HashSet<String>>,
+    /// Per live link, the simulated time of its last heartbeat the station acknowledged.
+    beats: Mutex<HashMap<String, f64>>,
     /// Incidents some scenario has taken charge of.
     claimed: Mutex<HashSet<String>>,
 }
 
 fn status_ok(s: u16) -> bool {
     (200..300).contains(&s)
-}
-
-fn incident_id(v: &Value) -> Option<String> {
-    v.get("id")
-        .or_else(|| v.get("incident_id"))
-        .or_else(|| v.get("incident").and_then(|i| i.get("id")))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 fn hhmm(plan_s: f64) -> String {
@@ -302,6 +342,7 @@ impl Run {
             frame,
             assignments: Mutex::default(),
             silenced: Mutex::default(),
+            beats: Mutex::default(),
             claimed: Mutex::default(),
         })
     }
@@ -310,7 +351,7 @@ impl Run {
         hhmm(self.clock.now_s().min(f64::from(self.clock.end_s)))
     }
 
-    async fn post(&self, path: &str, token: &str, body: &Value) -> Option<(u16, Value)> {
+    async fn post<B: Serialize>(&self, path: &str, token: &str, body: &B) -> Option<(u16, Value)> {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         match self.target.post(path, token, body).await {
             Ok(r) => {
@@ -321,6 +362,27 @@ impl Run {
             }
             Err(e) => {
                 self.stats.fail(e);
+                None
+            }
+        }
+    }
+
+    /// `POST path` whose success answer is the API type `T`; `None` (counted as a failure)
+    /// when the station refuses or answers something else.
+    async fn post_as<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+        body: &B,
+    ) -> Option<T> {
+        let (status, v) = self.post(path, token, body).await?;
+        if !status_ok(status) {
+            return None;
+        }
+        match parse(v) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.stats.fail(format!("POST {path}: {e}"));
                 None
             }
         }
@@ -344,9 +406,17 @@ impl Run {
                     tasks.spawn(async move { r.terminal(i, addr).await });
                 }
             }
+            None if self.target.has("/api/v1/positions") => {
+                self.stats
+                    .note("unit positions over HTTP: the station has no JT/T 808 listener".into());
+                for i in 0..self.plan.patrols.len() {
+                    let r = self.clone();
+                    tasks.spawn(async move { r.http_positions(i).await });
+                }
+            }
             None => self.stats.skip(
-                "unit positions (JT/T 808)",
-                "the station has no JT/T 808 listener to report to",
+                "unit positions",
+                "the station has neither a JT/T 808 listener nor POST /api/v1/positions",
             ),
         }
         // Every task ends by itself at the end of the day; this is the backstop.
@@ -416,49 +486,43 @@ impl Run {
     async fn inspect(&self, i: usize) {
         let t = &self.plan.travellers[i];
         let tok = &self.target.tokens.inspector;
-        let body = json!({
-            "site_id": t.site_id, "lane_id": t.lane_id, "direction": t.direction.as_str(),
-            "mrz": t.mrz, "enrolled": t.enrolled,
-        });
-        let Some((status, v)) = self.post("/api/v1/inspections", tok, &body).await else {
+        let Some(direction) = clearance_direction(t.direction) else {
+            self.stats
+                .fail(format!("traveller {}: no direction to cross in", t.id));
             return;
         };
-        if !status_ok(status) {
+        let body = NewInspection {
+            site_id: t.site_id.clone(),
+            lane_id: t.lane_id.clone(),
+            direction,
+            mrz: Some(t.mrz.to_vec()),
+            document: None,
+            face_template: None,
+            enrolled: t.enrolled,
+        };
+        let Some(v) = self
+            .post_as::<_, InspectionView>("/api/v1/inspections", tok, &body)
+            .await
+        else {
             return;
-        }
+        };
         self.stats.inspections.fetch_add(1, Ordering::Relaxed);
-        let hits = v
-            .get("hits")
-            .and_then(Value::as_array)
-            .is_some_and(|h| !h.is_empty());
-        let decision = v
-            .get("decision")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if decision == "sent_to_counter" {
+        let hits = v.hit_count > 0;
+        if v.decision == "sent_to_counter" {
             // The gate hands the traveller to a counter, where an inspector decides the
             // same inspection.
             self.stats.sent_to_counter.fetch_add(1, Ordering::Relaxed);
         }
-        let mut final_ = v.get("final").and_then(Value::as_bool).unwrap_or(false)
-            || v.get("crossing_id").is_some_and(|c| !c.is_null());
+        let mut final_ = v.is_final || v.crossing_id.is_some();
         if !final_ {
             // The inspector confirms the suggestion, as at a counter.
-            let Some(id) = v.get("id").and_then(Value::as_str) else {
-                return;
+            let path = format!("/api/v1/inspections/{}/decision", v.id);
+            let body = DecisionBody {
+                decision: v.suggested.clone(),
+                reason: None,
             };
-            let suggested = v
-                .get("suggested")
-                .and_then(Value::as_str)
-                .unwrap_or(&decision)
-                .to_owned();
-            let path = format!("/api/v1/inspections/{id}/decision");
-            match self
-                .post(&path, tok, &json!({ "decision": suggested }))
-                .await
-            {
-                Some((s, _)) if status_ok(s) => final_ = true,
+            match self.post_as::<_, InspectionView>(&path, tok, &body).await {
+                Some(d) if d.is_final || d.crossing_id.is_some() => final_ = true,
                 _ => return,
             }
         } else if t.lane_kind == LaneKind::Egate {
@@ -486,30 +550,85 @@ impl Run {
                 "link heartbeats",
                 "the station does not serve POST /api/v1/links/{id}/heartbeat (404)",
             );
+            // No link to wait for.
+            self.acknowledged("", None);
             return;
         }
-        // Terminals beat every 10 s; never more than once a wall second per link.
-        let every = Duration::from_secs(1).max(Duration::from_secs_f64(10.0 / self.clock.speed));
-        while !self.clock.over() {
-            let silenced = lock(&self.silenced).clone();
-            for link in &self.plan.links {
-                if silenced.contains(link) {
-                    continue;
-                }
-                let path = format!("/api/v1/links/{link}/heartbeat");
-                if let Some((s, _)) = self
-                    .post(&path, &self.target.tokens.device, &json!({}))
-                    .await
-                    && status_ok(s)
-                {
+        if self.plan.links.is_empty() {
+            self.acknowledged("", None);
+        }
+        // Each link's terminal beats on its own, every 10 simulated seconds (the station's
+        // timeout is 30), stamped with the simulated time.
+        let mut beats = tokio::task::JoinSet::new();
+        for link in self.plan.links.clone() {
+            let r = self.clone();
+            beats.spawn(async move { r.beat(link).await });
+        }
+        while beats.join_next().await.is_some() {}
+    }
+
+    async fn beat(&self, link: String) {
+        // Consecutive failures after which this link no longer paces the clock.
+        const GIVE_UP: u32 = 20;
+        let path = format!("/api/v1/links/{link}/heartbeat");
+        let mut t = self.clock.now_s();
+        let mut failures = 0u32;
+        while self.clock.until(t).await {
+            if lock(&self.silenced).contains(&link) {
+                t += HEARTBEAT_S;
+                continue;
+            }
+            let sent_s = self.clock.now_s();
+            let body = HeartbeatBody {
+                time: Some(self.clock.at(sent_s)),
+            };
+            match self.post(&path, &self.target.tokens.device, &body).await {
+                Some((s, _)) if status_ok(s) => {
+                    failures = 0;
                     self.stats.heartbeats.fetch_add(1, Ordering::Relaxed);
+                    self.acknowledged(&link, Some(sent_s));
+                    t = sent_s + HEARTBEAT_S;
+                }
+                _ => {
+                    failures += 1;
+                    if failures == GIVE_UP {
+                        self.stats.note(format!(
+                            "link {link}: {GIVE_UP} heartbeats in a row failed; the day no longer waits for it"
+                        ));
+                        self.acknowledged(&link, None);
+                    }
+                    // Try again soon: the clock may be waiting for this link.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    t = self.clock.now_s();
                 }
             }
-            let mut stop = self.clock.stop.clone();
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = stop.changed() => {}
+        }
+    }
+
+    /// Notes the station's acknowledgement of `link`'s heartbeat sent at `sent_s` (`None`:
+    /// the link no longer counts) and lets the clock run up to a margin below the link
+    /// timeout past the oldest live link's.
+    fn acknowledged(&self, link: &str, sent_s: Option<f64>) {
+        let oldest = {
+            let mut beats = lock(&self.beats);
+            match sent_s {
+                // A silenced link's late answer must not hold the clock.
+                Some(t) if !lock(&self.silenced).contains(link) => {
+                    beats.insert(link.to_owned(), t);
+                }
+                _ => {
+                    beats.remove(link);
+                }
             }
+            beats.values().copied().fold(f64::INFINITY, f64::min)
+        };
+        if let Some(p) = &self.clock.pacer {
+            let until = if oldest.is_finite() {
+                oldest + PACE_MARGIN_S
+            } else {
+                f64::from(self.clock.end_s)
+            };
+            p.allow_until(self.clock.at(until));
         }
     }
 
@@ -521,6 +640,44 @@ impl Run {
             return transit(&self.frame, a.from, a.to, a.speed_kmh, now_s - a.since_s).0;
         }
         p.route.fix_at(&self.frame, now_s + p.phase_s)
+    }
+
+    /// A unit's terminal reporting over HTTP (`POST /api/v1/positions` with its own
+    /// device account): a fix every 30 simulated seconds at the simulated time.
+    async fn http_positions(self: Arc<Run>, unit: usize) {
+        let p = &self.plan.patrols[unit];
+        let token = self
+            .target
+            .tokens
+            .units
+            .get(&p.unit_id)
+            .cloned()
+            .unwrap_or_else(|| self.target.tokens.device.clone());
+        let mut t = self.clock.now_s();
+        let mut last_sent: Option<i64> = None;
+        while self.clock.until(t).await {
+            let now_s = self.clock.now_s();
+            t = (t + 30.0).max(now_s);
+            let time = self.clock.at(now_s.floor());
+            if last_sent.is_some_and(|l| time.timestamp() <= l) {
+                continue;
+            }
+            last_sent = Some(time.timestamp());
+            let fix = self.fix_of(unit, now_s);
+            let body = PositionBody {
+                terminal_id: p.terminal_id.clone(),
+                lat: fix.lat,
+                lon: fix.lon,
+                time,
+                speed_kmh: Some(fix.speed_kmh),
+                course: Some(fix.course_deg),
+            };
+            if let Some((s, _)) = self.post("/api/v1/positions", &token, &body).await
+                && status_ok(s)
+            {
+                self.stats.positions.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     async fn terminal(self: Arc<Run>, unit: usize, addr: SocketAddr) {
@@ -634,11 +791,28 @@ impl Run {
                 }
             }
         });
-        // A fix every 30 simulated seconds, at least every 2 wall seconds so fixes stay fresh.
-        let every_s = 30.0_f64.min(2.0 * self.clock.speed);
+        // A fix every 30 simulated seconds, stamped with the simulated time (JT/T 808 carries
+        // whole seconds: never two fixes in one second, never one ahead of the station).
+        let every_s = 30.0_f64;
         let mut t = self.clock.now_s();
-        while self.clock.until(t).await {
-            let fix = self.fix_of(unit, t);
+        let mut last_sent: Option<i64> = None;
+        loop {
+            // Orders are acknowledged as they arrive, as a crew's terminal does.
+            tokio::select! {
+                more = self.clock.until(t) => if !more { break },
+                Some(ack) = rx.recv() => {
+                    let _ = wr.write_all(&ack).await;
+                    continue;
+                }
+            }
+            let now_s = self.clock.now_s();
+            t = (t + every_s).max(now_s);
+            let time = self.clock.at(now_s.floor());
+            if last_sent.is_some_and(|l| time.timestamp() <= l) {
+                continue;
+            }
+            last_sent = Some(time.timestamp());
+            let fix = self.fix_of(unit, now_s);
             let loc = jt808::Location {
                 alarm: Default::default(),
                 status: jt808::StatusFlags(0b11),
@@ -647,7 +821,7 @@ impl Run {
                 altitude_m: 960,
                 speed_kmh: fix.speed_kmh,
                 course: fix.course_deg.round() as u16 % 360,
-                time: Some(chrono::Utc::now()),
+                time: Some(time),
                 extras: vec![],
             };
             let Ok(frame) = send(&Message::Location(loc), next(&mut serial)) else {
@@ -659,32 +833,23 @@ impl Run {
                 break;
             }
             self.stats.positions.fetch_add(1, Ordering::Relaxed);
-            while let Ok(ack) = rx.try_recv() {
-                let _ = wr.write_all(&ack).await;
-            }
-            t += every_s;
         }
         reader.abort();
     }
 
     // ----- scenarios -----
 
-    async fn open_incidents(&self) -> Option<Vec<Value>> {
+    async fn open_incidents(&self) -> Option<Vec<IncidentView>> {
         if !self.target.has("/api/v1/incidents") {
             return None;
         }
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         match self
             .target
-            .get("/api/v1/incidents?status=open", &self.target.tokens.chief)
+            .get_as("/api/v1/incidents?status=open", &self.target.tokens.chief)
             .await
         {
-            Ok((200, Value::Array(list))) => Some(list),
-            Ok((200, v)) => v.get("incidents").and_then(Value::as_array).cloned(),
-            Ok((s, v)) => {
-                self.stats.fail(format!("GET /api/v1/incidents → {s}: {v}"));
-                None
-            }
+            Ok(list) => Some(list),
             Err(e) => {
                 self.stats.fail(e);
                 None
@@ -692,21 +857,30 @@ impl Run {
         }
     }
 
-    /// Open incidents nobody has taken charge of that name one of `sensors` (an alarm
-    /// incident carries its sensors); medical and link incidents are never taken.
-    async fn alarm_incidents_of(&self, sensors: &[&str]) -> Vec<Value> {
+    /// Open incidents nobody has taken charge of that one of `sensors` raised (an alarm
+    /// incident names its first sensor in its details and title); medical and link incidents
+    /// are never taken.
+    async fn alarm_incidents_of(&self, sensors: &[&str]) -> Vec<IncidentView> {
         let list = self.open_incidents().await.unwrap_or_default();
         let mut claimed = lock(&self.claimed);
         list.into_iter()
             .filter(|i| {
-                let kind = i.get("kind").and_then(Value::as_str).unwrap_or_default();
-                !matches!(kind, "medical_emergency" | "link_failure")
+                !matches!(
+                    i.kind,
+                    IncidentKind::MedicalEmergency | IncidentKind::LinkFailure
+                )
             })
             .filter(|i| {
-                let text = i.to_string();
-                sensors.iter().any(|s| text.contains(&format!("\"{s}\"")))
+                let sensor = i
+                    .details
+                    .as_ref()
+                    .and_then(|d| d.get("sensor_id"))
+                    .and_then(Value::as_str);
+                sensors
+                    .iter()
+                    .any(|s| sensor == Some(*s) || i.title.contains(&format!("from {s} ")))
             })
-            .filter(|i| incident_id(i).is_some_and(|id| claimed.insert(id)))
+            .filter(|i| claimed.insert(i.id.clone()))
             .collect()
     }
 
@@ -714,7 +888,7 @@ impl Run {
         &self.target.tokens.chief
     }
 
-    async fn action(&self, id: &str, action: &str, token: &str, body: Value) -> bool {
+    async fn action<B: Serialize>(&self, id: &str, action: &str, token: &str, body: &B) -> bool {
         let template = format!("/api/v1/incidents/{{id}}/{action}");
         if !self.target.has(&template) {
             self.stats.skip(
@@ -723,10 +897,10 @@ impl Run {
             );
             return false;
         }
-        let ok = matches!(
-            self.post(&format!("/api/v1/incidents/{id}/{action}"), token, &body).await,
-            Some((s, _)) if status_ok(s)
-        );
+        let ok = self
+            .post_as::<_, IncidentView>(&format!("/api/v1/incidents/{id}/{action}"), token, body)
+            .await
+            .is_some();
         if ok {
             let counter = match action {
                 "dispatch" => Some(&self.stats.dispatches),
@@ -741,15 +915,21 @@ impl Run {
         ok
     }
 
+    fn unit_body(unit: &str) -> UnitBody {
+        UnitBody {
+            unit_id: unit.to_owned(),
+        }
+    }
+
     /// The duty chief's and the field team's part: acknowledge, dispatch the recommended
-    /// unit, en route and on scene from the unit's device, resolve, close.
+    /// unit, en route and on scene from the unit's device, resolve, close. Every pause is in
+    /// simulated time, so the station's response times are simulated minutes.
     async fn respond(&self, sc: &Scenario, id: &str) {
         self.stats.incident(id);
         lock(&self.claimed).insert(id.to_owned());
-        let pause = Duration::from_millis(200);
-        if !self.clock.after(45.0, pause).await
+        if !self.clock.after(45.0).await
             || !self
-                .action(id, "acknowledge", self.chief(), json!({}))
+                .action(id, "acknowledge", self.chief(), &EmptyBody {})
                 .await
         {
             return;
@@ -759,15 +939,8 @@ impl Run {
             .await
             .unwrap_or_default()
             .into_iter()
-            .find(|i| incident_id(i).as_deref() == Some(id))
-            .and_then(|i| {
-                i.get("recommendations")?
-                    .as_array()?
-                    .first()?
-                    .get("unit_id")?
-                    .as_str()
-                    .map(str::to_owned)
-            });
+            .find(|i| i.id == id)
+            .and_then(|i| i.recommendations.first().map(|r| r.unit_id.clone()));
         let unit = match (recommended, &sc.fallback_unit) {
             (Some(u), _) => u,
             (None, Some(f)) => {
@@ -777,11 +950,11 @@ impl Run {
             }
             (None, None) => return,
         };
-        if !self.clock.after(30.0, pause).await {
+        if !self.clock.after(30.0).await {
             return;
         }
         if !self
-            .action(id, "dispatch", self.chief(), json!({ "unit_id": unit }))
+            .action(id, "dispatch", self.chief(), &Self::unit_body(&unit))
             .await
         {
             return;
@@ -796,7 +969,8 @@ impl Run {
             None => (sc.scene.unwrap_or_default(), 30.0),
         };
         let scene = sc.scene.unwrap_or(from);
-        if !self.clock.after(20.0, pause).await {
+        // The crew takes the order on its terminal (which acknowledges it), then rolls.
+        if !self.clock.after(60.0).await {
             return;
         }
         lock(&self.assignments).insert(
@@ -815,52 +989,45 @@ impl Run {
             .get(&unit)
             .cloned()
             .unwrap_or_else(|| self.target.tokens.device.clone());
-        self.action(id, "en-route", &dev, json!({ "unit_id": unit }))
+        self.action(id, "en-route", &dev, &Self::unit_body(&unit))
             .await;
         let travel = self.frame.distance_m(from, scene) / (speed / 3.6);
-        if !self.clock.after(travel.max(30.0), pause).await {
+        if !self.clock.after(travel.max(30.0)).await {
             return;
         }
-        self.action(id, "on-scene", &dev, json!({ "unit_id": unit }))
+        self.action(id, "on-scene", &dev, &Self::unit_body(&unit))
             .await;
-        if !self.clock.after(300.0, pause).await {
+        if !self.clock.after(300.0).await {
             return;
         }
-        if self
-            .action(
-                id,
-                "resolve",
-                self.chief(),
-                json!({ "disposition": sc.disposition, "feedback": sc.feedback }),
-            )
-            .await
-        {
+        let resolve = ResolveBody {
+            disposition: sc.disposition.to_owned(),
+            feedback: sc.feedback.clone(),
+        };
+        if self.action(id, "resolve", self.chief(), &resolve).await {
             lock(&self.assignments).remove(&unit);
-            if self.clock.after(120.0, pause).await {
-                self.action(id, "close", self.chief(), json!({})).await;
+            if self.clock.after(120.0).await {
+                self.action(id, "close", self.chief(), &EmptyBody {}).await;
             }
         }
     }
 
     /// Closes alarm incidents that belong to a scenario already handled (same persons), or
     /// that turned out to be nothing.
-    async fn close_as(&self, incidents: Vec<Value>, disposition: &str, feedback: &str) {
+    async fn close_as(&self, incidents: Vec<IncidentView>, disposition: &str, feedback: &str) {
         for i in incidents {
-            let Some(id) = incident_id(&i) else { continue };
+            let id = i.id;
             self.stats.incident(&id);
+            let resolve = ResolveBody {
+                disposition: disposition.to_owned(),
+                feedback: feedback.to_owned(),
+            };
             if self
-                .action(&id, "acknowledge", self.chief(), json!({}))
+                .action(&id, "acknowledge", self.chief(), &EmptyBody {})
                 .await
-                && self
-                    .action(
-                        &id,
-                        "resolve",
-                        self.chief(),
-                        json!({ "disposition": disposition, "feedback": feedback }),
-                    )
-                    .await
+                && self.action(&id, "resolve", self.chief(), &resolve).await
             {
-                self.action(&id, "close", self.chief(), json!({})).await;
+                self.action(&id, "close", self.chief(), &EmptyBody {}).await;
             }
         }
     }
@@ -881,25 +1048,34 @@ impl Run {
                     );
                     return None;
                 }
-                let mut location = serde_json::Map::new();
-                if let Some(m) = marker {
-                    location.insert("marker".into(), json!(m));
-                }
-                if let Some(z) = zone {
-                    location.insert("zone".into(), json!(z));
-                }
-                let mut body = json!({ "agency": agency, "text": text, "location": location });
-                if let Some(k) = kind {
-                    body["kind"] = json!(k);
-                }
-                let (s, v) = self
-                    .post("/api/v1/notifications", &self.target.tokens.partner, &body)
-                    .await?;
-                if !status_ok(s) {
+                let location = match (marker, zone) {
+                    (Some(m), _) => LocationBody::Marker(m.clone()),
+                    (None, Some(z)) => LocationBody::Zone(z.clone()),
+                    (None, None) => {
+                        self.stats
+                            .fail(format!("{}: a report without a place", sc.id));
+                        return None;
+                    }
+                };
+                // Each agency's user reports for its own agency (the station names it).
+                let Some(token) = self.target.tokens.partners.get(partner_agency(agency)) else {
+                    self.stats.skip(
+                        &format!("scenario {}", sc.kind.as_str()),
+                        format!("no partner user of agency {agency}"),
+                    );
                     return None;
-                }
+                };
+                let body = NotificationBody {
+                    agency: None,
+                    text: text.clone(),
+                    location,
+                    persons: None,
+                    heading: None,
+                    kind: kind.map(str::to_owned),
+                };
+                let v: IncidentView = self.post_as("/api/v1/notifications", token, &body).await?;
                 self.stats.notifications.fetch_add(1, Ordering::Relaxed);
-                incident_id(&v)
+                Some(v.id)
             }
             Step::Sensor { sensor_id } => {
                 if !self.target.has("/api/v1/sensor-events") {
@@ -909,19 +1085,29 @@ impl Run {
                     );
                     return None;
                 }
-                let body =
-                    json!({ "sensor_id": sensor_id, "kind": "intrusion", "confidence": 0.9 });
-                if let Some((s, _)) = self
-                    .post("/api/v1/sensor-events", &self.target.tokens.device, &body)
-                    .await
-                    && status_ok(s)
-                {
+                let body = SensorEventBody {
+                    sensor_id: sensor_id.clone(),
+                    kind: "intrusion".into(),
+                    time: Some(self.clock.now()),
+                    confidence: Some(0.9),
+                };
+                let accepted: Option<SensorEventAccepted> = self
+                    .post_as("/api/v1/sensor-events", &self.target.tokens.device, &body)
+                    .await;
+                if let Some(a) = accepted {
                     self.stats.sensor_events.fetch_add(1, Ordering::Relaxed);
+                    if a.clock_corrected {
+                        self.stats.note(format!(
+                            "{}: the station corrected the time of {sensor_id}'s event",
+                            sc.id
+                        ));
+                    }
                 }
                 None
             }
             Step::LinkDown { link_id } => {
                 lock(&self.silenced).insert(link_id.clone());
+                self.acknowledged(link_id, None);
                 self.stats.note(format!(
                     "{} primary link {link_id} silent from {}",
                     sc.id,
@@ -946,25 +1132,9 @@ impl Run {
             return;
         }
         let mut main_incident = None;
-        let mut down_since: Option<Instant> = None;
         for (off, step) in &sc.steps {
             if !self.clock.until(f64::from(sc.at_s + off)).await {
                 return;
-            }
-            if let Step::LinkUp { .. } = step {
-                // The station's link timeout runs on the wall clock: stay silent long enough
-                // for it to notice, however fast the day runs.
-                if let Some(since) = down_since {
-                    self.clock
-                        .sleep_wall(Duration::from_secs(40).saturating_sub(since.elapsed()))
-                        .await;
-                    if self.clock.over() {
-                        return;
-                    }
-                }
-            }
-            if let Step::LinkDown { .. } = step {
-                down_since = Some(Instant::now());
             }
             if let Some(id) = self.step(&sc, step).await {
                 main_incident.get_or_insert(id);
@@ -986,8 +1156,8 @@ impl Run {
                 }
             }
             ScenarioKind::Nuisance => {
-                // Give the station its wall-clock window to confirm or mark the alarm.
-                if !self.clock.after(90.0, Duration::from_secs(2)).await {
+                // Give the station its window to confirm the alarm or mark it a nuisance.
+                if !self.clock.after(90.0).await {
                     return;
                 }
                 let found = self.alarm_incidents_of(&sensors_of(&sc)).await;
@@ -1001,6 +1171,35 @@ impl Run {
             }
             ScenarioKind::LinkFailure => {}
         }
+    }
+}
+
+/// A link terminal's heartbeat period, simulated seconds (the station's timeout is 30).
+const HEARTBEAT_S: f64 = 10.0;
+/// How far past the oldest acknowledged heartbeat of a live link the clock may run: below the
+/// station's 30 s link timeout, so a link the simulation keeps alive never times out.
+const PACE_MARGIN_S: f64 = 20.0;
+
+/// The agency of the demo's partner user (the sim's `border_defence`).
+pub const PARTNER_AGENCY: &str = "military border unit";
+/// The railway's partner user's agency.
+pub const RAILWAY_AGENCY: &str = "railway";
+
+/// The station agency of a sim agency name.
+fn partner_agency(sim: &str) -> &str {
+    match sim {
+        "border_defence" => PARTNER_AGENCY,
+        other => other,
+    }
+}
+
+/// The clearance API's direction of a traveller's crossing (a lane may be open both ways; a
+/// traveller goes one).
+pub fn clearance_direction(d: guomen_port::Direction) -> Option<guomen_clearance::Direction> {
+    match d {
+        guomen_port::Direction::Entry => Some(guomen_clearance::Direction::Entry),
+        guomen_port::Direction::Exit => Some(guomen_clearance::Direction::Exit),
+        _ => None,
     }
 }
 
@@ -1061,6 +1260,29 @@ mod tests {
     }
     type Shared = Arc<Mutex<Fake>>;
 
+    /// An answer shaped as the API's `IncidentView` (checked by parsing it as one).
+    fn incident(
+        id: &str,
+        kind: &str,
+        status: &str,
+        unit: Option<&str>,
+        sensor: Option<&str>,
+    ) -> Value {
+        let v = json!({
+            "id": id, "kind": kind, "status": status, "zone": null, "priority": 2,
+            "priority_reason": "test", "title": format!("{kind} {}", sensor.unwrap_or("report")),
+            "location": null, "created": "2025-07-15T06:00:00Z", "source": "partner",
+            "alarm_count": 0, "nuisance": null, "dispatched_units": [], "disposition": null,
+            "feedback": null,
+            "recommendations": unit.map(|u| vec![json!({"unit_id": u, "eta_s": 90.0,
+                "distance_m": 1000.0, "fix_age_s": 10.0, "reason": "closest"})]).unwrap_or_default(),
+            "excluded": [], "track": null,
+            "details": sensor.map(|s| json!({"sensor_id": s, "duty_point": "dp-1"})),
+        });
+        let typed: IncidentView = serde_json::from_value(v).expect("an IncidentView");
+        serde_json::to_value(typed).unwrap()
+    }
+
     async fn notify(State(f): State<Shared>, Json(b): Json<Value>) -> Json<Value> {
         let mut f = f.lock().unwrap();
         let id = format!("inc-{}", f.calls.len());
@@ -1072,9 +1294,9 @@ mod tests {
         };
         f.calls
             .push(format!("notify {kind} {} -> {id}", b["location"]));
-        f.open.push(json!({"id": id, "kind": kind, "status": "new",
-            "recommendations": [{"unit_id": unit, "eta_s": 90, "reason": "closest"}]}));
-        Json(json!({ "id": id }))
+        let view = incident(&id, &kind, "new", Some(unit), None);
+        f.open.push(view.clone());
+        Json(view)
     }
 
     async fn sensor(
@@ -1086,12 +1308,21 @@ mod tests {
             .push(format!("sensor {}", b["sensor_id"].as_str().unwrap_or("?")));
         // The station opens one alarm incident for the first trigger of the 814 sequence.
         if b["sensor_id"] == "s-fence-04" {
-            f.open.push(
-                json!({"id": "inc-alarm", "kind": "intrusion", "status": "new",
-                "sensor_ids": ["s-fence-04"], "recommendations": []}),
-            );
+            f.open.push(incident(
+                "inc-alarm",
+                "intrusion",
+                "new",
+                None,
+                Some("s-fence-04"),
+            ));
         }
-        (axum::http::StatusCode::ACCEPTED, Json(json!({ "seq": 1 })))
+        (
+            axum::http::StatusCode::ACCEPTED,
+            Json(
+                json!({ "seq": 1, "alarm_id": "alm-000001", "duplicate": false,
+                "clock_corrected": false }),
+            ),
+        )
     }
 
     async fn incidents(State(f): State<Shared>) -> Json<Value> {
@@ -1114,7 +1345,14 @@ mod tests {
         if action == "close" {
             f.open.retain(|i| i["id"] != id.as_str());
         }
-        Json(json!({ "id": id }))
+        let kind = f
+            .open
+            .iter()
+            .find(|i| i["id"] == id.as_str())
+            .and_then(|i| i["kind"].as_str())
+            .unwrap_or("intrusion")
+            .to_owned();
+        Json(incident(&id, &kind, "acknowledged", None, None))
     }
 
     async fn openapi() -> Json<Value> {
@@ -1157,7 +1395,10 @@ mod tests {
             admin: t("a"),
             chief: t("c"),
             inspector: t("i"),
-            partner: t("p"),
+            partners: [(PARTNER_AGENCY, "p"), (RAILWAY_AGENCY, "r")]
+                .into_iter()
+                .map(|(a, t)| (a.to_owned(), t.to_owned()))
+                .collect(),
             device: t("d"),
             units: Default::default(),
         };
@@ -1173,7 +1414,17 @@ mod tests {
             },
         ));
         let (_stop, rx) = watch::channel(false);
-        let run = Run::new(target, plan.clone(), &port, Clock::new(1500.0, 0, 7200, rx));
+        let day0 = chrono::DateTime::parse_from_rfc3339("2025-07-15T06:00:00+08:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let clock = Clock::new(
+            Arc::new(guomen_station::SimClock::new(day0, 1500.0)),
+            day0,
+            0,
+            7200,
+            rx,
+        );
+        let run = Run::new(target, plan.clone(), &port, clock);
         run.play().await;
         server.abort();
 

@@ -7,11 +7,21 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use guomen_server::api::clearance::NewInspection;
+use guomen_server::api::types::SensorEventBody;
 use guomen_sim::{PlanConfig, day_plan};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use super::drive::{Target, Tokens};
+use super::drive::{Target, Tokens, clearance_direction};
+
+/// One request of the load: a body of the API's own types.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Load {
+    Inspection(Box<NewInspection>),
+    Sensor(SensorEventBody),
+}
 
 /// Longest run accepted: load tests stop by themselves.
 const MAX_DURATION_S: f64 = 600.0;
@@ -80,7 +90,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
         admin: args.token.clone(),
         chief: args.token.clone(),
         inspector: args.token.clone(),
-        partner: args.token.clone(),
+        partners: Default::default(),
         device: args.token.clone(),
         units: Default::default(),
     };
@@ -147,15 +157,32 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
             && (!has_inspections || (n * 7919) % 1000 < (share * 1000.0) as u64);
         let (path, body) = if sensor {
             let id = &sensors[(n as usize) % sensors.len()];
+            // No device time: the station stamps its receive time.
             (
                 "/api/v1/sensor-events",
-                json!({ "sensor_id": id, "kind": "intrusion", "confidence": 0.5 }),
+                Load::Sensor(SensorEventBody {
+                    sensor_id: id.clone(),
+                    kind: "intrusion".into(),
+                    time: None,
+                    confidence: Some(0.5),
+                }),
             )
         } else {
             let t = &plan.travellers[(n as usize) % plan.travellers.len()];
+            let Some(direction) = clearance_direction(t.direction) else {
+                continue;
+            };
             (
                 "/api/v1/inspections",
-                json!({ "site_id": t.site_id, "lane_id": t.lane_id, "direction": t.direction.as_str(), "mrz": t.mrz, "enrolled": t.enrolled }),
+                Load::Inspection(Box::new(NewInspection {
+                    site_id: t.site_id.clone(),
+                    lane_id: t.lane_id.clone(),
+                    direction,
+                    mrz: Some(t.mrz.to_vec()),
+                    document: None,
+                    face_template: None,
+                    enrolled: t.enrolled,
+                })),
             )
         };
         sent += 1;

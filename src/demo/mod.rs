@@ -1,8 +1,10 @@
 //! `guomen demo` (a station and a simulated port day in one command) and `guomen sim` (load
 //! on a running station).
 
+mod clock;
 mod drive;
 mod load;
+mod logs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,19 +13,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chrono::{FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveTime, TimeZone as _, Utc};
 use guomen_domain::Role;
+use guomen_domain::incident::IncidentKind;
 use guomen_server::ServeArgs;
+use guomen_server::api::clearance::TodayStats;
+use guomen_server::api::journal::JournalPage;
+use guomen_server::api::types::{IncidentView, KpiReport, LinkView};
 use guomen_server::config::FileConfig;
 use guomen_sim::plan::{DAY_S, DAY_START_HOUR};
 use guomen_sim::{PlanConfig, day_plan};
+use guomen_station::event::Event;
 use rand::Rng as _;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::watch;
 
 pub use load::{SimArgs, sim};
 
-use drive::{Clock, Run, Stats, Target, Tokens};
+use clock::DemoClock;
+use drive::{Clock, PARTNER_AGENCY, RAILWAY_AGENCY, Run, Stats, Target, Tokens};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -50,13 +58,15 @@ pub struct DemoArgs {
     pub exit: bool,
 }
 
-const DEMO_USERS: [(&str, Role); 6] = [
-    ("demo-admin", Role::Admin),
-    ("demo-chief", Role::DutyChief),
-    ("demo-inspector", Role::Inspector),
-    ("demo-analyst", Role::Analyst),
-    ("demo-partner", Role::Partner),
-    ("demo-device", Role::Device),
+/// The demo's people: name, role, and the agency of a partner user.
+const DEMO_USERS: [(&str, Role, Option<&str>); 7] = [
+    ("demo-admin", Role::Admin, None),
+    ("demo-chief", Role::DutyChief, None),
+    ("demo-inspector", Role::Inspector, None),
+    ("demo-analyst", Role::Analyst, None),
+    ("demo-partner", Role::Partner, Some(PARTNER_AGENCY)),
+    ("demo-railway", Role::Partner, Some(RAILWAY_AGENCY)),
+    ("demo-device", Role::Device, None),
 ];
 
 fn password() -> String {
@@ -118,6 +128,17 @@ fn station_args(data: &std::path::Path, listen: SocketAddr) -> anyhow::Result<Se
     Ok(ServeArgs::from_arg_matches(&matches)?)
 }
 
+/// 06:00 station-local of `date`, the instant plan second 0 stands for.
+fn day_start(date: chrono::NaiveDate, offset: FixedOffset) -> anyhow::Result<DateTime<Utc>> {
+    let t = NaiveTime::from_hms_opt(DAY_START_HOUR, 0, 0)
+        .ok_or_else(|| anyhow::anyhow!("bad day start hour {DAY_START_HOUR}"))?;
+    offset
+        .from_local_datetime(&date.and_time(t))
+        .single()
+        .map(|d| d.with_timezone(&Utc))
+        .ok_or_else(|| anyhow::anyhow!("no {DAY_START_HOUR:02}:00 on {date}"))
+}
+
 pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 100_000.0) {
         anyhow::bail!("--speed must be between 0 and 100000");
@@ -133,7 +154,25 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         }
     };
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    let log_path = logs::init(&data)?;
     let cfg = station_args(&data, args.listen)?.resolve(file)?;
+
+    // The simulated day: 06:00 station-local of today, for `--hours`.
+    let port_model = guomen_server::serve::load_port(&cfg)?;
+    let offset = port_model
+        .info
+        .timezone
+        .parse::<FixedOffset>()
+        .unwrap_or_else(|_| FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!()));
+    let date = Utc::now().with_timezone(&offset).date_naive();
+    let day0 = day_start(date, offset)?;
+    let end_s = ((args.hours * 3600.0).round() as u32).min(DAY_S);
+    let sim_clock = Arc::new(DemoClock::new(
+        day0,
+        day0 + chrono::Duration::seconds(i64::from(end_s)),
+        args.speed,
+    ));
+
     let (stop_server, server_stopped) = watch::channel(false);
     let shutdown = {
         let mut rx = server_stopped.clone();
@@ -141,7 +180,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
             let _ = rx.wait_for(|v| *v).await;
         }
     };
-    let running = guomen_server::serve::start(cfg, shutdown).await?;
+    let running = guomen_server::serve::start_on(cfg, sim_clock.clone(), shutdown).await?;
     let base = format!("http://{}", running.addr);
     let station = running.state.station.clone();
 
@@ -151,15 +190,17 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         args.seed
     );
     println!("data directory: {}", data.display());
+    println!("station log (info and above): {}", log_path.display());
     println!("users (name / role / password / API token):");
     let mut tokens = std::collections::BTreeMap::new();
-    for (name, role) in DEMO_USERS {
+    let mut partners = std::collections::HashMap::new();
+    for (name, role, agency) in DEMO_USERS {
         let pw = password();
         let new = guomen_station::users::NewUser {
             name: name.to_string(),
             role,
             password: Some(pw.clone()),
-            agency: (role == Role::Partner).then(|| "military border unit".to_owned()),
+            agency: agency.map(str::to_owned),
         };
         let (user, token, shown_pw) = match station.create_user(new, "demo").await {
             Ok((u, t)) => (u, t, pw),
@@ -180,28 +221,38 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
             shown_pw,
             token
         );
-        tokens.insert(role.to_string(), token);
+        match agency {
+            Some(a) => {
+                partners.insert(a.to_owned(), token);
+            }
+            None => {
+                tokens.insert(role.to_string(), token);
+            }
+        }
     }
     let tok = |r: Role| tokens.get(&r.to_string()).cloned().unwrap_or_default();
     let tokens = Tokens {
         admin: tok(Role::Admin),
         chief: tok(Role::DutyChief),
         inspector: tok(Role::Inspector),
-        partner: tok(Role::Partner),
+        partners,
         device: tok(Role::Device),
         units: unit_tokens(&running.state).await?,
     };
     println!("command centre: {base}/command");
     println!("guomen listening on {base}");
+    let edges = &running.edges;
+    for (name, addr) in [
+        ("jt808", edges.jt808),
+        ("nmea", edges.nmea),
+        ("mqtt", edges.mqtt),
+    ] {
+        if let Some(addr) = addr {
+            println!("{name} listening on {addr}");
+        }
+    }
 
     let port = std::sync::Arc::new(station.port().clone());
-    let offset = port
-        .info
-        .timezone
-        .parse::<FixedOffset>()
-        .unwrap_or_else(|_| FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!()));
-    let now_local = Utc::now().with_timezone(&offset);
-    let date = now_local.date_naive();
     let plan = Arc::new(day_plan(
         &port,
         PlanConfig {
@@ -217,9 +268,8 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         .with_context(|| format!("cannot write {}", csv_path.display()))?;
     let stats_import = import_watchlist(&target, &plan).await;
 
-    let end_s = ((args.hours * 3600.0).round() as u32).min(DAY_S);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let clock = Clock::new(args.speed, 0, end_s, stop_rx);
+    let clock = Clock::new(sim_clock.clone(), day0, 0, end_s, stop_rx).paced_by(sim_clock.clone());
     let run = Run::new(target.clone(), plan.clone(), &port, clock.clone());
     if let Some(why) = stats_import {
         run.stats.skip("watchlist import", why);
@@ -231,7 +281,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         );
     }
     println!(
-        "simulating {:.1} h of {} ({} planned crossings, {} scenarios) at {}x: about {:.0} s",
+        "simulating {:.1} h of {} ({} planned crossings, {} scenarios) at up to {}x: at least {:.0} s",
         args.hours,
         date,
         plan.travellers.iter().filter(|t| t.at_s < end_s).count(),
@@ -240,11 +290,23 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         f64::from(end_s) / args.speed
     );
 
-    let bar = indicatif::ProgressBar::new(u64::from(end_s));
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(u64::from(end_s)),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {msg}")
+        indicatif::ProgressStyle::with_template("{bar:30} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    logs::set_bar(Some(bar.clone()));
+    // The journal's end before the day: the summary reads what the day added.
+    let journal_before = station
+        .journal_head()
+        .await
+        .ok()
+        .flatten()
+        .map_or(0, |(seq, _)| seq);
+    sim_clock.start_day();
     let started = Instant::now();
     let ticker = {
         let (run, bar) = (run.clone(), bar.clone());
@@ -254,7 +316,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
                 bar.set_position(now as u64);
                 let s = &run.stats;
                 bar.set_message(format!(
-                    "{} crossings {} hits {} incidents {} dispatches {}",
+                    "{}  crossings {}  hits {}  incidents {}  dispatches {}",
                     run.sim_time(),
                     Stats::get(&s.crossings),
                     Stats::get(&s.hits),
@@ -276,8 +338,17 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         }
     };
     let _ = stop_tx.send(true);
+    sim_clock.stop_day();
     let _ = ticker.await;
     bar.finish_and_clear();
+    logs::set_bar(None);
+    // Let the station take what the devices sent before the day ended (the terminals going
+    // offline among it), so the summary reads the day's whole end.
+    let queue = station.device_sender();
+    let drained_by = Instant::now() + Duration::from_secs(15);
+    while queue.capacity() < queue.max_capacity() && Instant::now() < drained_by {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let verified = matches!(
         station.verify_journal().await,
@@ -290,12 +361,16 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         verified,
         args.seed,
         interrupted,
+        journal_before,
     )
     .await;
     println!("{summary}");
 
     if !(args.exit || interrupted) {
-        println!("station still running at {base}/command — Ctrl-C to stop");
+        println!(
+            "station still running at {base}/command, its clock stopped at {} — Ctrl-C to stop",
+            run.sim_time()
+        );
         guomen_server::serve::shutdown_signal().await;
     }
     let _ = stop_server.send(true);
@@ -341,15 +416,153 @@ async fn import_watchlist(target: &Target, plan: &guomen_sim::DayPlan) -> Option
     None
 }
 
-async fn api_json(target: &Target, path: &str) -> Option<Value> {
+/// `GET path` as the admin, read as its API type; `None` when the station does not serve it.
+async fn api_get<T: serde::de::DeserializeOwned>(
+    target: &Target,
+    path: &str,
+) -> Option<Result<T, String>> {
     let template = path.split('?').next().unwrap_or(path);
     if !target.has(template) {
         return None;
     }
-    match target.get(path, &target.tokens.admin).await {
-        Ok((200, v)) => Some(v),
-        _ => None,
+    Some(target.get_as(path, &target.tokens.admin).await)
+}
+
+/// The links' day as the station recorded it: every time it marked a link down (a link
+/// failure it detected) and whether that link was up again by the end, read from the journal
+/// after `after`, cross-checked with `GET /api/v1/links`; and the link-failure incidents it
+/// opened (a site or duty point with every link down).
+#[derive(Debug, Default)]
+struct LinkDay {
+    /// (link, of, role) per detected failure, in order.
+    failures: Vec<(String, String, String)>,
+    recovered: usize,
+    /// Links down at the end.
+    down_at_end: Vec<String>,
+    incidents: usize,
+    incidents_closed: usize,
+    problems: Vec<String>,
+}
+
+async fn link_day(target: &Target, after: u64) -> LinkDay {
+    let mut day = LinkDay::default();
+    if !target.has("/api/v1/journal") {
+        day.problems
+            .push("the station does not serve GET /api/v1/journal".into());
+        return day;
     }
+    // Per link: is it down after its latest change, and did it fail during the day.
+    let mut open: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut cursor = after;
+    loop {
+        let page: JournalPage = match target
+            .get_as(
+                &format!("/api/v1/journal?after={cursor}&limit=1000"),
+                &target.tokens.admin,
+            )
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                day.problems.push(e);
+                break;
+            }
+        };
+        for e in &page.events {
+            if e.kind != "ops.link_changed" {
+                continue;
+            }
+            match Event::from_journal(&e.kind, &e.payload) {
+                Ok(Event::LinkChanged(c)) if !c.up => {
+                    open.insert(c.link_id.clone(), day.failures.len());
+                    day.failures.push((c.link_id, c.of, c.role));
+                }
+                Ok(Event::LinkChanged(c)) => {
+                    if open.remove(&c.link_id).is_some() {
+                        day.recovered += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => day.problems.push(format!("journal seq {}: {err}", e.seq)),
+            }
+        }
+        if page.next_after <= cursor || page.events.is_empty() {
+            break;
+        }
+        cursor = page.next_after;
+    }
+    if let Some(links) = api_get::<Vec<LinkView>>(target, "/api/v1/links").await {
+        match links {
+            Ok(links) => {
+                day.down_at_end = links
+                    .iter()
+                    .filter(|l| l.state == "down")
+                    .map(|l| l.id.clone())
+                    .collect();
+                let journal_down: std::collections::BTreeSet<&String> = open.keys().collect();
+                let api_down: std::collections::BTreeSet<&String> = day
+                    .down_at_end
+                    .iter()
+                    .filter(|l| day.failures.iter().any(|(f, _, _)| f == *l))
+                    .collect();
+                if journal_down != api_down {
+                    day.problems.push(format!(
+                        "links down at the end: journal says {journal_down:?}, GET /api/v1/links says {api_down:?}"
+                    ));
+                }
+            }
+            Err(e) => day.problems.push(e),
+        }
+    }
+    if let Some(list) = api_get::<Vec<IncidentView>>(target, "/api/v1/incidents?status=all").await {
+        match list {
+            Ok(list) => {
+                let link: Vec<&IncidentView> = list
+                    .iter()
+                    .filter(|i| i.kind == IncidentKind::LinkFailure)
+                    .collect();
+                day.incidents = link.len();
+                day.incidents_closed = link.iter().filter(|i| !i.status.is_open()).count();
+            }
+            Err(e) => day.problems.push(e),
+        }
+    }
+    day
+}
+
+/// Refusals the station counted (`/metrics`, families `*_rejected`), by `family/reason`.
+async fn refusals(target: &Target) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(resp) = target
+        .client
+        .get(format!("{}/metrics", target.base))
+        .send()
+        .await
+    else {
+        return out;
+    };
+    let text = resp.text().await.unwrap_or_default();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        // guomen_positions_rejected_total{reason="out_of_order"} 3
+        let Some((name, rest)) = line.split_once("_total{reason=\"") else {
+            continue;
+        };
+        let Some(family) = name.strip_prefix("guomen_") else {
+            continue;
+        };
+        if !family.ends_with("_rejected") {
+            continue;
+        }
+        let Some((reason, n)) = rest.split_once("\"} ") else {
+            continue;
+        };
+        if let Ok(n) = n.trim().parse::<u64>()
+            && n > 0
+        {
+            out.insert(format!("{family}/{reason}"), n);
+        }
+    }
+    out
 }
 
 async fn summary(
@@ -359,6 +572,7 @@ async fn summary(
     verified: bool,
     seed: u64,
     interrupted: bool,
+    journal_before: u64,
 ) -> String {
     let s = &run.stats;
     let g = Stats::get;
@@ -410,16 +624,86 @@ async fn summary(
         g(&s.closed)
     ));
     line(format!(
-        "units: {} JT/T 808 position reports; links: {} heartbeats",
+        "units: {} position reports; links: {} heartbeats",
         g(&s.positions),
         g(&s.heartbeats)
     ));
-    if let Some(v) = api_json(target, "/api/v1/stats/today").await {
-        line(format!("station's figures today: {v}"));
+    let links = link_day(target, journal_before).await;
+    let failed: Vec<String> = links
+        .failures
+        .iter()
+        .map(|(l, of, role)| format!("{l} ({role} of {of})"))
+        .collect();
+    line(format!(
+        "links: {} failure(s) detected by the station{}, {} back up by the end; {} link-failure incident(s) (every link of a point down), {} closed",
+        links.failures.len(),
+        if failed.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", failed.join(", "))
+        },
+        links.recovered,
+        links.incidents,
+        links.incidents_closed
+    ));
+    for p in &links.problems {
+        line(format!("links: cannot count: {p}"));
     }
-    let kpis = api_json(target, "/api/v1/kpis").await;
-    if let Some(v) = &kpis {
-        line(format!("KPIs: {v}"));
+    if let Some(Ok(t)) = api_get::<TodayStats>(target, "/api/v1/stats/today").await {
+        line(format!(
+            "station's figures for {}: {} crossings (entry {}, exit {}), {} with hits, {} pending, e-gate share {:.0} %",
+            t.date,
+            t.crossings,
+            t.entry,
+            t.exit,
+            t.with_hits,
+            t.pending,
+            t.egate_share * 100.0
+        ));
+    }
+    let kpis = match api_get::<KpiReport>(target, "/api/v1/kpis").await {
+        Some(Ok(k)) => Some(k),
+        Some(Err(e)) => {
+            line(format!("KPIs: {e}"));
+            None
+        }
+        None => None,
+    };
+    if let Some(k) = &kpis {
+        let p = |name: &str, v: &Option<guomen_server::api::types::Percentiles>| {
+            v.map(|p| {
+                format!(
+                    "{name} p50 {:.1} min, p90 {:.1} min (n={})",
+                    p.p50 / 60.0,
+                    p.p90 / 60.0,
+                    p.count
+                )
+            })
+        };
+        let parts: Vec<String> = [
+            p("alarm→ack", &k.alarm_to_ack),
+            p("ack→dispatch", &k.ack_to_dispatch),
+            p("dispatch→on scene", &k.dispatch_to_on_scene),
+            p("alarm→resolved", &k.alarm_to_resolved),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        line(format!(
+            "response times on {} ({} incidents): {}",
+            k.day,
+            k.incidents.len(),
+            if parts.is_empty() {
+                "none yet".to_owned()
+            } else {
+                parts.join("; ")
+            }
+        ));
+    }
+    let refused = refusals(target).await;
+    if !refused.is_empty() {
+        let list: Vec<String> = refused.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        line(format!("refused by the station: {}", list.join(", ")));
     }
     for n in s.notes.lock().map(|n| n.clone()).unwrap_or_default() {
         line(format!("note: {n}"));
@@ -460,8 +744,21 @@ async fn summary(
         "sensor_events": g(&s.sensor_events),
         "positions": g(&s.positions),
         "heartbeats": g(&s.heartbeats),
+        "link_failures": links.failures.len(),
+        "link_failures_recovered": links.recovered,
+        "links_down_at_end": links.down_at_end,
+        "link_failure_incidents": links.incidents,
+        "link_failure_incidents_closed": links.incidents_closed,
+        "refused": refused,
         "top_nationalities": top_nat,
-        "kpis": kpis,
+        "kpis": kpis.as_ref().map(|k| json!({
+            "day": k.day,
+            "incidents": k.incidents.len(),
+            "alarm_to_ack": k.alarm_to_ack,
+            "ack_to_dispatch": k.ack_to_dispatch,
+            "dispatch_to_on_scene": k.dispatch_to_on_scene,
+            "alarm_to_resolved": k.alarm_to_resolved,
+        })),
         "skipped": skipped.keys().collect::<Vec<_>>(),
         "failed_requests": g(&s.failures),
         "requests": g(&s.requests),

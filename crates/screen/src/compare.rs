@@ -2,6 +2,7 @@
 
 use crate::dict::NameDictionary;
 use crate::han::han_name_parts;
+use crate::learned;
 use crate::normalize::{
     MAX_SOUND_BYTES, Script, detect_script, fold, latin_key, skeleton, skeleton_into, sound_into,
     tokenize,
@@ -177,6 +178,36 @@ pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
             out.push((scheme, keys));
         }
     }
+    // The name as written, for the learned cross-script table: Han and Cyrillic words kept in
+    // their script (a Latin part is aligned with them letter run by letter run).
+    if raw.iter().any(|t| learned::applies(&t.text)) {
+        let mut keys: Vec<String> = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while let Some(t) = raw.get(i) {
+            let mut k = match t.script {
+                Script::Han => {
+                    let mut word = String::new();
+                    while let Some(h) = raw.get(i).filter(|h| h.script == Script::Han) {
+                        word.push_str(&h.text);
+                        i += 1;
+                    }
+                    i -= 1;
+                    word
+                }
+                Script::Cyrillic | Script::Other => t.text.clone(),
+                Script::Latin => latin_key(&t.text),
+            };
+            cap_key(&mut k);
+            if !k.is_empty() {
+                keys.push(k);
+            }
+            i += 1;
+        }
+        keys.truncate(crate::normalize::MAX_TOKENS);
+        if !keys.is_empty() && !out.iter().any(|(_, k)| *k == keys) {
+            out.push((None, keys));
+        }
+    }
     (out, cut_chars || cut_parts, script)
 }
 
@@ -234,6 +265,12 @@ pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionar
     if ca.next().is_none() || cb.next().is_none() {
         // An initial stands for any part that starts with it.
         return if fa == fb { INITIAL_SIM } else { 0.0 };
+    }
+    // A Latin part against a Han or Cyrillic one as written: the learned table.
+    match (a.key.is_ascii(), b.key.is_ascii()) {
+        (true, false) if learned::applies(b.key) => return learned::similarity(a.key, b.key),
+        (false, true) if learned::applies(a.key) => return learned::similarity(b.key, a.key),
+        _ => {}
     }
     if dict.is_some_and(|d| d.same_group(a.key, b.key)) {
         return 0.95;

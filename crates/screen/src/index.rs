@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{RendRef, Scratch, Tok, TokRef, analyze, compare_refs, rendering_keys};
 use crate::dict::NameDictionary;
+use crate::learned;
 use crate::normalize::{MAX_SOUND_BYTES, MAX_TOKENS, skeleton, sound_into};
 use crate::translit::Scheme;
 
@@ -29,7 +30,7 @@ const W_BIRTH: f32 = 0.4;
 /// scored: not even one part matched well enough to reach a threshold.
 const MIN_EVIDENCE: f64 = 0.35;
 /// Renderings a packed name holds, at most (one per scheme).
-const MAX_RENDS: usize = Scheme::ALL.len();
+const MAX_RENDS: usize = Scheme::ALL.len() + 1;
 /// Cosine similarity at and above which two face templates are taken to be one person.
 pub const FACE_THRESHOLD: f32 = 0.8;
 /// On identity change (exact birth date and nationality, refused or wanted list) the name need
@@ -295,6 +296,14 @@ const W_SOUND: f32 = 0.7;
 fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f32, u8)>) {
     for (i, t) in toks.iter().enumerate() {
         let part = u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0);
+        if !t.key.is_ascii() && learned::applies(&t.key) {
+            // A part as written in Han or Cyrillic (the learned rendering). Cyrillic is keyed
+            // by the scheme renderings already; Han by its most likely Latin spelling.
+            if let Some(sp) = learned::best_spelling(&t.key).filter(|_| is_han(&t.key)) {
+                spelling_keys(&skeleton(&sp), part, out);
+            }
+            continue;
+        }
         let sk = t.skel.as_bytes();
         if t.skel.chars().count() >= 2 {
             out.push((hkey(TAG_PART, sk), W_PART, part));
@@ -327,6 +336,32 @@ fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f3
             let part = u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0);
             out.push((hkey(TAG_PART, skeleton(&joined).as_bytes()), W_PART, part));
         }
+    }
+}
+
+fn is_han(word: &str) -> bool {
+    word.chars()
+        .any(|c| crate::normalize::char_script(c) == Some(crate::Script::Han))
+}
+
+/// Keys of a learned Latin spelling (a skeleton): exact, sound key and one-deletion neighbours,
+/// so that a Latin name finds the Han entry (and back) when the spelling is near.
+fn spelling_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
+    let sk = skel.as_bytes();
+    if sk.len() < 2 {
+        return;
+    }
+    out.push((hkey(TAG_PART, sk), W_SOUND, part));
+    out.push((hkey(TAG_DEL, sk), W_DEL, part));
+    if sk.len() >= 4 {
+        for j in 0..sk.len() {
+            out.push((hkey_skip(TAG_DEL, sk, j), W_DEL * 0.8, part));
+        }
+    }
+    let mut snd = [0u8; MAX_SOUND_BYTES];
+    let n = sound_into(skel, &mut snd);
+    if n >= 3 {
+        out.push((hkey(TAG_SOUND, snd.get(..n).unwrap_or(&[])), W_SOUND, part));
     }
 }
 

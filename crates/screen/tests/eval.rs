@@ -551,7 +551,7 @@ fn wd_pairs(p: &Path, script_ok: fn(char) -> bool) -> Result<Vec<(String, String
         }
         let split = if is_mongolian_latin(&key) {
             Split::Mongolian
-        } else if crc32(key.as_bytes()) % 10 == 0 {
+        } else if crc32(key.as_bytes()).is_multiple_of(10) {
             Split::HeldOut
         } else {
             Split::Train

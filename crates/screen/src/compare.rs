@@ -504,22 +504,38 @@ pub(crate) fn compare_refs(
     let both_cyrillic =
         a.iter().any(|r| r.scheme.is_some()) && b.iter().any(|r| r.scheme.is_some());
     let mut best = (0.0, 0, 0);
-    for (i, ra) in a.iter().enumerate() {
-        for (j, rb) in b.iter().enumerate() {
-            // Two Cyrillic spellings are compared scheme by scheme: mixing schemes only adds noise.
-            if both_cyrillic && ra.scheme != rb.scheme {
-                continue;
-            }
-            let s = align(ra.toks, rb.toks, dict, scratch);
-            if s > best.0 {
-                best = (s, i, j);
-                if s >= 1.0 {
-                    return best;
+    // The renderings as written (Han, Cyrillic) go through the learned table, which costs more
+    // and never gives more than its cap: they are compared last, and only when needed.
+    for learned_pass in [false, true] {
+        if learned_pass && best.0 >= learned::MAX_SIM {
+            break;
+        }
+        for (i, ra) in a.iter().enumerate() {
+            for (j, rb) in b.iter().enumerate() {
+                // Two Cyrillic spellings are compared scheme by scheme: mixing schemes only adds
+                // noise.
+                if both_cyrillic && ra.scheme != rb.scheme {
+                    continue;
+                }
+                if (is_as_written(ra) || is_as_written(rb)) != learned_pass {
+                    continue;
+                }
+                let s = align(ra.toks, rb.toks, dict, scratch);
+                if s > best.0 {
+                    best = (s, i, j);
+                    if s >= 1.0 {
+                        return best;
+                    }
                 }
             }
         }
     }
     best
+}
+
+/// The rendering that keeps Han or Cyrillic parts as written (see [`rendering_keys`]).
+fn is_as_written(r: &RendRef<'_>) -> bool {
+    r.scheme.is_none() && r.toks.iter().any(|t| !t.key.is_ascii())
 }
 
 /// The best-scoring pair of renderings of two analysed names: (score, index in a, index in b).

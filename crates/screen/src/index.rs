@@ -144,18 +144,24 @@ struct Rec {
 /// (issuing country, normalised number)
 type DocKey = (Option<Box<str>>, Box<str>);
 
-/// Per-query candidate accumulator over every entry: dense arrays stamped with a query epoch,
+/// One entry's slot in the accumulator: 16 bytes, so that a posting touches one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    /// Epoch of the query part that last touched the entry; below the query's base: untouched.
+    stamp: u32,
+    /// Evidence so far.
+    score: f32,
+    /// Best key value of the current part for the entry.
+    best: f32,
+    /// Query parts with evidence, one bit each.
+    mask: u16,
+}
+
+/// Per-query candidate accumulator over every entry: a dense array stamped with a query epoch,
 /// so that nothing is cleared between queries and no hash map is touched per posting.
 #[derive(Debug)]
 struct Acc {
-    /// Epoch of the query part that last touched the entry; below the query's base: untouched.
-    stamp: Vec<u32>,
-    /// Evidence so far.
-    score: Vec<f32>,
-    /// Best key value of the current part for the entry.
-    best: Vec<f32>,
-    /// Query parts with evidence, one bit each.
-    mask: Vec<u16>,
+    slots: Vec<Slot>,
     touched: Vec<u32>,
     epoch: u32,
 }
@@ -163,13 +169,14 @@ struct Acc {
 impl Acc {
     fn new(n: usize) -> Acc {
         Acc {
-            stamp: vec![0; n],
-            score: vec![0.0; n],
-            best: vec![0.0; n],
-            mask: vec![0; n],
+            slots: vec![Slot::default(); n],
             touched: Vec::new(),
             epoch: 0,
         }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.len()
     }
 
     /// Starts a query; returns its base epoch (part `p` uses `base + p`).
@@ -183,7 +190,7 @@ impl Acc {
                 base
             }
             None => {
-                self.stamp.fill(0);
+                self.slots.iter_mut().for_each(|s| s.stamp = 0);
                 self.epoch = span;
                 1
             }
@@ -192,30 +199,26 @@ impl Acc {
 
     /// Adds key value `v` for query part `part` to entry `e`; per part only the best key counts.
     fn add(&mut self, e: u32, base: u32, part: usize, v: f32) {
-        let i = e as usize;
         let pe = base + part as u32;
-        let (Some(st), Some(sc), Some(b), Some(m)) = (
-            self.stamp.get_mut(i),
-            self.score.get_mut(i),
-            self.best.get_mut(i),
-            self.mask.get_mut(i),
-        ) else {
+        let Some(s) = self.slots.get_mut(e as usize) else {
             return;
         };
-        if *st < base {
-            *st = pe;
-            *sc = v;
-            *b = v;
-            *m = 1 << part;
+        if s.stamp < base {
+            *s = Slot {
+                stamp: pe,
+                score: v,
+                best: v,
+                mask: 1 << part,
+            };
             self.touched.push(e);
-        } else if *st != pe {
-            *st = pe;
-            *sc += v;
-            *b = v;
-            *m |= 1 << part;
-        } else if v > *b {
-            *sc += v - *b;
-            *b = v;
+        } else if s.stamp != pe {
+            s.stamp = pe;
+            s.score += v;
+            s.best = v;
+            s.mask |= 1 << part;
+        } else if v > s.best {
+            s.score += v - s.best;
+            s.best = v;
         }
     }
 }
@@ -363,6 +366,32 @@ fn spelling_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
     if n >= 3 {
         out.push((hkey(TAG_SOUND, snd.get(..n).unwrap_or(&[])), W_SOUND, part));
     }
+}
+
+/// Position of `key` in sorted, uniformly spread keys (they are hashes): interpolation
+/// guesses the place, a short binary search around it finishes. Falls back to a full binary
+/// search when the guess window misses.
+fn find_key(keys: &[u64], key: u64) -> Result<usize, usize> {
+    let n = keys.len();
+    if n < 64 {
+        return keys.binary_search(&key);
+    }
+    let guess = ((u128::from(key) * n as u128) >> 64) as usize;
+    // Hash positions deviate from the guess by about sqrt(n); 4 sigma covers nearly all.
+    let w = (((n as f64).sqrt() * 4.0) as usize).max(64);
+    let lo = guess.saturating_sub(w);
+    let hi = guess.saturating_add(w).min(n);
+    let (Some(&first), Some(&last)) = (keys.get(lo), keys.get(hi - 1)) else {
+        return keys.binary_search(&key);
+    };
+    if first <= key && key <= last {
+        return match keys.get(lo..hi).map(|k| k.binary_search(&key)) {
+            Some(Ok(i)) => Ok(lo + i),
+            Some(Err(i)) => Err(lo + i),
+            None => keys.binary_search(&key),
+        };
+    }
+    keys.binary_search(&key)
 }
 
 fn birth_nat_key(d: &PartialDate, nat: &str) -> Option<u64> {
@@ -714,7 +743,7 @@ impl Index {
     }
 
     fn postings_of(&self, key: u64) -> &[u32] {
-        match self.keys.binary_search(&key) {
+        match find_key(&self.keys, key) {
             Ok(i) => {
                 let lo = self.offsets.get(i).copied().unwrap_or(0) as usize;
                 let hi = self.offsets.get(i + 1).copied().unwrap_or(0) as usize;
@@ -761,7 +790,7 @@ impl Index {
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
         match pooled {
-            Some(a) if a.stamp.len() == self.recs.len() => a,
+            Some(a) if a.len() == self.recs.len() => a,
             _ => Acc::new(self.recs.len()),
         }
     }
@@ -838,13 +867,8 @@ impl Index {
                 acc.add(e, base, *p, *v);
             }
         }
-        let Acc {
-            score,
-            mask,
-            touched,
-            ..
-        } = &mut acc;
-        let sc = |e: u32| score.get(e as usize).copied().unwrap_or(0.0);
+        let Acc { slots, touched, .. } = &mut acc;
+        let sc = |e: u32| slots.get(e as usize).map_or(0.0, |s| s.score);
         if touched.len() > POOL {
             touched
                 .select_nth_unstable_by(POOL - 1, |a, b| sc(*b).total_cmp(&sc(*a)).then(a.cmp(b)));
@@ -854,20 +878,19 @@ impl Index {
         for (list, v, p) in probe.iter() {
             let bit = 1u16 << *p;
             for &e in touched.iter() {
-                let i = e as usize;
-                if let (Some(m), Some(s)) = (mask.get_mut(i), score.get_mut(i))
-                    && *m & bit == 0
+                if let Some(s) = slots.get_mut(e as usize)
+                    && s.mask & bit == 0
                     && list.binary_search(&e).is_ok()
                 {
-                    *m |= bit;
-                    *s += *v;
+                    s.mask |= bit;
+                    s.score += *v;
                 }
             }
         }
         let mut ranked: Vec<(f64, u32)> = touched
             .iter()
             .filter_map(|&e| {
-                let ev = f64::from(score.get(e as usize).copied().unwrap_or(0.0) / max_evidence);
+                let ev = f64::from(slots.get(e as usize)?.score / max_evidence);
                 if ev < MIN_EVIDENCE {
                     return None;
                 }
@@ -881,6 +904,37 @@ impl Index {
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked.truncate(MAX_FULL);
         ranked.into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// Screens many travellers (a train or bus manifest) on up to `threads` threads (at least
+    /// one); the answer for `queries[i]` is at `i`. Each thread reuses its own accumulator.
+    pub fn screen_many(&self, queries: &[Query], threshold: f64, threads: usize) -> Vec<Vec<Hit>> {
+        let threads = threads.clamp(1, 64).min(queries.len().max(1));
+        if threads == 1 {
+            return queries.iter().map(|q| self.screen(q, threshold)).collect();
+        }
+        let chunk = queries.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = queries
+                .chunks(chunk)
+                .map(|c| {
+                    s.spawn(move || {
+                        c.iter()
+                            .map(|q| self.screen(q, threshold))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(queries.len());
+            for (h, c) in handles.into_iter().zip(queries.chunks(chunk)) {
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    // A panicking query must not lose the others: screen the chunk again here.
+                    Err(_) => out.extend(c.iter().map(|q| self.screen(q, threshold))),
+                }
+            }
+            out
+        })
     }
 
     /// Screens one traveller: hits with `score >= threshold` (plus lost/stolen document,
@@ -1437,4 +1491,31 @@ fn grade_doc(ctx: &Ctx<'_>, list: &[DocKey]) -> (DocGrade, Option<usize>) {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_key_agrees_with_binary_search() {
+        let mut keys: Vec<u64> = (0..50_000u64)
+            .map(|i| mix(i.wrapping_mul(0x9e37)))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for probe in (0..60_000u64).map(|i| mix(i.wrapping_mul(0x9e37))) {
+            assert_eq!(
+                find_key(&keys, probe),
+                keys.binary_search(&probe),
+                "{probe}"
+            );
+        }
+        // Skewed keys (not hashes) still work, by the fallback.
+        let skewed: Vec<u64> = (0..1000u64).map(|i| i * i).collect();
+        for probe in [0, 1, 4, 5, 998_001, 998_002, u64::MAX] {
+            assert_eq!(find_key(&skewed, probe), skewed.binary_search(&probe));
+        }
+        assert_eq!(find_key(&[], 7), Err(0));
+    }
 }

@@ -35,7 +35,7 @@ const MATCH_COST_CYRILLIC: f32 = 2.0;
 const AT_MATCH: f64 = 0.85;
 const SLOPE: f64 = 0.1;
 /// A learned match is never as sure as an exact one.
-const MAX_SIM: f64 = 0.97;
+pub(crate) const MAX_SIM: f64 = 0.97;
 
 /// Longest Latin key and source word scored (bytes / characters); longer ones are cut.
 const MAX_LATIN: usize = 64;
@@ -122,18 +122,25 @@ pub(crate) fn applies(word: &str) -> bool {
 pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
     let lat = latin.as_bytes();
     let lat = lat.get(..lat.len().min(MAX_LATIN)).unwrap_or(lat);
-    let src: Vec<char> = word.chars().take(MAX_SRC).collect();
+    let mut buf = ['\0'; MAX_SRC];
+    let mut n = 0;
+    for (slot, c) in buf.iter_mut().zip(word.chars()) {
+        *slot = c;
+        n += 1;
+    }
+    let src = buf.get(..n).unwrap_or(&[]);
     if src.is_empty() {
         return None;
     }
     let t = table();
-    let (n, m) = (src.len(), lat.len());
+    let m = lat.len();
     let w = m + 1;
-    let mut d = vec![f32::INFINITY; (n + 1) * w];
+    // On the stack: this runs for every Latin/Cyrillic part pair of every candidate.
+    let mut d = [f32::INFINITY; (MAX_SRC + 1) * (MAX_LATIN + 1)];
     if let Some(x) = d.first_mut() {
         *x = 0.0;
     }
-    let relax = |d: &mut Vec<f32>, at: usize, v: f32| {
+    let relax = |d: &mut [f32], at: usize, v: f32| {
         if let Some(x) = d.get_mut(at)
             && v < *x
         {
@@ -160,8 +167,11 @@ pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
             let next = (i + 1) * w + j;
             match known {
                 Some(runs) => {
+                    let first = rest.first().copied();
                     for (run, c) in runs.iter() {
-                        if rest.starts_with(run.as_bytes()) {
+                        let r = run.as_bytes();
+                        // Most runs fail on the first letter: test it before comparing.
+                        if r.first().is_none_or(|b| Some(*b) == first) && rest.starts_with(r) {
                             relax(&mut d, next + run.len(), v + c);
                         }
                     }

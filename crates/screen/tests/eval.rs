@@ -578,8 +578,8 @@ fn is_cyr(c: char) -> bool {
 
 /// Recall of the true pairs and false-match rate of pairs of two different people's names
 /// (each Latin spelling against the target of another pair of the same set) at the default
-/// threshold.
-fn rates(pairs: &[(&str, &str)]) -> (f64, f64, usize) {
+/// threshold. `show` prints the false matches (used on the training split only).
+fn rates(pairs: &[(&str, &str)], show: bool) -> (f64, f64, usize) {
     let t = DEFAULT_NAME_THRESHOLD;
     let n = pairs.len().max(1);
     let found = pairs
@@ -593,7 +593,11 @@ fn rates(pairs: &[(&str, &str)]) -> (f64, f64, usize) {
             let (_, other) = pairs[(i * step + 3) % pairs.len()];
             if other != *b {
                 neg += 1;
-                fm += usize::from(compare_names(a, other) >= t);
+                let s = compare_names(a, other);
+                if s >= t && show {
+                    println!("  false: {a} ~ {other} = {s:.3}");
+                }
+                fm += usize::from(s >= t);
             }
         }
     }
@@ -618,12 +622,27 @@ fn held_out_quality(dir: &Path) -> Result<(), Failed> {
         ),
     ] {
         let all = wd_pairs(&dir.join(file), ok)?;
+        // The training split, for calibration: the engine's constants are set looking at
+        // these figures only.
+        let train: Vec<(&str, &str)> = all
+            .iter()
+            .filter(|p| p.2 == Split::Train)
+            .step_by(8)
+            .map(|(a, b, _)| (a.as_str(), b.as_str()))
+            .collect();
+        let (recall, fmr, neg) = rates(&train, std::env::var_os("EVAL_SHOW_FALSE").is_some());
+
+        println!(
+            "{what} training split (calibration): {} pairs, recall {recall:.3}, false matches {:.2} % of {neg}",
+            train.len(),
+            fmr * 100.0
+        );
         let test: Vec<(&str, &str)> = all
             .iter()
             .filter(|p| p.2 == Split::HeldOut)
             .map(|(a, b, _)| (a.as_str(), b.as_str()))
             .collect();
-        let (recall, fmr, neg) = rates(&test);
+        let (recall, fmr, neg) = rates(&test, false);
         println!(
             "{what} held out: {} pairs, recall {recall:.3}, false matches {:.2} % of {neg}",
             test.len(),
@@ -662,7 +681,7 @@ fn mongolian(dir: &Path) -> Result<(), Failed> {
             .filter(|p| p.2 == Split::Mongolian)
             .map(|(a, b, _)| (a.as_str(), b.as_str()))
             .collect();
-        let (recall, fmr, _) = rates(&set);
+        let (recall, fmr, _) = rates(&set, false);
         println!(
             "mongolian latin<->{what}: {} pairs, recall {recall:.3}, false {:.2} %",
             set.len(),
@@ -688,7 +707,7 @@ fn mongolian(dir: &Path) -> Result<(), Failed> {
         }
     }
     let refs: Vec<(&str, &str)> = set.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let (recall, fmr, _) = rates(&refs);
+    let (recall, fmr, _) = rates(&refs, false);
     println!(
         "mongolian latin<->cyrillic (rigour groups with ө/ү): {} pairs, recall {recall:.3}, false {:.2} %",
         refs.len(),

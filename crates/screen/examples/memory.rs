@@ -80,11 +80,18 @@ fn main() {
         .collect();
     let (lat, hits) = timed(&index, name_only.iter());
     report("random travellers, name only", &lat, hits);
-    for (what, found, n) in variant_recall(&index, &variants) {
-        println!(
-            "variants ({what}), name only: listed entry among the hits {found}/{n} = {:.2} %",
-            found as f64 * 100.0 / n.max(1) as f64
-        );
+    for with_birth in [false, true] {
+        for (what, found, n) in variant_recall(&index, &variants, with_birth) {
+            println!(
+                "variants ({what}), {}: listed entry among the hits {found}/{n} = {:.2} %",
+                if with_birth {
+                    "name and birth date"
+                } else {
+                    "name only (namesakes beyond the scored candidates are missed)"
+                },
+                found as f64 * 100.0 / n.max(1) as f64
+            );
+        }
     }
     // A train manifest: 1,000 travellers screened on 2 threads.
     let manifest = synth::queries(1_000, 9);
@@ -133,11 +140,8 @@ fn report(what: &str, lat: &[f64], hits: usize) {
 }
 
 /// Latin listed names (all parts ASCII, at least two parts) with one letter added, two
-/// neighbouring letters swapped, or the parts reversed: (kind, query name, expected id).
-fn latin_variants(
-    entries: &[guomen_screen::WatchlistEntry],
-    n: usize,
-) -> Vec<(&'static str, String, String)> {
+/// neighbouring letters swapped, or the parts reversed.
+fn latin_variants(entries: &[guomen_screen::WatchlistEntry], n: usize) -> Vec<Variant> {
     let mut out = Vec::new();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = |m: usize| {
@@ -182,14 +186,28 @@ fn latin_variants(
                 *p = c.into_iter().collect();
             }
         }
-        out.push((kind, parts.join(" "), e.id.clone()));
+        out.push((
+            kind,
+            parts.join(" "),
+            e.id.clone(),
+            e.birth_dates.first().copied(),
+        ));
     }
     out
 }
 
+/// (kind, query name, expected id, the entry's birth date)
+type Variant = (
+    &'static str,
+    String,
+    String,
+    Option<guomen_screen::PartialDate>,
+);
+
 fn variant_recall(
     index: &Index,
-    v: &[(&'static str, String, String)],
+    v: &[Variant],
+    with_birth: bool,
 ) -> Vec<(&'static str, usize, usize)> {
     ["added", "swapped", "reversed"]
         .iter()
@@ -197,9 +215,13 @@ fn variant_recall(
             let set: Vec<_> = v.iter().filter(|x| x.0 == *kind).collect();
             let found = set
                 .iter()
-                .filter(|(_, q, id)| {
+                .filter(|(_, q, id, birth)| {
+                    let mut q = Query::name(q.clone());
+                    if with_birth {
+                        q.birth_date = *birth;
+                    }
                     index
-                        .screen(&Query::name(q.clone()), DEFAULT_NAME_THRESHOLD)
+                        .screen(&q, DEFAULT_NAME_THRESHOLD)
                         .iter()
                         .any(|h| &h.entry_id == id)
                 })

@@ -180,7 +180,12 @@ pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
     }
     // The name as written, for the learned cross-script table: Han and Cyrillic words kept in
     // their script (a Latin part is aligned with them letter run by letter run).
-    if raw.iter().any(|t| learned::applies(&t.text)) {
+    // A Han word of one character standing alone is a Chinese family name: such a name is a
+    // native one, read by pinyin above, and the table would only add chance matches.
+    let lone_han = raw
+        .iter()
+        .any(|t| t.script == Script::Han && t.text.chars().nth(1).is_none());
+    if !lone_han && raw.iter().any(|t| learned::applies(&t.text)) {
         let mut keys: Vec<String> = Vec::with_capacity(raw.len());
         let mut i = 0;
         while let Some(t) = raw.get(i) {

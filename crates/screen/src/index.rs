@@ -330,14 +330,25 @@ fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f3
             }
         }
     }
+    joined_keys(toks, false, out);
+}
+
+/// Keys of adjacent parts joined ("abdul rahman" = "abdulrahman"); `both_orders` adds each pair
+/// joined the other way round too (for a query: the list may hold the parts reversed).
+fn joined_keys(toks: &[Tok], both_orders: bool, out: &mut Vec<(u64, f32, u8)>) {
     let mut joined = String::new();
     for (i, w) in toks.windows(2).enumerate() {
         if let [x, y] = w {
-            joined.clear();
-            joined.push_str(&x.key);
-            joined.push_str(&y.key);
             let part = u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0);
-            out.push((hkey(TAG_PART, skeleton(&joined).as_bytes()), W_PART, part));
+            for (a, b) in [(x, y), (y, x)]
+                .into_iter()
+                .take(1 + usize::from(both_orders))
+            {
+                joined.clear();
+                joined.push_str(&a.key);
+                joined.push_str(&b.key);
+                out.push((hkey(TAG_PART, skeleton(&joined).as_bytes()), W_PART, part));
+            }
         }
     }
 }
@@ -815,6 +826,7 @@ impl Index {
         let mut keys: Vec<(u64, f32, u8)> = Vec::new();
         for r in &form.renderings {
             name_keys(&r.toks, d, &mut keys);
+            joined_keys(&r.toks, true, &mut keys);
         }
         // The same key from several renderings or parts counts once, at its best weight.
         keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
@@ -869,10 +881,44 @@ impl Index {
         }
         let Acc { slots, touched, .. } = &mut acc;
         let sc = |e: u32| slots.get(e as usize).map_or(0.0, |s| s.score);
+        // What the common keys can still add (their best value per part): an entry that
+        // cannot reach the evidence floor even with all of it is dropped before ranking.
+        let mut probe_max = [0f32; MAX_PARTS];
+        for (_, v, p) in probe.iter() {
+            if let Some(m) = probe_max.get_mut(*p) {
+                *m = m.max(*v);
+            }
+        }
+        let floor = (MIN_EVIDENCE as f32) * max_evidence - probe_max.iter().sum::<f32>();
+        if floor > 0.0 {
+            touched.retain(|&e| sc(e) >= floor);
+        }
         if touched.len() > POOL {
-            touched
-                .select_nth_unstable_by(POOL - 1, |a, b| sc(*b).total_cmp(&sc(*a)).then(a.cmp(b)));
-            touched.truncate(POOL);
+            // Entries that share the traveller's full birth date and some name evidence stay
+            // in the pool whatever their rank: among a thousand namesakes ("Ali Hassan"), the
+            // listed person with a letter swapped or the parts reversed has less name evidence
+            // than the namesakes but is the one with the right birth date.
+            let birth_bit = 1u16 << BIRTH_SLOT;
+            let dated = |e: &u32| {
+                slots
+                    .get(*e as usize)
+                    .is_some_and(|s| s.mask & birth_bit != 0 && s.mask != birth_bit)
+            };
+            let mut kept: Vec<u32> = touched.iter().copied().filter(dated).collect();
+            if kept.len() > POOL {
+                kept.select_nth_unstable_by(POOL - 1, |a, b| {
+                    sc(*b).total_cmp(&sc(*a)).then(a.cmp(b))
+                });
+                kept.truncate(POOL);
+            }
+            touched.retain(|e| !dated(e));
+            if touched.len() > POOL {
+                touched.select_nth_unstable_by(POOL - 1, |a, b| {
+                    sc(*b).total_cmp(&sc(*a)).then(a.cmp(b))
+                });
+                touched.truncate(POOL);
+            }
+            touched.extend(kept);
         }
         // Common keys only confirm pooled candidates (one per part: the best value first).
         for (list, v, p) in probe.iter() {

@@ -8,7 +8,6 @@
 //! ARCHITECTURE.md). A Latin part is scored against a Han or Cyrillic part by the cheapest
 //! alignment (Viterbi) through the table, per Latin letter.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use pinyin::ToPinyin;
@@ -37,6 +36,8 @@ const FALLBACK_HAN: f32 = 2.5;
 /// transliteration schemes add their own matches), never on the held-out pairs.
 const MATCH_COST_HAN: f32 = 2.45;
 const MATCH_COST_CYRILLIC: f32 = 2.2;
+/// How much cheaper a two-character Han word must align (calibrated like the above).
+const SHORT_HAN: f32 = 0.5;
 /// Similarity given at the match cost; every nat per letter below it adds [`SLOPE`].
 const AT_MATCH: f64 = 0.85;
 const SLOPE: f64 = 0.1;
@@ -49,13 +50,33 @@ const MAX_SRC: usize = 32;
 
 type Runs = Box<[(Box<str>, f32)]>;
 
-fn table() -> &'static HashMap<char, Runs> {
-    static T: OnceLock<HashMap<char, Runs>> = OnceLock::new();
+/// The table, sorted by character (a few hundred entries: a binary search beats hashing).
+struct Table(Vec<(char, Runs)>);
+
+impl Table {
+    fn get(&self, c: char) -> Option<&Runs> {
+        self.0
+            .binary_search_by(|(k, _)| k.cmp(&c))
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, r)| r)
+    }
+    fn contains(&self, c: char) -> bool {
+        self.get(c).is_some()
+    }
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| parse(TABLE))
 }
 
-fn parse(text: &str) -> HashMap<char, Runs> {
-    let mut map = HashMap::new();
+fn parse(text: &str) -> Table {
+    let mut map: Vec<(char, Runs)> = Vec::new();
     for line in text.lines() {
         if line.starts_with('#') {
             continue;
@@ -77,10 +98,17 @@ fn parse(text: &str) -> HashMap<char, Runs> {
             })
             .collect();
         if !runs.is_empty() {
-            map.insert(c, runs.into_boxed_slice());
+            map.push((c, runs.into_boxed_slice()));
         }
     }
-    map
+    map.sort_by_key(|(c, _)| *c);
+    map.dedup_by_key(|(c, _)| *c);
+    Table(map)
+}
+
+/// True when `rest` starts with `run` (runs are a few letters: no call to `memcmp`).
+fn starts(rest: &[u8], run: &[u8]) -> bool {
+    run.len() <= rest.len() && run.iter().zip(rest).all(|(a, b)| a == b)
 }
 
 /// Runs of a character the learned table does not know: its pinyin reading or its
@@ -154,7 +182,7 @@ pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
         }
     };
     for (i, &c) in src.iter().enumerate() {
-        let known = t.get(&c);
+        let known = t.get(c);
         let fb = if known.is_none() {
             fallback(c)
         } else {
@@ -177,7 +205,7 @@ pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
                     for (run, c) in runs.iter() {
                         let r = run.as_bytes();
                         // Most runs fail on the first letter: test it before comparing.
-                        if r.first().is_none_or(|b| Some(*b) == first) && rest.starts_with(r) {
+                        if r.first().is_none_or(|b| Some(*b) == first) && starts(rest, r) {
                             let silent = if r.is_empty() { SILENT } else { 0.0 };
                             relax(&mut d, next + run.len(), v + c + silent);
                         }
@@ -185,7 +213,7 @@ pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
                 }
                 None => {
                     for (run, c) in &fb {
-                        if rest.starts_with(run.as_bytes()) {
+                        if starts(rest, run.as_bytes()) {
                             relax(&mut d, next + run.len(), v + c);
                         }
                     }
@@ -216,12 +244,20 @@ pub(crate) fn similarity(latin: &str, word: &str) -> f64 {
         // a word mostly outside it is a Chinese or Japanese name, read by pinyin elsewhere.
         let t = table();
         let (n, known) = word.chars().fold((0usize, 0usize), |(n, k), c| {
-            (n + 1, k + usize::from(t.contains_key(&c)))
+            (n + 1, k + usize::from(t.contains(c)))
         });
         if known * 3 < n * 2 {
             return 0.0;
         }
-        MATCH_COST_HAN
+        if n == 2 {
+            // Two characters spell little: chance matches are likelier, so ask for more.
+            if known < 2 {
+                return 0.0;
+            }
+            MATCH_COST_HAN - SHORT_HAN
+        } else {
+            MATCH_COST_HAN
+        }
     } else {
         MATCH_COST_CYRILLIC
     };
@@ -237,7 +273,7 @@ pub(crate) fn best_spelling(word: &str) -> Option<String> {
     let t = table();
     let mut out = String::new();
     for c in word.chars().take(MAX_SRC) {
-        match t.get(&c) {
+        match t.get(c) {
             Some(runs) => {
                 let best = runs
                     .iter()
@@ -259,7 +295,7 @@ mod tests {
     fn table_loads() {
         let t = table();
         assert!(t.len() > 500, "{} characters", t.len());
-        assert!(t.contains_key(&'斯') && t.contains_key(&'ж'));
+        assert!(t.contains('斯') && t.contains('ж'));
     }
 
     #[test]

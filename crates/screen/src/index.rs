@@ -317,6 +317,7 @@ fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f3
                 }
             }
             if t.skel.is_ascii() {
+                cons_keys(&t.skel, part, out);
                 let mut snd = [0u8; MAX_SOUND_BYTES];
                 let n = sound_into(&t.skel, &mut snd);
                 if n >= 4 {
@@ -358,6 +359,48 @@ fn is_han(word: &str) -> bool {
         .any(|c| crate::normalize::char_script(c) == Some(crate::Script::Han))
 }
 
+const TAG_CONS: u8 = b'K';
+/// Weight of an equal consonant frame (see [`cons_keys`]): coarse, it only finds candidates.
+const W_CONS: f32 = 0.5;
+
+/// The consonant frame of a skeleton: vowels, `h` and `g` after `n` dropped, l/r, voiced and
+/// voiceless pairs and v/f/w merged, doubles collapsed. Han transcriptions keep the consonants
+/// of a foreign name and little else ("Erdenebat" and 额尔登巴特 = "eldenbat" are both
+/// `ltnpt`), so this key lets a Latin name and a Han one find each other. Frames shorter than
+/// three consonants are too common to key.
+fn cons_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    let mut prev = 0u8;
+    for &c in skel.as_bytes() {
+        let m = match c {
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h' => {
+                prev = c;
+                continue;
+            }
+            b'g' if prev == b'n' => continue,
+            b'r' => b'l',
+            b'd' => b't',
+            b'b' => b'p',
+            b'g' | b'q' | b'c' => b'k',
+            b'v' | b'w' => b'f',
+            b'z' | b'j' => b's',
+            other => other,
+        };
+        prev = c;
+        if n > 0 && buf.get(n - 1) == Some(&m) {
+            continue;
+        }
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = m;
+            n += 1;
+        }
+    }
+    if n >= 3 {
+        out.push((hkey(TAG_CONS, buf.get(..n).unwrap_or(&[])), W_CONS, part));
+    }
+}
+
 /// Keys of a learned Latin spelling (a skeleton): exact, sound key and one-deletion neighbours,
 /// so that a Latin name finds the Han entry (and back) when the spelling is near.
 fn spelling_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
@@ -372,6 +415,7 @@ fn spelling_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
             out.push((hkey_skip(TAG_DEL, sk, j), W_DEL * 0.8, part));
         }
     }
+    cons_keys(skel, part, out);
     let mut snd = [0u8; MAX_SOUND_BYTES];
     let n = sound_into(skel, &mut snd);
     if n >= 3 {
@@ -894,15 +938,16 @@ impl Index {
             touched.retain(|&e| sc(e) >= floor);
         }
         if touched.len() > POOL {
-            // Entries that share the traveller's full birth date and some name evidence stay
-            // in the pool whatever their rank: among a thousand namesakes ("Ali Hassan"), the
-            // listed person with a letter swapped or the parts reversed has less name evidence
-            // than the namesakes but is the one with the right birth date.
+            // Entries that share the traveller's full birth date stay in the pool whatever
+            // their rank (the common keys below confirm their name, the evidence floor drops
+            // them if it is not there): among a thousand namesakes ("Ali Hassan"), the listed
+            // person with a letter swapped or the parts reversed has less name evidence than
+            // the namesakes but is the one with the right birth date.
             let birth_bit = 1u16 << BIRTH_SLOT;
             let dated = |e: &u32| {
                 slots
                     .get(*e as usize)
-                    .is_some_and(|s| s.mask & birth_bit != 0 && s.mask != birth_bit)
+                    .is_some_and(|s| s.mask & birth_bit != 0)
             };
             let mut kept: Vec<u32> = touched.iter().copied().filter(dated).collect();
             if kept.len() > POOL {
@@ -1563,5 +1608,18 @@ mod tests {
             assert_eq!(find_key(&skewed, probe), skewed.binary_search(&probe));
         }
         assert_eq!(find_key(&[], 7), Err(0));
+    }
+
+    #[test]
+    fn consonant_frames_link_latin_and_han_spellings() {
+        let frame = |s: &str| {
+            let mut v = Vec::new();
+            cons_keys(&skeleton(s), 0, &mut v);
+            v.first().map(|k| k.0)
+        };
+        assert_eq!(frame("erdenebat"), frame("eldenbat"));
+        assert_eq!(frame("wolfgang"), frame("volvgan"));
+        assert_ne!(frame("erdenebat"), frame("wolfgang"));
+        assert_eq!(frame("ali"), None);
     }
 }

@@ -31,16 +31,17 @@ const FALLBACK: f32 = 1.0;
 /// foreign sound, and the rare characters the table leaves out are mostly native names'.
 const FALLBACK_HAN: f32 = 2.5;
 /// Cost per Latin letter at which two spellings are taken to be the same name, by script of
-/// the other spelling: fixed on the training pairs (0.4 % of pairs of two different people's
+/// the other spelling: fixed on the training pairs (0.75 % of pairs of two different people's
 /// names from the training pairs score below it for Han, 0.15 % for Cyrillic, where the
 /// transliteration schemes add their own matches), never on the held-out pairs.
-const MATCH_COST_HAN: f32 = 2.45;
+const MATCH_COST_HAN: f32 = 2.6;
 const MATCH_COST_CYRILLIC: f32 = 2.2;
 /// How much cheaper a two-character Han word must align (calibrated like the above).
-const SHORT_HAN: f32 = 0.5;
+const SHORT_HAN: f32 = 0.3;
 /// Similarity given at the match cost; every nat per letter below it adds [`SLOPE`].
 const AT_MATCH: f64 = 0.85;
 const SLOPE: f64 = 0.1;
+const SLOPE_BELOW: f64 = 0.3;
 /// A learned match is never as sure as an exact one.
 pub(crate) const MAX_SIM: f64 = 0.97;
 
@@ -262,7 +263,13 @@ pub(crate) fn similarity(latin: &str, word: &str) -> f64 {
         MATCH_COST_CYRILLIC
     };
     match cost(latin, word) {
-        Some(c) => (AT_MATCH + SLOPE * f64::from(at - c)).clamp(0.0, MAX_SIM),
+        Some(c) => {
+            let d = f64::from(at - c);
+            // Below the match point the similarity falls fast: a part that does not align is
+            // not a weak pair, it is no pair (it must not carry a name over the threshold).
+            let slope = if d >= 0.0 { SLOPE } else { SLOPE_BELOW };
+            (AT_MATCH + slope * d).clamp(0.0, MAX_SIM)
+        }
         None => 0.0,
     }
 }

@@ -189,6 +189,7 @@ fn foreign_names_in_han_are_found_by_default() {
         vec![
             e("H1", ListKind::Wanted, &["巴拉克·奥巴马"]),
             e("H2", ListKind::Alert, &["Wolfgang Cohen"]),
+            e("H4", ListKind::Alert, &["Vladimir Putin"]),
             e("H3", ListKind::Alert, &["额尔登巴特"]),
         ],
         None,
@@ -196,6 +197,8 @@ fn foreign_names_in_han_are_found_by_default() {
     let t = guomen_screen::DEFAULT_NAME_THRESHOLD;
     for (q, want) in [
         ("Barack Obama", "H1"),
+        ("弗拉基米尔·普京", "H4"),
+        ("Wolfgang Choen", "H2"),
         ("沃尔夫冈·科恩", "H2"),
         ("Erdenebat", "H3"),
     ] {

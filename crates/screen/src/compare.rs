@@ -182,10 +182,16 @@ pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
     // their script (a Latin part is aligned with them letter run by letter run).
     // A Han word of one character standing alone is a Chinese family name: such a name is a
     // native one, read by pinyin above, and the table would only add chance matches.
-    let lone_han = raw
+    // So is a name of several Han words none longer than two characters (Japanese 鈴木 翔太,
+    // Chinese 美麗 郭): transcriptions of foreign names run longer.
+    let han_words: Vec<usize> = raw
         .iter()
-        .any(|t| t.script == Script::Han && t.text.chars().nth(1).is_none());
-    if !lone_han && raw.iter().any(|t| learned::applies(&t.text)) {
+        .filter(|t| t.script == Script::Han)
+        .map(|t| t.text.chars().count())
+        .collect();
+    let native_han =
+        han_words.contains(&1) || (han_words.len() >= 2 && han_words.iter().all(|n| *n <= 2));
+    if !native_han && raw.iter().any(|t| learned::applies(&t.text)) {
         let mut keys: Vec<String> = Vec::with_capacity(raw.len());
         let mut i = 0;
         while let Some(t) = raw.get(i) {

@@ -1,4 +1,7 @@
 """Runs the same screening queries through guomen, rapidfuzz and nomenklatura; prints a table.
+With --data, first compares Latin <-> Han and Latin <-> Cyrillic names on the held-out Wikidata
+pairs: guomen names compare, rapidfuzz on a plain romanisation (pypinyin, unidecode) and
+nomenklatura.
 
 Queries: half are perturbed list names (order swap, one typo, a part dropped) with the entry's
 birth date, half are names assembled from parts of different entries with a random birth date
@@ -138,6 +141,88 @@ def quality(queries, tops):
     return found / max(1, len(pos)), alerted / max(1, len(neg))
 
 
+def held_out_pairs(path, script):
+    """The Wikidata pairs the learned table never saw: the same split as
+    `scripts/gen-translit-table` and `crates/screen/tests/eval.rs` (one Latin key in ten by
+    CRC-32, Mongolian-looking spellings apart)."""
+    import importlib.machinery
+    import os
+    gen = importlib.machinery.SourceFileLoader(
+        "gen_translit_table",
+        os.path.join(os.path.dirname(__file__), "../../scripts/gen-translit-table")).load_module()
+    ok = gen.is_han if script == "han" else gen.is_cyr
+    pairs = gen.read_pairs(path, ok)
+    out = []
+    for lat, src, raw in pairs:
+        if not gen.is_mongolian_latin(lat) and gen.held_out(lat):
+            out.append((raw, src))
+    return out
+
+
+def negatives(pairs):
+    """Each Latin spelling against the target of three other pairs: different people."""
+    neg = []
+    n = len(pairs)
+    for i, (a, b) in enumerate(pairs):
+        for step in (7, 13, 101):
+            other = pairs[(i * step + 3) % n][1]
+            if other != b:
+                neg.append((a, other))
+    return neg
+
+
+def cross_script(binary, data, limit):
+    """Latin <-> Han and Latin <-> Cyrillic on held-out Wikidata pairs: guomen names compare at
+    its default threshold, against rapidfuzz on a plain romanisation (pypinyin for Han,
+    unidecode for Cyrillic) and nomenklatura's name comparison, each at its own usual cut-off."""
+    import os
+    rows = []
+    for script, file in (("han", "wd_chinese_80"), ("cyrillic", "wd_russian_80")):
+        pos = held_out_pairs(os.path.join(data, "wikidata_translit_pairs", file), script)[:limit]
+        neg = negatives(pos)
+        both = [(a, b, True) for a, b in pos] + [(a, b, False) for a, b in neg]
+        payload = "".join(json.dumps({"left": a, "right": b}) + "\n" for a, b, _ in both)
+        out = subprocess.run([binary, "names", "compare"], input=payload, text=True,
+                             check=True, capture_output=True).stdout.splitlines()
+        scores = [json.loads(line)["match"] for line in out]
+        rows.append((f"guomen names compare, latin<->{script}", rates(both, scores)))
+        try:
+            from rapidfuzz import fuzz, utils
+            if script == "han":
+                from pypinyin import lazy_pinyin
+                roman = lambda s: "".join(lazy_pinyin(s))  # noqa: E731
+                label = "rapidfuzz ratio on plain pinyin"
+            else:
+                from unidecode import unidecode
+                roman = unidecode
+                label = "rapidfuzz ratio on unidecode"
+            m = [fuzz.ratio(utils.default_process(a), utils.default_process(roman(b))) >= 84
+                 for a, b, _ in both]
+            rows.append((f"{label}, latin<->{script}", rates(both, m)))
+        except ImportError as e:
+            print(f"baseline unavailable: {e}", file=sys.stderr)
+        try:
+            from nomenklatura.matching.compare.names import _align_name_parts, _name_parts
+            m = []
+            for a, b, _ in both:
+                m.append(_align_name_parts(_name_parts(a), _name_parts(b)) >= 0.84)
+            rows.append((f"nomenklatura name parts, latin<->{script}", rates(both, m)))
+        except ImportError as e:
+            print(f"nomenklatura unavailable: {e}", file=sys.stderr)
+    print(f"\nheld-out Wikidata pairs (at most {limit} per script; false = pairs of two "
+          f"different people's names)\n")
+    print("| method | pairs | recall | false matches |")
+    print("|---|---:|---:|---:|")
+    for name, (n, rec, fm) in rows:
+        print(f"| {name} | {n} | {rec:.3f} | {fm:.2%} |")
+
+
+def rates(both, matches):
+    pos = [m for (_, _, same), m in zip(both, matches) if same]
+    neg = [m for (_, _, same), m in zip(both, matches) if not same]
+    return len(pos), sum(pos) / max(1, len(pos)), sum(neg) / max(1, len(neg))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--guomen", required=True)
@@ -146,7 +231,11 @@ def main():
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--nomenklatura-queries", type=int, default=20)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--data", help="shared screening data folder: adds the cross-script table")
+    ap.add_argument("--cross-script-pairs", type=int, default=5000)
     a = ap.parse_args()
+    if a.data:
+        cross_script(a.guomen, a.data, a.cross_script_pairs)
     entries = load(a.list)
     queries = make_queries(entries, a.queries)
     rows = []

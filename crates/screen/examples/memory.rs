@@ -29,6 +29,7 @@ fn main() {
     let entries = synth::entries(n, 1);
     // Listed travellers are drawn before the entries move into the index.
     let known = synth::queries_for(&entries, 2_000, 3);
+    let variants = latin_variants(&entries, 1_000);
     let before = rss_kib();
     let t = Instant::now();
     let cpu = ProcessTime::now();
@@ -71,24 +72,36 @@ fn main() {
         "listed travellers: found {found}/{n}, first (or tied at 1.0) {top1}/{n}",
         n = known.len()
     );
+    // Name only: random travellers, and Latin listed names with one letter added, two
+    // neighbours swapped, or the parts reversed.
+    let name_only: Vec<Query> = queries
+        .iter()
+        .map(|q| Query::name(q.name.clone()))
+        .collect();
+    let (lat, hits) = timed(&index, name_only.iter());
+    report("random travellers, name only", &lat, hits);
+    for with_birth in [false, true] {
+        for (what, found, n) in variant_recall(&index, &variants, with_birth) {
+            println!(
+                "variants ({what}), {}: listed entry among the hits {found}/{n} = {:.2} %",
+                if with_birth {
+                    "name and birth date"
+                } else {
+                    "name only (namesakes beyond the scored candidates are missed)"
+                },
+                found as f64 * 100.0 / n.max(1) as f64
+            );
+        }
+    }
     // A train manifest: 1,000 travellers screened on 2 threads.
     let manifest = synth::queries(1_000, 9);
     let t = Instant::now();
     let cpu = ProcessTime::now();
-    let total: usize = std::thread::scope(|s| {
-        let handles: Vec<_> = manifest
-            .chunks(manifest.len().div_ceil(2))
-            .map(|c| {
-                let index = &index;
-                s.spawn(move || {
-                    c.iter()
-                        .map(|q| index.screen(q, DEFAULT_NAME_THRESHOLD).len())
-                        .sum::<usize>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
-    });
+    let total: usize = index
+        .screen_many(&manifest, DEFAULT_NAME_THRESHOLD, 2)
+        .iter()
+        .map(Vec::len)
+        .sum();
     println!(
         "manifest of {} travellers on 2 threads: wall {:.1} ms, CPU {:.1} ms (wall on 2 idle cores is about CPU / 2), {total} hits",
         manifest.len(),
@@ -124,4 +137,96 @@ fn report(what: &str, lat: &[f64], hits: usize) {
         p(0.99),
         p(1.0)
     );
+}
+
+/// Latin listed names (all parts ASCII, at least two parts) with one letter added, two
+/// neighbouring letters swapped, or the parts reversed.
+fn latin_variants(entries: &[guomen_screen::WatchlistEntry], n: usize) -> Vec<Variant> {
+    let mut out = Vec::new();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |m: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % m.max(1) as u64) as usize
+    };
+    let latin: Vec<&guomen_screen::WatchlistEntry> = entries
+        .iter()
+        .filter(|e| {
+            e.names.first().is_some_and(|nm| {
+                nm.is_ascii() && nm.split(' ').filter(|p| p.len() > 1).count() >= 2
+            })
+        })
+        .collect();
+    for i in 0..n {
+        let Some(e) = latin.get(next(latin.len())) else {
+            break;
+        };
+        let Some(name) = e.names.first() else {
+            continue;
+        };
+        let mut parts: Vec<String> = name.split(' ').map(str::to_owned).collect();
+        let kind = ["added", "swapped", "reversed"][i % 3];
+        match kind {
+            "reversed" => parts.reverse(),
+            _ => {
+                let k = next(parts.len());
+                let Some(p) = parts.get_mut(k) else { continue };
+                let b: Vec<char> = p.chars().collect();
+                if b.len() < 3 {
+                    continue;
+                }
+                let j = 1 + next(b.len() - 2);
+                let mut c = b.clone();
+                if kind == "added" {
+                    c.insert(j, char::from(b'a' + next(26) as u8));
+                } else {
+                    c.swap(j, j + 1);
+                }
+                *p = c.into_iter().collect();
+            }
+        }
+        out.push((
+            kind,
+            parts.join(" "),
+            e.id.clone(),
+            e.birth_dates.first().copied(),
+        ));
+    }
+    out
+}
+
+/// (kind, query name, expected id, the entry's birth date)
+type Variant = (
+    &'static str,
+    String,
+    String,
+    Option<guomen_screen::PartialDate>,
+);
+
+fn variant_recall(
+    index: &Index,
+    v: &[Variant],
+    with_birth: bool,
+) -> Vec<(&'static str, usize, usize)> {
+    ["added", "swapped", "reversed"]
+        .iter()
+        .map(|kind| {
+            let set: Vec<_> = v.iter().filter(|x| x.0 == *kind).collect();
+            let found = set
+                .iter()
+                .filter(|(_, q, id, birth)| {
+                    let mut q = Query::name(q.clone());
+                    if with_birth {
+                        q.birth_date = *birth;
+                    }
+                    index
+                        .screen(&q, DEFAULT_NAME_THRESHOLD)
+                        .iter()
+                        .any(|h| &h.entry_id == id)
+                })
+                .count();
+            (*kind, found, set.len())
+        })
+        .collect()
 }

@@ -2,6 +2,7 @@
 
 use crate::dict::NameDictionary;
 use crate::han::han_name_parts;
+use crate::learned;
 use crate::normalize::{
     MAX_SOUND_BYTES, Script, detect_script, fold, latin_key, skeleton, skeleton_into, sound_into,
     tokenize,
@@ -177,6 +178,47 @@ pub(crate) fn rendering_keys(name: &str) -> RenderingKeys {
             out.push((scheme, keys));
         }
     }
+    // The name as written, for the learned cross-script table: Han and Cyrillic words kept in
+    // their script (a Latin part is aligned with them letter run by letter run).
+    // A Han word of one character standing alone is a Chinese family name: such a name is a
+    // native one, read by pinyin above, and the table would only add chance matches.
+    // So is a name of several Han words none longer than two characters (Japanese 鈴木 翔太,
+    // Chinese 美麗 郭): transcriptions of foreign names run longer.
+    let han_words: Vec<usize> = raw
+        .iter()
+        .filter(|t| t.script == Script::Han)
+        .map(|t| t.text.chars().count())
+        .collect();
+    let native_han =
+        han_words.contains(&1) || (han_words.len() >= 2 && han_words.iter().all(|n| *n <= 2));
+    if !native_han && raw.iter().any(|t| learned::applies(&t.text)) {
+        let mut keys: Vec<String> = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while let Some(t) = raw.get(i) {
+            let mut k = match t.script {
+                Script::Han => {
+                    let mut word = String::new();
+                    while let Some(h) = raw.get(i).filter(|h| h.script == Script::Han) {
+                        word.push_str(&h.text);
+                        i += 1;
+                    }
+                    i -= 1;
+                    word
+                }
+                Script::Cyrillic | Script::Other => t.text.clone(),
+                Script::Latin => latin_key(&t.text),
+            };
+            cap_key(&mut k);
+            if !k.is_empty() {
+                keys.push(k);
+            }
+            i += 1;
+        }
+        keys.truncate(crate::normalize::MAX_TOKENS);
+        if !keys.is_empty() && !out.iter().any(|(_, k)| *k == keys) {
+            out.push((None, keys));
+        }
+    }
     (out, cut_chars || cut_parts, script)
 }
 
@@ -235,8 +277,17 @@ pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionar
         // An initial stands for any part that starts with it.
         return if fa == fb { INITIAL_SIM } else { 0.0 };
     }
+    // A Latin part against a Han or Cyrillic one as written: the learned table.
+    match (a.key.is_ascii(), b.key.is_ascii()) {
+        (true, false) if learned::applies(b.key) => return learned::similarity(a.key, b.key),
+        (false, true) if learned::applies(a.key) => return learned::similarity(b.key, a.key),
+        _ => {}
+    }
     if dict.is_some_and(|d| d.same_group(a.key, b.key)) {
         return 0.95;
+    }
+    if let Some(t) = transposition_sim(a.key, b.key) {
+        return t;
     }
     let s = blend(a.key, b.key);
     if a.skel == b.skel {
@@ -260,6 +311,20 @@ pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionar
         0.0
     };
     s.max(by_ear)
+}
+
+/// Two neighbouring letters swapped, the commonest typing slip ("Choen" for "Cohen", "Ail"
+/// for "Ali"): edit distances count it as two edits, which sinks short parts. `None` when the
+/// keys differ otherwise.
+fn transposition_sim(a: &str, b: &str) -> Option<f64> {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if x.len() != y.len() || x.len() < 3 || !a.is_ascii() || !b.is_ascii() {
+        return None;
+    }
+    let i = x.iter().zip(y).position(|(p, q)| p != q)?;
+    let ok =
+        x.get(i) == y.get(i + 1) && x.get(i + 1) == y.get(i) && x.get(i + 2..) == y.get(i + 2..);
+    ok.then_some(if x.len() == 3 { 0.85 } else { 0.92 })
 }
 
 /// Similarity of two parts whose [`sound_into`] keys are equal: a transcription by ear.
@@ -467,22 +532,38 @@ pub(crate) fn compare_refs(
     let both_cyrillic =
         a.iter().any(|r| r.scheme.is_some()) && b.iter().any(|r| r.scheme.is_some());
     let mut best = (0.0, 0, 0);
-    for (i, ra) in a.iter().enumerate() {
-        for (j, rb) in b.iter().enumerate() {
-            // Two Cyrillic spellings are compared scheme by scheme: mixing schemes only adds noise.
-            if both_cyrillic && ra.scheme != rb.scheme {
-                continue;
-            }
-            let s = align(ra.toks, rb.toks, dict, scratch);
-            if s > best.0 {
-                best = (s, i, j);
-                if s >= 1.0 {
-                    return best;
+    // The renderings as written (Han, Cyrillic) go through the learned table, which costs more
+    // and never gives more than its cap: they are compared last, and only when needed.
+    for learned_pass in [false, true] {
+        if learned_pass && best.0 >= learned::MAX_SIM {
+            break;
+        }
+        for (i, ra) in a.iter().enumerate() {
+            for (j, rb) in b.iter().enumerate() {
+                // Two Cyrillic spellings are compared scheme by scheme: mixing schemes only adds
+                // noise.
+                if both_cyrillic && ra.scheme != rb.scheme {
+                    continue;
+                }
+                if (is_as_written(ra) || is_as_written(rb)) != learned_pass {
+                    continue;
+                }
+                let s = align(ra.toks, rb.toks, dict, scratch);
+                if s > best.0 {
+                    best = (s, i, j);
+                    if s >= 1.0 {
+                        return best;
+                    }
                 }
             }
         }
     }
     best
+}
+
+/// The rendering that keeps Han or Cyrillic parts as written (see [`rendering_keys`]).
+fn is_as_written(r: &RendRef<'_>) -> bool {
+    r.scheme.is_none() && r.toks.iter().any(|t| !t.key.is_ascii())
 }
 
 /// The best-scoring pair of renderings of two analysed names: (score, index in a, index in b).
@@ -538,6 +619,8 @@ mod tests {
             ("split three", "Wang Xiao Ming", "Xiaoming Wang"),
             ("typo", "Jonathan Smith", "Jonathon Smith"),
             ("transposition", "Ivan Petrov", "Ivan Petorv"),
+            ("transposition short part", "Mustafa Ali", "Mustafa Ail"),
+            ("transposition cohen", "Wolfgang Choen", "Wolfgang Cohen"),
             ("ocr digits", "J0HN 5MITH", "John Smith"),
             ("initial", "J. Smith", "John Smith"),
             ("honorific", "Mr. John Smith", "John Smith"),

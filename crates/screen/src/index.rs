@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{RendRef, Scratch, Tok, TokRef, analyze, compare_refs, rendering_keys};
 use crate::dict::NameDictionary;
+use crate::learned;
 use crate::normalize::{MAX_SOUND_BYTES, MAX_TOKENS, skeleton, sound_into};
 use crate::translit::Scheme;
 
@@ -29,7 +30,7 @@ const W_BIRTH: f32 = 0.4;
 /// scored: not even one part matched well enough to reach a threshold.
 const MIN_EVIDENCE: f64 = 0.35;
 /// Renderings a packed name holds, at most (one per scheme).
-const MAX_RENDS: usize = Scheme::ALL.len();
+const MAX_RENDS: usize = Scheme::ALL.len() + 1;
 /// Cosine similarity at and above which two face templates are taken to be one person.
 pub const FACE_THRESHOLD: f32 = 0.8;
 /// On identity change (exact birth date and nationality, refused or wanted list) the name need
@@ -143,18 +144,24 @@ struct Rec {
 /// (issuing country, normalised number)
 type DocKey = (Option<Box<str>>, Box<str>);
 
-/// Per-query candidate accumulator over every entry: dense arrays stamped with a query epoch,
+/// One entry's slot in the accumulator: 16 bytes, so that a posting touches one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    /// Epoch of the query part that last touched the entry; below the query's base: untouched.
+    stamp: u32,
+    /// Evidence so far.
+    score: f32,
+    /// Best key value of the current part for the entry.
+    best: f32,
+    /// Query parts with evidence, one bit each.
+    mask: u16,
+}
+
+/// Per-query candidate accumulator over every entry: a dense array stamped with a query epoch,
 /// so that nothing is cleared between queries and no hash map is touched per posting.
 #[derive(Debug)]
 struct Acc {
-    /// Epoch of the query part that last touched the entry; below the query's base: untouched.
-    stamp: Vec<u32>,
-    /// Evidence so far.
-    score: Vec<f32>,
-    /// Best key value of the current part for the entry.
-    best: Vec<f32>,
-    /// Query parts with evidence, one bit each.
-    mask: Vec<u16>,
+    slots: Vec<Slot>,
     touched: Vec<u32>,
     epoch: u32,
 }
@@ -162,13 +169,14 @@ struct Acc {
 impl Acc {
     fn new(n: usize) -> Acc {
         Acc {
-            stamp: vec![0; n],
-            score: vec![0.0; n],
-            best: vec![0.0; n],
-            mask: vec![0; n],
+            slots: vec![Slot::default(); n],
             touched: Vec::new(),
             epoch: 0,
         }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.len()
     }
 
     /// Starts a query; returns its base epoch (part `p` uses `base + p`).
@@ -182,7 +190,7 @@ impl Acc {
                 base
             }
             None => {
-                self.stamp.fill(0);
+                self.slots.iter_mut().for_each(|s| s.stamp = 0);
                 self.epoch = span;
                 1
             }
@@ -191,30 +199,26 @@ impl Acc {
 
     /// Adds key value `v` for query part `part` to entry `e`; per part only the best key counts.
     fn add(&mut self, e: u32, base: u32, part: usize, v: f32) {
-        let i = e as usize;
         let pe = base + part as u32;
-        let (Some(st), Some(sc), Some(b), Some(m)) = (
-            self.stamp.get_mut(i),
-            self.score.get_mut(i),
-            self.best.get_mut(i),
-            self.mask.get_mut(i),
-        ) else {
+        let Some(s) = self.slots.get_mut(e as usize) else {
             return;
         };
-        if *st < base {
-            *st = pe;
-            *sc = v;
-            *b = v;
-            *m = 1 << part;
+        if s.stamp < base {
+            *s = Slot {
+                stamp: pe,
+                score: v,
+                best: v,
+                mask: 1 << part,
+            };
             self.touched.push(e);
-        } else if *st != pe {
-            *st = pe;
-            *sc += v;
-            *b = v;
-            *m |= 1 << part;
-        } else if v > *b {
-            *sc += v - *b;
-            *b = v;
+        } else if s.stamp != pe {
+            s.stamp = pe;
+            s.score += v;
+            s.best = v;
+            s.mask |= 1 << part;
+        } else if v > s.best {
+            s.score += v - s.best;
+            s.best = v;
         }
     }
 }
@@ -295,6 +299,14 @@ const W_SOUND: f32 = 0.7;
 fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f32, u8)>) {
     for (i, t) in toks.iter().enumerate() {
         let part = u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0);
+        if !t.key.is_ascii() && learned::applies(&t.key) {
+            // A part as written in Han or Cyrillic (the learned rendering). Cyrillic is keyed
+            // by the scheme renderings already; Han by its most likely Latin spelling.
+            if let Some(sp) = learned::best_spelling(&t.key).filter(|_| is_han(&t.key)) {
+                spelling_keys(&skeleton(&sp), part, out);
+            }
+            continue;
+        }
         let sk = t.skel.as_bytes();
         if t.skel.chars().count() >= 2 {
             out.push((hkey(TAG_PART, sk), W_PART, part));
@@ -305,6 +317,7 @@ fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f3
                 }
             }
             if t.skel.is_ascii() {
+                cons_keys(&t.skel, part, out);
                 let mut snd = [0u8; MAX_SOUND_BYTES];
                 let n = sound_into(&t.skel, &mut snd);
                 if n >= 4 {
@@ -318,16 +331,122 @@ fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f3
             }
         }
     }
+    joined_keys(toks, false, out);
+}
+
+/// Keys of adjacent parts joined ("abdul rahman" = "abdulrahman"); `both_orders` adds each pair
+/// joined the other way round too (for a query: the list may hold the parts reversed).
+fn joined_keys(toks: &[Tok], both_orders: bool, out: &mut Vec<(u64, f32, u8)>) {
     let mut joined = String::new();
     for (i, w) in toks.windows(2).enumerate() {
         if let [x, y] = w {
-            joined.clear();
-            joined.push_str(&x.key);
-            joined.push_str(&y.key);
             let part = u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0);
-            out.push((hkey(TAG_PART, skeleton(&joined).as_bytes()), W_PART, part));
+            for (a, b) in [(x, y), (y, x)]
+                .into_iter()
+                .take(1 + usize::from(both_orders))
+            {
+                joined.clear();
+                joined.push_str(&a.key);
+                joined.push_str(&b.key);
+                out.push((hkey(TAG_PART, skeleton(&joined).as_bytes()), W_PART, part));
+            }
         }
     }
+}
+
+fn is_han(word: &str) -> bool {
+    word.chars()
+        .any(|c| crate::normalize::char_script(c) == Some(crate::Script::Han))
+}
+
+const TAG_CONS: u8 = b'K';
+/// Weight of an equal consonant frame (see [`cons_keys`]): coarse, it only finds candidates.
+const W_CONS: f32 = 0.5;
+
+/// The consonant frame of a skeleton: vowels, `h` and `g` after `n` dropped, l/r, voiced and
+/// voiceless pairs and v/f/w merged, doubles collapsed. Han transcriptions keep the consonants
+/// of a foreign name and little else ("Erdenebat" and 额尔登巴特 = "eldenbat" are both
+/// `ltnpt`), so this key lets a Latin name and a Han one find each other. Frames shorter than
+/// three consonants are too common to key.
+fn cons_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    let mut prev = 0u8;
+    for &c in skel.as_bytes() {
+        let m = match c {
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h' => {
+                prev = c;
+                continue;
+            }
+            b'g' if prev == b'n' => continue,
+            b'r' => b'l',
+            b'd' => b't',
+            b'b' => b'p',
+            b'g' | b'q' | b'c' => b'k',
+            b'v' | b'w' => b'f',
+            b'z' | b'j' => b's',
+            other => other,
+        };
+        prev = c;
+        if n > 0 && buf.get(n - 1) == Some(&m) {
+            continue;
+        }
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = m;
+            n += 1;
+        }
+    }
+    if n >= 3 {
+        out.push((hkey(TAG_CONS, buf.get(..n).unwrap_or(&[])), W_CONS, part));
+    }
+}
+
+/// Keys of a learned Latin spelling (a skeleton): exact, sound key and one-deletion neighbours,
+/// so that a Latin name finds the Han entry (and back) when the spelling is near.
+fn spelling_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
+    let sk = skel.as_bytes();
+    if sk.len() < 2 {
+        return;
+    }
+    out.push((hkey(TAG_PART, sk), W_SOUND, part));
+    out.push((hkey(TAG_DEL, sk), W_DEL, part));
+    if sk.len() >= 4 {
+        for j in 0..sk.len() {
+            out.push((hkey_skip(TAG_DEL, sk, j), W_DEL * 0.8, part));
+        }
+    }
+    cons_keys(skel, part, out);
+    let mut snd = [0u8; MAX_SOUND_BYTES];
+    let n = sound_into(skel, &mut snd);
+    if n >= 3 {
+        out.push((hkey(TAG_SOUND, snd.get(..n).unwrap_or(&[])), W_SOUND, part));
+    }
+}
+
+/// Position of `key` in sorted, uniformly spread keys (they are hashes): interpolation
+/// guesses the place, a short binary search around it finishes. Falls back to a full binary
+/// search when the guess window misses.
+fn find_key(keys: &[u64], key: u64) -> Result<usize, usize> {
+    let n = keys.len();
+    if n < 64 {
+        return keys.binary_search(&key);
+    }
+    let guess = ((u128::from(key) * n as u128) >> 64) as usize;
+    // Hash positions deviate from the guess by about sqrt(n); 4 sigma covers nearly all.
+    let w = (((n as f64).sqrt() * 4.0) as usize).max(64);
+    let lo = guess.saturating_sub(w);
+    let hi = guess.saturating_add(w).min(n);
+    let (Some(&first), Some(&last)) = (keys.get(lo), keys.get(hi - 1)) else {
+        return keys.binary_search(&key);
+    };
+    if first <= key && key <= last {
+        return match keys.get(lo..hi).map(|k| k.binary_search(&key)) {
+            Some(Ok(i)) => Ok(lo + i),
+            Some(Err(i)) => Err(lo + i),
+            None => keys.binary_search(&key),
+        };
+    }
+    keys.binary_search(&key)
 }
 
 fn birth_nat_key(d: &PartialDate, nat: &str) -> Option<u64> {
@@ -679,7 +798,7 @@ impl Index {
     }
 
     fn postings_of(&self, key: u64) -> &[u32] {
-        match self.keys.binary_search(&key) {
+        match find_key(&self.keys, key) {
             Ok(i) => {
                 let lo = self.offsets.get(i).copied().unwrap_or(0) as usize;
                 let hi = self.offsets.get(i + 1).copied().unwrap_or(0) as usize;
@@ -726,7 +845,7 @@ impl Index {
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
         match pooled {
-            Some(a) if a.stamp.len() == self.recs.len() => a,
+            Some(a) if a.len() == self.recs.len() => a,
             _ => Acc::new(self.recs.len()),
         }
     }
@@ -751,6 +870,7 @@ impl Index {
         let mut keys: Vec<(u64, f32, u8)> = Vec::new();
         for r in &form.renderings {
             name_keys(&r.toks, d, &mut keys);
+            joined_keys(&r.toks, true, &mut keys);
         }
         // The same key from several renderings or parts counts once, at its best weight.
         keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
@@ -803,36 +923,65 @@ impl Index {
                 acc.add(e, base, *p, *v);
             }
         }
-        let Acc {
-            score,
-            mask,
-            touched,
-            ..
-        } = &mut acc;
-        let sc = |e: u32| score.get(e as usize).copied().unwrap_or(0.0);
+        let Acc { slots, touched, .. } = &mut acc;
+        let sc = |e: u32| slots.get(e as usize).map_or(0.0, |s| s.score);
+        // What the common keys can still add (their best value per part): an entry that
+        // cannot reach the evidence floor even with all of it is dropped before ranking.
+        let mut probe_max = [0f32; MAX_PARTS];
+        for (_, v, p) in probe.iter() {
+            if let Some(m) = probe_max.get_mut(*p) {
+                *m = m.max(*v);
+            }
+        }
+        let floor = (MIN_EVIDENCE as f32) * max_evidence - probe_max.iter().sum::<f32>();
+        if floor > 0.0 {
+            touched.retain(|&e| sc(e) >= floor);
+        }
         if touched.len() > POOL {
-            touched
-                .select_nth_unstable_by(POOL - 1, |a, b| sc(*b).total_cmp(&sc(*a)).then(a.cmp(b)));
-            touched.truncate(POOL);
+            // Entries that share the traveller's full birth date stay in the pool whatever
+            // their rank (the common keys below confirm their name, the evidence floor drops
+            // them if it is not there): among a thousand namesakes ("Ali Hassan"), the listed
+            // person with a letter swapped or the parts reversed has less name evidence than
+            // the namesakes but is the one with the right birth date.
+            let birth_bit = 1u16 << BIRTH_SLOT;
+            let dated = |e: &u32| {
+                slots
+                    .get(*e as usize)
+                    .is_some_and(|s| s.mask & birth_bit != 0)
+            };
+            let mut kept: Vec<u32> = touched.iter().copied().filter(dated).collect();
+            if kept.len() > POOL {
+                kept.select_nth_unstable_by(POOL - 1, |a, b| {
+                    sc(*b).total_cmp(&sc(*a)).then(a.cmp(b))
+                });
+                kept.truncate(POOL);
+            }
+            touched.retain(|e| !dated(e));
+            if touched.len() > POOL {
+                touched.select_nth_unstable_by(POOL - 1, |a, b| {
+                    sc(*b).total_cmp(&sc(*a)).then(a.cmp(b))
+                });
+                touched.truncate(POOL);
+            }
+            touched.extend(kept);
         }
         // Common keys only confirm pooled candidates (one per part: the best value first).
         for (list, v, p) in probe.iter() {
             let bit = 1u16 << *p;
             for &e in touched.iter() {
-                let i = e as usize;
-                if let (Some(m), Some(s)) = (mask.get_mut(i), score.get_mut(i))
-                    && *m & bit == 0
+                if let Some(s) = slots.get_mut(e as usize)
+                    && s.mask & bit == 0
                     && list.binary_search(&e).is_ok()
                 {
-                    *m |= bit;
-                    *s += *v;
+                    s.mask |= bit;
+                    s.score += *v;
                 }
             }
         }
         let mut ranked: Vec<(f64, u32)> = touched
             .iter()
             .filter_map(|&e| {
-                let ev = f64::from(score.get(e as usize).copied().unwrap_or(0.0) / max_evidence);
+                let ev = f64::from(slots.get(e as usize)?.score / max_evidence);
                 if ev < MIN_EVIDENCE {
                     return None;
                 }
@@ -846,6 +995,37 @@ impl Index {
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked.truncate(MAX_FULL);
         ranked.into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// Screens many travellers (a train or bus manifest) on up to `threads` threads (at least
+    /// one); the answer for `queries[i]` is at `i`. Each thread reuses its own accumulator.
+    pub fn screen_many(&self, queries: &[Query], threshold: f64, threads: usize) -> Vec<Vec<Hit>> {
+        let threads = threads.clamp(1, 64).min(queries.len().max(1));
+        if threads == 1 {
+            return queries.iter().map(|q| self.screen(q, threshold)).collect();
+        }
+        let chunk = queries.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = queries
+                .chunks(chunk)
+                .map(|c| {
+                    s.spawn(move || {
+                        c.iter()
+                            .map(|q| self.screen(q, threshold))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(queries.len());
+            for (h, c) in handles.into_iter().zip(queries.chunks(chunk)) {
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    // A panicking query must not lose the others: screen the chunk again here.
+                    Err(_) => out.extend(c.iter().map(|q| self.screen(q, threshold))),
+                }
+            }
+            out
+        })
     }
 
     /// Screens one traveller: hits with `score >= threshold` (plus lost/stolen document,
@@ -1420,4 +1600,44 @@ fn grade_doc(ctx: &Ctx<'_>, list: &[DocKey]) -> (DocGrade, Option<usize>) {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_key_agrees_with_binary_search() {
+        let mut keys: Vec<u64> = (0..50_000u64)
+            .map(|i| mix(i.wrapping_mul(0x9e37)))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for probe in (0..60_000u64).map(|i| mix(i.wrapping_mul(0x9e37))) {
+            assert_eq!(
+                find_key(&keys, probe),
+                keys.binary_search(&probe),
+                "{probe}"
+            );
+        }
+        // Skewed keys (not hashes) still work, by the fallback.
+        let skewed: Vec<u64> = (0..1000u64).map(|i| i * i).collect();
+        for probe in [0, 1, 4, 5, 998_001, 998_002, u64::MAX] {
+            assert_eq!(find_key(&skewed, probe), skewed.binary_search(&probe));
+        }
+        assert_eq!(find_key(&[], 7), Err(0));
+    }
+
+    #[test]
+    fn consonant_frames_link_latin_and_han_spellings() {
+        let frame = |s: &str| {
+            let mut v = Vec::new();
+            cons_keys(&skeleton(s), 0, &mut v);
+            v.first().map(|k| k.0)
+        };
+        assert_eq!(frame("erdenebat"), frame("eldenbat"));
+        assert_eq!(frame("wolfgang"), frame("volvgan"));
+        assert_ne!(frame("erdenebat"), frame("wolfgang"));
+        assert_eq!(frame("ali"), None);
+    }
 }

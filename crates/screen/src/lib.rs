@@ -9,6 +9,7 @@ mod compare;
 mod dict;
 mod han;
 mod index;
+mod learned;
 pub mod normalize;
 mod similarity;
 pub mod translit;

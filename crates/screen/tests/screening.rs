@@ -182,3 +182,55 @@ fn stats_count_lists() {
     assert_eq!(s.face_templates, 1);
     assert!(s.keys > 10);
 }
+
+#[test]
+fn foreign_names_in_han_are_found_by_default() {
+    // No dictionary: the built-in learned table links the Latin and Han spellings, both ways.
+    let idx = Index::build(
+        vec![
+            e("H1", ListKind::Wanted, &["巴拉克·奥巴马"]),
+            e("H2", ListKind::Alert, &["Wolfgang Cohen"]),
+            e("H4", ListKind::Alert, &["Vladimir Putin"]),
+            e("H3", ListKind::Alert, &["额尔登巴特"]),
+        ],
+        None,
+    );
+    let t = guomen_screen::DEFAULT_NAME_THRESHOLD;
+    for (q, want) in [
+        ("Barack Obama", "H1"),
+        ("弗拉基米尔·普京", "H4"),
+        ("Wolfgang Choen", "H2"),
+        ("沃尔夫冈·科恩", "H2"),
+        ("Erdenebat", "H3"),
+    ] {
+        let hits = idx.screen(&Query::name(q), t);
+        assert_eq!(
+            hits.first().map(|h| h.entry_id.as_str()),
+            Some(want),
+            "{q}: {hits:?}"
+        );
+    }
+}
+
+#[test]
+fn screen_many_answers_in_order() {
+    let idx = index();
+    let qs: Vec<Query> = ["Ivan Petrov", "nobody at all", "Sergei Sidorov", "王小明"]
+        .iter()
+        .map(|n| Query::name(*n))
+        .collect();
+    let t = guomen_screen::DEFAULT_NAME_THRESHOLD;
+    let one: Vec<Vec<String>> = qs
+        .iter()
+        .map(|q| idx.screen(q, t).into_iter().map(|h| h.entry_id).collect())
+        .collect();
+    for threads in [0, 1, 2, 7] {
+        let many: Vec<Vec<String>> = idx
+            .screen_many(&qs, t, threads)
+            .into_iter()
+            .map(|hs| hs.into_iter().map(|h| h.entry_id).collect())
+            .collect();
+        assert_eq!(many, one, "threads {threads}");
+    }
+    assert!(idx.screen_many(&[], t, 2).is_empty());
+}

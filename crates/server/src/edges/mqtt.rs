@@ -69,6 +69,45 @@ pub async fn start(
     }
 }
 
+const PROBE_USER: &str = "guomen-station-probe";
+
+/// Connects to the embedded broker as its own probe: a full MQTT 3.1.1 CONNECT, the CONNACK,
+/// then DISCONNECT. True once the broker accepted the session.
+async fn probe(addr: SocketAddr, secret: &str) -> bool {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let Ok(Ok(mut s)) =
+        tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(addr)).await
+    else {
+        return false;
+    };
+    let field = |b: &mut Vec<u8>, v: &[u8]| {
+        b.extend_from_slice(&(v.len() as u16).to_be_bytes());
+        b.extend_from_slice(v);
+    };
+    let mut body = Vec::new();
+    field(&mut body, b"MQTT");
+    body.push(4); // protocol level 3.1.1
+    body.push(0b1100_0010); // user name, password, clean session
+    body.extend_from_slice(&10u16.to_be_bytes()); // keep-alive seconds
+    field(&mut body, b"guomen-probe");
+    field(&mut body, PROBE_USER.as_bytes());
+    field(&mut body, secret.as_bytes());
+    // Remaining length fits in one byte: the body is well under 128 bytes.
+    let mut packet = vec![0x10, body.len() as u8];
+    packet.extend_from_slice(&body);
+    let mut ack = [0u8; 4];
+    let ok = async {
+        s.write_all(&packet).await?;
+        s.read_exact(&mut ack).await?;
+        s.write_all(&[0xE0, 0x00]).await?;
+        std::io::Result::Ok(())
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), ok).await,
+        Ok(Ok(()))
+    ) && ack == [0x20, 0x02, 0x00, 0x00]
+}
+
 async fn embedded(
     ctx: Arc<Ctx>,
     addr: SocketAddr,
@@ -81,8 +120,15 @@ async fn embedded(
         .with_context(|| format!("cannot listen for MQTT on {addr}"))?;
     let handle = tokio::runtime::Handle::current();
     let auth_ctx = ctx.clone();
+    // The station's own readiness probe logs in with a secret that never leaves the process,
+    // so the broker sees a clean session instead of a connection dropped before CONNECT.
+    let probe_secret = guomen_station::auth::new_id();
+    let probe_pass = probe_secret.clone();
     let hook: rumqttd::AuthHandler = Arc::new(
         move |_client: String, user: String, pass: String| {
+            if user == PROBE_USER && pass == probe_pass {
+                return true;
+            }
             let (ctx, handle) = (auth_ctx.clone(), handle.clone());
             // The hook is synchronous and runs on the broker's own runtime thread: look the token
             // up on the station's runtime from a scratch thread and wait, bounded.
@@ -151,7 +197,7 @@ async fn embedded(
     }
     // Answer only once devices can connect, so callers (and tests) can use it at once.
     for _ in 0..200 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+        if probe(addr, &probe_secret).await {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -70,15 +70,42 @@ pub async fn start(
 }
 
 const PROBE_USER: &str = "guomen-station-probe";
+/// The probe session's keep-alive (rumqttd refuses 0); it pings at a third of it.
+const PROBE_KEEP_ALIVE_S: u16 = 3600;
 
-/// Connects to the embedded broker as its own probe: a full MQTT 3.1.1 CONNECT, the CONNACK,
-/// then DISCONNECT. True once the broker accepted the session.
-async fn probe(addr: SocketAddr, secret: &str) -> bool {
+/// Keeps the probe's session alive with PINGREQ until the station stops.
+async fn hold_probe(session: Option<tokio::net::TcpStream>, mut stop: watch::Receiver<bool>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let Some(mut s) = session else { return };
+    let mut every = tokio::time::interval(Duration::from_secs(u64::from(PROBE_KEEP_ALIVE_S) / 3));
+    every.tick().await;
+    loop {
+        tokio::select! {
+            _ = stopped(&mut stop) => {
+                // The broker has no shutdown and outlives this task; closing the session now
+                // would only make it log a disconnect as an error. The process's exit closes it.
+                std::mem::forget(s);
+                return;
+            }
+            _ = every.tick() => {
+                let mut pong = [0u8; 2];
+                if s.write_all(&[0xC0, 0x00]).await.is_err() || s.read_exact(&mut pong).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Connects to the embedded broker as its own probe: a full MQTT 3.1.1 CONNECT and its
+/// CONNACK. The session is returned and kept open while the station runs:
+/// rumqttd logs every disconnect as an error, and a probe is not one.
+async fn probe(addr: SocketAddr, secret: &str) -> Option<tokio::net::TcpStream> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let Ok(Ok(mut s)) =
         tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(addr)).await
     else {
-        return false;
+        return None;
     };
     let field = |b: &mut Vec<u8>, v: &[u8]| {
         b.extend_from_slice(&(v.len() as u16).to_be_bytes());
@@ -88,7 +115,7 @@ async fn probe(addr: SocketAddr, secret: &str) -> bool {
     field(&mut body, b"MQTT");
     body.push(4); // protocol level 3.1.1
     body.push(0b1100_0010); // user name, password, clean session
-    body.extend_from_slice(&10u16.to_be_bytes()); // keep-alive seconds
+    body.extend_from_slice(&PROBE_KEEP_ALIVE_S.to_be_bytes());
     field(&mut body, b"guomen-probe");
     field(&mut body, PROBE_USER.as_bytes());
     field(&mut body, secret.as_bytes());
@@ -99,13 +126,13 @@ async fn probe(addr: SocketAddr, secret: &str) -> bool {
     let ok = async {
         s.write_all(&packet).await?;
         s.read_exact(&mut ack).await?;
-        s.write_all(&[0xE0, 0x00]).await?;
         std::io::Result::Ok(())
     };
-    matches!(
+    let accepted = matches!(
         tokio::time::timeout(Duration::from_secs(2), ok).await,
         Ok(Ok(()))
-    ) && ack == [0x20, 0x02, 0x00, 0x00]
+    ) && ack == [0x20, 0x02, 0x00, 0x00];
+    accepted.then_some(s)
 }
 
 async fn embedded(
@@ -196,12 +223,15 @@ async fn embedded(
             .context("cannot subscribe on the embedded broker")?;
     }
     // Answer only once devices can connect, so callers (and tests) can use it at once.
+    let mut session = None;
     for _ in 0..200 {
-        if probe(addr, &probe_secret).await {
+        session = probe(addr, &probe_secret).await;
+        if session.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    tokio::spawn(hold_probe(session, stop.clone()));
     tokio::spawn(async move {
         // The sender must live as long as the subscription.
         let _link_tx = link_tx;

@@ -6,36 +6,12 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use chrono::{TimeZone, Utc};
-use guomen_proto::jt808::{self, AlarmFlags, Envelope, Extra, Location, Message, StatusFlags};
+use guomen_proto::jt808;
 
-fn frames(n: usize) -> Vec<Vec<u8>> {
-    (0..n)
-        .map(|i| {
-            let loc = Location {
-                alarm: AlarmFlags(0),
-                status: StatusFlags(StatusFlags::ACC_ON | StatusFlags::LOCATED),
-                lat: 43.65 + (i as f64) * 1e-5,
-                lon: 111.97 + (i as f64) * 1e-5,
-                altitude_m: 964,
-                speed_kmh: (i % 900) as f64 / 10.0,
-                course: (i % 360) as u16,
-                time: Utc.with_ymd_and_hms(2025, 6, 30, 17, 5, 9).single(),
-                extras: vec![
-                    Extra::Mileage { km: 1234.5 },
-                    Extra::SignalStrength { value: 27 },
-                    Extra::Satellites { count: 14 },
-                    Extra::Io { raw: 0 },
-                ],
-            };
-            jt808::encode(
-                &Envelope::v2013(format!("1391234{:04}", i % 10_000), i as u16),
-                &Message::Location(loc),
-            )
-            .expect("encodable")
-        })
-        .collect()
-}
+#[path = "../benches/frames.rs"]
+mod frames;
+
+use frames::jt808_frames as frames;
 
 fn time_ns(n: usize, f: impl FnOnce() -> usize) -> f64 {
     let t = Instant::now();

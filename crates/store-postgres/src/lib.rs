@@ -245,6 +245,30 @@ impl PgStore {
         serde_json::from_str(text).map_err(|e| self.corrupt(what, format!("stored JSON: {e}")))
     }
 
+    /// The one token a query on an indexed column (id or hash) finds.
+    async fn token_where(
+        &self,
+        sql: &'static str,
+        value: &str,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let row: Option<(String, String, String, String, String, bool)> = sqlx::query_as(sql)
+            .bind(value)
+            .fetch_optional(&self.inner.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        row.map(|(id, user_id, hash, label, created, revoked)| {
+            Ok(TokenRecord {
+                created: self.time(&created, &format!("token `{id}`"))?,
+                id,
+                user_id,
+                hash,
+                label,
+                revoked,
+            })
+        })
+        .transpose()
+    }
+
     fn user(&self, r: &PgRow) -> StoreResult<UserRecord> {
         let id: String = r.try_get("id").map_err(|e| self.err(e))?;
         let what = format!("user `{id}`");
@@ -496,45 +520,19 @@ impl Store for PgStore {
     }
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
-        let row: Option<(String, String, String, String, String, bool)> = sqlx::query_as(
+        self.token_where(
             "SELECT id, user_id, hash, label, created, revoked FROM tokens WHERE hash = $1",
+            hash,
         )
-        .bind(hash)
-        .fetch_optional(&self.inner.pool)
         .await
-        .map_err(|e| self.err(e))?;
-        row.map(|(id, user_id, hash, label, created, revoked)| {
-            Ok(TokenRecord {
-                created: self.time(&created, &format!("token `{id}`"))?,
-                id,
-                user_id,
-                hash,
-                label,
-                revoked,
-            })
-        })
-        .transpose()
     }
 
     async fn token_by_id(&self, id: &str) -> StoreResult<Option<TokenRecord>> {
-        let row: Option<(String, String, String, String, String, bool)> = sqlx::query_as(
+        self.token_where(
             "SELECT id, user_id, hash, label, created, revoked FROM tokens WHERE id = $1",
+            id,
         )
-        .bind(id)
-        .fetch_optional(&self.inner.pool)
         .await
-        .map_err(|e| self.err(e))?;
-        row.map(|(id, user_id, hash, label, created, revoked)| {
-            Ok(TokenRecord {
-                created: self.time(&created, &format!("token `{id}`"))?,
-                id,
-                user_id,
-                hash,
-                label,
-                revoked,
-            })
-        })
-        .transpose()
     }
 
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>> {

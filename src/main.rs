@@ -67,7 +67,7 @@ enum UserCommand {
     /// Create a user; prints a new API token as the last line of stdout
     Add {
         name: String,
-        /// admin, duty_chief, inspector, analyst, partner or device
+        /// admin, duty_chief, inspector, analyst, partner, carrier or device
         #[arg(long)]
         role: Role,
         /// Read the password from the first line of stdin (otherwise the user has none
@@ -78,6 +78,15 @@ enum UserCommand {
         /// `customs`, `railway`, `military border unit`
         #[arg(long)]
         agency: Option<String>,
+        /// The carrier's organisation (required with `--role carrier`), e.g. a railway
+        /// operator, a logistics firm or a travel agency
+        #[arg(long)]
+        organisation: Option<String>,
+        /// What a device may speak for (with `--role device`): `KIND:ID,...` with kinds
+        /// sensor, unit, link, lane, camera, duty_point; `KIND:*` or `*` for all. A device
+        /// without any scope may do nothing as a device
+        #[arg(long, value_name = "KIND:ID,...")]
+        scope: Option<guomen_domain::Scopes>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -244,6 +253,8 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             role,
             password_stdin,
             agency,
+            organisation,
+            scope,
             store,
         } => {
             let password = if password_stdin {
@@ -262,6 +273,8 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
                 role,
                 password,
                 agency,
+                organisation,
+                scopes: scope.unwrap_or_default(),
             };
             let result = station.create_user(new, "cli").await;
             station.close().await;
@@ -279,12 +292,17 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             let users = station.users().await;
             station.close().await;
             for u in users? {
+                let scopes = (!u.scopes.is_empty()).then(|| u.scopes.to_string());
                 println!(
                     "{}\t{}\t{}{}{}",
                     u.id,
                     u.name,
                     u.role,
-                    u.agency.map(|a| format!("\t{a}")).unwrap_or_default(),
+                    [u.agency, u.organisation, scopes]
+                        .into_iter()
+                        .flatten()
+                        .map(|a| format!("\t{a}"))
+                        .collect::<String>(),
                     if u.disabled { "\tdisabled" } else { "" }
                 );
             }

@@ -213,3 +213,63 @@ fn a_partner_user_belongs_to_an_agency() {
     assert!(t.contains("customs-desk\tpartner\tcustoms"), "{t}");
     assert!(!t.contains("nobody-desk"), "{t}");
 }
+
+#[test]
+fn a_carrier_belongs_to_an_organisation_and_a_device_has_scopes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        guomen()
+            .args(["user", "add"])
+            .args(args)
+            .args(["--data", data])
+            .output()
+            .unwrap()
+    };
+    let carrier = run(&[
+        "railway-ops",
+        "--role",
+        "carrier",
+        "--organisation",
+        "China Railway Hohhot",
+    ]);
+    assert!(carrier.status.success(), "{}", text(&carrier));
+    let orphan = run(&["lonely-carrier", "--role", "carrier"]);
+    assert!(!orphan.status.success());
+    assert!(
+        text(&orphan).contains("needs an `organisation`"),
+        "{}",
+        text(&orphan)
+    );
+    let device = run(&[
+        "fence-gw",
+        "--role",
+        "device",
+        "--scope",
+        "unit:rrt-1,sensor:F-07",
+    ]);
+    assert!(device.status.success(), "{}", text(&device));
+    let bad_kind = run(&["gate-gw", "--role", "device", "--scope", "gate:1"]);
+    assert!(!bad_kind.status.success());
+    assert!(
+        text(&bad_kind).contains("unknown scope kind `gate`"),
+        "{}",
+        text(&bad_kind)
+    );
+    let scoped_person = run(&["chief-2", "--role", "duty_chief", "--scope", "*"]);
+    assert!(!scoped_person.status.success());
+    assert!(text(&scoped_person).contains("only a device user has scopes"));
+    let list = guomen()
+        .args(["user", "list", "--data", data])
+        .output()
+        .unwrap();
+    let t = text(&list);
+    assert!(
+        t.contains("railway-ops\tcarrier\tChina Railway Hohhot"),
+        "{t}"
+    );
+    assert!(
+        t.contains("fence-gw\tdevice\tsensor:F-07,unit:rrt-1"),
+        "{t}"
+    );
+}

@@ -93,6 +93,9 @@ async fn unit_tokens(
             role: Role::Device,
             password: None,
             agency: None,
+            organisation: None,
+            // A unit's terminal speaks for its own unit and nothing else.
+            scopes: format!("unit:{}", unit.id).parse()?,
         };
         let token = match station.create_user(new, "demo").await {
             Ok((_, t)) => t,
@@ -201,6 +204,13 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
             role,
             password: Some(pw.clone()),
             agency: agency.map(str::to_owned),
+            organisation: None,
+            // The demo's device is the station's sensor and link gateway.
+            scopes: if role == Role::Device {
+                "sensor:*,link:*,lane:*,camera:*,duty_point:*".parse()?
+            } else {
+                Default::default()
+            },
         };
         let (user, token, shown_pw) = match station.create_user(new, "demo").await {
             Ok((u, t)) => (u, t, pw),

@@ -37,9 +37,11 @@ macro_rules! from_str_via_all {
 
 pub mod incident;
 pub mod role;
+pub mod scope;
 pub mod text;
 pub mod unit;
 pub mod watchlist;
 
 pub use role::Role;
+pub use scope::{Scope, ScopeKind, Scopes};
 pub use text::Text;

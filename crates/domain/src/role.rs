@@ -12,16 +12,20 @@ pub enum Role {
     Inspector,
     Analyst,
     Partner,
+    /// A railway operator, logistics firm or travel agency, acting for its organisation:
+    /// it sends manifests and bookings and sees only its own, never screening results.
+    Carrier,
     Device,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::DutyChief,
         Role::Inspector,
         Role::Analyst,
         Role::Partner,
+        Role::Carrier,
         Role::Device,
     ];
 
@@ -32,12 +36,13 @@ impl Role {
             Role::Inspector => "inspector",
             Role::Analyst => "analyst",
             Role::Partner => "partner",
+            Role::Carrier => "carrier",
             Role::Device => "device",
         }
     }
 
     /// Whether this role may see personal data (names, birth dates, document numbers).
-    /// Analysts and partners work on aggregates and operational facts only.
+    /// Analysts, partners and carriers work on aggregates and operational facts only.
     pub fn sees_personal_data(self) -> bool {
         matches!(self, Role::Admin | Role::DutyChief | Role::Inspector)
     }
@@ -51,7 +56,7 @@ impl fmt::Display for Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown role `{0}`; expected one of admin, duty_chief, inspector, analyst, partner, device"
+    "unknown role `{0}`; expected one of admin, duty_chief, inspector, analyst, partner, carrier, device"
 )]
 pub struct UnknownRole(pub String);
 

@@ -81,13 +81,27 @@ impl TestApp {
         }
     }
 
-    /// Creates a user with password `password-NAME` and returns their API token.
+    /// Creates a user with password `password-NAME` and returns their API token. A partner
+    /// belongs to the military border unit, a carrier to the organisation `test carrier`,
+    /// and a device speaks for everything (`*`); see [`TestApp::device`] for a narrower one.
     pub async fn user(&self, name: &str, role: Role) -> String {
+        let scopes = if role == Role::Device { "*" } else { "" };
+        self.user_with(name, role, scopes).await
+    }
+
+    /// Creates a device user whose scopes are `scopes` (`sensor:F-07,unit:rrt-1`, `*`...).
+    pub async fn device(&self, name: &str, scopes: &str) -> String {
+        self.user_with(name, Role::Device, scopes).await
+    }
+
+    async fn user_with(&self, name: &str, role: Role, scopes: &str) -> String {
         let new = guomen_station::users::NewUser {
             name: name.to_owned(),
             role,
             password: Some(format!("password-{name}")),
             agency: (role == Role::Partner).then(|| "military border unit".to_owned()),
+            organisation: (role == Role::Carrier).then(|| "test carrier".to_owned()),
+            scopes: scopes.parse().expect("test scopes are valid"),
         };
         let (_, token) = self
             .state

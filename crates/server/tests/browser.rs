@@ -320,6 +320,12 @@ impl Ctx {
             password: Some(format!("password-{name}")),
             // A partner belongs to an agency; these pages' partner is the customs desk.
             agency: (role == Role::Partner).then(|| "customs".to_owned()),
+            organisation: (role == Role::Carrier).then(|| "test carrier".to_owned()),
+            scopes: if role == Role::Device {
+                "*".parse().expect("valid scope")
+            } else {
+                Default::default()
+            },
         };
         self.state
             .station

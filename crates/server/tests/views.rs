@@ -96,6 +96,8 @@ async fn a_partner_stream_carries_only_its_agencys_incidents_live_and_on_replay(
                 role: Role::Partner,
                 password: None,
                 agency: Some("customs".into()),
+                organisation: None,
+                scopes: Default::default(),
             },
             "system",
         )

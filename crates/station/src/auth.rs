@@ -10,7 +10,7 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
-use guomen_domain::Role;
+use guomen_domain::{Role, ScopeKind, Scopes};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -30,11 +30,23 @@ pub struct Principal {
     /// only what concerns its own agency.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,
+    /// The carrier's organisation: a carrier sees and changes only its organisation's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// What a device may speak for; empty for everyone else.
+    #[serde(skip_serializing_if = "Scopes::is_empty")]
+    pub scopes: Scopes,
     #[serde(skip)]
     pub token_id: String,
 }
 
 impl Principal {
+    /// Whether this principal's inputs may concern `kind:id`: a device only within its
+    /// scopes (none without any); people act by role, which the routes check.
+    pub fn speaks_for(&self, kind: ScopeKind, id: &str) -> bool {
+        self.role != Role::Device || self.scopes.covers(kind, id)
+    }
+
     /// The journal's `actor` for what this principal does.
     pub fn actor(&self) -> String {
         match self.role {
@@ -249,6 +261,8 @@ impl Station {
             name: user.name,
             role: user.role,
             agency: user.agency,
+            organisation: user.organisation,
+            scopes: user.scopes,
             token_id: tok.id,
         }))
     }
@@ -259,7 +273,12 @@ impl Station {
         let Some(user) = self.store.user_by_id(&who.user_id).await? else {
             return Ok(false);
         };
-        if user.disabled || user.role != who.role || user.agency != who.agency {
+        if user.disabled
+            || user.role != who.role
+            || user.agency != who.agency
+            || user.organisation != who.organisation
+            || user.scopes != who.scopes
+        {
             return Ok(false);
         }
         Ok(self
@@ -332,6 +351,8 @@ impl Station {
                 name: user.name,
                 role: user.role,
                 agency: user.agency,
+                organisation: user.organisation,
+                scopes: user.scopes,
                 token_id: record.id,
             },
         })

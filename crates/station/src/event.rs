@@ -267,18 +267,21 @@ pub enum Audience {
     Inspector,
     Analyst,
     Partner,
+    /// A carrier's organisation: railway operators, logistics firms, travel agencies.
+    Carrier,
     Device,
     /// The national centre a station replicates to.
     Centre,
 }
 
 impl Audience {
-    pub const ALL: [Audience; 7] = [
+    pub const ALL: [Audience; 8] = [
         Audience::Admin,
         Audience::DutyChief,
         Audience::Inspector,
         Audience::Analyst,
         Audience::Partner,
+        Audience::Carrier,
         Audience::Device,
         Audience::Centre,
     ];
@@ -294,6 +297,7 @@ impl Audience {
             Audience::Inspector => "inspector",
             Audience::Analyst => "analyst",
             Audience::Partner => "partner",
+            Audience::Carrier => "carrier",
             Audience::Device => "device",
             Audience::Centre => "centre",
         }
@@ -308,6 +312,7 @@ impl From<Role> for Audience {
             Role::Inspector => Audience::Inspector,
             Role::Analyst => Audience::Analyst,
             Role::Partner => Audience::Partner,
+            Role::Carrier => Audience::Carrier,
             Role::Device => Audience::Device,
         }
     }
@@ -319,8 +324,9 @@ pub struct KindRule {
     pub journal: Journal,
     pub projects: Projects,
     pub replay: Replay,
-    /// By [`Audience`]: admin, duty chief, inspector, analyst, partner, device, centre.
-    pub sight: [Sight; 7],
+    /// By [`Audience`]: admin, duty chief, inspector, analyst, partner, carrier, device,
+    /// centre.
+    pub sight: [Sight; 8],
 }
 
 impl KindRule {
@@ -341,22 +347,22 @@ pub const fn rule(kind: EventKind) -> KindRule {
     use EventKind as K;
     use Journal::*;
     use Sight::*;
-    //                                   admin  chief  insp   analyst  partner   device centre
-    const ADMIN_ONLY: [Sight; 7] = [Full, No, No, No, No, No, Full];
-    const AUDIT: [Sight; 7] = [Full, No, No, Full, No, No, Full];
-    const STAFF: [Sight; 7] = [Full, Full, Full, Full, No, No, Full];
-    const COMMAND: [Sight; 7] = [Full, Full, No, Full, No, No, Full];
-    const INSPECTIONS: [Sight; 7] = [Full, Full, Full, Full, No, No, Full];
-    const CROSSINGS: [Sight; 7] = [Full, Full, Full, Limited, No, No, Full];
-    const HITS: [Sight; 7] = [Full, Full, Full, No, No, No, Full];
-    const NEW_INCIDENT: [Sight; 7] = [Full, Full, Full, Limited, OwnAgency, No, Full];
-    const INCIDENT_FACTS: [Sight; 7] = [Full, Full, Full, Full, OwnAgency, No, Full];
-    const LISTS: [Sight; 7] = [No, No, No, No, No, No, Full];
+    //                      admin  chief  insp   analyst  partner  carrier  device  centre
+    const ADMIN_ONLY: [Sight; 8] = [Full, No, No, No, No, No, No, Full];
+    const AUDIT: [Sight; 8] = [Full, No, No, Full, No, No, No, Full];
+    const STAFF: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
+    const COMMAND: [Sight; 8] = [Full, Full, No, Full, No, No, No, Full];
+    const INSPECTIONS: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
+    const CROSSINGS: [Sight; 8] = [Full, Full, Full, Limited, No, No, No, Full];
+    const HITS: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
+    const NEW_INCIDENT: [Sight; 8] = [Full, Full, Full, Limited, OwnAgency, No, No, Full];
+    const INCIDENT_FACTS: [Sight; 8] = [Full, Full, Full, Full, OwnAgency, No, No, Full];
+    const LISTS: [Sight; 8] = [No, No, No, No, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
         replay: Replay,
-        sight: [Sight; 7],
+        sight: [Sight; 8],
     ) -> KindRule {
         KindRule {
             journal,

@@ -37,6 +37,7 @@ impl Station {
         Viewer {
             audience: Audience::from(who.role),
             agency: who.agency.clone(),
+            organisation: who.organisation.clone(),
             actor: Some(who.actor()),
         }
     }

@@ -1,7 +1,7 @@
 //! Users and tokens, the same use cases for the API and the CLI, so both journal the same
 //! facts. Password and token hashes go to projections only, never to the journal.
 
-use guomen_domain::Role;
+use guomen_domain::{Role, Scopes};
 use guomen_store::{Change, Projection, TokenRecord, UserRecord};
 
 use crate::auth::{hash_password, new_id, new_token, validate_password};
@@ -39,6 +39,33 @@ fn validate_agency(role: Role, agency: Option<&str>) -> StationResult<Option<Str
     }
 }
 
+fn validate_organisation(role: Role, organisation: Option<&str>) -> StationResult<Option<String>> {
+    let organisation = organisation.map(str::trim).filter(|a| !a.is_empty());
+    match organisation {
+        Some(o) if o.chars().count() > 120 => Err(StationError::unprocessable(
+            "`organisation` must have at most 120 characters",
+        )),
+        Some(_) if role != Role::Carrier => Err(StationError::unprocessable(
+            "only a carrier user belongs to an `organisation`",
+        )),
+        Some(o) => Ok(Some(o.to_owned())),
+        // A carrier without an organisation would see nothing but could book for no one.
+        None if role == Role::Carrier => Err(StationError::unprocessable(
+            "a carrier user needs an `organisation` (e.g. a railway operator or logistics firm)",
+        )),
+        None => Ok(None),
+    }
+}
+
+fn validate_scopes(role: Role, scopes: &Scopes) -> StationResult<()> {
+    if !scopes.is_empty() && role != Role::Device {
+        return Err(StationError::unprocessable(
+            "only a device user has scopes (`sensor:ID`, `unit:ID`, ... or `*`)",
+        ));
+    }
+    Ok(())
+}
+
 async fn hash_blocking(password: String) -> StationResult<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -54,6 +81,10 @@ pub struct NewUser {
     pub password: Option<String>,
     /// The partner agency (required for partners).
     pub agency: Option<String>,
+    /// The carrier's organisation (required for carriers, refused for anyone else).
+    pub organisation: Option<String>,
+    /// What a device may speak for (devices only; a device without any may do nothing).
+    pub scopes: Scopes,
 }
 
 impl Station {
@@ -93,6 +124,8 @@ impl Station {
     ) -> StationResult<(UserRecord, String)> {
         validate_name(&new.name)?;
         let agency = validate_agency(new.role, new.agency.as_deref())?;
+        let organisation = validate_organisation(new.role, new.organisation.as_deref())?;
+        validate_scopes(new.role, &new.scopes)?;
         let password_hash = match new.password {
             Some(p) => {
                 validate_password(&p)?;
@@ -114,6 +147,8 @@ impl Station {
             disabled: false,
             created: chrono::Utc::now(),
             agency,
+            organisation,
+            scopes: new.scopes,
         };
         let event = Event::UserCreated(UserCreated {
             user_id: user.id.clone(),
@@ -121,6 +156,8 @@ impl Station {
             role: user.role,
             has_password: !user.password_hash.is_empty(),
             agency: user.agency.clone(),
+            organisation: user.organisation.clone(),
+            scopes: user.scopes.clone(),
         });
         let created =
             Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
@@ -187,6 +224,11 @@ impl Station {
                 "a partner user needs an agency; create a partner user with one",
             ));
         }
+        if role == Role::Carrier && user.organisation.is_none() {
+            return Err(StationError::unprocessable(
+                "a carrier user needs an organisation; create a carrier user with one",
+            ));
+        }
         user.role = role;
         let event = Event::UserRoleChanged(UserRoleChanged {
             user_id: user.id.clone(),
@@ -249,6 +291,8 @@ impl Station {
             role,
             password,
             agency: None,
+            organisation: None,
+            scopes: Scopes::default(),
         };
         self.create_user(new, actor).await
     }

@@ -59,6 +59,8 @@ async fn round_trip(store: Arc<dyn Store>) -> Result<(), String> {
         name: "chief".into(),
         role: guomen_domain::Role::DutyChief,
         agency: None,
+        organisation: None,
+        scopes: Default::default(),
         token_id: String::new(),
     };
     let n1 = station
@@ -224,6 +226,8 @@ fn old_journal_trial() -> Trial {
                     name: "admin".into(),
                     role: guomen_domain::Role::Admin,
                     agency: None,
+                    organisation: None,
+                    scopes: Default::default(),
                     token_id: String::new(),
                 };
                 let all = station

@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_user_agency",
         include_str!("../migrations/0003_user_agency.sql"),
     ),
+    (
+        "0004_user_organisation_scopes",
+        include_str!("../migrations/0004_user_organisation_scopes.sql"),
+    ),
 ];
 
 /// Tuning knobs and the schema to live in.
@@ -281,6 +285,12 @@ impl PgStore {
             disabled: r.try_get("disabled").map_err(|e| self.err(e))?,
             created: self.time(&created, &what)?,
             agency: r.try_get("agency").map_err(|e| self.err(e))?,
+            organisation: r.try_get("organisation").map_err(|e| self.err(e))?,
+            scopes: r
+                .try_get::<String, _>("scopes")
+                .map_err(|e| self.err(e))?
+                .parse()
+                .map_err(|e| self.corrupt(&what, e))?,
             id,
         })
     }
@@ -371,8 +381,8 @@ fn to_i64(v: u64) -> i64 {
 
 const JOURNAL_COLUMNS: &str =
     "SELECT seq, time, actor, kind, payload, prev_hash, hash FROM journal";
-const USER_COLUMNS: &str =
-    "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency, organisation, scopes \
+     FROM users";
 
 #[async_trait]
 impl Store for PgStore {

@@ -276,11 +276,13 @@ impl Writer {
                     return Err(invalid("user id and name must not be empty".into()));
                 }
                 sqlx::query(
-                    "INSERT INTO users (id, name, role, password_hash, disabled, created, agency) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                    "INSERT INTO users (id, name, role, password_hash, disabled, created, agency, \
+                     organisation, scopes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, \
                      password_hash = EXCLUDED.password_hash, disabled = EXCLUDED.disabled, \
-                     created = EXCLUDED.created, agency = EXCLUDED.agency",
+                     created = EXCLUDED.created, agency = EXCLUDED.agency, \
+                     organisation = EXCLUDED.organisation, scopes = EXCLUDED.scopes",
                 )
                 .bind(&u.id)
                 .bind(&u.name)
@@ -289,6 +291,8 @@ impl Writer {
                 .bind(u.disabled)
                 .bind(format_time(u.created))
                 .bind(&u.agency)
+                .bind(&u.organisation)
+                .bind(u.scopes.to_string())
                 .execute(&mut *c)
                 .await
                 .map_err(|e| self.conflict(e, || format!("user name `{}` is taken", u.name)))?;

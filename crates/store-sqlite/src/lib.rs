@@ -49,6 +49,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_user_agency",
         include_str!("../migrations/0003_user_agency.sql"),
     ),
+    (
+        "0004_user_organisation_scopes",
+        include_str!("../migrations/0004_user_organisation_scopes.sql"),
+    ),
 ];
 
 /// Tuning knobs; [`SqliteOptions::default`] is what a station runs with.

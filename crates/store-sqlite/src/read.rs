@@ -147,7 +147,17 @@ pub(crate) fn verify(conn: &Connection, path: &Path) -> StoreResult<Verification
     Ok(walker.finish())
 }
 
-type UserRow = (String, String, String, String, bool, String, Option<String>);
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    bool,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok((
@@ -158,11 +168,13 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
     ))
 }
 
 fn user(raw: UserRow, path: &Path) -> StoreResult<UserRecord> {
-    let (id, name, role, password_hash, disabled, created, agency) = raw;
+    let (id, name, role, password_hash, disabled, created, agency, organisation, scopes) = raw;
     let what = format!("user `{id}`");
     Ok(UserRecord {
         role: role
@@ -174,11 +186,15 @@ fn user(raw: UserRow, path: &Path) -> StoreResult<UserRecord> {
         password_hash,
         disabled,
         agency,
+        organisation,
+        scopes: scopes
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("{}: {what}: {e}", path.display())))?,
     })
 }
 
-const USER_COLUMNS: &str =
-    "SELECT id, name, role, password_hash, disabled, created, agency FROM users";
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency, organisation, scopes \
+     FROM users";
 
 pub(crate) fn user_by(
     conn: &Connection,

@@ -217,11 +217,13 @@ fn project(
                 ));
             }
             conn.prepare_cached(
-                "INSERT INTO users (id, name, role, password_hash, disabled, created, agency) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                "INSERT INTO users (id, name, role, password_hash, disabled, created, agency, \
+                 organisation, scopes) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role, \
                  password_hash = excluded.password_hash, disabled = excluded.disabled, \
-                 created = excluded.created, agency = excluded.agency",
+                 created = excluded.created, agency = excluded.agency, \
+                 organisation = excluded.organisation, scopes = excluded.scopes",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -231,7 +233,9 @@ fn project(
                     u.password_hash,
                     u.disabled,
                     format_time(u.created),
-                    u.agency
+                    u.agency,
+                    u.organisation,
+                    u.scopes.to_string()
                 ])
             })
             .map_err(|e| conflict(path, e, || format!("user name `{}` is taken", u.name)))?;

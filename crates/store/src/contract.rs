@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use guomen_domain::Role;
+use guomen_domain::{Role, Scopes};
 use serde_json::json;
 
 use crate::{
@@ -123,6 +123,12 @@ fn user(id: &str, name: &str, role: Role) -> UserRecord {
         disabled: false,
         created: DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000),
         agency: (role == Role::Partner).then(|| "customs".to_owned()),
+        organisation: (role == Role::Carrier).then(|| "China Railway Hohhot".to_owned()),
+        scopes: if role == Role::Device {
+            "sensor:F-07,unit:rrt-1".parse().expect("valid scopes")
+        } else {
+            Scopes::default()
+        },
     }
 }
 
@@ -294,15 +300,28 @@ pub async fn station_clock_times_are_kept_and_never_go_back(b: Arc<dyn Backend>)
     Ok(())
 }
 
-/// A user's agency is stored and read back; a user without one has none.
+/// A user's agency, organisation and scopes are stored and read back; a user without them
+/// has none.
 pub async fn users_keep_their_agency(b: Arc<dyn Backend>) -> CaseResult {
     let s = open(&b).await?;
     let partner = user("u1", "customs-desk", Role::Partner);
     let chief = user("u2", "chief", Role::DutyChief);
+    let carrier = user("u3", "railway-ops", Role::Carrier);
+    let device = user("u4", "fence-gw", Role::Device);
     ok(
-        s.append(vec![add_user(&partner), add_user(&chief)]).await,
+        s.append(vec![
+            add_user(&partner),
+            add_user(&chief),
+            add_user(&carrier),
+            add_user(&device),
+        ])
+        .await,
         "add users",
     )?;
+    for expected in [&partner, &chief, &carrier, &device] {
+        let got = ok(s.user_by_id(&expected.id).await, "user_by_id")?;
+        eq(got.as_ref(), Some(expected), "user read back as written")?;
+    }
     let got = ok(s.user_by_name("customs-desk").await, "user_by_name")?;
     eq(
         got.and_then(|u| u.agency),

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use guomen_domain::Role;
+use guomen_domain::{Role, Scopes};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -131,6 +131,12 @@ pub struct UserRecord {
     /// The partner agency the user belongs to, if any.
     #[serde(default)]
     pub agency: Option<String>,
+    /// The carrier's organisation (railway operator, logistics firm, travel agency), if any.
+    #[serde(default)]
+    pub organisation: Option<String>,
+    /// What a device may speak for; empty for everyone else.
+    #[serde(default)]
+    pub scopes: Scopes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,7 +57,7 @@ pub fn home_for(role: guomen_domain::Role) -> &'static str {
     match role {
         DutyChief | Admin => "/command",
         Inspector => "/counter",
-        Analyst | Partner | Device => "/duty-log",
+        Analyst | Partner | Carrier | Device => "/duty-log",
     }
 }
 
@@ -119,6 +119,12 @@ pub struct Me {
     /// The partner agency, for partner users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,
+    /// The carrier's organisation, for carrier users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// What a device may speak for (`sensor:ID`, `unit:ID`, ... or `*`), for device users.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// Who am I: the authenticated principal.
@@ -131,5 +137,7 @@ pub async fn me(Extension(who): Extension<Principal>) -> Json<Me> {
         name: who.name,
         role: who.role,
         agency: who.agency,
+        organisation: who.organisation,
+        scopes: who.scopes.iter().map(ToString::to_string).collect(),
     })
 }

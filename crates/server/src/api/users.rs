@@ -3,12 +3,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use guomen_domain::Role;
+use guomen_domain::{Role, Scopes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::state::AppState;
 use guomen_station::users::NewUser as NewStationUser;
@@ -23,6 +23,10 @@ pub struct UserView {
     pub created: DateTime<Utc>,
     /// The partner agency, for partner users.
     pub agency: Option<String>,
+    /// The carrier's organisation, for carrier users.
+    pub organisation: Option<String>,
+    /// What a device may speak for, for device users.
+    pub scopes: Vec<String>,
 }
 
 impl From<guomen_store::UserRecord> for UserView {
@@ -35,6 +39,8 @@ impl From<guomen_store::UserRecord> for UserView {
             disabled: u.disabled,
             created: u.created,
             agency: u.agency,
+            organisation: u.organisation,
+            scopes: u.scopes.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -51,6 +57,15 @@ pub struct NewUser {
     /// partners, who see only what concerns their agency.
     #[serde(default)]
     pub agency: Option<String>,
+    /// The carrier's organisation (a railway operator, logistics firm or travel agency);
+    /// required for carriers, who see and change only their organisation's own.
+    #[serde(default)]
+    pub organisation: Option<String>,
+    /// For device users: what the device may speak for, each `KIND:ID` (kinds `sensor`,
+    /// `unit`, `link`, `lane`, `camera`, `duty_point`; `KIND:*` or `*` for all). A device
+    /// without any may do nothing as a device.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -112,6 +127,14 @@ pub async fn create_user(
         role: body.role,
         password: body.password,
         agency: body.agency,
+        organisation: body.organisation,
+        scopes: body
+            .scopes
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<_>, _>>()
+            .map(Scopes::new)
+            .map_err(|e| ApiError::unprocessable(e.to_string()))?,
     };
     let (user, token) = state.station.create_user(new, &who.actor()).await?;
     Ok((

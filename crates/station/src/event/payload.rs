@@ -2,8 +2,8 @@
 //! Field names are the journal's: changing one breaks reading older journals.
 
 use chrono::{DateTime, Utc};
-use guomen_domain::Role;
 use guomen_domain::watchlist::ListKind;
+use guomen_domain::{Role, Scopes};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +15,12 @@ pub struct UserCreated {
     /// The partner agency the user belongs to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,
+    /// The carrier's organisation, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// What a device user may speak for.
+    #[serde(default, skip_serializing_if = "Scopes::is_empty")]
+    pub scopes: Scopes,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

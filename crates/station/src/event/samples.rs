@@ -26,6 +26,8 @@ pub fn sample(kind: EventKind) -> Event {
             role: Role::Partner,
             has_password: true,
             agency: Some("customs".into()),
+            organisation: None,
+            scopes: Default::default(),
         }),
         K::UserRoleChanged => Event::UserRoleChanged(UserRoleChanged {
             user_id: "u1".into(),

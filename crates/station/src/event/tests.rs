@@ -152,6 +152,7 @@ fn partner(agency: &str) -> Viewer {
     Viewer {
         audience: Audience::Partner,
         agency: Some(agency.into()),
+        organisation: None,
         actor: Some("user:bao".into()),
     }
 }

@@ -20,6 +20,8 @@ pub struct Viewer {
     pub audience: Audience,
     /// The partner's agency (`customs`, `railway`, `military border unit`...).
     pub agency: Option<String>,
+    /// The carrier's organisation (a railway operator, a logistics firm, a travel agency).
+    pub organisation: Option<String>,
     /// The viewer's own journal actor (`user:NAME`): what it raised itself concerns it.
     pub actor: Option<String>,
 }
@@ -29,6 +31,7 @@ impl Viewer {
         Viewer {
             audience,
             agency: None,
+            organisation: None,
             actor: None,
         }
     }

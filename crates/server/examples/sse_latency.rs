@@ -52,8 +52,16 @@ async fn main() -> anyhow::Result<()> {
         .add_user("chief", Role::DutyChief, None, "bench")
         .await
         .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let fence = guomen_station::users::NewUser {
+        name: "fence".into(),
+        role: Role::Device,
+        password: None,
+        agency: None,
+        organisation: None,
+        scopes: "sensor:*".parse()?,
+    };
     let (_, device) = station
-        .add_user("fence", Role::Device, None, "bench")
+        .create_user(fence, "bench")
         .await
         .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let sensors: Vec<String> = running

@@ -75,10 +75,22 @@ impl Station {
     }
 
     async fn device_token(&self, name: &str) -> String {
+        self.scoped_device(name, "*").await
+    }
+
+    async fn scoped_device(&self, name: &str, scopes: &str) -> String {
+        let new = guomen_station::users::NewUser {
+            name: name.to_owned(),
+            role: Role::Device,
+            password: None,
+            agency: None,
+            organisation: None,
+            scopes: scopes.parse().expect("valid scopes"),
+        };
         self.running
             .state
             .station
-            .add_user(name, Role::Device, None, "test")
+            .create_user(new, "test")
             .await
             .expect("device user")
             .1
@@ -560,6 +572,33 @@ async fn nmea_over_tcp_and_udp_needs_an_identity_line() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(st.count("nmea_rejected", "no_identity"), 1);
     st.quiet().await;
+
+    // A device scoped to rrt-2 cannot speak for rrt-1's terminal: refused at the identity
+    // line, on TCP and in each datagram.
+    let narrow = st.scoped_device("rrt-2-relay", "unit:rrt-2").await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let mut text = nmea(&format!("PGMN,{TERMINAL},{narrow}"));
+    text += &nmea("GNRMC,074145.00,A,4339.0000,N,11158.2000,E,10.0,45.0,300625,,,A");
+    tcp.write_all(text.as_bytes()).await.unwrap();
+    let n = tokio::time::timeout(WAIT, tcp.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    assert_eq!(n, 0, "closed");
+    let dgram = nmea(&format!("PGMN,{TERMINAL},{narrow}"))
+        + &nmea("GBRMC,120000.00,A,4340.0000,N,11159.0000,E,0.0,0.0,010725,,,D");
+    udp.send_to(dgram.as_bytes(), addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(st.count("nmea_rejected", "forbidden"), 2);
+    assert_eq!(st.count("device_inputs_refused", "forbidden"), 2);
+    st.quiet().await;
+    // Its own unit's terminal is fine.
+    let dgram = nmea(&format!("PGMN,{OTHER_TERMINAL},{narrow}"))
+        + &nmea("GBRMC,120002.00,A,4340.0000,N,11159.0000,E,0.0,0.0,010725,,,D");
+    udp.send_to(dgram.as_bytes(), addr).await.unwrap();
+    assert!(
+        matches!(st.next().await, DeviceInput::Position { terminal_id, .. } if terminal_id == OTHER_TERMINAL)
+    );
 }
 
 async fn mqtt_client(

@@ -14,20 +14,27 @@ use serde_json::{Value, json};
 struct Crew {
     app: TestApp,
     chief: String,
+    /// The sensor and link gateway: every sensor, link, lane and duty point, no unit.
     device: String,
-    /// A device principal named after unit rrt-1: may report for that unit.
+    /// The units' GNSS gateway: every unit's terminal.
+    gnss: String,
+    /// Unit rrt-1's own device: may report for that unit only.
     rrt1: String,
 }
 
 async fn crew() -> Crew {
     let app = TestApp::new().await;
     let chief = app.user("chief", Role::DutyChief).await;
-    let device = app.user("sensor-gw", Role::Device).await;
-    let rrt1 = app.user("rrt-1", Role::Device).await;
+    let device = app
+        .device("sensor-gw", "sensor:*,link:*,lane:*,duty_point:*")
+        .await;
+    let gnss = app.device("gnss-gw", "unit:*").await;
+    let rrt1 = app.device("rrt-1", "unit:rrt-1").await;
     Crew {
         app,
         chief,
         device,
+        gnss,
         rrt1,
     }
 }
@@ -42,7 +49,7 @@ impl Crew {
             .app
             .post(
                 "/api/v1/positions",
-                &self.device,
+                &self.gnss,
                 json!({"terminal_id": terminal, "lon": lon, "lat": lat, "time": ago(age_s)}),
             )
             .await;
@@ -530,14 +537,24 @@ async fn link_heartbeats_warn_on_one_link_down_and_open_then_close_a_link_failur
 #[tokio::test]
 async fn a_duty_point_outbox_applies_each_item_once() {
     let c = crew().await;
+    let gw = c
+        .app
+        .device("dp-814-gw", "duty_point:dp-border-814,sensor:*,unit:*")
+        .await;
     let batch = json!({"items": [
         {"key": "k1", "type": "sensor_event", "body": {"sensor_id": "s-fence-04", "kind": "intrusion", "time": ago(30)}},
         {"key": "k2", "type": "position", "body": {"terminal_id": "014790000101", "lon": 111.899, "lat": 43.708, "time": ago(20)}},
-        {"key": "k3", "type": "incident_action", "body": {"incident_id": "inc-999999", "action": "acknowledge"}},
+        {"key": "k3", "type": "incident_action", "body": {"incident_id": "inc-999999", "action": "en_route", "unit_id": "rrt-1"}},
     ]});
-    let r = c
-        .post("/api/v1/duty-points/dp-border-814/outbox", batch.clone())
-        .await;
+    let outbox = |batch: Value| {
+        let app = &c.app;
+        let gw = gw.clone();
+        async move {
+            app.post("/api/v1/duty-points/dp-border-814/outbox", &gw, batch)
+                .await
+        }
+    };
+    let r = outbox(batch.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let st: Vec<&str> = r
         .json
@@ -547,9 +564,7 @@ async fn a_duty_point_outbox_applies_each_item_once() {
         .map(|x| x["status"].as_str().unwrap())
         .collect();
     assert_eq!(st, ["applied", "applied", "refused"]);
-    let again = c
-        .post("/api/v1/duty-points/dp-border-814/outbox", batch)
-        .await;
+    let again = outbox(batch).await;
     let st: Vec<&str> = again
         .json
         .as_array()
@@ -570,6 +585,118 @@ async fn a_duty_point_outbox_applies_each_item_once() {
         .post("/api/v1/duty-points/nowhere/outbox", json!({"items": []}))
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// Issue 12's "done when": a device scoped to one sensor gets 403 for another sensor's event,
+/// and an incident action through the outbox comes back `refused` / `forbidden`.
+#[tokio::test]
+async fn a_device_speaks_only_within_its_scopes() {
+    let c = crew().await;
+    let f04 = c
+        .app
+        .device("fence-04", "sensor:s-fence-04,duty_point:dp-border-814")
+        .await;
+    let event = |id: &str| json!({"sensor_id": id, "kind": "intrusion", "time": ago(5)});
+    let own = c
+        .app
+        .post("/api/v1/sensor-events", &f04, event("s-fence-04"))
+        .await;
+    assert_eq!(own.status, StatusCode::ACCEPTED, "{}", own.text);
+    let other = c
+        .app
+        .post("/api/v1/sensor-events", &f04, event("s-fence-08"))
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN, "{}", other.text);
+    assert_eq!(other.json["error"]["code"], "forbidden");
+    let incident = c.open().await[0]["id"].as_str().unwrap().to_owned();
+
+    // Links, positions and unit reports are outside a sensor's scope too.
+    for (path, body) in [
+        (
+            "/api/v1/links/link-road-freight-primary/heartbeat".to_owned(),
+            json!({}),
+        ),
+        (
+            "/api/v1/positions".to_owned(),
+            json!({"terminal_id": "014790000101", "lon": 111.899, "lat": 43.708, "time": ago(1)}),
+        ),
+        (
+            "/api/v1/units/rrt-1/status".to_owned(),
+            json!({"event": "out_of_service"}),
+        ),
+        (
+            format!("/api/v1/incidents/{incident}/en-route"),
+            json!({"unit_id": "rrt-1"}),
+        ),
+    ] {
+        let r = c.app.post(&path, &f04, body).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.text);
+    }
+
+    // Through the outbox: each item as its own route would answer.
+    let batch = json!({"items": [
+        {"key": "a", "type": "incident_action", "body": {"incident_id": incident, "action": "resolve", "disposition": "false_alarm", "feedback": "gone"}},
+        {"key": "b", "type": "incident_action", "body": {"incident_id": incident, "action": "close"}},
+        {"key": "c", "type": "sensor_event", "body": {"sensor_id": "s-fence-08", "kind": "intrusion", "time": ago(3)}},
+        {"key": "d", "type": "sensor_event", "body": {"sensor_id": "s-fence-04", "kind": "intrusion", "time": ago(2)}},
+    ]});
+    let r = c
+        .app
+        .post("/api/v1/duty-points/dp-border-814/outbox", &f04, batch)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let got: Vec<(&str, &str)> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["status"].as_str().unwrap(),
+                x["error"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("refused", "forbidden"),
+            ("refused", "forbidden"),
+            ("refused", "forbidden"),
+            ("applied", ""),
+        ]
+    );
+    let inc = c
+        .app
+        .get(&format!("/api/v1/incidents/{incident}"), &c.chief)
+        .await;
+    assert_eq!(inc.json["status"], "new", "the incident was not touched");
+    // Another duty point's outbox is not this device's at all.
+    let r = c
+        .app
+        .post(
+            "/api/v1/duty-points/dp-border-west/outbox",
+            &f04,
+            json!({"items": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // A duty chief may not send a sensor's items either (POST /sensor-events is devices').
+    let r = c
+        .post(
+            "/api/v1/duty-points/dp-border-814/outbox",
+            json!({"items": [{"key": "e", "type": "sensor_event", "body": {"sensor_id": "s-fence-04", "kind": "intrusion"}}]}),
+        )
+        .await;
+    assert_eq!(r.json[0]["error"], "forbidden", "{}", r.text);
+
+    // A device without any scope may do nothing as a device.
+    let none = c.app.device("unscoped", "").await;
+    let r = c
+        .app
+        .post("/api/v1/sensor-events", &none, event("s-fence-04"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 }
 
 #[tokio::test]

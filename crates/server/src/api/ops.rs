@@ -22,6 +22,7 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/api/v1/sensor-events", tag = "perimeter",
     security(("bearer" = [])), request_body = SensorEventBody,
     responses((status = 202, body = SensorEventAccepted),
+              (status = 403, body = crate::error::ErrorEnvelope),
               (status = 422, body = crate::error::ErrorEnvelope)))]
 pub async fn post_sensor_event(
     State(state): State<AppState>,
@@ -203,12 +204,14 @@ pub async fn post_unit_status(
 #[utoipa::path(post, path = "/api/v1/positions", tag = "units",
     security(("bearer" = [])), request_body = PositionBody,
     responses((status = 202, body = Accepted),
+              (status = 403, body = crate::error::ErrorEnvelope),
               (status = 422, body = crate::error::ErrorEnvelope)))]
 pub async fn post_position(
     State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiJson(b): ApiJson<PositionBody>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    let a = state.station.position(b.into()).await?;
+    let a = state.station.position(&who, b.into()).await?;
     Ok((StatusCode::ACCEPTED, Json(a.into())))
 }
 
@@ -224,13 +227,15 @@ pub async fn list_links(State(state): State<AppState>) -> ApiResult<Json<Vec<Lin
 #[utoipa::path(post, path = "/api/v1/links/{id}/heartbeat", tag = "links",
     security(("bearer" = [])), request_body = HeartbeatBody,
     params(("id" = String, Path, description = "Link id")),
-    responses((status = 202, body = Accepted), (status = 404, body = crate::error::ErrorEnvelope)))]
+    responses((status = 202, body = Accepted), (status = 403, body = crate::error::ErrorEnvelope),
+              (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn post_heartbeat(
     State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<HeartbeatBody>,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    let a = state.station.heartbeat(&id, b.time).await?;
+    let a = state.station.heartbeat(&who, &id, b.time).await?;
     Ok((StatusCode::ACCEPTED, Json(a.into())))
 }
 
@@ -240,7 +245,8 @@ pub async fn post_heartbeat(
 #[utoipa::path(post, path = "/api/v1/duty-points/{id}/outbox", tag = "links",
     security(("bearer" = [])), request_body = OutboxBody,
     params(("id" = String, Path, description = "Duty point (or site) id")),
-    responses((status = 200, body = Vec<OutboxResult>), (status = 404, body = crate::error::ErrorEnvelope)))]
+    responses((status = 200, body = Vec<OutboxResult>), (status = 403, body = crate::error::ErrorEnvelope),
+              (status = 404, body = crate::error::ErrorEnvelope)))]
 pub async fn post_outbox(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,

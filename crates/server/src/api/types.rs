@@ -715,7 +715,12 @@ pub struct OutboxResult {
     /// `applied`, `duplicate` (seen before: acknowledged, not applied again) or `refused`.
     pub status: String,
     pub seq: Option<u64>,
+    /// Why it was refused: `forbidden` when the item is outside the sender's role or device
+    /// scope (as its own route would answer 403), else the engine's reason.
     pub error: Option<String>,
+    /// For `forbidden`: what the sender may not do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl From<st::OutboxResult> for OutboxResult {
@@ -725,6 +730,7 @@ impl From<st::OutboxResult> for OutboxResult {
             status,
             seq,
             error,
+            message,
         } = r;
         OutboxResult {
             key,
@@ -736,6 +742,7 @@ impl From<st::OutboxResult> for OutboxResult {
             .to_owned(),
             seq,
             error,
+            message,
         }
     }
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use guomen_domain::Role;
 use tokio::sync::{mpsc, watch};
 
-use guomen_station::auth::token_hash;
+use guomen_station::auth::{Principal, token_hash};
 use guomen_station::device::DeviceInput;
 
 use crate::state::AppState;
@@ -108,18 +108,23 @@ const CACHE_MAX: usize = 10_000;
 /// cache so a device sending many messages does not cost a store lookup each.
 #[derive(Debug, Default)]
 pub struct DeviceTokens {
-    cache: Mutex<HashMap<String, (Option<String>, Instant)>>,
+    cache: Mutex<HashMap<String, (Option<Principal>, Instant)>>,
 }
 
 impl DeviceTokens {
     /// The device user's name when `token` belongs to an enabled user with role `device`.
     pub async fn verify(&self, state: &AppState, token: &str) -> Option<String> {
+        self.principal(state, token).await.map(|p| p.name)
+    }
+
+    /// The device principal (with its scopes) when `token` belongs to an enabled device user.
+    pub async fn principal(&self, state: &AppState, token: &str) -> Option<Principal> {
         let key = token_hash(token);
         if let Some(hit) = self.cached(&key) {
             return hit;
         }
-        let name = match state.station.authenticate(token).await {
-            Ok(Some(p)) if p.role == Role::Device => Some(p.name),
+        let who = match state.station.authenticate(token).await {
+            Ok(Some(p)) if p.role == Role::Device => Some(p),
             Ok(_) => None,
             Err(e) => {
                 // Not cached: the next message retries once the store answers again.
@@ -131,20 +136,29 @@ impl DeviceTokens {
         if cache.len() >= CACHE_MAX {
             cache.clear();
         }
-        cache.insert(key, (name.clone(), Instant::now()));
-        name
+        cache.insert(key, (who.clone(), Instant::now()));
+        who
     }
 
-    fn cached(&self, key: &str) -> Option<Option<String>> {
+    fn cached(&self, key: &str) -> Option<Option<Principal>> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        let (name, at) = cache.get(key)?;
-        let ttl = if name.is_some() {
+        let (who, at) = cache.get(key)?;
+        let ttl = if who.is_some() {
             TOKEN_CACHE_TTL
         } else {
             NEGATIVE_TTL
         };
-        (at.elapsed() < ttl).then(|| name.clone())
+        (at.elapsed() < ttl).then(|| who.clone())
     }
+}
+
+/// [`forward`] for an input sent by an authenticated device: outside the device's scopes it is
+/// dropped (the station counts it as `device_inputs_refused{reason="forbidden"}`).
+pub async fn forward_as(state: &AppState, who: &Principal, input: DeviceInput) -> Result<(), ()> {
+    if state.station.admit_device_input(who, &input).is_err() {
+        return Ok(());
+    }
+    forward(state, input).await
 }
 
 /// Resolves when `stop` turns true (or its sender is gone).

@@ -4,7 +4,8 @@
 //! and the first line of every UDP datagram, is
 //! `$PGMN,<terminal_id>,<device API token>*hh` (a proprietary sentence, `P` + maker `GMN`;
 //! the checksum is optional as for any sentence, but checked when present). The terminal id
-//! must be a unit's terminal in the port and the token a device user's. A TCP connection
+//! must be a unit's terminal in the port and the token a device user's whose scopes cover the
+//! terminal's unit (else `nmea_rejected{reason="forbidden"}`). A TCP connection
 //! without a valid identity line within 10 s is closed; a datagram without one is dropped.
 //! Both are counted (`nmea_rejected{reason="no_identity"|"bad_identity"}`).
 //!
@@ -23,8 +24,9 @@ use tokio::io::AsyncReadExt as _;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::watch;
 
-use super::{DeviceTokens, forward, known_terminal, stopped};
+use super::{DeviceTokens, forward_as, known_terminal, stopped};
 use crate::state::AppState;
+use guomen_station::auth::Principal;
 use guomen_station::device::{DeviceInput, Via};
 
 const REJECTED: &str = "nmea_rejected";
@@ -134,7 +136,7 @@ async fn tcp_conn(
 ) {
     let mut lines = Lines::default();
     let mut buf = vec![0u8; 4096];
-    let mut terminal: Option<(String, String)> = None;
+    let mut terminal: Option<(String, Principal)> = None;
     let mut out = Vec::new();
     loop {
         let wait = if terminal.is_some() {
@@ -170,7 +172,7 @@ async fn tcp_conn(
             match &terminal {
                 None => match identify(&shared, &text).await {
                     Ok(t) => {
-                        tracing::info!(%peer, terminal = %t.0, device = %t.1, "NMEA terminal identified");
+                        tracing::info!(%peer, terminal = %t.0, device = %t.1.name, "NMEA terminal identified");
                         terminal = Some(t);
                     }
                     Err(why) => {
@@ -179,8 +181,8 @@ async fn tcp_conn(
                         return;
                     }
                 },
-                Some((t, _)) => {
-                    if sentence(&shared, t, &text, peer).await.is_err() {
+                Some((t, who)) => {
+                    if sentence(&shared, t, who, &text, peer).await.is_err() {
                         return;
                     }
                 }
@@ -205,8 +207,8 @@ async fn udp_loop(shared: Arc<Shared>, udp: UdpSocket, mut stop: watch::Receiver
         let text = String::from_utf8_lossy(&buf[..n]).into_owned();
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
         let Some(first) = lines.next() else { continue };
-        let terminal = match identify(&shared, first).await {
-            Ok((t, _)) => t,
+        let (terminal, who) = match identify(&shared, first).await {
+            Ok(x) => x,
             Err(why) => {
                 shared.state.station.metrics().count(REJECTED, why);
                 tracing::warn!(%peer, reason = why, "NMEA datagram dropped: first line must be $PGMN,<terminal>,<token>");
@@ -214,15 +216,19 @@ async fn udp_loop(shared: Arc<Shared>, udp: UdpSocket, mut stop: watch::Receiver
             }
         };
         for line in lines {
-            if sentence(&shared, &terminal, line, peer).await.is_err() {
+            if sentence(&shared, &terminal, &who, line, peer)
+                .await
+                .is_err()
+            {
                 return;
             }
         }
     }
 }
 
-/// Checks an identity line; `(terminal, device name)` or the metrics reason.
-async fn identify(shared: &Shared, line: &str) -> Result<(String, String), &'static str> {
+/// Checks an identity line; `(terminal, device)` or the metrics reason. The device must speak
+/// for the terminal's unit.
+async fn identify(shared: &Shared, line: &str) -> Result<(String, Principal), &'static str> {
     let parsed = nmea::parse(line).map_err(|e| match e {
         NmeaError::BadChecksum { .. } => "bad_checksum",
         _ => "no_identity",
@@ -240,14 +246,32 @@ async fn identify(shared: &Shared, line: &str) -> Result<(String, String), &'sta
     let Some(terminal) = known_terminal(&shared.state, terminal) else {
         return Err("bad_identity");
     };
-    let Some(device) = shared.tokens.verify(&shared.state, token).await else {
+    let Some(device) = shared.tokens.principal(&shared.state, token).await else {
         return Err("bad_identity");
     };
+    let online = DeviceInput::TerminalOnline {
+        terminal_id: terminal.clone(),
+        via: Via::Nmea,
+    };
+    if shared
+        .state
+        .station
+        .admit_device_input(&device, &online)
+        .is_err()
+    {
+        return Err("forbidden");
+    }
     Ok((terminal, device))
 }
 
 /// One sentence from an identified terminal. `Err` only when the engine is gone.
-async fn sentence(shared: &Shared, terminal: &str, line: &str, peer: SocketAddr) -> Result<(), ()> {
+async fn sentence(
+    shared: &Shared,
+    terminal: &str,
+    who: &Principal,
+    line: &str,
+    peer: SocketAddr,
+) -> Result<(), ()> {
     let state = &shared.state;
     let parsed = match nmea::parse(line) {
         Ok(p) => p,
@@ -287,8 +311,9 @@ async fn sentence(shared: &Shared, terminal: &str, line: &str, peer: SocketAddr)
         time -= chrono::Duration::days(1);
     }
     state.station.metrics().count(ACCEPTED, "position");
-    forward(
+    forward_as(
         state,
+        who,
         DeviceInput::Position {
             terminal_id: terminal.to_owned(),
             lon: fix.lon,

@@ -257,6 +257,7 @@ impl Station {
         who: &Principal,
         req: NewInspection,
     ) -> StationResult<InspectionView> {
+        crate::ops::require_scope(who, guomen_domain::ScopeKind::Lane, &req.lane_id)?;
         let record = inspect::inspect(self, &who.actor(), req).await?;
         Ok(InspectionRecord::from_doc(record, "new")?.view(who.role))
     }

@@ -3,7 +3,6 @@
 //! typed command and the principal and returns a typed view.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use guomen_domain::Role;
 use guomen_domain::Text;
 use guomen_domain::incident::{
     Action, Disposition, IncidentKind, IncidentSource, IncidentStatus, Kpis, Percentiles, Priority,
@@ -11,6 +10,7 @@ use guomen_domain::incident::{
 };
 use guomen_domain::text::codes;
 use guomen_domain::unit::{UnitEvent, UnitKind, UnitStatus};
+use guomen_domain::{Role, ScopeKind};
 /// A unit left out of a recommendation, and why (as the geo engine gives it).
 pub use guomen_geo::Exclusion;
 use guomen_geo::PredictedZone;
@@ -393,7 +393,11 @@ pub struct OutboxResult {
     pub key: String,
     pub status: OutboxStatus,
     pub seq: Option<u64>,
+    /// Why it was refused: `forbidden` when the item is outside the sender's role or scope,
+    /// else the engine's reason.
     pub error: Option<String>,
+    /// For `forbidden`: what the sender may not do.
+    pub message: Option<String>,
 }
 
 // ----- KPIs -----
@@ -418,10 +422,84 @@ pub struct KpiReport {
     pub alarm_to_resolved: Option<Percentiles>,
 }
 
-/// A device may act for its own unit only: its name is the unit's id or terminal id.
-fn device_owns(e: &Engine, who: &Principal, unit_id: &str) -> bool {
-    e.unit(unit_id)
-        .is_some_and(|u| who.name == u.id || u.terminal_id.as_deref() == Some(who.name.as_str()))
+/// A device's input must concern something within its scopes; people pass (routes check
+/// their roles). The refusal is `forbidden`, whatever edge carried the input.
+pub(crate) fn require_scope(who: &Principal, kind: ScopeKind, id: &str) -> StationResult<()> {
+    if who.speaks_for(kind, id) {
+        return Ok(());
+    }
+    Err(StationError::forbidden(format!(
+        "device `{}` does not speak for {} `{id}`",
+        who.name,
+        kind.as_str()
+    )))
+}
+
+/// The unit a terminal belongs to (as the engine knows it, provisioning included).
+fn unit_of_terminal(e: &Engine, terminal_id: &str) -> Option<String> {
+    e.unit_by_terminal(terminal_id).map(|u| u.id.clone())
+}
+
+/// Scope check for a terminal's report: the device must speak for the terminal's unit. An
+/// unknown terminal is nobody's: only a device granted every unit passes on to the engine,
+/// which refuses it as unknown.
+fn require_terminal_scope(e: &Engine, who: &Principal, terminal_id: &str) -> StationResult<()> {
+    match unit_of_terminal(e, terminal_id) {
+        Some(unit) => require_scope(who, ScopeKind::Unit, &unit),
+        None => require_scope(who, ScopeKind::Unit, terminal_id),
+    }
+}
+
+/// The roles of the route an outbox item stands for (kept equal to the server's access
+/// table for those routes: the item must pass the same check as the route).
+fn outbox_item_roles(item: &OutboxItem) -> &'static [Role] {
+    const DEVICES: &[Role] = &[Role::Admin, Role::Device];
+    const COMMAND: &[Role] = &[Role::Admin, Role::DutyChief];
+    const COMMAND_OR_DEVICE: &[Role] = &[Role::Admin, Role::DutyChief, Role::Device];
+    match item.kind.as_str() {
+        "sensor_event" | "position" => DEVICES,
+        "unit_status" => COMMAND_OR_DEVICE,
+        "incident_action" => match outbox_action(&item.body) {
+            Ok((_, Action::EnRoute { .. } | Action::OnScene { .. })) => COMMAND_OR_DEVICE,
+            Ok(_) => COMMAND,
+            // Malformed: the decision refuses it with its own reason.
+            Err(_) => COMMAND_OR_DEVICE,
+        },
+        _ => COMMAND_OR_DEVICE,
+    }
+}
+
+/// Why an outbox item was not applied.
+enum ItemError {
+    Commit(CommitError),
+    Forbidden(String),
+}
+
+/// The access and scope check of an outbox item's own route.
+fn outbox_item_allowed(e: &Engine, who: &Principal, item: &OutboxItem) -> StationResult<()> {
+    if !outbox_item_roles(item).contains(&who.role) {
+        return Err(StationError::forbidden(format!(
+            "role {} may not send `{}` items",
+            who.role.as_str(),
+            item.kind
+        )));
+    }
+    let b = &item.body;
+    let s = |k: &str| b.get(k).and_then(Value::as_str);
+    match item.kind.as_str() {
+        "sensor_event" => match s("sensor_id") {
+            Some(id) => require_scope(who, ScopeKind::Sensor, id),
+            None => Ok(()),
+        },
+        "position" => match s("terminal_id") {
+            Some(t) => require_terminal_scope(e, who, t),
+            None => Ok(()),
+        },
+        _ => match outbox_unit(item) {
+            Some(unit) => require_scope(who, ScopeKind::Unit, &unit),
+            None => Ok(()),
+        },
+    }
 }
 
 fn field<'a>(v: &'a Value, k: &str) -> Result<&'a str, OpsError> {
@@ -559,6 +637,31 @@ fn outbox_key_change(
 }
 
 impl Station {
+    /// Whether a device may send `input` (an edge's decoded report, before it goes on the
+    /// device channel): the same scope check as the HTTP routes. A refusal is counted as
+    /// `device_inputs_refused{reason="forbidden"}` since most edges have no one to answer.
+    pub fn admit_device_input(&self, who: &Principal, input: &DeviceInput) -> StationResult<()> {
+        let r = match input {
+            DeviceInput::SensorEvent { sensor_id, .. } => {
+                require_scope(who, ScopeKind::Sensor, sensor_id)
+            }
+            DeviceInput::LinkHeartbeat { link_id, .. } => {
+                require_scope(who, ScopeKind::Link, link_id)
+            }
+            DeviceInput::Position { terminal_id, .. }
+            | DeviceInput::TerminalOnline { terminal_id, .. }
+            | DeviceInput::TerminalOffline { terminal_id, .. }
+            | DeviceInput::OrderAcknowledged { terminal_id, .. } => self
+                .ops
+                .peek(|e| require_terminal_scope(e, who, terminal_id)),
+        };
+        if let Err(e) = &r {
+            self.metrics.count("device_inputs_refused", "forbidden");
+            tracing::info!(device = %who.name, error = %e, "device input outside its scope");
+        }
+        r
+    }
+
     /// A perimeter sensor event: an alarm, and the incident it opens or joins through its
     /// linkage track.
     pub async fn sensor_event(
@@ -566,6 +669,7 @@ impl Station {
         who: &Principal,
         input: SensorEvent,
     ) -> StationResult<SensorEventAccepted> {
+        require_scope(who, ScopeKind::Sensor, &input.sensor_id)?;
         let now = self.now();
         let actor = who.actor();
         let input = SensorInput {
@@ -755,15 +859,17 @@ impl Station {
         action: Action,
     ) -> StationResult<IncidentView> {
         if who.role == Role::Device {
-            let unit = match &action {
-                Action::EnRoute { unit_id } | Action::OnScene { unit_id } => unit_id.clone(),
-                _ => String::new(),
-            };
-            if !self.ops.read(|e| device_owns(e, who, &unit)).await {
-                return Err(StationError::forbidden(format!(
-                    "device `{}` may report only for its own unit",
-                    who.name
-                )));
+            // A unit's device reports its own progress; everything else is the command's.
+            match &action {
+                Action::EnRoute { unit_id } | Action::OnScene { unit_id } => {
+                    require_scope(who, ScopeKind::Unit, unit_id)?
+                }
+                _ => {
+                    return Err(StationError::forbidden(format!(
+                        "device `{}` may report only en route and on scene",
+                        who.name
+                    )));
+                }
             }
         }
         let now = self.now();
@@ -811,12 +917,7 @@ impl Station {
                 .map_err(|e: guomen_domain::unit::UnknownUnitEvent| {
                     StationError::unprocessable(e.to_string())
                 })?;
-        if who.role == Role::Device && !self.ops.read(|e| device_owns(e, who, unit_id)).await {
-            return Err(StationError::forbidden(format!(
-                "device `{}` may report only for its own unit",
-                who.name
-            )));
-        }
+        require_scope(who, ScopeKind::Unit, unit_id)?;
         let now = self.now();
         let actor = who.actor();
         let c = commit(self, &actor, vec![], |e| {
@@ -833,7 +934,14 @@ impl Station {
     }
 
     /// A position report over HTTP: the same path as a JT/T 808 or NMEA fix.
-    pub async fn position(&self, report: PositionReport) -> StationResult<Accepted> {
+    pub async fn position(
+        &self,
+        who: &Principal,
+        report: PositionReport,
+    ) -> StationResult<Accepted> {
+        self.ops
+            .read(|e| require_terminal_scope(e, who, &report.terminal_id))
+            .await?;
         let input = DeviceInput::Position {
             terminal_id: report.terminal_id,
             lon: report.lon,
@@ -876,9 +984,11 @@ impl Station {
     /// A heartbeat over one link of a site or duty point.
     pub async fn heartbeat(
         &self,
+        who: &Principal,
         link_id: &str,
         time: Option<DateTime<Utc>>,
     ) -> StationResult<Accepted> {
+        require_scope(who, ScopeKind::Link, link_id)?;
         let now = self.now();
         let c = commit(self, crate::SYSTEM, vec![], |e| {
             Ok((e.heartbeat(link_id, time, now)?, ()))
@@ -889,8 +999,9 @@ impl Station {
 
     /// Store-and-forward: the work a duty point kept while its links were down. Each item's
     /// key is recorded in the same journal append as its effects, so a resent item is
-    /// acknowledged as `duplicate` and not applied twice. A device may send only items for
-    /// its own unit; incident actions other than en route and on scene need a duty chief.
+    /// acknowledged as `duplicate` and not applied twice. The sender must speak for the duty
+    /// point, and each item passes the access and scope check of its own route (else it comes
+    /// back `refused` with the error `forbidden`).
     pub async fn outbox(
         &self,
         who: &Principal,
@@ -912,6 +1023,7 @@ impl Station {
                 ));
             }
         }
+        require_scope(who, ScopeKind::DutyPoint, duty_point)?;
         let actor = who.actor();
         self.ops.wait_ready().await;
         // One writer for the whole batch: the seen-check and the append cannot interleave
@@ -926,37 +1038,32 @@ impl Station {
                     status: OutboxStatus::Duplicate,
                     seq: None,
                     error: None,
+                    message: None,
                 });
                 continue;
             }
             let now = self.now();
             let applied =
                 outbox_key_change(self, duty_point, &item.key, &actor, OutboxStatus::Applied);
-            let r = commit_locked(self, &actor, vec![applied], |e| {
-                if who.role == Role::Device {
-                    let ok = match (item.kind.as_str(), outbox_unit(item)) {
-                        ("sensor_event" | "position", _) => true,
-                        (_, Some(unit)) => device_owns(e, who, &unit),
-                        _ => false,
-                    };
-                    if !ok {
-                        return Err(OpsError::Invalid(format!(
-                            "device `{}` may send only its own unit's items",
-                            who.name
-                        )));
-                    }
-                }
-                Ok((outbox_decide(e, item, &actor, now)?, ()))
-            })
-            .await;
+            let allowed = self.ops.read(|e| outbox_item_allowed(e, who, item)).await;
+            let r = match allowed {
+                Ok(()) => commit_locked(self, &actor, vec![applied], |e| {
+                    Ok((outbox_decide(e, item, &actor, now)?, ()))
+                })
+                .await
+                .map_err(ItemError::Commit),
+                Err(denied) => Err(ItemError::Forbidden(denied.to_string())),
+            };
             match r {
                 Ok(c) => out.push(OutboxResult {
                     key: item.key.clone(),
                     status: OutboxStatus::Applied,
                     seq: c.first_seq(),
                     error: None,
+                    message: None,
                 }),
-                Err(CommitError::Refused(err)) => {
+                Err(ItemError::Commit(CommitError::Store(e))) => return Err(e.into()),
+                Err(err) => {
                     // Recorded too: a refused item resent is not refused twice in the journal.
                     let refused = outbox_key_change(
                         self,
@@ -966,14 +1073,24 @@ impl Station {
                         OutboxStatus::Refused,
                     );
                     commit_locked(self, &actor, vec![refused], |_| Ok((vec![], ()))).await?;
+                    let (error, message) = match err {
+                        ItemError::Forbidden(m) => ("forbidden".to_owned(), Some(m)),
+                        ItemError::Commit(c) => match c {
+                            CommitError::Refused(r) => (r.to_string(), None),
+                            CommitError::Store(e) => return Err(e.into()),
+                        },
+                    };
+                    if message.is_some() {
+                        self.metrics.count("outbox_items_refused", "forbidden");
+                    }
                     out.push(OutboxResult {
                         key: item.key.clone(),
                         status: OutboxStatus::Refused,
                         seq: None,
-                        error: Some(err.to_string()),
+                        error: Some(error),
+                        message,
                     });
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         Ok(out)

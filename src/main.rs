@@ -369,6 +369,7 @@ async fn journal_verify(
         Some((a, k)) => Some(station.check_anchor(a, k).await),
         None => None,
     };
+    let accounts = station.check_accounts().await;
     station.close().await;
     let mut ok = match outcome? {
         guomen_store::Verification::Intact {
@@ -387,6 +388,15 @@ async fn journal_verify(
             false
         }
     };
+    let accounts = accounts?;
+    if accounts.is_empty() {
+        println!("users and tokens agree with the journal");
+    } else {
+        for d in &accounts {
+            println!("accounts DIFFER from the journal: {d}");
+        }
+        ok = false;
+    }
     use guomen_station::anchor::AnchorCheck;
     match anchored.transpose()? {
         None => {}

@@ -107,6 +107,67 @@ fn journal_verify_names_the_first_tampered_event() {
     assert!(text(&broken).contains("seq 3"), "{}", text(&broken));
 }
 
+/// Issue 12: a token (or a role) written into the tables by SQL, behind the station's back,
+/// makes `journal verify` fail and say what differs.
+#[test]
+fn journal_verify_catches_accounts_changed_behind_the_stations_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    bin().add_user(&data, "admin", "admin", "password-admin");
+    bin().add_user(&data, "chief", "duty_chief", "password-chief");
+    let data_s = data.to_str().unwrap();
+    let verify = || {
+        guomen()
+            .args(["journal", "verify", "--data", data_s])
+            .output()
+            .unwrap()
+    };
+    let ok = verify();
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("users and tokens agree"),
+        "{}",
+        text(&ok)
+    );
+
+    let db = rusqlite::Connection::open(data.join("guomen.db")).unwrap();
+    db.execute(
+        "INSERT INTO tokens (id, user_id, hash, label, created, revoked) \
+         SELECT 'planted', user_id, 'ab' || substr(hash, 3), 'backdoor', created, 0 FROM tokens \
+         WHERE user_id = (SELECT id FROM users WHERE name = 'chief') LIMIT 1",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let planted = verify();
+    let t = text(&planted);
+    assert_eq!(planted.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("token planted (user `chief`, label \"backdoor\") is in the tokens table but was never journaled"),
+        "{t}"
+    );
+    // The chain itself is intact: only the comparison tells.
+    assert!(t.contains("journal intact"), "{t}");
+
+    let db = rusqlite::Connection::open(data.join("guomen.db")).unwrap();
+    db.execute_batch(
+        "DELETE FROM tokens WHERE id = 'planted'; \
+         UPDATE users SET role = 'admin' WHERE name = 'chief'; \
+         UPDATE tokens SET hash = 'cd' || substr(hash, 3) \
+           WHERE user_id = (SELECT id FROM users WHERE name = 'admin');",
+    )
+    .unwrap();
+    drop(db);
+    let changed = verify();
+    let t = text(&changed);
+    assert_eq!(changed.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("role is admin in the table, duty_chief in the journal"),
+        "{t}"
+    );
+    assert!(t.contains("(user `admin`): hash is cd"), "{t}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_added_while_the_station_runs_can_log_in() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@
 //! (no axum, hyper, tower, utoipa) and opens no socket; the server maps HTTP, SSE, MQTT,
 //! JT/T 808 and NMEA onto it, and the CLI calls it directly.
 
+pub mod accounts;
 pub mod anchor;
 pub mod auth;
 pub mod clearance;

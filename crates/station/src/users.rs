@@ -110,6 +110,7 @@ impl Station {
             user_id: user.id.clone(),
             user: user.name.clone(),
             label: label.to_owned(),
+            hash: record.hash.clone(),
         });
         let change =
             Change::event(event.to_new(actor, now)).with(Projection::PutToken(record.clone()));

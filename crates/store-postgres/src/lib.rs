@@ -545,6 +545,27 @@ impl Store for PgStore {
         .await
     }
 
+    async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
+        let rows: Vec<(String, String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT id, user_id, hash, label, created, revoked FROM tokens ORDER BY id",
+        )
+        .fetch_all(&self.inner.pool)
+        .await
+        .map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(|(id, user_id, hash, label, created, revoked)| {
+                Ok(TokenRecord {
+                    created: self.time(&created, &format!("token `{id}`"))?,
+                    id,
+                    user_id,
+                    hash,
+                    label,
+                    revoked,
+                })
+            })
+            .collect()
+    }
+
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>> {
         let rows: Vec<(String, i64, String, String, String)> = sqlx::query_as(
             "SELECT id, seq, time, author, text FROM duty_log WHERE seq < $1 \

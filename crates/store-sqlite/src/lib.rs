@@ -383,6 +383,10 @@ impl Store for SqliteStore {
         self.read(move |c, p| read::token_by(c, p, "id", &id)).await
     }
 
+    async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
+        self.read(read::tokens).await
+    }
+
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>> {
         self.read(move |c, p| read::duty_log(c, p, limit, before))
             .await

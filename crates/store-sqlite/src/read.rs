@@ -223,6 +223,37 @@ pub(crate) fn users(conn: &Connection, path: &Path) -> StoreResult<Vec<UserRecor
 }
 
 /// A token by `id` or by `hash` (the two indexed columns).
+pub(crate) fn tokens(conn: &Connection, path: &Path) -> StoreResult<Vec<TokenRecord>> {
+    let raw: Vec<(String, String, String, String, String, bool)> = conn
+        .prepare_cached("SELECT id, user_id, hash, label, created, revoked FROM tokens ORDER BY id")
+        .and_then(|mut s| {
+            s.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect()
+        })
+        .map_err(|e| db_err(path, e))?;
+    raw.into_iter()
+        .map(|(id, user_id, hash, label, created, revoked)| {
+            Ok(TokenRecord {
+                created: parse_time(&created, &format!("token `{id}`"), path)?,
+                id,
+                user_id,
+                hash,
+                label,
+                revoked,
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn token_by(
     conn: &Connection,
     path: &Path,

@@ -646,6 +646,13 @@ pub async fn tokens_projection(b: Arc<dyn Backend>) -> CaseResult {
     )?;
     let got = ok(s.token_by_hash(&t.hash).await, "after revoke")?;
     eq(got.map(|t| t.revoked), Some(true), "revoked")?;
+    // Every token, revoked ones included, for `journal verify` to compare with the journal.
+    let all = ok(s.tokens().await, "every token")?;
+    check(
+        all.iter()
+            .any(|r| r.id == t.id && r.revoked && r.hash == t.hash && r.user_id == t.user_id),
+        || format!("tokens(): the revoked token is listed with its hash, got {all:?}"),
+    )?;
     s.close().await;
     Ok(())
 }

@@ -274,6 +274,8 @@ pub trait Store: Send + Sync + 'static {
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
     /// A token by its id (revoked ones too), for re-checking a long-lived session.
     async fn token_by_id(&self, id: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Every token (revoked ones included), by id: for comparing the table with the journal.
+    async fn tokens(&self) -> StoreResult<Vec<TokenRecord>>;
 
     /// Newest first, at most `limit`, only entries with `seq < before` when given.
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>>;

@@ -45,6 +45,11 @@ pub struct TokenIssued {
     /// The user's name.
     pub user: String,
     pub label: String,
+    /// SHA-256 of the token as the tokens table holds it (not the token: it cannot be
+    /// recovered from the hash), so `journal verify` can tell a token added behind the
+    /// station's back. Empty on events from before it was journaled.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

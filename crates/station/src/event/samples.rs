@@ -48,6 +48,7 @@ pub fn sample(kind: EventKind) -> Event {
             user_id: "u1".into(),
             user: "bao".into(),
             label: "session".into(),
+            hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
         }),
         K::TokenRevoked => Event::TokenRevoked(TokenRevoked {
             token_id: "t1".into(),

@@ -36,6 +36,9 @@ enum Command {
     /// Manage users and their API tokens
     #[command(subcommand)]
     User(UserCommand),
+    /// Provision JT/T 808 unit terminals
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Inspect the journal
     #[command(subcommand)]
     Journal(JournalCommand),
@@ -109,6 +112,36 @@ enum UserCommand {
         /// What the token is for
         #[arg(long, default_value = "cli")]
         label: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Provision (or re-provision) a unit's JT/T 808 terminal; it registers once and gets an
+    /// auth code. Takes effect on a running station
+    Add {
+        /// The unit (its id in the port file)
+        #[arg(long)]
+        unit: String,
+        /// The terminal number of the JT/T 808 header (12 digits)
+        #[arg(long, value_name = "PHONE")]
+        terminal_id: String,
+        #[arg(long)]
+        manufacturer: String,
+        #[arg(long)]
+        model: String,
+        /// The vehicle's plate
+        #[arg(long)]
+        plate: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Forget a terminal's registration so it may register again (a replaced or wiped device)
+    Reset {
+        /// The terminal number
+        terminal: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -209,6 +242,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(cmd, &file).await,
+        Command::Device(cmd) => device(cmd, &file).await,
         Command::Mrz(args) => cli::clearance::mrz(args),
         Command::Screen(args) => {
             init_logging(LogFormat::Text);
@@ -243,6 +277,47 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+    }
+}
+
+async fn device(cmd: DeviceCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
+    match cmd {
+        DeviceCommand::Add {
+            unit,
+            terminal_id,
+            manufacturer,
+            model,
+            plate,
+            store,
+        } => {
+            let station = open_station(&store.resolve(file)?).await?;
+            let p = guomen_station::terminals::Provisioning {
+                unit_id: unit.clone(),
+                terminal_id: terminal_id.clone(),
+                manufacturer,
+                model,
+                plate,
+            };
+            let result = station.provision_terminal(p, "cli").await;
+            station.close().await;
+            result?;
+            println!(
+                "unit {unit}: terminal {} provisioned; it may register once",
+                terminal_id.trim()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DeviceCommand::Reset { terminal, store } => {
+            let station = open_station(&store.resolve(file)?).await?;
+            let result = station.reset_terminal(&terminal, "cli").await;
+            station.close().await;
+            let t = result?;
+            println!(
+                "terminal {} (unit {}) reset: it may register again",
+                t.terminal_id, t.unit_id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -168,6 +168,74 @@ fn journal_verify_catches_accounts_changed_behind_the_stations_back() {
     assert!(t.contains("(user `admin`): hash is cd"), "{t}");
 }
 
+/// `guomen device add` provisions a unit's terminal (journaled), refuses what is wrong, and
+/// `guomen device reset` names the terminal it reset.
+#[test]
+fn device_add_and_reset_provision_terminals() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let add = |unit: &str, phone: &str| {
+        guomen()
+            .args([
+                "device",
+                "add",
+                "--unit",
+                unit,
+                "--terminal-id",
+                phone,
+                "--manufacturer",
+                "70111",
+                "--model",
+                "BD-T808",
+                "--plate",
+                "蒙H·J0101",
+                "--data",
+                data_s,
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = add("rrt-1", "014790000199");
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("terminal 014790000199 provisioned"),
+        "{}",
+        text(&ok)
+    );
+    for (unit, phone, says) in [
+        ("nope", "014790000198", "no unit `nope`"),
+        ("rrt-1", "0147-9000", "12 digits"),
+        ("rrt-1", "014790000102", "unit `rrt-2`'s"),
+    ] {
+        let bad = add(unit, phone);
+        assert!(!bad.status.success(), "{unit} {phone}: {}", text(&bad));
+        assert!(text(&bad).contains(says), "{unit} {phone}: {}", text(&bad));
+    }
+    let reset = guomen()
+        .args(["device", "reset", "014790000199", "--data", data_s])
+        .output()
+        .unwrap();
+    assert!(reset.status.success(), "{}", text(&reset));
+    assert!(
+        text(&reset).contains("(unit rrt-1) reset"),
+        "{}",
+        text(&reset)
+    );
+    // The port file's number is rrt-1's no more.
+    let old = guomen()
+        .args(["device", "reset", "014790000101", "--data", data_s])
+        .output()
+        .unwrap();
+    assert!(!old.status.success());
+    assert!(text(&old).contains("not provisioned"), "{}", text(&old));
+    let journal = guomen()
+        .args(["journal", "verify", "--data", data_s])
+        .output()
+        .unwrap();
+    assert!(journal.status.success(), "{}", text(&journal));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_added_while_the_station_runs_can_log_in() {
     let dir = tempfile::tempdir().unwrap();

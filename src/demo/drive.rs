@@ -732,6 +732,17 @@ impl Run {
                 auth_code: Some(c),
                 ..
             }) => c,
+            Some(Message::RegisterResponse { result: 3, .. }) => {
+                self.stats.skip(
+                    part,
+                    format!(
+                        "terminal {} was registered before and gets no new auth code; \
+                         run `guomen device reset {}` on the station",
+                        p.terminal_id, p.terminal_id
+                    ),
+                );
+                return;
+            }
             other => {
                 self.stats.skip(
                     part,

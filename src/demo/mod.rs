@@ -77,6 +77,30 @@ fn password() -> String {
         .collect()
 }
 
+/// Provisions every unit's terminal as the simulated terminals will present it. Provisioning
+/// also starts the registration over, so the day's terminals register and get their auth
+/// codes even on a data directory used before.
+async fn provision_terminals(state: &guomen_server::AppState) -> anyhow::Result<()> {
+    let station = &state.station;
+    for unit in &station.port().units {
+        let Some(terminal_id) = unit.terminal_id.clone() else {
+            continue;
+        };
+        let p = guomen_station::terminals::Provisioning {
+            unit_id: unit.id.clone(),
+            terminal_id,
+            manufacturer: "GMSIM".into(),
+            model: "BD-SIM".into(),
+            plate: unit.id.clone(),
+        };
+        station
+            .provision_terminal(p, "demo")
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot provision unit {}'s terminal: {e}", unit.id))?;
+    }
+    Ok(())
+}
+
 /// One device account per unit, named by its id, so each unit reports only for itself.
 async fn unit_tokens(
     state: &guomen_server::AppState,
@@ -247,7 +271,10 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         inspector: tok(Role::Inspector),
         partners,
         device: tok(Role::Device),
-        units: unit_tokens(&running.state).await?,
+        units: {
+            provision_terminals(&running.state).await?;
+            unit_tokens(&running.state).await?
+        },
     };
     println!("command centre: {base}/command");
     println!("guomen listening on {base}");

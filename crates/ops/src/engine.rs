@@ -427,6 +427,22 @@ impl Engine {
     pub fn unit(&self, id: &str) -> Option<&UnitState> {
         self.units.get(id)
     }
+    /// Gives a unit its (re-)provisioned terminal: the unit's old terminal id stops mapping to
+    /// it. `false` when the unit is unknown.
+    pub fn set_terminal(&mut self, unit_id: &str, terminal_id: &str) -> bool {
+        let Some(unit) = self.units.get_mut(unit_id) else {
+            return false;
+        };
+        if let Some(old) = unit.terminal_id.replace(terminal_id.to_owned()) {
+            if self.terminals.get(&old).is_some_and(|u| u == unit_id) {
+                self.terminals.remove(&old);
+            }
+        }
+        self.terminals
+            .insert(terminal_id.to_owned(), unit_id.to_owned());
+        true
+    }
+
     pub fn unit_by_terminal(&self, terminal_id: &str) -> Option<&UnitState> {
         self.terminals
             .get(terminal_id)

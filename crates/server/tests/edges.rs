@@ -168,7 +168,16 @@ impl Terminal {
         }
     }
 
-    async fn register_and_auth(&mut self) {
+    async fn register_and_auth(&mut self) -> String {
+        let (result, code) = self.register().await;
+        assert_eq!(result, 0, "registered");
+        let code = code.expect("an auth code");
+        assert_eq!(self.auth(&code).await, 0, "authentication accepted");
+        code
+    }
+
+    /// 0x0100: the 0x8100 result and auth code.
+    async fn register(&mut self) -> (u8, Option<String>) {
         let serial = self
             .send(Message::Register(Register {
                 province: 15,
@@ -182,25 +191,26 @@ impl Terminal {
             }))
             .await;
         let reply = self.recv().await;
-        let code = match reply.message {
+        match reply.message {
             Message::RegisterResponse {
                 reply_serial,
                 result,
                 auth_code,
             } => {
-                assert_eq!((reply_serial, result), (serial, 0));
-                auth_code.expect("an auth code")
+                assert_eq!(reply_serial, serial);
+                (result, auth_code)
             }
             other => panic!("expected 0x8100, got {other:?}"),
-        };
-        let result = self
-            .call(Message::Auth(Auth {
-                code,
-                imei: None,
-                software_version: None,
-            }))
-            .await;
-        assert_eq!(result, 0, "authentication accepted");
+        }
+    }
+
+    async fn auth(&mut self, code: &str) -> u8 {
+        self.call(Message::Auth(Auth {
+            code: code.to_owned(),
+            imei: None,
+            software_version: None,
+        }))
+        .await
     }
 }
 
@@ -306,6 +316,155 @@ async fn terminal_registers_authenticates_and_reports_in_order() {
         }
     );
     st.quiet().await;
+}
+
+/// Issue 12's "done when": a second terminal claiming a registered unit's terminal id gets no
+/// auth code, cannot authenticate with a guessed one, and moves no unit on the map.
+#[tokio::test]
+async fn a_second_terminal_claiming_a_registered_id_gets_nowhere() {
+    let mut st = Station::start(MqttConfig::Off).await;
+    let station = st.running.state.station.clone();
+    let fix_of = |unit: &str| {
+        let station = station.clone();
+        let unit = unit.to_owned();
+        async move {
+            station
+                .units()
+                .await
+                .into_iter()
+                .find(|u| u.id == unit)
+                .and_then(|u| u.position)
+                .map(|f| (f.lat, f.lon))
+        }
+    };
+    let mut real = Terminal::connect(&st, TERMINAL).await;
+    let code = real.register_and_auth().await;
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOnline { .. }
+    ));
+    let before = fix_of("rrt-1").await;
+
+    let mut fake = Terminal::connect(&st, TERMINAL).await;
+    assert_eq!(
+        fake.register().await,
+        (3, None),
+        "already registered: no code"
+    );
+    assert_eq!(fake.auth("0123456789abcdef").await, 1, "a guess fails");
+    assert_eq!(fake.auth("").await, 1);
+    // Nothing but registration, authentication and heartbeat before authentication: no
+    // positions, no sub-packages (not even reassembled).
+    assert_eq!(fake.call(Message::Location(location(7))).await, 1);
+    let body = Message::Location(location(8))
+        .encode_body(jt808::Version::V2013)
+        .unwrap();
+    for (k, piece) in [&body[..10], &body[10..]].into_iter().enumerate() {
+        let env = fake.envelope();
+        let pkg = SubPackage {
+            total: 2,
+            index: k as u16 + 1,
+        };
+        let bytes = jt808::encode_raw(&env, jt808::ids::LOCATION, piece, Some(pkg)).unwrap();
+        fake.send_raw(&bytes).await;
+        assert_eq!(fake.expect_response(env.serial).await, 1);
+    }
+    assert_eq!(fake.call(Message::Heartbeat).await, 0);
+    // Even the right code is refused while the real terminal's session is live.
+    assert_eq!(fake.auth(&code).await, 1, "second live session");
+    assert_eq!(st.count("jt808_rejected", "second_session"), 1);
+    assert_eq!(st.count("jt808_rejected", "already_registered"), 1);
+    assert_eq!(st.count("jt808_rejected", "bad_auth_code"), 2);
+    assert_eq!(st.count("jt808_rejected", "not_authenticated"), 3);
+    st.quiet().await;
+    assert_eq!(fix_of("rrt-1").await, before, "rrt-1 did not move");
+
+    // The code is the terminal's for good: after a reconnect it still works, without a new
+    // registration.
+    drop(real);
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOffline { .. }
+    ));
+    let mut again = Terminal::connect(&st, TERMINAL).await;
+    assert_eq!(again.auth(&code).await, 0);
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOnline { .. }
+    ));
+    drop(again);
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOffline { .. }
+    ));
+
+    // Reset: the terminal registers again and gets a new code; the old one is dead.
+    station.reset_terminal(TERMINAL, "test").await.unwrap();
+    let mut replaced = Terminal::connect(&st, TERMINAL).await;
+    assert_eq!(
+        replaced.auth(&code).await,
+        1,
+        "the old code died with the reset"
+    );
+    let new_code = replaced.register_and_auth().await;
+    assert_ne!(new_code, code);
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOnline { .. }
+    ));
+    drop(replaced);
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOffline { .. }
+    ));
+
+    // Re-provisioning on the running station: rrt-1 now has another terminal number.
+    let moved = "014790000199";
+    station
+        .provision_terminal(
+            guomen_station::terminals::Provisioning {
+                unit_id: "rrt-1".into(),
+                terminal_id: moved.into(),
+                manufacturer: "70111".into(),
+                model: "BD-T808".into(),
+                plate: "蒙H·J0101".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let mut old = Terminal::connect(&st, TERMINAL).await;
+    assert_eq!(old.register().await.0, 4, "the old number is no one's now");
+    assert_eq!(old.auth(&new_code).await, 1);
+    let mut new = Terminal::connect(&st, moved).await;
+    new.register_and_auth().await;
+    assert!(matches!(
+        st.next().await,
+        DeviceInput::TerminalOnline { .. }
+    ));
+    assert_eq!(new.call(Message::Location(location(5))).await, 0);
+    assert_position(st.next().await, moved, 5);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (lat, _) = fix_of("rrt-1").await.expect("rrt-1 has a fix");
+    assert!(
+        (lat - (43.65 + 0.005)).abs() < 1e-6,
+        "the new terminal moves rrt-1"
+    );
+    // A number already another unit's cannot be provisioned twice.
+    let taken = station
+        .provision_terminal(
+            guomen_station::terminals::Provisioning {
+                unit_id: "rrt-1".into(),
+                terminal_id: OTHER_TERMINAL.into(),
+                manufacturer: "m".into(),
+                model: "x".into(),
+                plate: "p".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap_err();
+    assert!(taken.to_string().contains("rrt-2"), "{taken}");
 }
 
 #[tokio::test]

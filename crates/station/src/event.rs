@@ -122,6 +122,9 @@ events! {
     LinkChanged = "ops.link_changed" (LinkChanged),
     /// A duty point's store-and-forward item applied (its idempotency key is remembered).
     OutboxItem = "ops.outbox_item" (OutboxItem),
+    TerminalProvisioned = "device.terminal_provisioned" (TerminalProvisioned),
+    TerminalRegistered = "device.terminal_registered" (TerminalRef),
+    TerminalReset = "device.terminal_reset" (TerminalRef),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -419,6 +422,26 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::LinkHeartbeat => r(Never, Projects::Nothing, Replay::Ops, COMMAND),
         K::LinkChanged => r(Always, Projects::Nothing, Replay::Ops, STAFF),
         K::OutboxItem => r(Always, Projects::Docs("outbox_keys"), Replay::None, COMMAND),
+        // Terminal numbers are administrators' only (GET /api/v1/port hides them too); the
+        // engine's terminal map is rebuilt from the `terminals` documents at start-up.
+        K::TerminalProvisioned => r(
+            Always,
+            Projects::Docs("terminals"),
+            Replay::None,
+            ADMIN_ONLY,
+        ),
+        K::TerminalRegistered => r(
+            Always,
+            Projects::Docs("terminal_auth"),
+            Replay::None,
+            ADMIN_ONLY,
+        ),
+        K::TerminalReset => r(
+            Always,
+            Projects::Docs("terminal_auth"),
+            Replay::None,
+            ADMIN_ONLY,
+        ),
     }
 }
 

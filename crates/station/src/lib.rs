@@ -24,6 +24,7 @@ pub mod journal;
 pub mod metrics;
 pub mod ops;
 pub mod store;
+pub mod terminals;
 pub mod users;
 
 use std::sync::{Arc, Mutex};

@@ -1,13 +1,16 @@
 //! JT/T 808 over TCP: one task per terminal connection.
 //!
 //! Protocol decisions (see the README section "Device protocols"):
-//! - 0x0100 register: answered 0x8100 result 0 with an auth code when the terminal id belongs
-//!   to a unit of the port, else result 4 ("no such terminal"). The code is derived from the
-//!   terminal id and a secret drawn at start-up, so after a restart terminals fail 0x0102 and
-//!   register again, as the standard expects.
-//! - 0x0102 authenticate: 0x8001 result 0 and `TerminalOnline`, or result 1.
-//! - 0x0200 / 0x0704 before authentication: 0x8001 result 1, counted as `not_authenticated`,
-//!   not forwarded (an unauthenticated report could be anyone's).
+//! - 0x0100 register: only a provisioned terminal (port file or `guomen device add`) is
+//!   known; others get 0x8100 result 4. The first registration gets result 0 and an auth
+//!   code (its SHA-256 kept in the store); any later one gets result 3 and no code until
+//!   `guomen device reset`. A code survives restarts, as the standard expects.
+//! - 0x0102 authenticate: 0x8001 result 0 and `TerminalOnline` only with that code, and only
+//!   when the terminal has no other live session (a second one gets result 1, counted as
+//!   `jt808_rejected{reason="second_session"}`).
+//! - Before authentication nothing but 0x0100, 0x0102 and 0x0002 is accepted: anything else,
+//!   sub-packages included (they are not even reassembled), gets result 1 and is counted as
+//!   `not_authenticated`.
 //! - Unknown message ids: 0x8001 result 3 ("not supported").
 //! - A frame that does not decode (bad checksum, length, unsound basic block...): counted and
 //!   logged, no reply, since its serial and message id cannot be trusted.
@@ -22,7 +25,6 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -30,16 +32,15 @@ use guomen_proto::jt808::{
     self, Decoded, Envelope, Header, Jt808Error, LenientStream, Location, Message, Reassembler,
     ReassemblyError, StatusFlags, Version,
 };
-use rand::RngCore as _;
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use super::{forward, known_terminal, stopped};
+use super::{forward, stopped};
 use crate::state::AppState;
 use guomen_station::device::{DeviceInput, Downlink, Via};
+use guomen_station::terminals::Registration;
 
 /// 0x8300: platform text message.
 pub const TEXT_MESSAGE: u16 = 0x8300;
@@ -54,6 +55,8 @@ pub mod result {
     pub const FAILURE: u8 = 1;
     pub const BAD_MESSAGE: u8 = 2;
     pub const UNSUPPORTED: u8 = 3;
+    /// 0x8100: the terminal is already registered.
+    pub const ALREADY_REGISTERED: u8 = 3;
     /// 0x8100: no such terminal in the platform's database.
     pub const NO_SUCH_TERMINAL: u8 = 4;
 }
@@ -96,16 +99,13 @@ pub async fn start(
         .station
         .metrics()
         .declare_jt808_quirks(guomen_proto::jt808::Quirk::ALL.iter().map(|q| q.name()));
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let secret = Arc::new(secret);
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = stopped(&mut stop) => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
-                        let (conn, down_rx) = Conn::new(state.clone(), peer, secret.clone());
+                        let (conn, down_rx) = Conn::new(state.clone(), peer);
                         tokio::spawn(run_conn(conn, down_rx, stream, opts, stop.clone()));
                     }
                     Err(e) => {
@@ -144,14 +144,6 @@ fn reassembly_reason(e: &ReassemblyError) -> &'static str {
     }
 }
 
-/// The auth code handed out in 0x8100 for a terminal.
-pub fn auth_code(secret: &[u8; 32], terminal: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(secret);
-    h.update(terminal.as_bytes());
-    hex::encode(&h.finalize()[..8])
-}
-
 /// The body of a 0x8300 text message for `version`, cut to the largest body a frame holds.
 pub fn text_message_body(version: Version, text: &str) -> Vec<u8> {
     let mut body = vec![TEXT_FLAGS];
@@ -186,7 +178,6 @@ enum Flow {
 struct Conn {
     state: AppState,
     peer: SocketAddr,
-    secret: Arc<[u8; 32]>,
     /// The port's terminal id once authenticated, and the header's spelling of it.
     terminal: Option<(String, String)>,
     /// Header edition the terminal last used, for our replies and orders.
@@ -203,17 +194,12 @@ struct Conn {
 const MAX_PENDING_ORDERS: usize = 64;
 
 impl Conn {
-    fn new(
-        state: AppState,
-        peer: SocketAddr,
-        secret: Arc<[u8; 32]>,
-    ) -> (Self, mpsc::Receiver<Downlink>) {
+    fn new(state: AppState, peer: SocketAddr) -> (Self, mpsc::Receiver<Downlink>) {
         let (down_tx, down_rx) = mpsc::channel(32);
         (
             Conn {
                 state,
                 peer,
-                secret,
                 terminal: None,
                 version: Version::V2013,
                 protocol_version: None,
@@ -358,6 +344,23 @@ impl Conn {
         let h = frame.header;
         self.version = h.version;
         self.protocol_version = h.protocol_version;
+        let before_auth_ok = matches!(
+            frame.message,
+            Message::Register(_) | Message::Auth(_) | Message::Heartbeat
+        );
+        if self.terminal.is_none() && !before_auth_ok {
+            self.rejected(
+                "not_authenticated",
+                &format!(
+                    "message 0x{:04x} from {} before 0x0102",
+                    h.msg_id, h.terminal
+                ),
+            );
+            if matches!(frame.message, Message::TerminalResponse { .. }) {
+                return Flow::Continue;
+            }
+            return self.reply(&h, result::FAILURE, wr, opts).await;
+        }
         match frame.message {
             Message::SubPackage { fragment } => {
                 let pushed = self.reassembler.push(&h, &fragment);
@@ -456,20 +459,32 @@ impl Conn {
         wr: &mut OwnedWriteHalf,
         opts: Jt808Options,
     ) -> Flow {
-        let (result, code) = match known_terminal(&self.state, &h.terminal) {
-            Some(t) => {
+        let (result, code) = match self.state.station.register_terminal(&h.terminal).await {
+            Ok(Registration::Issued { terminal, code }) => {
                 self.state
                     .station
                     .metrics()
                     .count(FAMILY_ACCEPTED, "register");
-                (result::OK, Some(auth_code(&self.secret, &t)))
+                tracing::info!(peer = %self.peer, terminal = %terminal.terminal_id, unit = %terminal.unit_id, "JT/T 808 terminal registered");
+                (result::OK, Some(code))
             }
-            None => {
+            Ok(Registration::AlreadyRegistered) => {
+                self.rejected(
+                    "already_registered",
+                    &format!("register from {}: registered before; no new code until `guomen device reset`", h.terminal),
+                );
+                (result::ALREADY_REGISTERED, None)
+            }
+            Ok(Registration::Unknown) => {
                 self.rejected(
                     "unknown_terminal",
                     &format!("register from {} (device id {body_terminal_id:?}): no unit has this terminal", h.terminal),
                 );
                 (result::NO_SUCH_TERMINAL, None)
+            }
+            Err(e) => {
+                self.rejected("store_error", &e.to_string());
+                (result::FAILURE, None)
             }
         };
         let env = self.envelope(&h.terminal);
@@ -488,15 +503,31 @@ impl Conn {
     }
 
     async fn on_auth(&mut self, h: &Header, code: &str) -> u8 {
-        let Some(t) = known_terminal(&self.state, &h.terminal) else {
-            self.rejected(
-                "unknown_terminal",
-                &format!("authentication from {}", h.terminal),
-            );
-            return result::FAILURE;
+        let t = match self
+            .state
+            .station
+            .authenticate_terminal(&h.terminal, code)
+            .await
+        {
+            Ok(Some(p)) => p.terminal_id,
+            Ok(None) => {
+                self.rejected(
+                    "bad_auth_code",
+                    &format!("authentication from {}", h.terminal),
+                );
+                return result::FAILURE;
+            }
+            Err(e) => {
+                self.rejected("store_error", &e.to_string());
+                return result::FAILURE;
+            }
         };
-        if code != auth_code(&self.secret, &t) {
-            self.rejected("bad_auth_code", &format!("terminal {t}"));
+        let mine = self.terminal.as_ref().is_some_and(|(old, _)| *old == t);
+        if !mine && self.state.station.downlinks().is_connected(&t) {
+            self.rejected(
+                "second_session",
+                &format!("terminal {t} already has a live session"),
+            );
             return result::FAILURE;
         }
         if let Some((old, _)) = &self.terminal {

@@ -79,24 +79,6 @@ pub async fn forward(state: &AppState, input: DeviceInput) -> Result<(), ()> {
     }
 }
 
-/// The port's unit terminal id matching what a device sent. JT/T 808-2019 pads phone numbers
-/// to 20 digits and 2013 to 12, so leading zeros are not significant.
-pub fn known_terminal(state: &AppState, terminal: &str) -> Option<String> {
-    let port = state.station.port();
-    if let Some(u) = port.unit_by_terminal(terminal) {
-        return u.terminal_id.clone();
-    }
-    let want = terminal.trim_start_matches('0');
-    if want.is_empty() {
-        return None;
-    }
-    port.units
-        .iter()
-        .filter_map(|u| u.terminal_id.as_deref())
-        .find(|t| t.trim_start_matches('0') == want)
-        .map(str::to_owned)
-}
-
 /// How long a verified device token is trusted without asking the store again; a revoked
 /// token stops working within this time.
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);

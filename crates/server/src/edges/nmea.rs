@@ -24,7 +24,7 @@ use tokio::io::AsyncReadExt as _;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::watch;
 
-use super::{DeviceTokens, forward_as, known_terminal, stopped};
+use super::{DeviceTokens, forward_as, stopped};
 use crate::state::AppState;
 use guomen_station::auth::Principal;
 use guomen_station::device::{DeviceInput, Via};
@@ -243,8 +243,9 @@ async fn identify(shared: &Shared, line: &str) -> Result<(String, Principal), &'
     let (Some(terminal), Some(token)) = (fields.get(1), fields.get(2)) else {
         return Err("no_identity");
     };
-    let Some(terminal) = known_terminal(&shared.state, terminal) else {
-        return Err("bad_identity");
+    let terminal = match shared.state.station.provisioned_terminal(terminal).await {
+        Ok(Some(p)) => p.terminal_id,
+        _ => return Err("bad_identity"),
     };
     let Some(device) = shared.tokens.principal(&shared.state, token).await else {
         return Err("bad_identity");

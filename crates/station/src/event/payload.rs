@@ -160,3 +160,22 @@ pub struct OutboxItem {
     /// What applying the item did (`applied`, or why it was refused).
     pub result: String,
 }
+
+/// A unit's JT/T 808 terminal was provisioned (or re-provisioned: its registration starts over).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminalProvisioned {
+    pub unit_id: String,
+    /// The 12-digit terminal number of the JT/T 808 header.
+    pub terminal_id: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub plate: String,
+}
+
+/// A provisioned terminal registered (0x0100) and was given its auth code (hashed in the
+/// `terminal_auth` documents, never journaled); or was reset so it may register again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminalRef {
+    pub unit_id: String,
+    pub terminal_id: String,
+}

@@ -265,6 +265,21 @@ pub fn sample(kind: EventKind) -> Event {
             last_heartbeat: Some(t(13)),
             group: GroupHealth::Degraded,
         }),
+        K::TerminalProvisioned => Event::TerminalProvisioned(TerminalProvisioned {
+            unit_id: "rrt-1".into(),
+            terminal_id: "014790000101".into(),
+            manufacturer: "70111".into(),
+            model: "BD-T808".into(),
+            plate: "蒙H·J0101".into(),
+        }),
+        K::TerminalRegistered => Event::TerminalRegistered(TerminalRef {
+            unit_id: "rrt-1".into(),
+            terminal_id: "014790000101".into(),
+        }),
+        K::TerminalReset => Event::TerminalReset(TerminalRef {
+            unit_id: "rrt-1".into(),
+            terminal_id: "014790000101".into(),
+        }),
         K::OutboxItem => Event::OutboxItem(OutboxItem {
             duty_point: "dp-814".into(),
             key: "k1".into(),

@@ -89,6 +89,11 @@ impl Ops {
         f(&self.lock())
     }
 
+    /// Gives a unit its provisioned terminal (see `Station::provision_terminal`).
+    pub fn set_terminal(&self, unit_id: &str, terminal_id: &str) -> bool {
+        self.lock().set_terminal(unit_id, terminal_id)
+    }
+
     /// Changes the tuning (tests shorten windows with it).
     pub fn configure(&self, f: impl FnOnce(&mut OpsConfig)) {
         let mut e = self.lock();

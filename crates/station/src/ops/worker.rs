@@ -36,6 +36,8 @@ async fn run_start(state: Station, guard: tokio::sync::OwnedMutexGuard<()>) -> a
     // Subscribed before the replay so no hit journaled meanwhile is missed.
     let bus = state.bus.subscribe();
     let hits = replay(&state).await?;
+    // Terminals provisioned with `guomen device add` override the port file's.
+    state.apply_provisioning().await?;
     state.ops.set_ready();
     for hit in hits {
         let now = state.now();

@@ -433,10 +433,10 @@ impl Engine {
         let Some(unit) = self.units.get_mut(unit_id) else {
             return false;
         };
-        if let Some(old) = unit.terminal_id.replace(terminal_id.to_owned()) {
-            if self.terminals.get(&old).is_some_and(|u| u == unit_id) {
-                self.terminals.remove(&old);
-            }
+        if let Some(old) = unit.terminal_id.replace(terminal_id.to_owned())
+            && self.terminals.get(&old).is_some_and(|u| u == unit_id)
+        {
+            self.terminals.remove(&old);
         }
         self.terminals
             .insert(terminal_id.to_owned(), unit_id.to_owned());

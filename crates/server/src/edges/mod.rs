@@ -4,8 +4,8 @@
 //!
 //! - [`jt808`]: JT/T 808 over TCP (BeiDou/GNSS unit terminals), with downlink orders (0x8300).
 //! - [`nmea`]: NMEA 0183 over TCP and UDP, identified by a `$PGMN` line.
-//! - [`mqtt`]: sensor events, link heartbeats and unit positions over MQTT, with an embedded
-//!   broker or an external one.
+//! - [`mqtt`]: sensor events, link heartbeats and unit positions over MQTT (and dispatch orders
+//!   back), with the station's own authorising broker or an external one.
 //!
 //! Nothing here blocks one device on another: one task per connection, bounded buffers, read
 //! timeouts. Every rejected frame, sentence or message is counted in the metrics by reason.
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use guomen_domain::Role;
 use tokio::sync::{mpsc, watch};
 
-use guomen_station::auth::token_hash;
+use guomen_station::auth::{Principal, token_hash};
 use guomen_station::device::DeviceInput;
 
 use crate::state::AppState;
@@ -36,8 +36,7 @@ pub struct EdgeAddrs {
     pub mqtt: Option<SocketAddr>,
 }
 
-/// Starts every configured edge. They stop when `stop` turns true (the embedded MQTT broker
-/// has no shutdown in rumqttd 0.19; it ends with the process).
+/// Starts every configured edge. They stop when `stop` turns true.
 pub async fn start(state: &AppState, stop: watch::Receiver<bool>) -> anyhow::Result<EdgeAddrs> {
     let cfg = state.config.clone();
     let mut addrs = EdgeAddrs::default();
@@ -108,18 +107,24 @@ const CACHE_MAX: usize = 10_000;
 /// cache so a device sending many messages does not cost a store lookup each.
 #[derive(Debug, Default)]
 pub struct DeviceTokens {
-    cache: Mutex<HashMap<String, (Option<String>, Instant)>>,
+    cache: Mutex<HashMap<String, (Option<Principal>, Instant)>>,
 }
 
 impl DeviceTokens {
     /// The device user's name when `token` belongs to an enabled user with role `device`.
     pub async fn verify(&self, state: &AppState, token: &str) -> Option<String> {
+        self.principal(state, token).await.map(|p| p.name)
+    }
+
+    /// The device principal (with its scopes) when `token` belongs to an enabled user with
+    /// role `device`.
+    pub async fn principal(&self, state: &AppState, token: &str) -> Option<Principal> {
         let key = token_hash(token);
         if let Some(hit) = self.cached(&key) {
             return hit;
         }
-        let name = match state.station.authenticate(token).await {
-            Ok(Some(p)) if p.role == Role::Device => Some(p.name),
+        let who = match state.station.authenticate(token).await {
+            Ok(Some(p)) if p.role == Role::Device => Some(p),
             Ok(_) => None,
             Err(e) => {
                 // Not cached: the next message retries once the store answers again.
@@ -131,19 +136,19 @@ impl DeviceTokens {
         if cache.len() >= CACHE_MAX {
             cache.clear();
         }
-        cache.insert(key, (name.clone(), Instant::now()));
-        name
+        cache.insert(key, (who.clone(), Instant::now()));
+        who
     }
 
-    fn cached(&self, key: &str) -> Option<Option<String>> {
+    fn cached(&self, key: &str) -> Option<Option<Principal>> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        let (name, at) = cache.get(key)?;
-        let ttl = if name.is_some() {
+        let (who, at) = cache.get(key)?;
+        let ttl = if who.is_some() {
             TOKEN_CACHE_TTL
         } else {
             NEGATIVE_TTL
         };
-        (at.elapsed() < ttl).then(|| name.clone())
+        (at.elapsed() < ttl).then(|| who.clone())
     }
 }
 

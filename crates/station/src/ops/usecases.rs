@@ -566,6 +566,16 @@ impl Station {
         who: &Principal,
         input: SensorEvent,
     ) -> StationResult<SensorEventAccepted> {
+        self.sensor_event_via(who, input, Via::Http).await
+    }
+
+    /// [`Station::sensor_event`] arrived through another edge than HTTP (MQTT).
+    pub async fn sensor_event_via(
+        &self,
+        who: &Principal,
+        input: SensorEvent,
+        via: Via,
+    ) -> StationResult<SensorEventAccepted> {
         let now = self.now();
         let actor = who.actor();
         let input = SensorInput {
@@ -574,7 +584,7 @@ impl Station {
             time: input.time,
             confidence: input.confidence,
             actor: actor.clone(),
-            via: "http".into(),
+            via: via.as_str().into(),
         };
         let r = commit(self, &actor, vec![], |e| {
             let out = e.sensor_event(input, now)?;
@@ -834,6 +844,11 @@ impl Station {
 
     /// A position report over HTTP: the same path as a JT/T 808 or NMEA fix.
     pub async fn position(&self, report: PositionReport) -> StationResult<Accepted> {
+        self.position_via(report, Via::Http).await
+    }
+
+    /// [`Station::position`] arrived through another edge than HTTP (MQTT).
+    pub async fn position_via(&self, report: PositionReport, via: Via) -> StationResult<Accepted> {
         let input = DeviceInput::Position {
             terminal_id: report.terminal_id,
             lon: report.lon,
@@ -843,7 +858,7 @@ impl Station {
             course: report.course,
             alarm: 0,
             status: 0,
-            via: Via::Http,
+            via,
         };
         let seq = super::handle_device_input(self, input).await?;
         Ok(Accepted { seq })

@@ -325,7 +325,10 @@ async fn a_device_speaks_only_for_its_own_sensor_and_is_journaled_by_name() {
     assert_eq!(st.count("mqtt_refused", "subscribe_scope"), 1);
     // The refusals are on the metrics page, by bounded label.
     let metrics = st.running.state.station.metrics().render();
-    assert!(metrics.contains("publish_scope"), "{metrics}");
+    assert!(
+        metrics.contains("guomen_mqtt_refused_total{reason=\"publish_scope\"} 2"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

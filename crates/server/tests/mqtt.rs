@@ -446,3 +446,48 @@ async fn a_device_may_log_in_with_its_password_and_its_session_ends_with_the_con
     }
     let _ = st.wait_alarms(1).await;
 }
+
+#[tokio::test]
+async fn malformed_or_silent_clients_are_dropped_and_counted() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let st = Station::start().await;
+    // Not MQTT at all.
+    let mut s = tokio::net::TcpStream::connect(st.addr()).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(WAIT, s.read(&mut buf)).await.unwrap();
+    assert!(matches!(n, Ok(0) | Err(_)), "closed without an answer");
+    // A PUBLISH before CONNECT.
+    let mut s = tokio::net::TcpStream::connect(st.addr()).await.unwrap();
+    s.write_all(&[0x30, 0x05, 0x00, 0x01, b'a', b'{', b'}'])
+        .await
+        .unwrap();
+    let n = tokio::time::timeout(WAIT, s.read(&mut buf)).await.unwrap();
+    assert!(matches!(n, Ok(0) | Err(_)), "closed without an answer");
+    // A header announcing a packet larger than the broker takes: refused before it arrives.
+    let mut s = tokio::net::TcpStream::connect(st.addr()).await.unwrap();
+    s.write_all(&[0x10, 0xff, 0xff, 0xff, 0x7f]).await.unwrap();
+    let n = tokio::time::timeout(WAIT, s.read(&mut buf)).await.unwrap();
+    assert!(matches!(n, Ok(0) | Err(_)), "closed without an answer");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while st.count("mqtt_rejected", "too_large") == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(st.count("mqtt_rejected", "too_large"), 1);
+    assert_eq!(
+        st.count("mqtt_rejected", "bad_packet") + st.count("mqtt_rejected", "not_connect"),
+        2
+    );
+    // The broker still serves a device.
+    let sensor = st.sensors()[0].clone();
+    let token = st
+        .user(
+            "fence-east",
+            Role::Device,
+            &format!("sensor:{sensor}"),
+            None,
+        )
+        .await;
+    let (_c, mut ev) = client(st.addr(), "after", Some(("fence-east", &token)));
+    connack(&mut ev).await.expect("still serving");
+}

@@ -359,6 +359,28 @@ mod tests {
         assert_eq!(names, ["guomen-station", "fence"]);
     }
 
+    proptest::proptest! {
+        /// Whatever a device sends and whatever its scopes, no filter with `#` is granted, a
+        /// granted publish concerns an item its scopes cover, and only order topics are
+        /// readable.
+        #[test]
+        fn no_grant_escapes_the_scopes(
+            topic in "(guomen/)?(sensors|links|units|x|\\+|#)?(/[a-zA-Z0-9+#-]{0,6}){0,4}",
+            scope in proptest::sample::select(vec!["*", "sensor:*", "unit:*", "sensor:F-07", "unit:rrt-1", "link:l1", "camera:c1", ""]),
+        ) {
+            let s = scopes(scope);
+            if let Ok(t) = may_publish(&s, &topic) {
+                let (kind, id) = t.item();
+                proptest::prop_assert!(s.covers(kind, id));
+                proptest::prop_assert!(t.is_uplink() && !topic.contains(['+', '#']));
+            }
+            if may_subscribe(&s, &topic).is_ok() {
+                proptest::prop_assert!(!topic.contains('#'));
+                proptest::prop_assert!(topic.ends_with("/orders"));
+            }
+        }
+    }
+
     #[test]
     fn pbkdf2_matches_the_rfc_vector_shape_and_is_salted() {
         // PBKDF2-HMAC-SHA512("password", "salt", 1) from RFC 7914 §11's companion vectors.

@@ -105,6 +105,7 @@ struct Conn {
     downlink_rx: Option<mpsc::Receiver<Downlink>>,
     qos2: HashSet<u16>,
     next_pkid: u16,
+    before_connect: bool,
 }
 
 /// Why a connection ended early: a `/metrics` label.
@@ -124,12 +125,18 @@ impl Conn {
             downlink_rx: Some(downlink_rx),
             qos2: HashSet::new(),
             next_pkid: 0,
+            before_connect: true,
         }
     }
 
     /// Reads the next packet; `Ok(None)` at a clean end of stream.
     async fn read(&mut self) -> Result<Option<Packet>, Closed> {
         loop {
+            // Before CONNECT, anything but a CONNECT header is not a device: close at once
+            // instead of waiting for the body its length byte claims.
+            if self.before_connect && self.buf.first().is_some_and(|b| *b != 0x10) {
+                return Err("not_connect");
+            }
             match v4::read(&mut self.buf, MAX_PACKET) {
                 Ok(p) => return Ok(Some(p)),
                 Err(CodecError::InsufficientBytes(_)) => {}
@@ -186,6 +193,7 @@ impl Conn {
             Ok(Ok(Some(Packet::Connect(c)))) => c,
             Ok(Ok(Some(_))) => return Err("not_connect"),
         };
+        self.before_connect = false;
         if connect.protocol != Protocol::V4 {
             return self
                 .refuse_connect(

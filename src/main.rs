@@ -63,6 +63,9 @@ enum Command {
     /// Decode device protocols (JT/T 808, NMEA 0183) for troubleshooting
     #[command(subcommand)]
     Proto(proto_cmd::ProtoCommand),
+    /// Configure an external MQTT broker for the provisioned devices
+    #[command(subcommand)]
+    Mqtt(cli::mqtt::MqttCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -255,6 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::demo(args, &file).await,
         Command::Sim(args) => demo::sim(args).await,
         Command::Proto(cmd) => proto_cmd::run(cmd),
+        Command::Mqtt(cmd) => cli::mqtt::run(cmd, &file).await,
         Command::Journal(JournalCommand::Verify {
             store,
             anchor,

@@ -1,10 +1,6 @@
 //! The demo's logs: the station's log goes to `DATA/logs/guomen.log` (info and above, or what
 //! `GUOMEN_LOG` asks for), the terminal shows warnings and errors only, printed above the
 //! progress bar rather than through it.
-//!
-//! The embedded MQTT broker's own records (target `rumqttd`) go to the file only: it logs at
-//! ERROR every client that closes a connection before its CONNECT, which the station's own
-//! readiness probe of the broker does once at start.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -90,10 +86,7 @@ pub fn init(data: &Path) -> anyhow::Result<PathBuf> {
         .with_filter(file_filter);
     let to_terminal = tracing_subscriber::fmt::layer()
         .with_writer(MakeTerminal)
-        .with_filter(LevelFilter::WARN)
-        .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-            !meta.target().starts_with("rumqttd")
-        }));
+        .with_filter(LevelFilter::WARN);
     // A subscriber set before (tests) stays.
     let _ = tracing_subscriber::registry()
         .with(to_file)

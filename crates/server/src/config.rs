@@ -170,7 +170,8 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MqttConfig {
     Off,
-    /// Run rumqttd on this address; devices log in with their user name and API token.
+    /// Run the station's own broker on this address; devices log in with their user name and
+    /// API token (or password) and publish and subscribe only within their scopes.
     Embedded(SocketAddr),
     /// Subscribe to someone else's broker.
     External {

@@ -8,7 +8,6 @@ use std::time::Duration;
 use guomen_domain::Role;
 use guomen_server::ServeConfig;
 use guomen_server::config::MqttConfig;
-use guomen_station::device::{DeviceInput, Via};
 use guomen_testkit::{Failed, Trial};
 
 fn broker() -> SocketAddr {
@@ -57,14 +56,23 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
         let _ = stopped.await;
     })
     .await?;
-    let mut rx = running.state.station.device_tap();
+    let sensor = running.state.station.port().sensors[0].id.clone();
+    let new = guomen_station::users::NewUser {
+        name: "mosquitto-fence".into(),
+        role: Role::Device,
+        password: None,
+        agency: None,
+        organisation: None,
+        scopes: format!("sensor:{sensor}")
+            .parse()
+            .map_err(|e| format!("{e}"))?,
+    };
     let (_, token) = running
         .state
         .station
-        .add_user("mosquitto-fence", Role::Device, None, "test")
+        .create_user(new, "test")
         .await
         .map_err(|e| e.to_string())?;
-    let sensor = running.state.station.port().sensors[0].id.clone();
     // Other runs may publish on the same shared broker: look for our own unique kind.
     let kind = format!("vibration-{}", &guomen_station::auth::new_id()[..8]);
 
@@ -77,6 +85,8 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
     let (client, mut events) = rumqttc::AsyncClient::new(opts, 16);
     tokio::spawn(async move { while events.poll().await.is_ok() {} });
     let topic = format!("guomen/sensors/{sensor}/events");
+    let other_sensor = running.state.station.port().sensors[1].id.clone();
+    let other = format!("guomen/sensors/{other_sensor}/events");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     // Without a token the message is refused; with one it is forwarded. The station subscribes
     // asynchronously, so publish until it is seen.
@@ -89,6 +99,15 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
                 format!(r#"{{"kind":"{kind}-anon"}}"#),
             )
             .await?;
+        // Another sensor's topic with this device's token: outside its scope.
+        client
+            .publish(
+                &other,
+                rumqttc::QoS::AtLeastOnce,
+                false,
+                format!(r#"{{"kind":"{kind}-other","token":"{token}"}}"#),
+            )
+            .await?;
         client
             .publish(
                 &topic,
@@ -97,22 +116,20 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
                 format!(r#"{{"kind":"{kind}","token":"{token}"}}"#),
             )
             .await?;
-        let wait = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
-        if let Ok(Ok(DeviceInput::SensorEvent {
-            kind: k,
-            actor,
-            via,
-            sensor_id,
-            ..
-        })) = wait
-        {
-            if k == kind {
-                assert_eq!(actor, "device:mosquitto-fence");
-                assert_eq!(via, Via::Mqtt);
-                assert_eq!(sensor_id, sensor);
-                break;
-            }
-            return Err(format!("unexpected event kind {k}").into());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let rows = running
+            .state
+            .station
+            .journal_rows(0, 10_000)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mine = rows.iter().find(|r| {
+            r.kind == "ops.alarm_raised" && r.payload["kind"].as_str() == Some(kind.as_str())
+        });
+        if let Some(r) = mine {
+            assert_eq!(r.actor, "device:mosquitto-fence");
+            assert_eq!(r.payload["sensor_id"].as_str(), Some(sensor.as_str()));
+            break;
         }
         if tokio::time::Instant::now() > deadline {
             return Err("no sensor event through the external broker within 10 s".into());
@@ -126,6 +143,22 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
         == 0
     {
         return Err("the message without a token was not refused".into());
+    }
+    let metrics = running.state.station.metrics();
+    if metrics.counter_value("mqtt_refused", "publish_scope") == 0 {
+        return Err("the message for another sensor was not refused".into());
+    }
+    let rows = running
+        .state
+        .station
+        .journal_rows(0, 10_000)
+        .await
+        .map_err(|e| e.to_string())?;
+    if rows
+        .iter()
+        .any(|r| r.payload["sensor_id"].as_str() == Some(other_sensor.as_str()))
+    {
+        return Err("another sensor's event was journaled".into());
     }
     Ok(())
 }

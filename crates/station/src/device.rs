@@ -20,6 +20,17 @@ pub enum Via {
     Nmea,
 }
 
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Http => "http",
+            Via::Mqtt => "mqtt",
+            Via::Jt808 => "jt808",
+            Via::Nmea => "nmea",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DeviceInput {

@@ -4,8 +4,8 @@
 //!
 //! - [`jt808`]: JT/T 808 over TCP (BeiDou/GNSS unit terminals), with downlink orders (0x8300).
 //! - [`nmea`]: NMEA 0183 over TCP and UDP, identified by a `$PGMN` line.
-//! - [`mqtt`]: sensor events, link heartbeats and unit positions over MQTT, with an embedded
-//!   broker or an external one.
+//! - [`mqtt`]: sensor events, link heartbeats and unit positions over MQTT (and dispatch orders
+//!   back), with the station's own authorising broker or an external one.
 //!
 //! Nothing here blocks one device on another: one task per connection, bounded buffers, read
 //! timeouts. Every rejected frame, sentence or message is counted in the metrics by reason.
@@ -36,8 +36,7 @@ pub struct EdgeAddrs {
     pub mqtt: Option<SocketAddr>,
 }
 
-/// Starts every configured edge. They stop when `stop` turns true (the embedded MQTT broker
-/// has no shutdown in rumqttd 0.19; it ends with the process).
+/// Starts every configured edge. They stop when `stop` turns true.
 pub async fn start(state: &AppState, stop: watch::Receiver<bool>) -> anyhow::Result<EdgeAddrs> {
     let cfg = state.config.clone();
     let mut addrs = EdgeAddrs::default();
@@ -99,7 +98,8 @@ impl DeviceTokens {
         self.principal(state, token).await.map(|p| p.name)
     }
 
-    /// The device principal (with its scopes) when `token` belongs to an enabled device user.
+    /// The device principal (with its scopes) when `token` belongs to an enabled user with
+    /// role `device`.
     pub async fn principal(&self, state: &AppState, token: &str) -> Option<Principal> {
         let key = token_hash(token);
         if let Some(hit) = self.cached(&key) {

@@ -1,38 +1,47 @@
-//! MQTT: sensor events, link heartbeats and unit positions, from an embedded broker (rumqttd)
-//! or an external one (the station subscribes with rumqttc).
+//! MQTT: sensor events, link heartbeats and unit positions from devices, dispatch orders to
+//! unit terminals; through the station's own broker ([`broker`]) or an external one (the
+//! station subscribes with rumqttc).
 //!
-//! Topics (JSON payloads, UTF-8):
-//! - `guomen/sensors/{sensor_id}/events`: `{"kind", "time"?, "confidence"?, "token"?}`
-//! - `guomen/links/{link_id}/heartbeat`: `{"time"?, "token"?}`
-//! - `guomen/units/{unit_id}/position`: `{"lat", "lon", "time"?, "speed_kmh"?, "course"?, "token"?}`
+//! Topics (JSON payloads, UTF-8), and the scope each needs (see [`acl`]):
+//! - `guomen/sensors/{sensor_id}/events` (`sensor:ID`): `{"kind", "time"?, "confidence"?}`
+//! - `guomen/links/{link_id}/heartbeat` (`link:ID`): `{"time"?}`
+//! - `guomen/units/{unit_id}/position` (`unit:ID`): `{"lat", "lon", "time"?, "speed_kmh"?, "course"?}`
+//! - `guomen/units/{unit_id}/orders` (`unit:ID`, station → device): `{"text", "incident_id"}`
 //!
-//! Authentication. Embedded broker: the MQTT CONNECT must carry user name = a device user's
-//! name and password = that user's API token (checked against the store through rumqttd's
-//! `external_auth` hook); anything else is refused at CONNECT. rumqttd does not tell a local
-//! subscriber who published a message, so a message is attributed to `device:NAME` when it
-//! also carries its `token`, otherwise to `device:mqtt` (authenticated by the broker, name
-//! unknown). External broker: the broker's own authentication applies and every message must
-//! carry a device `token` (validated, cached for a minute).
+//! Authentication. Embedded broker: CONNECT carries user name = a device user's name and
+//! password = one of its API tokens (or its password); every publish and subscribe is then
+//! checked against the topic and that device's scopes, and every message runs as that
+//! device's principal through the same station use cases as HTTP. Payloads carry no token
+//! (one that does is refused). External broker: the broker's own authentication and ACL
+//! apply (`guomen mqtt acl` writes Mosquitto's), and since a subscriber cannot tell who
+//! published, every message must carry its device's `token` (validated, cached for a minute).
+
+pub mod acl;
+mod broker;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use guomen_station::auth::Principal;
+use guomen_station::device::Via;
+use guomen_station::ops::{PositionReport, SensorEvent};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::{DeviceTokens, forward, stopped};
+use super::{DeviceTokens, stopped};
 use crate::config::MqttConfig;
 use crate::state::AppState;
-use guomen_station::device::{DeviceInput, Via};
+use acl::Topic;
 
 const REJECTED: &str = "mqtt_rejected";
 const ACCEPTED: &str = "mqtt_accepted";
-/// Largest payload the embedded broker takes.
+/// Publishes and subscriptions the embedded broker refused by topic and scope.
+const REFUSED: &str = "mqtt_refused";
+/// Largest payload either side takes.
 const MAX_PAYLOAD: usize = 16 * 1024;
-/// The topic filters the station subscribes to.
+/// The topic filters the station subscribes to on an external broker.
 pub const FILTERS: [&str; 3] = [
     "guomen/sensors/+/events",
     "guomen/links/+/heartbeat",
@@ -56,7 +65,7 @@ pub async fn start(
     });
     match cfg {
         MqttConfig::Off => Ok(None),
-        MqttConfig::Embedded(addr) => embedded(ctx, *addr, stop).await.map(Some),
+        MqttConfig::Embedded(addr) => broker::start(ctx, *addr, stop).await.map(Some),
         MqttConfig::External {
             host,
             port,
@@ -67,198 +76,6 @@ pub async fn start(
             Ok(None)
         }
     }
-}
-
-const PROBE_USER: &str = "guomen-station-probe";
-/// The probe session's keep-alive (rumqttd refuses 0); it pings at a third of it.
-const PROBE_KEEP_ALIVE_S: u16 = 3600;
-
-/// Keeps the probe's session alive with PINGREQ until the station stops.
-async fn hold_probe(session: Option<tokio::net::TcpStream>, mut stop: watch::Receiver<bool>) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let Some(mut s) = session else { return };
-    let mut every = tokio::time::interval(Duration::from_secs(u64::from(PROBE_KEEP_ALIVE_S) / 3));
-    every.tick().await;
-    loop {
-        tokio::select! {
-            _ = stopped(&mut stop) => {
-                // The broker has no shutdown and outlives this task; closing the session now
-                // would only make it log a disconnect as an error. The process's exit closes it.
-                std::mem::forget(s);
-                return;
-            }
-            _ = every.tick() => {
-                let mut pong = [0u8; 2];
-                if s.write_all(&[0xC0, 0x00]).await.is_err() || s.read_exact(&mut pong).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Connects to the embedded broker as its own probe: a full MQTT 3.1.1 CONNECT and its
-/// CONNACK. The session is returned and kept open while the station runs:
-/// rumqttd logs every disconnect as an error, and a probe is not one.
-async fn probe(addr: SocketAddr, secret: &str) -> Option<tokio::net::TcpStream> {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let Ok(Ok(mut s)) =
-        tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(addr)).await
-    else {
-        return None;
-    };
-    let field = |b: &mut Vec<u8>, v: &[u8]| {
-        b.extend_from_slice(&(v.len() as u16).to_be_bytes());
-        b.extend_from_slice(v);
-    };
-    let mut body = Vec::new();
-    field(&mut body, b"MQTT");
-    body.push(4); // protocol level 3.1.1
-    body.push(0b1100_0010); // user name, password, clean session
-    body.extend_from_slice(&PROBE_KEEP_ALIVE_S.to_be_bytes());
-    field(&mut body, b"guomen-probe");
-    field(&mut body, PROBE_USER.as_bytes());
-    field(&mut body, secret.as_bytes());
-    // Remaining length fits in one byte: the body is well under 128 bytes.
-    let mut packet = vec![0x10, body.len() as u8];
-    packet.extend_from_slice(&body);
-    let mut ack = [0u8; 4];
-    let ok = async {
-        s.write_all(&packet).await?;
-        s.read_exact(&mut ack).await?;
-        std::io::Result::Ok(())
-    };
-    let accepted = matches!(
-        tokio::time::timeout(Duration::from_secs(2), ok).await,
-        Ok(Ok(()))
-    ) && ack == [0x20, 0x02, 0x00, 0x00];
-    accepted.then_some(s)
-}
-
-async fn embedded(
-    ctx: Arc<Ctx>,
-    addr: SocketAddr,
-    mut stop: watch::Receiver<bool>,
-) -> anyhow::Result<SocketAddr> {
-    // rumqttd binds inside its own thread and reports failure only in its log, so check the
-    // address here first (and resolve port 0 to a concrete one).
-    let addr = std::net::TcpListener::bind(addr)
-        .and_then(|l| l.local_addr())
-        .with_context(|| format!("cannot listen for MQTT on {addr}"))?;
-    let handle = tokio::runtime::Handle::current();
-    let auth_ctx = ctx.clone();
-    // The station's own readiness probe logs in with a secret that never leaves the process,
-    // so the broker sees a clean session instead of a connection dropped before CONNECT.
-    let probe_secret = guomen_station::auth::new_id();
-    let probe_pass = probe_secret.clone();
-    let hook: rumqttd::AuthHandler = Arc::new(
-        move |_client: String, user: String, pass: String| {
-            if user == PROBE_USER && pass == probe_pass {
-                return true;
-            }
-            let (ctx, handle) = (auth_ctx.clone(), handle.clone());
-            // The hook is synchronous and runs on the broker's own runtime thread: look the token
-            // up on the station's runtime from a scratch thread and wait, bounded.
-            std::thread::scope(|s| {
-                s.spawn(|| {
-                handle.block_on(async {
-                    let check = ctx.tokens.verify(&ctx.state, &pass);
-                    match tokio::time::timeout(Duration::from_secs(5), check).await {
-                        Ok(Some(name)) if name == user => true,
-                        _ => {
-                            ctx.state.station.metrics().count(REJECTED, "bad_login");
-                            tracing::warn!(user = %user, "MQTT login refused: not a device user with this token");
-                            false
-                        }
-                    }
-                })
-            })
-            .join()
-            .unwrap_or(false)
-            })
-        },
-    );
-    let connections = rumqttd::ConnectionSettings {
-        connection_timeout_ms: 10_000,
-        max_payload_size: MAX_PAYLOAD,
-        max_inflight_count: 100,
-        auth: None,
-        external_auth: Some(hook),
-        dynamic_filters: true,
-    };
-    let server = rumqttd::ServerSettings {
-        name: "guomen-v4".into(),
-        listen: addr,
-        tls: None,
-        next_connection_delay_ms: 1,
-        connections,
-    };
-    let config = rumqttd::Config {
-        id: 0,
-        router: rumqttd::RouterConfig {
-            max_connections: 10_000,
-            max_outgoing_packet_count: 200,
-            max_segment_size: 1024 * 1024,
-            max_segment_count: 10,
-            ..Default::default()
-        },
-        v4: Some([("1".to_owned(), server)].into_iter().collect()),
-        ..Default::default()
-    };
-    let mut broker = rumqttd::Broker::new(config);
-    let (mut link_tx, mut link_rx) = broker
-        .link("guomen-station")
-        .context("cannot attach the station to the embedded broker")?;
-    std::thread::Builder::new()
-        .name("mqtt-broker".into())
-        .spawn(move || {
-            if let Err(e) = broker.start() {
-                tracing::error!(error = %e, "embedded MQTT broker stopped");
-            }
-        })
-        .context("cannot start the embedded MQTT broker")?;
-    for f in FILTERS {
-        link_tx
-            .subscribe(f)
-            .context("cannot subscribe on the embedded broker")?;
-    }
-    // Answer only once devices can connect, so callers (and tests) can use it at once.
-    let mut session = None;
-    for _ in 0..200 {
-        session = probe(addr, &probe_secret).await;
-        if session.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    tokio::spawn(hold_probe(session, stop.clone()));
-    tokio::spawn(async move {
-        // The sender must live as long as the subscription.
-        let _link_tx = link_tx;
-        loop {
-            let next = tokio::select! {
-                _ = stopped(&mut stop) => break,
-                n = link_rx.next() => n,
-            };
-            match next {
-                Ok(Some(rumqttd::Notification::Forward(f))) => {
-                    let topic = String::from_utf8_lossy(&f.publish.topic).into_owned();
-                    if on_publish(&ctx, &topic, &f.publish.payload, true)
-                        .await
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(error = %e, "embedded MQTT broker link closed");
-                    break;
-                }
-            }
-        }
-    });
-    Ok(addr)
 }
 
 fn external(
@@ -298,9 +115,7 @@ fn external(
                     }
                 }
                 Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(p))) => {
-                    if on_publish(&ctx, &p.topic, &p.payload, false).await.is_err() {
-                        break;
-                    }
+                    on_external(&ctx, &p.topic, &p.payload).await;
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -316,9 +131,90 @@ fn external(
     });
 }
 
+/// A message from an external broker: its `token` names the device, whose scopes must
+/// cover the topic.
+async fn on_external(ctx: &Ctx, topic: &str, payload: &[u8]) {
+    let Some(t) = Topic::parse(topic).filter(|t| t.is_uplink()) else {
+        reject(ctx, topic, "unknown_topic", "not a guomen device topic");
+        return;
+    };
+    let Ok(v) = object(ctx, topic, payload) else {
+        return;
+    };
+    let who = match v.get("token") {
+        Some(Value::String(t)) => match ctx.tokens.principal(&ctx.state, t).await {
+            Some(p) => p,
+            None => {
+                reject(ctx, topic, "bad_token", "token is not a device user's");
+                return;
+            }
+        },
+        Some(_) => {
+            reject(ctx, topic, "bad_token", "`token` must be a string");
+            return;
+        }
+        None => {
+            reject(
+                ctx,
+                topic,
+                "missing_token",
+                "an external broker's messages must carry `token`",
+            );
+            return;
+        }
+    };
+    if let Err(d) = acl::may_publish(&who.scopes, topic) {
+        refuse(ctx, "publish", d, &who, topic);
+        return;
+    }
+    ingest(ctx, &who, t, &v).await;
+}
+
+/// A message the embedded broker took from an authenticated device whose scopes cover the
+/// topic.
+async fn on_embedded(ctx: &Ctx, who: &Principal, topic: Topic<'_>, name: &str, payload: &[u8]) {
+    let Ok(v) = object(ctx, name, payload) else {
+        return;
+    };
+    if v.get("token").is_some() {
+        // The connection is the device's identity; a token in a payload is one more copy of
+        // a secret to leak.
+        reject(
+            ctx,
+            name,
+            "token_in_payload",
+            "tokens go in CONNECT, not in payloads",
+        );
+        return;
+    }
+    ingest(ctx, who, topic, &v).await;
+}
+
 fn reject(ctx: &Ctx, topic: &str, reason: &str, detail: &str) {
     ctx.state.station.metrics().count(REJECTED, reason);
     tracing::warn!(topic, reason, detail, "MQTT message rejected");
+}
+
+/// A publish or subscription outside the device's topics and scopes.
+fn refuse(ctx: &Ctx, what: &str, why: acl::Denied, who: &Principal, topic: &str) {
+    let label = format!("{what}_{}", why.label());
+    ctx.state.station.metrics().count(REFUSED, &label);
+    let topic: String = topic.chars().take(200).collect();
+    tracing::warn!(device = %who.name, topic, reason = why.label(), "MQTT {what} refused");
+}
+
+fn object(ctx: &Ctx, topic: &str, payload: &[u8]) -> Result<Value, ()> {
+    match serde_json::from_slice(payload) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => {
+            reject(ctx, topic, "bad_payload", "payload must be a JSON object");
+            Err(())
+        }
+        Err(e) => {
+            reject(ctx, topic, "bad_payload", &e.to_string());
+            Err(())
+        }
+    }
 }
 
 fn opt_time(v: &Value) -> Result<Option<DateTime<Utc>>, String> {
@@ -342,179 +238,148 @@ fn opt_number(v: &Value, key: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// Handles one published message. `Err` only when the engine is gone.
-async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -> Result<(), ()> {
-    let parts: Vec<&str> = topic.split('/').collect();
-    let (what, id) = match parts.as_slice() {
-        ["guomen", "sensors", id, "events"] => ("sensor", *id),
-        ["guomen", "links", id, "heartbeat"] => ("link", *id),
-        ["guomen", "units", id, "position"] => ("unit", *id),
-        _ => {
-            reject(ctx, topic, "unknown_topic", "not a guomen device topic");
-            return Ok(());
-        }
-    };
-    let v: Value = match serde_json::from_slice(payload) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(_) => {
-            reject(ctx, topic, "bad_payload", "payload must be a JSON object");
-            return Ok(());
-        }
-        Err(e) => {
-            reject(ctx, topic, "bad_payload", &e.to_string());
-            return Ok(());
-        }
-    };
-    let actor = match v.get("token") {
-        Some(Value::String(t)) => match ctx.tokens.verify(&ctx.state, t).await {
-            Some(name) => format!("device:{name}"),
-            None => {
-                reject(ctx, topic, "bad_token", "token is not a device user's");
-                return Ok(());
-            }
-        },
-        Some(_) => {
-            reject(ctx, topic, "bad_token", "`token` must be a string");
-            return Ok(());
-        }
-        None if broker_auth => "device:mqtt".to_owned(),
-        None => {
-            reject(
-                ctx,
-                topic,
-                "missing_token",
-                "an external broker's messages must carry `token`",
-            );
-            return Ok(());
-        }
-    };
-    let time = match opt_time(&v) {
-        Ok(t) => t,
-        Err(e) => {
-            reject(ctx, topic, "bad_time", &e);
-            return Ok(());
-        }
-    };
+/// What one uplink message asks of the station.
+enum Report {
+    Sensor(SensorEvent),
+    Heartbeat {
+        link_id: String,
+        time: Option<DateTime<Utc>>,
+    },
+    Position(PositionReport),
+}
+
+/// Checks one uplink message's payload against the port; the reason label when it is bad.
+fn report(ctx: &Ctx, topic: Topic<'_>, v: &Value) -> Result<Report, (&'static str, String)> {
+    let time = opt_time(v).map_err(|e| ("bad_time", e))?;
     let port = ctx.state.station.port();
-    let input = match what {
-        "sensor" => {
+    match topic {
+        Topic::SensorEvents(id) => {
             if port.sensor(id).is_none() {
-                reject(
-                    ctx,
-                    topic,
-                    "unknown_sensor",
-                    &format!("no sensor `{id}` in the port"),
-                );
-                return Ok(());
+                return Err(("unknown_sensor", format!("no sensor `{id}` in the port")));
             }
             let kind = match v.get("kind").and_then(Value::as_str).map(str::trim) {
                 Some(k) if !k.is_empty() && k.len() <= 64 => k.to_owned(),
                 _ => {
-                    reject(
-                        ctx,
-                        topic,
+                    return Err((
                         "bad_kind",
-                        "`kind` must be a non-empty string of at most 64 bytes",
-                    );
-                    return Ok(());
+                        "`kind` must be a non-empty string of at most 64 bytes".into(),
+                    ));
                 }
             };
-            let confidence = match opt_number(&v, "confidence") {
+            let confidence = match opt_number(v, "confidence") {
                 Ok(c) if c.is_none_or(|c| (0.0..=1.0).contains(&c)) => c,
                 Ok(_) => {
-                    reject(
-                        ctx,
-                        topic,
-                        "bad_confidence",
-                        "`confidence` must be within 0..1",
-                    );
-                    return Ok(());
+                    return Err(("bad_confidence", "`confidence` must be within 0..1".into()));
                 }
-                Err(e) => {
-                    reject(ctx, topic, "bad_confidence", &e);
-                    return Ok(());
-                }
+                Err(e) => return Err(("bad_confidence", e)),
             };
-            DeviceInput::SensorEvent {
+            Ok(Report::Sensor(SensorEvent {
                 sensor_id: id.to_owned(),
                 kind,
                 time,
                 confidence,
-                actor,
-                via: Via::Mqtt,
-            }
+            }))
         }
-        "link" => {
+        Topic::LinkHeartbeat(id) => {
             if !port.links.iter().any(|l| l.id == id) {
-                reject(
-                    ctx,
-                    topic,
-                    "unknown_link",
-                    &format!("no link `{id}` in the port"),
-                );
-                return Ok(());
+                return Err(("unknown_link", format!("no link `{id}` in the port")));
             }
-            DeviceInput::LinkHeartbeat {
+            Ok(Report::Heartbeat {
                 link_id: id.to_owned(),
-                time: time.unwrap_or_else(|| ctx.state.station.now()),
-                via: Via::Mqtt,
-            }
+                time,
+            })
         }
-        _ => {
+        Topic::UnitPosition(id) => {
             let Some(terminal_id) = port.unit(id).and_then(|u| u.terminal_id.clone()) else {
-                reject(
-                    ctx,
-                    topic,
+                return Err((
                     "unknown_unit",
-                    &format!("no unit `{id}` with a terminal in the port"),
-                );
-                return Ok(());
+                    format!("no unit `{id}` with a terminal in the port"),
+                ));
             };
-            let (lat, lon) = match (opt_number(&v, "lat"), opt_number(&v, "lon")) {
+            let (lat, lon) = match (opt_number(v, "lat"), opt_number(v, "lon")) {
                 (Ok(Some(lat)), Ok(Some(lon)))
                     if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
                 {
                     (lat, lon)
                 }
                 _ => {
-                    reject(
-                        ctx,
-                        topic,
+                    return Err((
                         "bad_position",
-                        "`lat` and `lon` must be numbers in range",
-                    );
-                    return Ok(());
+                        "`lat` and `lon` must be numbers in range".into(),
+                    ));
                 }
             };
-            let (Ok(speed_kmh), Ok(course)) =
-                (opt_number(&v, "speed_kmh"), opt_number(&v, "course"))
+            let (Ok(speed_kmh), Ok(course)) = (opt_number(v, "speed_kmh"), opt_number(v, "course"))
             else {
-                reject(
-                    ctx,
-                    topic,
+                return Err((
                     "bad_position",
-                    "`speed_kmh` and `course` must be numbers",
-                );
-                return Ok(());
+                    "`speed_kmh` and `course` must be numbers".into(),
+                ));
             };
-            DeviceInput::Position {
+            Ok(Report::Position(PositionReport {
                 terminal_id,
-                lon,
                 lat,
+                lon,
                 time: time.unwrap_or_else(|| ctx.state.station.now()),
                 speed_kmh,
                 course,
-                alarm: 0,
-                status: 0,
-                via: Via::Mqtt,
-            }
+            }))
+        }
+        Topic::UnitOrders(_) => Err(("unknown_topic", "orders go to devices".into())),
+    }
+}
+
+/// Runs one uplink message as `who` through the station's use cases, in the connection's
+/// order (the caller waits). Refusals are counted here and in the use case.
+async fn ingest(ctx: &Ctx, who: &Principal, topic: Topic<'_>, v: &Value) {
+    let name = match topic {
+        Topic::SensorEvents(id) => format!("guomen/sensors/{id}/events"),
+        Topic::LinkHeartbeat(id) => format!("guomen/links/{id}/heartbeat"),
+        Topic::UnitPosition(id) => format!("guomen/units/{id}/position"),
+        Topic::UnitOrders(id) => format!("guomen/units/{id}/orders"),
+    };
+    // Checked here whatever the use case checks: the topic's item is the device's own.
+    let (kind, id) = topic.item();
+    if !who.speaks_for(kind, id) {
+        refuse(ctx, "publish", acl::Denied::Scope, who, &name);
+        return;
+    }
+    let report = match report(ctx, topic, v) {
+        Ok(r) => r,
+        Err((reason, detail)) => {
+            reject(ctx, &name, reason, &detail);
+            return;
         }
     };
-    let label = match &input {
-        DeviceInput::SensorEvent { .. } => "sensor_event",
-        DeviceInput::LinkHeartbeat { .. } => "link_heartbeat",
-        _ => "position",
+    let station = &ctx.state.station;
+    let (label, result) = match report {
+        Report::Sensor(e) => (
+            "sensor_event",
+            station
+                .sensor_event_via(who, e, Via::Mqtt)
+                .await
+                .map(|_| ()),
+        ),
+        Report::Heartbeat { link_id, time } => (
+            "link_heartbeat",
+            station
+                .heartbeat(who, &link_id, Some(time.unwrap_or_else(|| station.now())))
+                .await
+                .map(|_| ()),
+        ),
+        Report::Position(p) => (
+            "position",
+            station.position_via(who, p, Via::Mqtt).await.map(|_| ()),
+        ),
     };
-    ctx.state.station.metrics().count(ACCEPTED, label);
-    forward(&ctx.state, input).await
+    match result {
+        Ok(()) => station.metrics().count(ACCEPTED, label),
+        Err(e) => {
+            let reason = match &e {
+                guomen_station::StationError::Refused { code, .. } => *code,
+                _ => "station_error",
+            };
+            reject(ctx, &name, reason, &e.to_string());
+        }
+    }
 }

@@ -669,6 +669,16 @@ impl Station {
         who: &Principal,
         input: SensorEvent,
     ) -> StationResult<SensorEventAccepted> {
+        self.sensor_event_via(who, input, Via::Http).await
+    }
+
+    /// [`Station::sensor_event`] arrived through another edge than HTTP (MQTT).
+    pub async fn sensor_event_via(
+        &self,
+        who: &Principal,
+        input: SensorEvent,
+        via: Via,
+    ) -> StationResult<SensorEventAccepted> {
         require_scope(who, ScopeKind::Sensor, &input.sensor_id)?;
         let now = self.now();
         let actor = who.actor();
@@ -678,7 +688,7 @@ impl Station {
             time: input.time,
             confidence: input.confidence,
             actor: actor.clone(),
-            via: "http".into(),
+            via: via.as_str().into(),
         };
         let r = commit(self, &actor, vec![], |e| {
             let out = e.sensor_event(input, now)?;
@@ -939,6 +949,16 @@ impl Station {
         who: &Principal,
         report: PositionReport,
     ) -> StationResult<Accepted> {
+        self.position_via(who, report, Via::Http).await
+    }
+
+    /// [`Station::position`] arrived through another edge than HTTP (MQTT).
+    pub async fn position_via(
+        &self,
+        who: &Principal,
+        report: PositionReport,
+        via: Via,
+    ) -> StationResult<Accepted> {
         self.ops
             .read(|e| require_terminal_scope(e, who, &report.terminal_id))
             .await?;
@@ -951,7 +971,7 @@ impl Station {
             course: report.course,
             alarm: 0,
             status: 0,
-            via: Via::Http,
+            via,
         };
         let seq = super::handle_device_input(self, input).await?;
         Ok(Accepted { seq })

@@ -51,6 +51,7 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
         port: addr.port(),
         username: None,
         password: None,
+        tls: false,
     };
     let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = guomen_server::serve::start(cfg, async {

@@ -2,6 +2,8 @@
 //! notifications, units and positions, links and duty-point outboxes, KPIs. Each takes a
 //! typed command and the principal and returns a typed view.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use guomen_domain::Role;
 use guomen_domain::Text;
@@ -916,7 +918,7 @@ impl Station {
         self.ops.wait_ready().await;
         // One writer for the whole batch: the seen-check and the append cannot interleave
         // with another batch carrying the same keys.
-        let _writer = self.ops.writer.lock().await;
+        let writer = Arc::new(self.ops.writer.clone().lock_owned().await);
         let mut out = Vec::with_capacity(items.len());
         for item in &items {
             let doc_id = format!("{duty_point}:{}", item.key);
@@ -932,7 +934,7 @@ impl Station {
             let now = self.now();
             let applied =
                 outbox_key_change(self, duty_point, &item.key, &actor, OutboxStatus::Applied);
-            let r = commit_locked(self, &actor, vec![applied], |e| {
+            let r = commit_locked(self, &writer, &actor, vec![applied], |e| {
                 if who.role == Role::Device {
                     let ok = match (item.kind.as_str(), outbox_unit(item)) {
                         ("sensor_event" | "position", _) => true,
@@ -965,7 +967,8 @@ impl Station {
                         &actor,
                         OutboxStatus::Refused,
                     );
-                    commit_locked(self, &actor, vec![refused], |_| Ok((vec![], ()))).await?;
+                    commit_locked(self, &writer, &actor, vec![refused], |_| Ok((vec![], ())))
+                        .await?;
                     out.push(OutboxResult {
                         key: item.key.clone(),
                         status: OutboxStatus::Refused,

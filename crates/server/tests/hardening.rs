@@ -25,6 +25,8 @@ use tokio::sync::watch;
 struct GatedStore {
     inner: Arc<dyn Store>,
     open: watch::Sender<bool>,
+    /// Whole-collection reads of the inspections.
+    inspection_scans: std::sync::atomic::AtomicUsize,
 }
 
 impl GatedStore {
@@ -85,6 +87,10 @@ impl Store for GatedStore {
         self.inner.doc(collection, id).await
     }
     async fn docs(&self, collection: &str) -> StoreResult<Vec<Doc>> {
+        if collection == "inspections" {
+            self.inspection_scans
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         self.inner.docs(collection).await
     }
     async fn close(&self) {
@@ -102,6 +108,7 @@ async fn gated_app(
     let gated = Arc::new(GatedStore {
         inner,
         open: watch::channel(true).0,
+        inspection_scans: 0.into(),
     });
     let app = TestApp::with_store(gated.clone(), cfg);
     (app, gated, dir)
@@ -243,6 +250,48 @@ async fn a_full_write_queue_and_too_many_requests_in_flight_answer_503_with_retr
         app.get("/api/v1/duty-log", &chief).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn todays_pending_count_comes_from_counters_not_a_scan_of_every_inspection() {
+    use guomen_testkit::mrz::{Td3, yymmdd_in_years};
+    let (app, store, _dir) = gated_app(|_| {}).await;
+    let insp = app.user("insp", Role::Inspector).await;
+    let chief = app.user("chief", Role::DutyChief).await;
+    let mut ids = Vec::new();
+    for (i, name) in ["ALPHA", "BRAVO", "CHARLIE"].iter().enumerate() {
+        let mrz = Td3::new(name, "TEST", &format!("E900000{i}"), "MNG")
+            .born("900101")
+            .sex('M')
+            .expires(&yymmdd_in_years(3))
+            .lines();
+        let r = app
+            .post(
+                "/api/v1/inspections",
+                &insp,
+                json!({"site_id": "road-passenger", "lane_id": "road-counter-entry-1",
+                       "direction": "entry", "mrz": mrz}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.json["id"].as_str().unwrap().to_owned());
+    }
+    let scans = || store.inspection_scans.load(std::sync::atomic::Ordering::SeqCst);
+    let before = scans();
+    let s = app.get("/api/v1/stats/today", &chief).await;
+    assert_eq!(s.json["pending"], 3, "{}", s.text);
+    let d = app
+        .post(
+            &format!("/api/v1/inspections/{}/decision", ids[0]),
+            &insp,
+            json!({"decision": "clear"}),
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    let s = app.get("/api/v1/stats/today", &chief).await;
+    assert_eq!(s.json["pending"], 2, "{}", s.text);
+    assert_eq!(s.json["crossings"], 1, "{}", s.text);
+    assert_eq!(scans(), before, "today's figures read every inspection");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -350,6 +350,7 @@ impl Station {
             Ok(appended) => {
                 self.metrics.journal_append(started.elapsed());
                 for (a, (actor, event)) in appended.iter().zip(events) {
+                    self.clearance.count_appended(&event);
                     // No receiver is not an error: nobody is watching.
                     let _ = self.bus.send(Arc::new(BusEvent {
                         seq: Some(a.seq),

@@ -264,16 +264,14 @@ fn tls_self_signed_writes_a_pair_and_plain_http_on_the_lan_is_refused_with_the_r
     assert_eq!(lan.status.code(), Some(2));
     let why = text(&lan);
     assert!(
-        why.contains("--insecure-http") && why.contains("--tls-cert") && why.contains("unencrypted"),
+        why.contains("--insecure-http")
+            && why.contains("--tls-cert")
+            && why.contains("unencrypted"),
         "{why}"
     );
     // A key without its certificate is a usage error, not a silent plain-HTTP station.
     let half = guomen()
-        .args([
-            "serve",
-            "--tls-key",
-            out.join("key.pem").to_str().unwrap(),
-        ])
+        .args(["serve", "--tls-key", out.join("key.pem").to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(half.status.code(), Some(2));

@@ -276,7 +276,11 @@ async fn todays_pending_count_comes_from_counters_not_a_scan_of_every_inspection
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         ids.push(r.json["id"].as_str().unwrap().to_owned());
     }
-    let scans = || store.inspection_scans.load(std::sync::atomic::Ordering::SeqCst);
+    let scans = || {
+        store
+            .inspection_scans
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
     let before = scans();
     let s = app.get("/api/v1/stats/today", &chief).await;
     assert_eq!(s.json["pending"], 3, "{}", s.text);

@@ -249,29 +249,6 @@ pub fn redact_values(message: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parser_messages_lose_the_values_they_quote() {
-        let m = redact_values(
-            "document.mrz: invalid type: string \"P<UTOERIKSSON<<ANNA\", expected a sequence at line 1 column 40",
-        );
-        assert!(!m.contains("ERIKSSON"), "{m}");
-        assert!(
-            m.contains("document.mrz") && m.contains("line 1 column 40"),
-            "{m}"
-        );
-        let m = redact_values("password: invalid type: integer `85010112`, expected a string");
-        assert!(!m.contains("85010112"), "{m}");
-        let m = redact_values("unknown field `passwrod`, expected `username` or `password`");
-        assert!(m.contains("`passwrod`") && m.contains("`username`"), "{m}");
-        let m = redact_values("unknown variant `Zhang San 1985-01-01`, expected `clear`");
-        assert!(!m.contains("Zhang") && m.contains("`clear`"), "{m}");
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorEnvelope {
@@ -325,4 +302,27 @@ pub async fn envelope_bare_errors(resp: Response) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parser_messages_lose_the_values_they_quote() {
+        let m = redact_values(
+            "document.mrz: invalid type: string \"P<UTOERIKSSON<<ANNA\", expected a sequence at line 1 column 40",
+        );
+        assert!(!m.contains("ERIKSSON"), "{m}");
+        assert!(
+            m.contains("document.mrz") && m.contains("line 1 column 40"),
+            "{m}"
+        );
+        let m = redact_values("password: invalid type: integer `85010112`, expected a string");
+        assert!(!m.contains("85010112"), "{m}");
+        let m = redact_values("unknown field `passwrod`, expected `username` or `password`");
+        assert!(m.contains("`passwrod`") && m.contains("`username`"), "{m}");
+        let m = redact_values("unknown variant `Zhang San 1985-01-01`, expected `clear`");
+        assert!(!m.contains("Zhang") && m.contains("`clear`"), "{m}");
+    }
 }

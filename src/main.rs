@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the station: HTTP API and pages
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage users and their API tokens
     #[command(subcommand)]
     User(UserCommand),
@@ -66,6 +66,23 @@ enum Command {
     /// Configure an external MQTT broker for the provisioned devices
     #[command(subcommand)]
     Mqtt(cli::mqtt::MqttCommand),
+    /// Certificates for serving HTTPS
+    #[command(subcommand)]
+    Tls(TlsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TlsCommand {
+    /// Write DIR/cert.pem and DIR/key.pem: a self-signed certificate for a LAN station (serve
+    /// it with `guomen serve --tls-cert DIR/cert.pem --tls-key DIR/key.pem`; browsers ask
+    /// once to trust it)
+    SelfSigned {
+        /// The station's DNS name or IP address as browsers will reach it
+        #[arg(long)]
+        host: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,10 +243,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             let cfg = args.resolve(&file)?;
             init_logging(cfg.log_format);
+            let scheme = if cfg.tls.is_some() { "https" } else { "http" };
             let running =
                 guomen_server::serve::start(cfg, guomen_server::serve::shutdown_signal()).await?;
             tracing::info!(addr = %running.addr, store = running.state.station.backend(), "station listening");
-            println!("guomen listening on http://{}", running.addr);
+            println!("guomen listening on {scheme}://{}", running.addr);
             let edges = &running.edges;
             for (name, addr) in [
                 ("jt808", edges.jt808),
@@ -259,6 +277,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sim(args) => demo::sim(args).await,
         Command::Proto(cmd) => proto_cmd::run(cmd),
         Command::Mqtt(cmd) => cli::mqtt::run(cmd, &file).await,
+        Command::Tls(TlsCommand::SelfSigned { host, out }) => {
+            let (cert, key) = guomen_server::tls::write_self_signed(&host, &out)?;
+            println!("certificate: {}", cert.display());
+            println!("private key: {}", key.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Journal(JournalCommand::Verify {
             store,
             anchor,

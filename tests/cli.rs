@@ -402,3 +402,67 @@ fn a_carrier_belongs_to_an_organisation_and_a_device_has_scopes() {
         "{t}"
     );
 }
+
+#[test]
+fn tls_self_signed_writes_a_pair_and_plain_http_on_the_lan_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tls");
+    let made = guomen()
+        .args([
+            "tls",
+            "self-signed",
+            "--host",
+            "station.lan",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    let cert = std::fs::read_to_string(out.join("cert.pem")).unwrap();
+    let key = std::fs::read_to_string(out.join("key.pem")).unwrap();
+    assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"), "{cert}");
+    assert!(key.contains("PRIVATE KEY"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(out.join("key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the key is readable by its owner only");
+    }
+
+    let data = dir.path().join("data");
+    let lan = guomen()
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            "0.0.0.0:0",
+            "--jt808-listen",
+            "off",
+            "--nmea-listen",
+            "off",
+            "--mqtt-listen",
+            "off",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(lan.status.code(), Some(2));
+    let why = text(&lan);
+    assert!(
+        why.contains("--insecure-http")
+            && why.contains("--tls-cert")
+            && why.contains("unencrypted"),
+        "{why}"
+    );
+    // A key without its certificate is a usage error, not a silent plain-HTTP station.
+    let half = guomen()
+        .args(["serve", "--tls-key", out.join("key.pem").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(half.status.code(), Some(2));
+    assert!(text(&half).contains("--tls-cert"), "{}", text(&half));
+}

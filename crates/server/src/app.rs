@@ -114,20 +114,49 @@ pub fn openapi_text() -> &'static str {
     })
 }
 
+/// The method as a metrics label: the standard ones by name, anything else `other`, so a
+/// client inventing methods cannot grow the label set without bound.
+pub fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // Route templates are a fixed set; an unknown path is `other`, never the raw path.
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
+        .unwrap_or_else(|| "other".to_owned());
+    let method = method_label(req.method());
     let started = Instant::now();
     let resp = next.run(req).await;
     state
         .station
         .metrics()
-        .request(&route, &method, resp.status().as_u16(), started.elapsed());
+        .request(&route, method, resp.status().as_u16(), started.elapsed());
     resp
+}
+
+/// The answer when more requests are in flight than `max_in_flight`: 503 at once, with
+/// `Retry-After`, rather than a queue that grows until every request times out.
+async fn overloaded(_: tower::BoxError) -> Response {
+    let mut e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        "the station is busy; try again shortly",
+    );
+    e.retry_after_s = Some(1);
+    axum::response::IntoResponse::into_response(e)
 }
 
 async fn not_found(req: Request) -> ApiError {
@@ -156,6 +185,7 @@ pub fn router(state: AppState) -> Router {
     let (public, _) = public_routes().split_for_parts();
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
+    let max_in_flight = state.config.max_in_flight;
     Router::new()
         .merge(api)
         .merge(public)
@@ -168,6 +198,15 @@ pub fn router(state: AppState) -> Router {
             timeout,
         ))
         .layer(middleware::map_response(envelope_bare_errors))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+                .layer(tower::load_shed::LoadShedLayer::new())
+                // Global: `Router::layer` wraps every route on its own, and the limit is for all.
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    max_in_flight,
+                )),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,

@@ -21,6 +21,18 @@ pub const DEFAULT_JT808_LISTEN: &str = "127.0.0.1:7808";
 pub const DEFAULT_NMEA_LISTEN: &str = "127.0.0.1:10110";
 /// Not 1883: that is where a machine's own Mosquitto usually listens.
 pub const DEFAULT_MQTT_LISTEN: &str = "127.0.0.1:11883";
+/// Open HTTP connections in all. Each costs a socket and a few KiB of buffers.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// Open HTTP connections from one address: generous, since a whole hall of browsers can sit
+/// behind one NAT address, yet far below the total so one address cannot take every slot.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 1024;
+/// Seconds a connection may take to send a request head (and to finish a TLS handshake).
+pub const DEFAULT_HEADER_READ_TIMEOUT_S: u64 = 10;
+/// Requests handled at once; past it the station answers 503 with `Retry-After` at once
+/// instead of queueing work it cannot finish in time.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+/// Seconds shutdown waits for open connections (streams are ended first).
+pub const SHUTDOWN_DRAIN_S: u64 = 8;
 
 /// The config file's shape. Every key is optional; unknown keys are errors, so a typo is not
 /// silently ignored.
@@ -38,9 +50,17 @@ pub struct FileConfig {
     pub nmea_listen: Option<String>,
     pub mqtt_listen: Option<String>,
     pub mqtt_url: Option<String>,
+    pub mqtt_ca: Option<PathBuf>,
     pub anchor_key: Option<PathBuf>,
     pub anchor_dir: Option<PathBuf>,
     pub anchor_every: Option<u64>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub insecure_http: Option<bool>,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_ip: Option<usize>,
+    pub header_read_timeout_s: Option<u64>,
+    pub max_in_flight: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +164,10 @@ pub struct ServeArgs {
     /// running the embedded one
     #[arg(long, env = "GUOMEN_MQTT_URL", value_name = "URL")]
     pub mqtt_url: Option<String>,
+    /// Extra root certificate (PEM) to trust for an mqtts:// broker, e.g. a LAN broker's
+    /// self-signed certificate
+    #[arg(long, env = "GUOMEN_MQTT_CA", value_name = "FILE")]
+    pub mqtt_ca: Option<PathBuf>,
     /// Ed25519 key for signed journal anchors (created with FILE.pub when missing); with
     /// --anchor-dir the station writes a signed checkpoint of its journal head regularly
     #[arg(
@@ -164,6 +188,45 @@ pub struct ServeArgs {
     /// Minutes between anchors [default: 10]
     #[arg(long, env = "GUOMEN_ANCHOR_EVERY", value_name = "MINUTES")]
     pub anchor_every: Option<u64>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
+    #[arg(
+        long,
+        env = "GUOMEN_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(
+        long,
+        env = "GUOMEN_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address anyway (passwords and session cookies then
+    /// cross the network in clear; browsers will not send the Secure session cookie back)
+    #[arg(long, env = "GUOMEN_INSECURE_HTTP")]
+    pub insecure_http: bool,
+    /// Open HTTP connections in all [default: 4096]
+    #[arg(long, env = "GUOMEN_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Open HTTP connections from one client address [default: 1024]
+    #[arg(long, env = "GUOMEN_MAX_CONNECTIONS_PER_IP", value_name = "N")]
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds a connection may take to send a request head [default: 10]
+    #[arg(long, env = "GUOMEN_HEADER_READ_TIMEOUT_S", value_name = "SECONDS")]
+    pub header_read_timeout_s: Option<u64>,
+    /// Requests handled at once; more answer 503 with Retry-After [default: 512]
+    #[arg(long, env = "GUOMEN_MAX_IN_FLIGHT", value_name = "N")]
+    pub max_in_flight: Option<usize>,
+}
+
+/// The certificate and key of an HTTPS listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// Where the station gets its MQTT traffic.
@@ -179,6 +242,9 @@ pub enum MqttConfig {
         port: u16,
         username: Option<String>,
         password: Option<String>,
+        /// `mqtts://`: TLS, verified against the system's root certificates (and
+        /// `--mqtt-ca` when given).
+        tls: bool,
     },
 }
 
@@ -202,10 +268,15 @@ fn listen_option(
 
 fn parse_mqtt_url(url: &str) -> Result<MqttConfig, ConfigError> {
     let bad = |why: &str| ConfigError::Invalid(format!("--mqtt-url `{url}`: {why}"));
-    let rest = url
-        .strip_prefix("mqtt://")
-        .or_else(|| url.strip_prefix("tcp://"))
-        .ok_or_else(|| bad("must start with mqtt:// (TLS is not supported)"))?;
+    let (tls, rest) = if let Some(r) = url.strip_prefix("mqtts://") {
+        (true, r)
+    } else {
+        let r = url
+            .strip_prefix("mqtt://")
+            .or_else(|| url.strip_prefix("tcp://"))
+            .ok_or_else(|| bad("must start with mqtt:// or mqtts://"))?;
+        (false, r)
+    };
     let rest = rest.trim_end_matches('/');
     let (creds, hostport) = match rest.rsplit_once('@') {
         Some((c, h)) => (Some(c), h),
@@ -220,7 +291,7 @@ fn parse_mqtt_url(url: &str) -> Result<MqttConfig, ConfigError> {
     };
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) => (h, p.parse().map_err(|_| bad("the port is not a number"))?),
-        None => (hostport, 1883),
+        None => (hostport, if tls { 8883 } else { 1883 }),
     };
     if host.is_empty() {
         return Err(bad("no host"));
@@ -230,6 +301,7 @@ fn parse_mqtt_url(url: &str) -> Result<MqttConfig, ConfigError> {
         port,
         username,
         password,
+        tls,
     })
 }
 
@@ -245,8 +317,18 @@ pub struct ServeConfig {
     pub jt808_listen: Option<SocketAddr>,
     pub nmea_listen: Option<SocketAddr>,
     pub mqtt: MqttConfig,
+    /// Extra root certificate for an mqtts:// broker.
+    pub mqtt_ca: Option<PathBuf>,
     /// Signed journal anchors: key file, directory, period.
     pub anchors: Option<AnchorConfig>,
+    /// HTTPS instead of HTTP.
+    pub tls: Option<TlsFiles>,
+    /// Plain HTTP on a non-loopback address was asked for explicitly.
+    pub insecure_http: bool,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    pub header_read_timeout: Duration,
+    pub max_in_flight: usize,
 }
 
 /// Where and how often a running station signs its journal head.
@@ -283,7 +365,58 @@ impl ServeArgs {
                 "request_timeout_s must be at least 1".into(),
             ));
         }
+        let positive = |v: usize, name: &str| {
+            if v == 0 {
+                Err(ConfigError::Invalid(format!("{name} must be at least 1")))
+            } else {
+                Ok(v)
+            }
+        };
+        let max_connections = positive(
+            self.max_connections
+                .or(file.max_connections)
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            "max_connections",
+        )?;
+        let max_connections_per_ip = positive(
+            self.max_connections_per_ip
+                .or(file.max_connections_per_ip)
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS_PER_IP),
+            "max_connections_per_ip",
+        )?;
+        let header_read_timeout_s = positive(
+            self.header_read_timeout_s
+                .or(file.header_read_timeout_s)
+                .unwrap_or(DEFAULT_HEADER_READ_TIMEOUT_S) as usize,
+            "header_read_timeout_s",
+        )?;
+        let max_in_flight = positive(
+            self.max_in_flight
+                .or(file.max_in_flight)
+                .unwrap_or(DEFAULT_MAX_IN_FLIGHT),
+            "max_in_flight",
+        )?;
+        let tls = match (
+            self.tls_cert.clone().or_else(|| file.tls_cert.clone()),
+            self.tls_key.clone().or_else(|| file.tls_key.clone()),
+        ) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "tls_cert and tls_key go together".into(),
+                ));
+            }
+        };
+        let insecure_http = self.insecure_http || file.insecure_http.unwrap_or(false);
         Ok(ServeConfig {
+            mqtt_ca: self.mqtt_ca.clone().or_else(|| file.mqtt_ca.clone()),
+            tls,
+            insecure_http,
+            max_connections,
+            max_connections_per_ip,
+            header_read_timeout: Duration::from_secs(header_read_timeout_s as u64),
+            max_in_flight,
             store: self.store.resolve(file)?,
             listen,
             port_config: self
@@ -349,6 +482,23 @@ impl ServeArgs {
 }
 
 impl ServeConfig {
+    /// Refuses plain HTTP on an address other machines can reach, unless asked for: logins
+    /// would cross the network in clear, and browsers drop the station's `Secure` session
+    /// cookie over plain HTTP, so nobody could stay logged in anyway.
+    pub fn check_transport(&self) -> Result<(), ConfigError> {
+        if self.tls.is_none() && !self.listen.ip().is_loopback() && !self.insecure_http {
+            return Err(ConfigError::Invalid(format!(
+                "refusing to serve plain HTTP on {}: passwords and session cookies would cross \
+                 the network unencrypted, and browsers do not send the station's Secure session \
+                 cookie back over plain HTTP. Give --tls-cert FILE --tls-key FILE (make a pair \
+                 with `guomen tls self-signed --host NAME --out DIR`), listen on a loopback \
+                 address behind a TLS proxy, or pass --insecure-http to accept the risk",
+                self.listen
+            )));
+        }
+        Ok(())
+    }
+
     /// A configuration for tests and tools: SQLite in `dir`, everything else default.
     ///
     /// The protocol edges are off: several such stations run side by side in tests, and the
@@ -427,7 +577,8 @@ mod tests {
                 host: "broker".into(),
                 port: 1884,
                 username: Some("u".into()),
-                password: Some("p".into())
+                password: Some("p".into()),
+                tls: false,
             }
         );
         let bad = ServeArgs {
@@ -436,10 +587,59 @@ mod tests {
         };
         assert!(bad.resolve(&FileConfig::default()).is_err());
         let tls = ServeArgs {
-            mqtt_url: Some("mqtts://h".into()),
+            mqtt_url: Some("mqtts://dev:secret@broker.lan".into()),
             ..Default::default()
         };
-        assert!(tls.resolve(&FileConfig::default()).is_err());
+        assert_eq!(
+            tls.resolve(&FileConfig::default()).unwrap().mqtt,
+            MqttConfig::External {
+                host: "broker.lan".into(),
+                port: 8883,
+                username: Some("dev".into()),
+                password: Some("secret".into()),
+                tls: true,
+            }
+        );
+        let other = ServeArgs {
+            mqtt_url: Some("ws://h".into()),
+            ..Default::default()
+        };
+        assert!(other.resolve(&FileConfig::default()).is_err());
+    }
+
+    #[test]
+    fn plain_http_beyond_loopback_needs_tls_or_insecure_http() {
+        let lan = |insecure: bool, tls: bool| ServeArgs {
+            listen: Some("0.0.0.0:8080".parse().unwrap()),
+            insecure_http: insecure,
+            tls_cert: tls.then(|| "c.pem".into()),
+            tls_key: tls.then(|| "k.pem".into()),
+            ..Default::default()
+        };
+        let err = lan(false, false)
+            .resolve(&FileConfig::default())
+            .unwrap()
+            .check_transport()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--insecure-http") && err.contains("unencrypted"),
+            "{err}"
+        );
+        for ok in [lan(true, false), lan(false, true), ServeArgs::default()] {
+            ok.resolve(&FileConfig::default())
+                .unwrap()
+                .check_transport()
+                .unwrap();
+        }
+        let v6 = ServeArgs {
+            listen: Some("[::1]:8080".parse().unwrap()),
+            ..Default::default()
+        };
+        v6.resolve(&FileConfig::default())
+            .unwrap()
+            .check_transport()
+            .unwrap();
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub const CODES: &[&str] = &[
     "method_not_allowed",
     "unsupported_media_type",
     "too_many_requests",
+    "overloaded",
+    "busy",
+    "cross_origin",
     "timeout",
     "store_unavailable",
     "store_corrupt",
@@ -122,7 +125,26 @@ impl From<StoreError> for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %e, "store error");
         }
-        ApiError::new(status, code, e.to_string())
+        // The store's own words can name files and database hosts: the operator reads them
+        // in the log above; the caller gets a sentence of its own.
+        let message = match &e {
+            StoreError::Unavailable(m) if m == guomen_station::WRITE_QUEUE_FULL => {
+                "the station is busy writing; try again shortly".to_owned()
+            }
+            StoreError::Unavailable(_) | StoreError::Locked(_) | StoreError::Closed => {
+                "the data store is unavailable; try again shortly".to_owned()
+            }
+            StoreError::Corrupt(_) => {
+                "the data store is damaged; the operator's log has the details".to_owned()
+            }
+            // The caller's own write: what is wrong with it is theirs to read.
+            StoreError::Conflict(_) | StoreError::Invalid(_) => e.to_string(),
+        };
+        let mut err = ApiError::new(status, code, message);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            err.retry_after_s = Some(1);
+        }
+        err
     }
 }
 
@@ -143,19 +165,24 @@ impl From<StationError> for ApiError {
                     Refusal::Conflict => StatusCode::CONFLICT,
                     Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
                     Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-                    Refusal::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+                    Refusal::NotReady | Refusal::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 };
                 let mut err = ApiError::new(status, code, message);
                 err.details = details;
-                if let Refusal::RateLimited { retry_after_s } = refusal {
+                if let Refusal::RateLimited { retry_after_s } | Refusal::Busy { retry_after_s } =
+                    refusal
+                {
                     err.retry_after_s = Some(retry_after_s);
                 }
                 err
             }
             StationError::Store(s) => s.into(),
             StationError::Internal(m) => {
+                // Internal messages may quote paths or data: they stay in the operator's log.
                 tracing::error!(error = %m, "internal error");
-                ApiError::internal(m)
+                ApiError::internal(
+                    "something went wrong inside the station; the operator's log has the details",
+                )
             }
         }
     }
@@ -180,8 +207,46 @@ impl From<JsonRejection> for ApiError {
             }
             _ => (StatusCode::BAD_REQUEST, "bad_request"),
         };
-        ApiError::new(status, code, r.body_text())
+        ApiError::new(status, code, redact_values(&r.body_text()))
     }
+}
+
+/// A parser's error message without the values it quotes: serde says `invalid type: string
+/// "P<UTOERIKSSON<<ANNA..."` or ``invalid value: integer `850101` ``, which would echo a
+/// document, a birth date or a password back. Field names and positions stay; quoted strings
+/// become `"…"` and backquoted tokens that are not plain identifiers become `` `…` ``.
+pub fn redact_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '`' => {
+                let mut inner = String::new();
+                let mut closed = false;
+                for d in chars.by_ref() {
+                    if d == c {
+                        closed = true;
+                        break;
+                    }
+                    inner.push(d);
+                }
+                let identifier = c == '`'
+                    && !inner.is_empty()
+                    && inner.len() <= 64
+                    && inner
+                        .chars()
+                        .all(|x| x.is_ascii_lowercase() || x == '_' || x.is_ascii_digit())
+                    && inner.starts_with(|x: char| x.is_ascii_lowercase() || x == '_');
+                out.push(c);
+                out.push_str(if identifier { &inner } else { "…" });
+                if closed {
+                    out.push(c);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl IntoResponse for ApiError {
@@ -237,4 +302,27 @@ pub async fn envelope_bare_errors(resp: Response) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parser_messages_lose_the_values_they_quote() {
+        let m = redact_values(
+            "document.mrz: invalid type: string \"P<UTOERIKSSON<<ANNA\", expected a sequence at line 1 column 40",
+        );
+        assert!(!m.contains("ERIKSSON"), "{m}");
+        assert!(
+            m.contains("document.mrz") && m.contains("line 1 column 40"),
+            "{m}"
+        );
+        let m = redact_values("password: invalid type: integer `85010112`, expected a string");
+        assert!(!m.contains("85010112"), "{m}");
+        let m = redact_values("unknown field `passwrod`, expected `username` or `password`");
+        assert!(m.contains("`passwrod`") && m.contains("`username`"), "{m}");
+        let m = redact_values("unknown variant `Zhang San 1985-01-01`, expected `clear`");
+        assert!(!m.contains("Zhang") && m.contains("`clear`"), "{m}");
+    }
 }

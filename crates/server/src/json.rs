@@ -40,7 +40,7 @@ where
             Err(r) => Err(ApiError::new(
                 axum::http::StatusCode::BAD_REQUEST,
                 "invalid_query",
-                r.body_text(),
+                crate::error::redact_values(&r.body_text()),
             )),
         }
     }
@@ -85,13 +85,13 @@ where
                     ApiError::new(
                         axum::http::StatusCode::BAD_REQUEST,
                         "malformed_json",
-                        e.to_string(),
+                        crate::error::redact_values(&e.to_string()),
                     )
                 } else {
                     ApiError::new(
                         axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                         "invalid_body",
-                        e.to_string(),
+                        crate::error::redact_values(&e.to_string()),
                     )
                 }
             })

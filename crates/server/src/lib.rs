@@ -11,7 +11,9 @@ pub mod auth;
 pub mod config;
 pub mod edges;
 pub mod error;
+pub mod http;
 pub mod json;
+pub mod limits;
 pub mod pages;
 pub mod serve;
 pub mod state;
@@ -19,6 +21,7 @@ pub mod stream;
 /// The in-process `TestApp` for tests: not part of the production library.
 #[cfg(any(test, feature = "test-app"))]
 pub mod test_app;
+pub mod tls;
 
 pub use config::{FileConfig, ServeArgs, ServeConfig, StoreArgs};
 pub use state::AppState;

@@ -49,6 +49,11 @@ pub async fn start_on(
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
+    cfg.check_transport()?;
+    let tls = match &cfg.tls {
+        Some(t) => Some(crate::tls::acceptor(&t.cert, &t.key)?),
+        None => None,
+    };
     let port = load_port(&cfg)?;
     Station::check_port(&port)
         .map_err(|e| anyhow::anyhow!("the port's zones cannot be indexed: {e}"))?;
@@ -87,22 +92,31 @@ pub async fn start_on(
             stop_rx.clone(),
         ));
     }
-    let edges = crate::edges::start(&state, stop_rx).await?;
-    let shutdown = async move {
+    let edges = crate::edges::start(&state, stop_rx.clone()).await?;
+    let st = state.clone();
+    tokio::spawn(async move {
         shutdown.await;
+        // Streams first, so the connections carrying them can close; then the listeners.
+        st.begin_stop();
         let _ = stop_tx.send(true);
-    };
+    });
     let app = crate::app::router(state.clone());
+    let opts = crate::http::HttpOptions {
+        limiter: crate::limits::ConnLimiter::new(
+            "http",
+            state.config.max_connections,
+            state.config.max_connections_per_ip,
+        ),
+        header_read_timeout: state.config.header_read_timeout,
+        tls,
+        drain: std::time::Duration::from_secs(crate::config::SHUTDOWN_DRAIN_S),
+        metrics: Some(state.station.clone()),
+    };
     let st = state.clone();
     let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed")?;
-        // In-flight requests have finished: record the stop, then let queued writes drain.
+        crate::http::serve(listener, app, opts, stop_rx).await;
+        // In-flight requests have finished (or were given up on after the drain): record
+        // the stop, then let queued writes drain.
         st.station.stop().await;
         Ok(())
     });

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use guomen_station::Station;
+use tokio::sync::watch;
 
 use crate::config::ServeConfig;
 
@@ -10,6 +11,9 @@ use crate::config::ServeConfig;
 pub struct AppState {
     pub station: Station,
     pub config: Arc<ServeConfig>,
+    /// Turns true when the station begins to stop: long-lived responses (event streams) end
+    /// on it, so shutdown does not wait for clients that never hang up.
+    pub stopping: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -17,6 +21,12 @@ impl AppState {
         AppState {
             station,
             config: Arc::new(config),
+            stopping: Arc::new(watch::channel(false).0),
         }
+    }
+
+    /// Tells every stream to end.
+    pub fn begin_stop(&self) {
+        self.stopping.send_replace(true);
     }
 }

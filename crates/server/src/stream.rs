@@ -103,6 +103,7 @@ pub async fn open(
     let (tx, rx) = mpsc::channel::<SseEvent>(256);
     let station = state.station.clone();
     let mut bus = station.subscribe();
+    let mut stopping = state.stopping.subscribe();
     let start = match after {
         Some(a) => Some(a),
         None => station
@@ -147,6 +148,9 @@ pub async fn open(
                     }
                 }
                 _ = tx.closed() => return,
+                // The station is stopping: end the stream so shutdown need not wait for
+                // the client to hang up (it resumes with Last-Event-ID on the next start).
+                _ = async { let _ = stopping.wait_for(|s| *s).await; } => return,
             };
             if let Some(seq) = ev.seq {
                 if seq <= last {

@@ -32,6 +32,8 @@ enum Needs {
     Nothing,
     Incidents,
     Inspections,
+    /// The station serves HTTPS with a self-signed certificate the browser is told to accept.
+    Https,
 }
 
 struct Case {
@@ -56,6 +58,11 @@ fn main() {
             name: "analyst_and_partner_get_no_action_buttons_and_403",
             needs: Needs::Nothing,
             run: |c| Box::pin(analyst_and_partner_get_no_action_buttons_and_403(c)),
+        },
+        Case {
+            name: "https_login_and_a_cookie_authenticated_post_work_in_the_browser",
+            needs: Needs::Https,
+            run: |c| Box::pin(https_login_and_a_cookie_authenticated_post(c)),
         },
         Case {
             name: "duty_log_page_posts_an_entry",
@@ -166,14 +173,16 @@ fn probe_routes() -> (bool, bool) {
 }
 
 /// Runs one case on its own runtime, station and browser.
-fn run_case(_needs: Needs, run: fn(Ctx) -> BoxFut) -> Result<(), Failed> {
+fn run_case(needs: Needs, run: fn(Ctx) -> BoxFut) -> Result<(), Failed> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failed::from(format!("runtime: {e}")))?;
     rt.block_on(async move {
-        let ctx = Ctx::start().await.map_err(Failed::from)?;
+        let ctx = Ctx::start(matches!(needs, Needs::Https))
+            .await
+            .map_err(Failed::from)?;
         let result = tokio::time::timeout(Duration::from_secs(90), run(ctx.clone_handle())).await;
         let closed = ctx.finish().await;
         match result {
@@ -210,17 +219,27 @@ struct Ctx {
 }
 
 impl Ctx {
-    async fn start() -> Result<Ctx, String> {
+    async fn start(https: bool) -> Result<Ctx, String> {
         let data = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut cfg = ServeConfig::for_dir(data.path());
         cfg.listen = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
+        if https {
+            let (cert, key) =
+                guomen_server::tls::write_self_signed("localhost", &data.path().join("tls"))
+                    .map_err(|e| format!("{e:#}"))?;
+            cfg.tls = Some(guomen_server::config::TlsFiles { cert, key });
+        }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let running = guomen_server::serve::start(cfg, async move {
             let _ = rx.await;
         })
         .await
         .map_err(|e| format!("station does not start: {e:#}"))?;
-        let base = format!("http://127.0.0.1:{}", running.addr.port());
+        let base = if https {
+            format!("https://localhost:{}", running.addr.port())
+        } else {
+            format!("http://127.0.0.1:{}", running.addr.port())
+        };
 
         let port = free_port()?;
         let child = Command::new(CHROMEDRIVER)
@@ -247,6 +266,8 @@ impl Ctx {
         let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
+        // The HTTPS station's certificate is self-signed, as `guomen tls self-signed` makes.
+        caps.insert("acceptInsecureCerts".into(), json!(https));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
@@ -745,6 +766,77 @@ async fn analyst_and_partner_get_no_action_buttons_and_403(c: Ctx) -> TestResult
         .js("return document.querySelectorAll('button[data-action]').length")
         .await?;
     check(buttons == json!(0), "no action buttons on the 403 page")
+}
+
+/// Over HTTPS (and not on a loopback-only exemption: the page is `https://localhost`), the
+/// browser keeps the `Secure` session cookie, the pages' own POSTs pass the same-origin
+/// check, and logging out ends the session.
+async fn https_login_and_a_cookie_authenticated_post(c: Ctx) -> TestResult {
+    check(c.base.starts_with("https://"), "the station serves HTTPS")?;
+    c.user("chief", Role::DutyChief).await?;
+    c.login("chief").await?;
+    check(
+        c.path().await? == "/command",
+        format!("duty chief lands on {}", c.path().await?),
+    )?;
+    let proto = c.js("return location.protocol").await?;
+    check(proto == json!("https:"), format!("page protocol {proto}"))?;
+    c.client
+        .goto(&c.url("/duty-log"))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes' && !document.getElementById('dl-form').hidden",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let text = "over TLS: night shift handover";
+    c.client
+        .find(Locator::Css("#dl-text"))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys(text)
+        .await
+        .map_err(|e| e.to_string())?;
+    c.client
+        .find(Locator::Css("#dl-submit"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.querySelectorAll('#dl-list li').length === 1",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let stored = c
+        .state
+        .station
+        .duty_log(10, None)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    check(
+        stored.first().is_some_and(|e| e.text == text),
+        "the entry posted with the session cookie is stored",
+    )?;
+    c.client
+        .find(Locator::Css("#logout"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js("location.pathname === '/login'", Duration::from_secs(5))
+        .await?;
+    c.client
+        .goto(&c.url("/command"))
+        .await
+        .map_err(|e| e.to_string())?;
+    check(
+        c.path().await? == "/login",
+        "after logging out over HTTPS the session is gone",
+    )
 }
 
 async fn duty_log_page_posts_an_entry(c: Ctx) -> TestResult {

@@ -152,6 +152,29 @@ impl LoginThrottle {
             .max()
     }
 
+    /// Checks and counts an attempt in one step, before any password is hashed: either the
+    /// seconds to wait (nothing counted) or the failures these keys now stand at. A correct
+    /// password clears the count afterwards ([`LoginThrottle::succeeded`]), so concurrent
+    /// guesses cannot all slip past the check while the first ones are still hashing.
+    pub fn attempt(&self, keys: &[&str]) -> Result<u32, u64> {
+        let map = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let wait = keys
+            .iter()
+            .filter_map(|k| map.get(*k))
+            .filter_map(|(failures, last)| {
+                let until = *last + Self::delay_for(*failures);
+                until
+                    .checked_duration_since(Instant::now())
+                    .map(|d| d.as_secs() + 1)
+            })
+            .max();
+        drop(map);
+        match wait {
+            Some(w) => Err(w),
+            None => Ok(self.failed(keys)),
+        }
+    }
+
     pub fn failed(&self, keys: &[&str]) -> u32 {
         let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 100_000 {
@@ -171,6 +194,17 @@ impl LoginThrottle {
         worst
     }
 
+    /// Restarts the delay of counted keys from now: a wrong password is known only once the
+    /// hash is done, and the wait runs from the answer, not from the attempt.
+    pub fn touch(&self, keys: &[&str]) {
+        let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        for k in keys {
+            if let Some(e) = map.get_mut(*k) {
+                e.1 = Instant::now();
+            }
+        }
+    }
+
     pub fn succeeded(&self, keys: &[&str]) {
         let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
         for k in keys {
@@ -179,9 +213,186 @@ impl LoginThrottle {
     }
 }
 
+/// Password hashes that may run at once: one per core (at least two), each 19 MiB.
+pub fn hash_slot_count() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 16)
+}
+
+/// Failed logins counted per user and minute. The first refusal of a user in a minute is
+/// journaled at once (an administrator sees an attack begin); the rest of that minute become
+/// one event when the minute is over.
+#[derive(Debug, Default)]
+pub struct FailedLogins {
+    state: Mutex<HashMap<String, Pending>>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    minute: i64,
+    client: String,
+    consecutive: u32,
+    /// Attempts of `minute` not journaled yet.
+    unjournaled: u32,
+}
+
+/// Users tracked at once; past it everything pending is journaled and forgotten, so a spray
+/// of invented names cannot grow the map without bound.
+const FAILED_LOGINS_MAX_USERS: usize = 10_000;
+
+fn minute_start(minute: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp(minute * 60, 0)
+}
+
+fn event_of(user: &str, p: &Pending, attempts: u32) -> LoginFailed {
+    LoginFailed {
+        username: user.to_owned(),
+        client: p.client.clone(),
+        consecutive_failures: p.consecutive,
+        attempts,
+        minute: minute_start(p.minute),
+    }
+}
+
+impl FailedLogins {
+    /// Counts a refusal; returns the events to journal now.
+    pub fn note(
+        &self,
+        user: &str,
+        client: &str,
+        consecutive: u32,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<LoginFailed> {
+        let minute = now.timestamp().div_euclid(60);
+        let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        if map.len() >= FAILED_LOGINS_MAX_USERS && !map.contains_key(user) {
+            for (u, p) in map.drain() {
+                if p.unjournaled > 0 {
+                    out.push(event_of(&u, &p, p.unjournaled));
+                }
+            }
+        }
+        match map.get_mut(user) {
+            Some(p) if p.minute == minute => {
+                p.unjournaled += 1;
+                p.consecutive = p.consecutive.max(consecutive);
+            }
+            other => {
+                if let Some(p) = other
+                    && p.unjournaled > 0
+                {
+                    out.push(event_of(user, p, p.unjournaled));
+                }
+                let p = Pending {
+                    minute,
+                    client: client.to_owned(),
+                    consecutive,
+                    unjournaled: 0,
+                };
+                out.push(event_of(user, &p, 1));
+                map.insert(user.to_owned(), p);
+            }
+        }
+        out
+    }
+
+    /// The pending counts of minutes before `now`'s (all of them when `all`), as events;
+    /// users with nothing pending whose minute is over are forgotten.
+    pub fn take_due(&self, now: chrono::DateTime<chrono::Utc>, all: bool) -> Vec<LoginFailed> {
+        let minute = now.timestamp().div_euclid(60);
+        let mut map = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        map.retain(|u, p| {
+            let over = p.minute < minute;
+            if (over || all) && p.unjournaled > 0 {
+                out.push(event_of(u, p, p.unjournaled));
+                p.unjournaled = 0;
+            }
+            !over
+        });
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_logins_are_journaled_once_per_user_and_minute_then_summed() {
+        let f = FailedLogins::default();
+        let t0 = chrono::DateTime::from_timestamp(600, 0).unwrap();
+        let first = f.note("bao", "10.0.0.9", 1, t0);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].attempts, 1);
+        for i in 0..299 {
+            assert!(f.note("bao", "10.0.0.9", i + 2, t0).is_empty());
+        }
+        // Nothing is due while the minute lasts, unless the station stops.
+        assert!(f.take_due(t0, false).is_empty());
+        let later = t0 + chrono::Duration::seconds(61);
+        let rest = f.take_due(later, false);
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].attempts, 299);
+        assert_eq!(rest[0].consecutive_failures, 300);
+        assert!(f.take_due(later, true).is_empty());
+        // A new minute starts a new count, journaled at once again.
+        assert_eq!(f.note("bao", "10.0.0.9", 1, later).len(), 1);
+        assert!(f.note("bao", "10.0.0.9", 1, later).is_empty());
+        assert_eq!(f.take_due(later, true)[0].attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn a_login_that_finds_every_hash_slot_taken_is_refused_at_once_as_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = crate::store::StoreTarget::Sqlite(dir.path().to_owned());
+        let st = crate::store::open_station(&target).await.unwrap();
+        let all = st
+            .hash_slots
+            .clone()
+            .acquire_many_owned(hash_slot_count() as u32)
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let err = st
+            .login("nobody", "whatever-it-is".into(), "10.0.0.1")
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_millis(500));
+        match err {
+            StationError::Refused {
+                refusal: crate::Refusal::Busy { retry_after_s },
+                ..
+            } => assert!(retry_after_s >= 1),
+            other => panic!("{other:?}"),
+        }
+        drop(all);
+        // With a free slot the same attempt is hashed and answered as a wrong password.
+        let err = st
+            .login("nobody", "whatever-it-is".into(), "10.0.0.2")
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            StationError::Refused {
+                refusal: crate::Refusal::Unauthenticated,
+                ..
+            }
+        ));
+        st.close().await;
+    }
+
+    #[test]
+    fn throttle_counts_before_hashing_so_concurrent_guesses_stop_at_the_free_ones() {
+        let t = LoginThrottle::default();
+        let admitted = (0..300)
+            .filter(|_| t.attempt(&["user:a", "ip:x"]).is_ok())
+            .count();
+        assert_eq!(admitted as u32, LoginThrottle::FREE_FAILURES);
+    }
 
     #[test]
     fn passwords_verify_only_against_their_own_hash() {
@@ -289,7 +500,9 @@ impl Station {
     }
 
     /// Logs in with a user name and password from `client` (an address, for the throttle and
-    /// the journal). Failures are throttled per name and per client and journaled.
+    /// the journal). Attempts are throttled per name and per client and counted before the
+    /// password is hashed; hashing runs behind a bounded semaphore (busy → refused at once);
+    /// failures are journaled per user and minute ([`FailedLogins`]).
     pub async fn login(
         &self,
         name: &str,
@@ -297,15 +510,31 @@ impl Station {
         client: &str,
     ) -> StationResult<LoggedIn> {
         let name = name.trim().to_owned();
-        let user_key = format!("user:{}", name.chars().take(64).collect::<String>());
+        let shown: String = name.chars().take(64).collect();
+        let user_key = format!("user:{shown}");
         let ip_key = format!("ip:{client}");
         let keys = [user_key.as_str(), ip_key.as_str()];
-        if let Some(wait) = self.throttle.wait(&keys) {
-            return Err(StationError::too_many_requests(
-                format!("too many failed logins; try again in {wait} s"),
-                wait,
+        let failures = match self.throttle.attempt(&keys) {
+            Ok(f) => f,
+            Err(wait) => {
+                self.login_refused(&shown, client, 0).await?;
+                return Err(StationError::too_many_requests(
+                    format!("too many failed logins; try again in {wait} s"),
+                    wait,
+                ));
+            }
+        };
+        // Each Argon2 hash takes 19 MiB and tens of milliseconds of a core: only a few run at
+        // once, and a login that finds no free slot is refused now rather than queued.
+        let Ok(slot) = self.hash_slots.clone().try_acquire_owned() else {
+            // Still an attempt: it stays counted, so a flood reaches the throttle as fast as
+            // a slow guesser would, and it is journaled with the others.
+            self.login_refused(&shown, client, failures).await?;
+            return Err(StationError::busy(
+                "too many logins at once; try again in a second",
+                1,
             ));
-        }
+        };
         let user = if crate::users::validate_name(&name).is_ok() {
             self.store.user_by_name(&name).await?
         } else {
@@ -316,21 +545,16 @@ impl Station {
             .filter(|u| !u.disabled)
             .map(|u| u.password_hash.clone())
             .unwrap_or_default();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || {
+            let ok = verify_password(&password, &hash);
+            drop(slot);
+            ok
+        })
+        .await
+        .unwrap_or(false);
         let Some(user) = user.filter(|_| ok) else {
-            let failures = self.throttle.failed(&keys);
-            let shown: String = name.chars().take(64).collect();
-            self.record(
-                crate::SYSTEM,
-                &[Event::LoginFailed(LoginFailed {
-                    username: shown,
-                    client: client.to_owned(),
-                    consecutive_failures: failures,
-                })],
-            )
-            .await?;
+            self.throttle.touch(&keys);
+            self.login_refused(&shown, client, failures).await?;
             return Err(StationError::unauthorized("wrong user name or password"));
         };
         self.throttle.succeeded(&keys);
@@ -356,6 +580,29 @@ impl Station {
                 token_id: record.id,
             },
         })
+    }
+
+    /// Counts a refused login; journals it when it is the user's first this minute.
+    async fn login_refused(&self, user: &str, client: &str, failures: u32) -> StationResult<()> {
+        let now = self.now();
+        let due = self.failed_logins.note(user, client, failures, now);
+        if !due.is_empty() {
+            let events: Vec<Event> = due.into_iter().map(Event::LoginFailed).collect();
+            self.record(crate::SYSTEM, &events).await?;
+        }
+        Ok(())
+    }
+
+    /// Journals the failed logins counted but not yet journaled: those of minutes that are
+    /// over, or all of them when `all` (at shutdown).
+    pub async fn flush_failed_logins(&self, all: bool) -> StationResult<usize> {
+        let due = self.failed_logins.take_due(self.now(), all);
+        let n = due.len();
+        if n > 0 {
+            let events: Vec<Event> = due.into_iter().map(Event::LoginFailed).collect();
+            self.record(crate::SYSTEM, &events).await?;
+        }
+        Ok(n)
     }
 
     /// Ends a session: its token is revoked and the logout journaled. An unknown token is

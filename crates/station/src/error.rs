@@ -28,6 +28,9 @@ pub enum Refusal {
     RateLimited { retry_after_s: u64 },
     /// The station is not ready for it yet (still loading); try again.
     NotReady,
+    /// The station is saturated (every password-hashing slot taken); try again after
+    /// `retry_after_s`.
+    Busy { retry_after_s: u64 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +87,15 @@ impl StationError {
                 retry_after_s: retry_after_s.max(1),
             },
             "too_many_requests",
+            message,
+        )
+    }
+    pub fn busy(message: impl Into<String>, retry_after_s: u64) -> Self {
+        Self::refused(
+            Refusal::Busy {
+                retry_after_s: retry_after_s.max(1),
+            },
+            "busy",
             message,
         )
     }

@@ -73,6 +73,14 @@ pub struct Station {
     /// the protocol edges and for troubleshooting, without stealing the engine's queue.
     pub(crate) device_tap: broadcast::Sender<DeviceInput>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    /// Password hashes allowed to run at once ([`auth::hash_slot_count`]).
+    pub(crate) hash_slots: Arc<tokio::sync::Semaphore>,
+    pub(crate) failed_logins: Arc<auth::FailedLogins>,
+    /// Appends queued or running: bounded, so a flood of writes is refused at once instead
+    /// of growing the store's writer queue without limit.
+    pub(crate) write_queue: Arc<WriteQueue>,
+    /// Set once the station has stopped: its background tasks end.
+    pub(crate) stopped: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Station {
@@ -99,6 +107,48 @@ impl BusEvent {
         self.event.kind()
     }
 }
+
+/// Appends that may be queued or running at once (each a group-commit request).
+pub const WRITE_QUEUE: usize = 4096;
+
+/// The bound on appends in flight.
+#[derive(Debug)]
+pub struct WriteQueue {
+    max: std::sync::atomic::AtomicUsize,
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// One queued append; dropping it frees the place.
+struct WritePlace(Arc<WriteQueue>);
+
+impl Drop for WritePlace {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+impl WriteQueue {
+    fn new(max: usize) -> WriteQueue {
+        WriteQueue {
+            max: max.into(),
+            in_flight: 0.into(),
+        }
+    }
+
+    fn try_enter(self: &Arc<Self>) -> Option<WritePlace> {
+        use std::sync::atomic::Ordering;
+        let max = self.max.load(Ordering::Relaxed);
+        let prev = self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let place = WritePlace(self.clone());
+        (prev < max).then_some(place)
+    }
+}
+
+/// The message of the refusal when the write queue is full (the server answers 503 with
+/// `Retry-After`).
+pub const WRITE_QUEUE_FULL: &str = "the journal's write queue is full";
 
 /// How many events a slow live-stream client may lag before it must resume from the journal.
 pub const BUS_CAPACITY: usize = 8192;
@@ -128,6 +178,10 @@ impl Station {
             clearance: Arc::new(clearance::Clearance::default()),
             ops,
             throttle: Arc::new(auth::LoginThrottle::default()),
+            hash_slots: Arc::new(tokio::sync::Semaphore::new(auth::hash_slot_count())),
+            failed_logins: Arc::new(auth::FailedLogins::default()),
+            stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            write_queue: Arc::new(WriteQueue::new(WRITE_QUEUE)),
         }
     }
 
@@ -142,7 +196,26 @@ impl Station {
     /// station's own tasks (device consumer, timers, watchlist poller).
     pub async fn start(&self) -> anyhow::Result<()> {
         clearance::start(self).await?;
-        ops::start(self).await
+        ops::start(self).await?;
+        self.spawn_housekeeping();
+        Ok(())
+    }
+
+    /// Journals each minute's aggregated failed logins once the minute is over.
+    fn spawn_housekeeping(&self) {
+        let st = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(20));
+            loop {
+                every.tick().await;
+                if st.store_closed() {
+                    return;
+                }
+                if let Err(e) = st.flush_failed_logins(false).await {
+                    tracing::warn!(error = %e, "cannot journal the failed logins");
+                }
+            }
+        });
     }
 
     /// [`Station::start`] without waiting for the replay (requests wait for it instead).
@@ -154,6 +227,7 @@ impl Station {
             }
         });
         ops::start_in_background(self);
+        self.spawn_housekeeping();
     }
 
     pub fn port(&self) -> &Port {
@@ -222,6 +296,13 @@ impl Station {
         self.downlinks.clone()
     }
 
+    /// Changes how many appends may be in flight (tests shrink it to see the refusal).
+    pub fn set_write_queue_limit(&self, max: usize) {
+        self.write_queue
+            .max
+            .store(max.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Changes the command engine's tuning (tests shorten windows with it).
     pub fn configure_ops(&self, f: impl FnOnce(&mut guomen_ops::OpsConfig)) {
         self.ops.configure(f)
@@ -231,18 +312,47 @@ impl Station {
     /// the durable events on the bus. Each change's event must be an [`Event`] (the registry
     /// is checked here, so no kind outside it reaches the journal).
     pub(crate) async fn append(&self, changes: Vec<Change>) -> StoreResult<Vec<Appended>> {
-        let started = Instant::now();
         let mut events = Vec::with_capacity(changes.len());
         for c in &changes {
             let event = Event::from_journal(&c.event.kind, &c.event.payload)
                 .map_err(|e| guomen_store::StoreError::Invalid(e.to_string()))?;
             events.push((c.event.actor.clone(), event));
         }
+        let Some(place) = self.write_queue.try_enter() else {
+            self.metrics.store_error("write_queue_full");
+            return Err(guomen_store::StoreError::Unavailable(
+                WRITE_QUEUE_FULL.to_owned(),
+            ));
+        };
+        // Spawned, not awaited in place: once queued, an append is applied and published even
+        // when the request that asked for it is dropped (client gone, timeout), so the journal
+        // and the live bus never disagree.
+        let st = self.clone();
+        let task = tokio::spawn(async move {
+            let r = st.append_now(changes, events).await;
+            drop(place);
+            r
+        });
+        match task.await {
+            Ok(r) => r,
+            Err(e) => Err(guomen_store::StoreError::Unavailable(format!(
+                "append task failed: {e}"
+            ))),
+        }
+    }
+
+    async fn append_now(
+        &self,
+        changes: Vec<Change>,
+        events: Vec<(String, Event)>,
+    ) -> StoreResult<Vec<Appended>> {
+        let started = Instant::now();
         let result = self.store.append(changes).await;
         match &result {
             Ok(appended) => {
                 self.metrics.journal_append(started.elapsed());
                 for (a, (actor, event)) in appended.iter().zip(events) {
+                    self.clearance.count_appended(&event);
                     // No receiver is not an error: nobody is watching.
                     let _ = self.bus.send(Arc::new(BusEvent {
                         seq: Some(a.seq),
@@ -291,6 +401,10 @@ impl Station {
         Ok(())
     }
 
+    fn store_closed(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Lets queued writes drain and closes the store (a tool's station; a served station
     /// calls [`Station::stop`]).
     pub async fn close(&self) {
@@ -299,6 +413,9 @@ impl Station {
 
     /// Journals the stop, then lets queued writes drain and closes the store.
     pub async fn stop(&self) {
+        let _ = self.flush_failed_logins(true).await;
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = self
             .record(SYSTEM, &[Event::StationStopped(event::StationStopped {})])
             .await;

@@ -43,7 +43,7 @@ impl<S: Send + Sync> FromRequest<S> for LoginBody {
         if is_form {
             let axum::Form(f) = axum::Form::<LoginRequest>::from_request(req, state)
                 .await
-                .map_err(|r| ApiError::bad_request(r.body_text()))?;
+                .map_err(|r| ApiError::bad_request(crate::error::redact_values(&r.body_text())))?;
             Ok(LoginBody(f))
         } else {
             let axum::Json(j) = axum::Json::<LoginRequest>::from_request(req, state).await?;
@@ -66,12 +66,20 @@ pub fn home_for(role: guomen_domain::Role) -> &'static str {
     request_body = LoginRequest,
     responses((status = 200, body = LoginResponse),
               (status = 401, body = crate::error::ErrorEnvelope),
-              (status = 429, body = crate::error::ErrorEnvelope)))]
+              (status = 403, body = crate::error::ErrorEnvelope),
+              (status = 429, body = crate::error::ErrorEnvelope),
+              (status = 503, body = crate::error::ErrorEnvelope)))]
 pub async fn login(
     State(state): State<AppState>,
     addr: ClientAddr,
+    headers: axum::http::HeaderMap,
     LoginBody(body): LoginBody,
 ) -> ApiResult<Response> {
+    // Login CSRF: another site's form must not log the browser into an account of the
+    // attacker's choosing. Scripts and tools (no browser headers) may still log in.
+    if crate::auth::provenance(&headers) == crate::auth::Provenance::CrossSite {
+        return Err(crate::auth::cross_origin());
+    }
     let done = state
         .station
         .login(&body.username, body.password, &addr.ip())
@@ -99,6 +107,8 @@ pub async fn login(
     responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
     if let Some(token) = session_cookie(req.headers()) {
+        // Another site must not be able to end the session either.
+        crate::auth::check_cookie_origin(req.method(), req.headers())?;
         state.station.logout(&token).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();

@@ -99,14 +99,30 @@ pub async fn start(
         .station
         .metrics()
         .declare_jt808_quirks(guomen_proto::jt808::Quirk::ALL.iter().map(|q| q.name()));
+    let limiter = crate::limits::ConnLimiter::new(
+        "jt808",
+        super::JT808_MAX_CONNECTIONS,
+        super::JT808_MAX_CONNECTIONS_PER_IP,
+    );
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = stopped(&mut stop) => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
+                        let slot = match limiter.try_acquire(peer.ip()) {
+                            Ok(s) => s,
+                            Err(why) => {
+                                state.station.metrics().count(FAMILY_REJECTED, why.label());
+                                continue;
+                            }
+                        };
                         let (conn, down_rx) = Conn::new(state.clone(), peer);
-                        tokio::spawn(run_conn(conn, down_rx, stream, opts, stop.clone()));
+                        let stop = stop.clone();
+                        tokio::spawn(async move {
+                            run_conn(conn, down_rx, stream, opts, stop).await;
+                            drop(slot);
+                        });
                     }
                     Err(e) => {
                         // Out of file descriptors and the like: wait instead of spinning.

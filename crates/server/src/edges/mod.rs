@@ -27,6 +27,14 @@ use guomen_station::device::DeviceInput;
 
 use crate::state::AppState;
 
+/// Open JT/T 808 connections in all: one per unit terminal, with room for reconnects.
+pub const JT808_MAX_CONNECTIONS: usize = 2048;
+/// From one address: terminals on a mobile network often share a carrier's NAT address.
+pub const JT808_MAX_CONNECTIONS_PER_IP: usize = 256;
+/// Open NMEA connections in all: a handful of boats and vehicles per port.
+pub const NMEA_MAX_CONNECTIONS: usize = 256;
+pub const NMEA_MAX_CONNECTIONS_PER_IP: usize = 32;
+
 /// Where the edges actually listen (ports chosen by the OS are resolved).
 #[derive(Debug, Clone, Default)]
 pub struct EdgeAddrs {

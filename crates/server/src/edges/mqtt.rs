@@ -71,11 +71,80 @@ pub async fn start(
             port,
             username,
             password,
+            tls,
         } => {
-            external(ctx, host, *port, username.clone(), password.clone(), stop);
+            let transport = if *tls {
+                Some(tls_transport(ctx.state.config.mqtt_ca.as_deref())?)
+            } else {
+                None
+            };
+            external(
+                ctx,
+                host,
+                *port,
+                username.clone(),
+                password.clone(),
+                transport,
+                stop,
+            );
             Ok(None)
         }
     }
+}
+
+/// `mqtts://`: rustls, trusting the system's roots and the operator's extra CA, so the
+/// broker's credentials and the devices' messages do not cross the network in clear.
+fn tls_transport(ca: Option<&std::path::Path>) -> anyhow::Result<rumqttc::Transport> {
+    use anyhow::Context as _;
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    if let Ok(native) = rustls_native_roots() {
+        for c in native {
+            let _ = roots.add(c);
+        }
+    }
+    if let Some(path) = ca {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read the MQTT CA {}", path.display()))?;
+        let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("{} is not a PEM certificate", path.display()))?;
+        anyhow::ensure!(
+            !certs.is_empty(),
+            "{} holds no PEM certificate",
+            path.display()
+        );
+        for c in certs {
+            roots
+                .add(c)
+                .with_context(|| format!("{} is not a usable CA certificate", path.display()))?;
+        }
+    }
+    anyhow::ensure!(
+        !roots.is_empty(),
+        "mqtts:// needs a root certificate: none on the system and no --mqtt-ca given"
+    );
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(rumqttc::Transport::tls_with_config(
+        rumqttc::TlsConfiguration::Rustls(Arc::new(config)),
+    ))
+}
+
+/// The system's root certificates, where the usual bundle exists.
+fn rustls_native_roots()
+-> std::io::Result<Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>> {
+    for path in [
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/cert.pem",
+    ] {
+        if let Ok(pem) = std::fs::read(path) {
+            return rustls_pemfile::certs(&mut pem.as_slice()).collect();
+        }
+    }
+    Ok(Vec::new())
 }
 
 fn external(
@@ -84,6 +153,7 @@ fn external(
     port: u16,
     username: Option<String>,
     password: Option<String>,
+    transport: Option<rumqttc::Transport>,
     mut stop: watch::Receiver<bool>,
 ) {
     let client_id = format!("guomen-station-{}", &guomen_station::auth::new_id()[..8]);
@@ -92,6 +162,9 @@ fn external(
     opts.set_max_packet_size(MAX_PAYLOAD + 1024, MAX_PAYLOAD + 1024);
     if let Some(u) = username {
         opts.set_credentials(u, password.unwrap_or_default());
+    }
+    if let Some(t) = transport {
+        opts.set_transport(t);
     }
     let (client, mut events) = rumqttc::AsyncClient::new(opts, 64);
     let target = format!("{host}:{port}");

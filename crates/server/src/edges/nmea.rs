@@ -78,12 +78,28 @@ pub async fn start(
 }
 
 async fn accept_loop(shared: Arc<Shared>, tcp: TcpListener, mut stop: watch::Receiver<bool>) {
+    let limiter = crate::limits::ConnLimiter::new(
+        "nmea",
+        super::NMEA_MAX_CONNECTIONS,
+        super::NMEA_MAX_CONNECTIONS_PER_IP,
+    );
     loop {
         tokio::select! {
             _ = stopped(&mut stop) => break,
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    tokio::spawn(tcp_conn(shared.clone(), stream, peer, stop.clone()));
+                    let slot = match limiter.try_acquire(peer.ip()) {
+                        Ok(s) => s,
+                        Err(why) => {
+                            shared.state.station.metrics().count(REJECTED, why.label());
+                            continue;
+                        }
+                    };
+                    let (shared, stop) = (shared.clone(), stop.clone());
+                    tokio::spawn(async move {
+                        tcp_conn(shared, stream, peer, stop).await;
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "NMEA accept failed");

@@ -72,6 +72,9 @@ pub struct Clearance {
     pub decision_lock: tokio::sync::Mutex<()>,
     /// True once the first load finished: screening before it would miss every entry.
     loaded: tokio::sync::watch::Sender<bool>,
+    /// Inspections awaiting a decision: counted once at start-up, then kept by every append
+    /// ([`Clearance::count_appended`]), so today's figures never scan every inspection.
+    pending: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Clearance {
@@ -91,6 +94,7 @@ impl Default for Clearance {
             import_lock: tokio::sync::Mutex::new(()),
             decision_lock: tokio::sync::Mutex::new(()),
             loaded: tokio::sync::watch::channel(false).0,
+            pending: std::sync::atomic::AtomicI64::new(0),
         }
     }
 }
@@ -244,8 +248,44 @@ impl Clearance {
     }
 }
 
+impl Clearance {
+    /// Keeps the pending count from what an append journaled: an inspection left for a
+    /// decision adds one; a crossing decided at a counter (not at an e-gate, whose crossings
+    /// are final when created) settles one.
+    pub(crate) fn count_appended(&self, event: &crate::Event) {
+        match event {
+            crate::Event::InspectionCreated(_) => {
+                self.pending.fetch_add(1, Ordering::AcqRel);
+            }
+            crate::Event::CrossingRecorded(c) if !inspect::is_gate(&c.decided_by) => {
+                self.pending.fetch_sub(1, Ordering::AcqRel);
+            }
+            _ => {}
+        }
+    }
+
+    /// Inspections awaiting a decision, once loaded.
+    pub(crate) fn pending(&self) -> Option<u64> {
+        (*self.loaded.borrow()).then(|| self.pending.load(Ordering::Acquire).max(0) as u64)
+    }
+}
+
+/// Inspections awaiting a decision, by reading them all: once, at start-up.
+async fn count_pending(store: &dyn Store) -> StoreResult<i64> {
+    Ok(store
+        .docs(INSPECTIONS_COLLECTION)
+        .await?
+        .iter()
+        .filter(|d| d.body.get("final").and_then(serde_json::Value::as_bool) == Some(false))
+        .count() as i64)
+}
+
 /// Loads the index and starts the poller. Called once at start-up.
 pub(crate) async fn start(state: &crate::Station) -> StoreResult<()> {
+    // Counted before the index is marked loaded: inspections wait for that, so none is
+    // created while the count is taken.
+    let pending = count_pending(state.store.as_ref()).await?;
+    state.clearance.pending.store(pending, Ordering::Release);
     state.clearance.load(state.store.as_ref()).await?;
     let clearance = state.clearance.clone();
     let store = state.store.clone();

@@ -377,13 +377,17 @@ impl Station {
                 _ => break,
             }
         }
-        stats.pending = self
-            .store
-            .docs(INSPECTIONS_COLLECTION)
-            .await?
-            .iter()
-            .filter(|d| d.body.get("final").and_then(Value::as_bool) == Some(false))
-            .count() as u64;
+        stats.pending = match self.clearance.pending() {
+            Some(n) => n,
+            // A tool's station (no live state): count them.
+            None => self
+                .store
+                .docs(INSPECTIONS_COLLECTION)
+                .await?
+                .iter()
+                .filter(|d| d.body.get("final").and_then(Value::as_bool) == Some(false))
+                .count() as u64,
+        };
         stats.egate_share = if stats.crossings == 0 {
             0.0
         } else {

@@ -68,8 +68,21 @@ pub struct LoginSucceeded {
 pub struct LoginFailed {
     /// The name tried, cut to a safe length.
     pub username: String,
+    /// The first client address of the attempts this event counts.
     pub client: String,
     pub consecutive_failures: u32,
+    /// Refused attempts (wrong password or throttled) this event stands for: failures are
+    /// journaled per user and minute, the first at once and the rest of that minute as one
+    /// event when it is over, so a flood of guesses cannot flood the journal.
+    #[serde(default = "one")]
+    pub attempts: u32,
+    /// The minute (UTC, station clock) the attempts fell in.
+    #[serde(default)]
+    pub minute: Option<DateTime<Utc>>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -61,6 +61,8 @@ pub fn sample(kind: EventKind) -> Event {
             username: "bao".into(),
             client: "127.0.0.1".into(),
             consecutive_failures: 2,
+            attempts: 5,
+            minute: Some(t(0)),
         }),
         K::Logout => Event::Logout(Logout {
             user_id: "u1".into(),

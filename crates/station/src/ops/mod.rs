@@ -147,7 +147,7 @@ impl<T> Committed<T> {
 
 /// Decides with `decide` under the engine lock, journals the facts (with `extra` changes in
 /// the same atomic append), applies them and publishes the live-only ones.
-pub async fn commit<T>(
+pub async fn commit<T: Send + 'static>(
     state: &Station,
     actor: &str,
     extra: Vec<Change>,
@@ -155,19 +155,51 @@ pub async fn commit<T>(
 ) -> Result<Committed<T>, CommitError> {
     let ops = &state.ops;
     ops.wait_ready().await;
-    let _writer = ops.writer.lock().await;
-    commit_locked(state, actor, extra, decide).await
+    let writer = Arc::new(ops.writer.clone().lock_owned().await);
+    commit_locked(state, &writer, actor, extra, decide).await
 }
 
+/// The writer lock, shareable with the task that finishes a commit: the lock is held until
+/// both the caller and that task are done with it.
+pub(crate) type Writer = Arc<tokio::sync::OwnedMutexGuard<()>>;
+
 /// [`commit`] for a caller that already holds the writer lock.
-pub(crate) async fn commit_locked<T>(
+pub(crate) async fn commit_locked<T: Send + 'static>(
     state: &Station,
+    writer: &Writer,
     actor: &str,
     extra: Vec<Change>,
     decide: impl FnOnce(&Engine) -> Result<(Vec<OpsEvent>, T), OpsError>,
 ) -> Result<Committed<T>, CommitError> {
+    let (events, value) = decide(&state.ops.lock())?;
+    // Once decided, the append, the engine's apply and the live publication run in a task
+    // of their own that keeps the writer lock: a caller dropped mid-way (client gone,
+    // timeout) cannot leave the journal ahead of the engine or let another writer decide on
+    // a stale engine.
+    let st = state.clone();
+    let writer = writer.clone();
+    let actor = actor.to_owned();
+    let task = tokio::spawn(async move {
+        let r = finish_commit(&st, &actor, extra, events, value).await;
+        drop(writer);
+        r
+    });
+    match task.await {
+        Ok(r) => r,
+        Err(e) => Err(CommitError::Store(StoreError::Unavailable(format!(
+            "commit task failed: {e}"
+        )))),
+    }
+}
+
+async fn finish_commit<T>(
+    state: &Station,
+    actor: &str,
+    extra: Vec<Change>,
+    events: Vec<OpsEvent>,
+    value: T,
+) -> Result<Committed<T>, CommitError> {
     let ops = &state.ops;
-    let (events, value) = decide(&ops.lock())?;
     let now = state.now();
     let typed: Vec<Event> = events.iter().cloned().map(Event::from).collect();
     let mut changes: Vec<Change> = typed

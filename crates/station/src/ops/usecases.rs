@@ -2,6 +2,8 @@
 //! notifications, units and positions, links and duty-point outboxes, KPIs. Each takes a
 //! typed command and the principal and returns a typed view.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use guomen_domain::Text;
 use guomen_domain::incident::{
@@ -1048,7 +1050,7 @@ impl Station {
         self.ops.wait_ready().await;
         // One writer for the whole batch: the seen-check and the append cannot interleave
         // with another batch carrying the same keys.
-        let _writer = self.ops.writer.lock().await;
+        let writer = Arc::new(self.ops.writer.clone().lock_owned().await);
         let mut out = Vec::with_capacity(items.len());
         for item in &items {
             let doc_id = format!("{duty_point}:{}", item.key);
@@ -1067,7 +1069,7 @@ impl Station {
                 outbox_key_change(self, duty_point, &item.key, &actor, OutboxStatus::Applied);
             let allowed = self.ops.read(|e| outbox_item_allowed(e, who, item)).await;
             let r = match allowed {
-                Ok(()) => commit_locked(self, &actor, vec![applied], |e| {
+                Ok(()) => commit_locked(self, &writer, &actor, vec![applied], |e| {
                     Ok((outbox_decide(e, item, &actor, now)?, ()))
                 })
                 .await
@@ -1092,7 +1094,8 @@ impl Station {
                         &actor,
                         OutboxStatus::Refused,
                     );
-                    commit_locked(self, &actor, vec![refused], |_| Ok((vec![], ()))).await?;
+                    commit_locked(self, &writer, &actor, vec![refused], |_| Ok((vec![], ())))
+                        .await?;
                     let (error, message) = match err {
                         ItemError::Forbidden(m) => ("forbidden".to_owned(), Some(m)),
                         ItemError::Commit(c) => match c {

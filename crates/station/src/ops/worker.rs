@@ -39,9 +39,10 @@ async fn run_start(state: Station, guard: tokio::sync::OwnedMutexGuard<()>) -> a
     // Terminals provisioned with `guomen device add` override the port file's.
     state.apply_provisioning().await?;
     state.ops.set_ready();
+    let guard = std::sync::Arc::new(guard);
     for hit in hits {
         let now = state.now();
-        let r = commit_locked(&state, crate::SYSTEM, vec![], |e| {
+        let r = commit_locked(&state, &guard, crate::SYSTEM, vec![], |e| {
             Ok((e.watchlist_hit(&hit, now)?, ()))
         })
         .await;

@@ -39,7 +39,12 @@ fn main() {
         return;
     }
     let mut lat: Vec<(f64, String)> = Vec::new();
-    for _ in 0..2 {
+    eprintln!("built");
+    let passes: usize = std::env::var("PASSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    for _ in 0..passes {
         lat.clear();
         for q in &queries {
             let t = ThreadTime::now();

@@ -153,20 +153,54 @@ pub struct IndexMemory {
 
 #[derive(Debug)]
 struct Rec {
-    id: Box<str>,
+    /// `u16 length, identifier`, then every name with its analysed renderings, packed once at
+    /// build time (see [`pack_name`]): scoring reads part keys and skeletons straight from
+    /// here, without allocating. One allocation per entry instead of two: at a million
+    /// entries each allocation costs 32 MiB.
+    blob: Box<[u8]>,
     list: ListKind,
     sex: Option<Sex>,
-    /// Every name with its analysed renderings, packed once at build time (see [`pack_name`]):
-    /// scoring reads part keys and skeletons straight from here, without allocating.
-    names: Box<[u8]>,
     birth: Box<[PartialDate]>,
-    nationalities: Box<[Box<str>]>,
+    /// Country codes are shared (interned): a few hundred distinct values.
+    nationalities: Box<[Arc<str>]>,
     /// (issuing country, number with separators removed)
     documents: Box<[DocKey]>,
 }
 
+impl Rec {
+    fn id_len(&self) -> usize {
+        match self.blob.get(..2) {
+            Some(&[lo, hi]) => usize::from(u16::from_le_bytes([lo, hi])),
+            _ => 0,
+        }
+    }
+    fn id(&self) -> &str {
+        self.blob
+            .get(2..2 + self.id_len())
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+    /// The packed names (see [`pack_name`]).
+    fn names(&self) -> &[u8] {
+        self.blob.get(2 + self.id_len()..).unwrap_or(&[])
+    }
+}
+
+/// Upper-cased country codes shared between records.
+type Codes = std::collections::HashMap<String, Arc<str>>;
+
+fn intern(codes: &mut Codes, s: &str) -> Arc<str> {
+    let u = upper(s);
+    if let Some(a) = codes.get(&u) {
+        return Arc::clone(a);
+    }
+    let a: Arc<str> = Arc::from(u.as_str());
+    codes.insert(u, Arc::clone(&a));
+    a
+}
+
 /// (issuing country, normalised number)
-type DocKey = (Option<Box<str>>, Box<str>);
+type DocKey = (Option<Arc<str>>, Box<str>);
 
 /// One entry's slot in the accumulator: 16 bytes, so that a posting touches one cache line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -687,9 +721,17 @@ fn packed_name_count(names: &[u8]) -> usize {
 }
 
 /// One entry analysed: its record and its index keys.
-fn prepare(e: &WatchlistEntry, dict: Option<&NameDictionary>, keys: &mut Vec<u64>) -> Rec {
+fn prepare(
+    e: &WatchlistEntry,
+    dict: Option<&NameDictionary>,
+    keys: &mut Vec<u64>,
+    codes: &mut Codes,
+) -> Rec {
     let mut kw: Vec<(u64, f32, u8)> = Vec::new();
-    let mut names = Vec::new();
+    let id = clip(&e.id, usize::from(u16::MAX));
+    let mut names = Vec::with_capacity(2 + id.len() + 64);
+    names.extend_from_slice(&u16::try_from(id.len()).unwrap_or(0).to_le_bytes());
+    names.extend_from_slice(id.as_bytes());
     for name in &e.names {
         let (renderings, _, _) = rendering_keys(name);
         let rends: Vec<(Option<Scheme>, Vec<Tok>)> = renderings
@@ -703,11 +745,7 @@ fn prepare(e: &WatchlistEntry, dict: Option<&NameDictionary>, keys: &mut Vec<u64
     }
     keys.clear();
     keys.extend(kw.iter().map(|k| k.0));
-    let nationalities: Vec<Box<str>> = e
-        .nationalities
-        .iter()
-        .map(|n| upper(n).into_boxed_str())
-        .collect();
+    let nationalities: Vec<Arc<str>> = e.nationalities.iter().map(|n| intern(codes, n)).collect();
     keys.extend(e.birth_dates.iter().filter_map(birth_key));
     if matches!(e.list, ListKind::RefusedEntry | ListKind::Wanted) {
         for b in &e.birth_dates {
@@ -724,17 +762,16 @@ fn prepare(e: &WatchlistEntry, dict: Option<&NameDictionary>, keys: &mut Vec<u64
         }
         keys.push(doc_key(&number));
         docs.push((
-            doc.country.as_deref().map(|c| upper(c).into_boxed_str()),
+            doc.country.as_deref().map(|c| intern(codes, c)),
             number.into_boxed_str(),
         ));
     }
     keys.sort_unstable();
     keys.dedup();
     Rec {
-        id: e.id.clone().into_boxed_str(),
+        blob: names.into_boxed_slice(),
         list: e.list,
         sex: e.sex,
-        names: names.into_boxed_slice(),
         birth: e.birth_dates.clone().into_boxed_slice(),
         nationalities: nationalities.into_boxed_slice(),
         documents: docs.into_boxed_slice(),
@@ -749,9 +786,10 @@ fn prepare_chunk(entries: &[WatchlistEntry], first: u32, dict: Option<&NameDicti
     let mut recs = Vec::with_capacity(entries.len());
     let mut pairs = Vec::with_capacity(entries.len().saturating_mul(24));
     let mut keys = Vec::new();
+    let mut codes = Codes::new();
     for (i, e) in entries.iter().enumerate() {
         let idx = first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
-        recs.push(prepare(e, dict, &mut keys));
+        recs.push(prepare(e, dict, &mut keys, &mut codes));
         pairs.extend(keys.iter().map(|k| (*k, idx)));
     }
     (recs, pairs)
@@ -886,7 +924,7 @@ impl Index {
         IndexStats {
             entries: self.recs.len(),
             entries_by_list: by_list,
-            names: self.recs.iter().map(|r| packed_name_count(&r.names)).sum(),
+            names: self.recs.iter().map(|r| packed_name_count(r.names())).sum(),
             keys: self.keys.len(),
             postings: self.postings.len(),
             documents: self.recs.iter().map(|r| r.documents.len()).sum(),
@@ -916,18 +954,14 @@ impl Index {
                 .recs
                 .iter()
                 .map(|r| {
-                    chunk(r.id.len())
-                        + chunk(r.names.len())
+                    // Interned country codes are shared: a few hundred bytes in all.
+                    chunk(r.blob.len())
                         + chunk(std::mem::size_of_val(&*r.birth))
                         + chunk(std::mem::size_of_val(&*r.nationalities))
-                        + r.nationalities
-                            .iter()
-                            .map(|n| chunk(n.len()))
-                            .sum::<usize>()
                         + chunk(std::mem::size_of_val(&*r.documents))
                         + r.documents
                             .iter()
-                            .map(|(c, n)| c.as_ref().map_or(0, |c| chunk(c.len())) + chunk(n.len()))
+                            .map(|(_, n)| chunk(n.len()))
                             .sum::<usize>()
                 })
                 .sum::<usize>();
@@ -1287,7 +1321,7 @@ impl Index {
         let mut cands: Vec<u32> = if form.renderings.is_empty() {
             Vec::new()
         } else {
-            self.name_candidates(&form, &ctx, threshold)
+            self.name_candidates(form, &ctx, threshold)
         };
         if let (Some(b), Some(n)) = (&q.birth_date, &ctx.nat)
             && let Some(k) = birth_nat_key(b, n)
@@ -1362,17 +1396,15 @@ impl Index {
     ) -> (f64, Option<&'r str>) {
         let d = self.dict.as_deref();
         let (mut best, mut matched) = (0.0f64, None);
-        let mut rd = Rd {
-            b: &rec.names,
-            pos: 0,
-        };
+        let names = rec.names();
+        let mut rd = Rd { b: names, pos: 0 };
         let mut buf = NameBuf::new();
-        while rd.pos < rec.names.len() {
+        while rd.pos < names.len() {
             let start = rd.pos;
             let Some(name) = buf.read(&mut rd) else { break };
             // Namesakes ("Mohammed Ali" is on a list thousands of times) have the same packed
             // renderings: compare them once per query.
-            let rends = rec.names.get(start + 2 + name.len()..rd.pos).unwrap_or(&[]);
+            let rends = names.get(start + 2 + name.len()..rd.pos).unwrap_or(&[]);
             let h = hkey(0, rends) ^ floor.to_bits().rotate_left(17);
             let memo = scratch.names.iter().find(|m| m.0 == h).map(|m| m.1);
             let s = match memo {
@@ -1557,11 +1589,11 @@ impl Index {
                 ),
             });
         }
-        if rec.names.is_empty() {
+        if rec.names().is_empty() {
             explain_document_only(&mut explain);
         }
         Some(Hit {
-            entry_id: rec.id.to_string(),
+            entry_id: rec.id().to_owned(),
             list: rec.list,
             score,
             name_score,
@@ -1794,7 +1826,7 @@ impl NatGrade {
     }
 }
 
-fn grade_nat(q: Option<&str>, list: &[Box<str>]) -> NatGrade {
+fn grade_nat(q: Option<&str>, list: &[Arc<str>]) -> NatGrade {
     match q {
         None => NatGrade::NoQuery,
         Some(_) if list.is_empty() => NatGrade::NoList,

@@ -1,5 +1,8 @@
-//! Hot loop for profilers: builds N synthetic entries, then screens name-only travellers
-//! (and optionally full travellers) repeatedly.
+//! Hot loop for profilers (`perf record -p PID` once it prints `built` on stderr): builds N
+//! synthetic entries, then screens 2,000 travellers `PASSES` times (default 2) and prints
+//! thread-CPU percentiles and the slowest names. Modes: `name` (name only), `full` (with
+//! birth date and documents), `one:NAME` (one name 300 times), `cmp:A|B` (`compare_names`
+//! alone, no index; `XQ=1` screens three queries and stops).
 //! `cargo run --release -p guomen-screen --features synth --example profile -- 1000000 name`
 use cpu_time::ThreadTime;
 use guomen_screen::{DEFAULT_NAME_THRESHOLD, Index, Query, synth};

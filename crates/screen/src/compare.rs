@@ -81,6 +81,8 @@ pub(crate) struct Scratch {
     /// Part similarities already computed, direct-mapped by a hash of the two keys: the same
     /// parts recur across renderings, passes and candidates of one query.
     memo: Vec<(u64, f64)>,
+    /// Whole-name scores of one query by a hash of the candidate name's packed renderings.
+    pub names: Vec<(u64, f64)>,
 }
 
 const MEMO_SLOTS: usize = 1024;
@@ -293,7 +295,12 @@ pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionar
     if a.skel == b.skel {
         return s.max(0.95);
     }
-    let s = s.max(blend(a.skel, b.skel) * 0.97);
+    // Outside ASCII the skeleton is the key itself: nothing more to learn from it.
+    let s = if a.skel == a.key && b.skel == b.key {
+        s
+    } else {
+        s.max(blend(a.skel, b.skel) * 0.97)
+    };
     if s >= SOUND_EQUAL || !a.skel.is_ascii() || !b.skel.is_ascii() {
         return s;
     }
@@ -529,8 +536,35 @@ pub(crate) fn compare_refs(
     dict: Option<&NameDictionary>,
     scratch: &mut Scratch,
 ) -> (f64, usize, usize) {
+    compare_refs_above(a, b, 0.0, dict, scratch)
+}
+
+/// How far below the caller's floor the first pair of transliteration renderings may score
+/// and the other schemes still be tried: two schemes of one Cyrillic name differ in a few
+/// letters, which moves a whole-name score by a few hundredths (more when only one side is
+/// Cyrillic: `Yulia` against `Iuliia` and `Yuliya`).
+const SCHEME_MARGIN_BOTH: f64 = 0.12;
+const SCHEME_MARGIN_ONE: f64 = 0.2;
+
+/// [`compare_refs`] for a caller that only needs the exact score at or above `floor` (the
+/// screening index: below it there is no hit). When the first scheme rendering scores far
+/// below the floor the other schemes are not tried, and the score returned is that lower
+/// one; it is then below `floor` all the same.
+pub(crate) fn compare_refs_above(
+    a: &[RendRef<'_>],
+    b: &[RendRef<'_>],
+    floor: f64,
+    dict: Option<&NameDictionary>,
+    scratch: &mut Scratch,
+) -> (f64, usize, usize) {
     let both_cyrillic =
         a.iter().any(|r| r.scheme.is_some()) && b.iter().any(|r| r.scheme.is_some());
+    let margin = if both_cyrillic {
+        SCHEME_MARGIN_BOTH
+    } else {
+        SCHEME_MARGIN_ONE
+    };
+    let mut tried = 0usize;
     let mut best = (0.0, 0, 0);
     // The renderings as written (Han, Cyrillic) go through the learned table, which costs more
     // and never gives more than its cap: they are compared last, and only when needed.
@@ -548,6 +582,15 @@ pub(crate) fn compare_refs(
                 if (is_as_written(ra) || is_as_written(rb)) != learned_pass {
                     continue;
                 }
+                // Two Cyrillic names as written were compared scheme by scheme already: the
+                // learned table only bridges scripts.
+                if both_cyrillic && learned_pass {
+                    continue;
+                }
+                if !learned_pass && tried > 0 && best.0 < floor - margin {
+                    continue;
+                }
+                tried += 1;
                 let s = align(ra.toks, rb.toks, dict, scratch);
                 if s > best.0 {
                     best = (s, i, j);

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use guomen_domain::watchlist::{ListKind, PartialDate, Sex, WatchlistEntry};
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{RendRef, Scratch, Tok, TokRef, analyze, compare_refs, rendering_keys};
+use crate::compare::{RendRef, Scratch, Tok, TokRef, analyze, compare_refs_above, rendering_keys};
 use crate::dict::NameDictionary;
 use crate::learned;
 use crate::normalize::{MAX_SOUND_BYTES, MAX_TOKENS, skeleton, sound_into};
@@ -17,8 +17,14 @@ const POOL: usize = 256;
 /// Name-index candidates scored in full, at most.
 const MAX_FULL: usize = 32;
 /// Postings scanned per query beyond the rarest key. Keys past the budget (the most common
-/// parts, which carry the least evidence) only confirm candidates already pooled.
-const SCAN_BUDGET: usize = 60_000;
+/// parts, which carry the least evidence) only confirm candidates already pooled. Each
+/// posting scanned is a cache miss in the accumulator: at a million entries 60,000 of them
+/// were most of a slow query's time, and 15,000 found the same listed travellers; 8,000 was
+/// faster again but lost name-only variants (typo in a rarely shared name: 89.9 → 88.6 %).
+const SCAN_BUDGET: usize = 15_000;
+/// Common keys per query part that confirm pooled candidates, strongest first: more only
+/// repeat what the part's best key said, each at the price of a walk through a long list.
+const PROBE_PER_PART: usize = 3;
 /// Query parts the accumulator tells apart: name parts (later ones share the last name slot)
 /// and, in the last slot, the full birth date.
 const MAX_PARTS: usize = 10;
@@ -31,6 +37,10 @@ const W_BIRTH: f32 = 0.4;
 const MIN_EVIDENCE: f64 = 0.35;
 /// Renderings a packed name holds, at most (one per scheme).
 const MAX_RENDS: usize = Scheme::ALL.len() + 1;
+/// Distinct candidate names whose score a query remembers.
+const NAME_MEMO: usize = 256;
+/// Queries a batch worker takes at a time from the shared counter.
+const RUN: usize = 4;
 /// Cosine similarity at and above which two face templates are taken to be one person.
 pub const FACE_THRESHOLD: f32 = 0.8;
 /// On identity change (exact birth date and nationality, refused or wanted list) the name need
@@ -127,22 +137,71 @@ pub struct IndexStats {
     pub dictionary_groups: usize,
 }
 
+/// Heap bytes an index holds (see [`Index::memory`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IndexMemory {
+    /// Entry records: identifiers, packed names with their renderings, dates, documents.
+    pub records: usize,
+    /// The sorted key table and its offsets.
+    pub keys: usize,
+    /// Posting lists (entry numbers per key).
+    pub postings: usize,
+    pub faces: usize,
+    /// Candidate accumulators kept for reuse: one per thread that has screened concurrently.
+    pub accumulators: usize,
+    pub total: usize,
+}
+
 #[derive(Debug)]
 struct Rec {
-    id: Box<str>,
+    /// `u16 length, identifier`, then every name with its analysed renderings, packed once at
+    /// build time (see [`pack_name`]): scoring reads part keys and skeletons straight from
+    /// here, without allocating. One allocation per entry instead of two: at a million
+    /// entries each allocation costs 32 MiB.
+    blob: Box<[u8]>,
     list: ListKind,
     sex: Option<Sex>,
-    /// Every name with its analysed renderings, packed once at build time (see [`pack_name`]):
-    /// scoring reads part keys and skeletons straight from here, without allocating.
-    names: Box<[u8]>,
     birth: Box<[PartialDate]>,
-    nationalities: Box<[Box<str>]>,
+    /// Country codes are shared (interned): a few hundred distinct values.
+    nationalities: Box<[Arc<str>]>,
     /// (issuing country, number with separators removed)
     documents: Box<[DocKey]>,
 }
 
+impl Rec {
+    fn id_len(&self) -> usize {
+        match self.blob.get(..2) {
+            Some(&[lo, hi]) => usize::from(u16::from_le_bytes([lo, hi])),
+            _ => 0,
+        }
+    }
+    fn id(&self) -> &str {
+        self.blob
+            .get(2..2 + self.id_len())
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+    /// The packed names (see [`pack_name`]).
+    fn names(&self) -> &[u8] {
+        self.blob.get(2 + self.id_len()..).unwrap_or(&[])
+    }
+}
+
+/// Upper-cased country codes shared between records.
+type Codes = std::collections::HashMap<String, Arc<str>>;
+
+fn intern(codes: &mut Codes, s: &str) -> Arc<str> {
+    let u = upper(s);
+    if let Some(a) = codes.get(&u) {
+        return Arc::clone(a);
+    }
+    let a: Arc<str> = Arc::from(u.as_str());
+    codes.insert(u, Arc::clone(&a));
+    a
+}
+
 /// (issuing country, normalised number)
-type DocKey = (Option<Box<str>>, Box<str>);
+type DocKey = (Option<Arc<str>>, Box<str>);
 
 /// One entry's slot in the accumulator: 16 bytes, so that a posting touches one cache line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -197,29 +256,63 @@ impl Acc {
         }
     }
 
-    /// Adds key value `v` for query part `part` to entry `e`; per part only the best key counts.
-    fn add(&mut self, e: u32, base: u32, part: usize, v: f32) {
+    /// Adds key value `v` for query part `part` to every entry of `list`; per part only the
+    /// best key counts.
+    ///
+    /// Branch-free on purpose: the slots are spread over the whole array, so each posting is
+    /// a cache miss; without data-dependent branches the processor keeps many of those misses
+    /// in flight at once instead of waiting for each (measured: the accumulator loop was most
+    /// of a query's time at a million entries).
+    fn add_list(&mut self, list: &[u32], base: u32, part: usize, v: f32) {
         let pe = base + part as u32;
-        let Some(s) = self.slots.get_mut(e as usize) else {
-            return;
-        };
-        if s.stamp < base {
+        let bit = 1u16 << part;
+        let mut len = self.touched.len();
+        self.touched.resize(len + list.len(), 0);
+        for &e in list {
+            let Some(s) = self.slots.get_mut(e as usize) else {
+                continue;
+            };
+            let fresh = s.stamp < base;
+            let same = s.stamp == pe;
+            let prev_score = if fresh { 0.0 } else { s.score };
+            let prev_best = if same { s.best } else { 0.0 };
+            let best = prev_best.max(v);
             *s = Slot {
                 stamp: pe,
-                score: v,
-                best: v,
-                mask: 1 << part,
+                score: prev_score + (best - prev_best),
+                best,
+                mask: if fresh { bit } else { s.mask | bit },
             };
-            self.touched.push(e);
-        } else if s.stamp != pe {
-            s.stamp = pe;
-            s.score += v;
-            s.best = v;
-            s.mask |= 1 << part;
-        } else if v > s.best {
-            s.score += v - s.best;
-            s.best = v;
+            if let Some(t) = self.touched.get_mut(len) {
+                *t = e;
+            }
+            len += usize::from(fresh);
         }
+        self.touched.truncate(len);
+    }
+}
+
+/// Whether sorted `list` holds `e`, searching onwards from `*from` (the previous answer's
+/// place: the pool is visited in ascending order), galloping so that nearby entries cost a
+/// few steps in memory already read.
+fn gallop_contains(list: &[u32], from: &mut usize, e: u32) -> bool {
+    let rest = list.get(*from..).unwrap_or(&[]);
+    let mut hi = 1usize;
+    while hi < rest.len() && rest.get(hi - 1).is_some_and(|&x| x < e) {
+        hi *= 2;
+    }
+    let lo = hi / 2;
+    let hi = hi.min(rest.len());
+    match rest.get(lo..hi).map(|w| w.binary_search(&e)) {
+        Some(Ok(i)) => {
+            *from += lo + i + 1;
+            true
+        }
+        Some(Err(i)) => {
+            *from += lo + i;
+            false
+        }
+        None => false,
     }
 }
 
@@ -629,9 +722,17 @@ fn packed_name_count(names: &[u8]) -> usize {
 }
 
 /// One entry analysed: its record and its index keys.
-fn prepare(e: &WatchlistEntry, dict: Option<&NameDictionary>, keys: &mut Vec<u64>) -> Rec {
+fn prepare(
+    e: &WatchlistEntry,
+    dict: Option<&NameDictionary>,
+    keys: &mut Vec<u64>,
+    codes: &mut Codes,
+) -> Rec {
     let mut kw: Vec<(u64, f32, u8)> = Vec::new();
-    let mut names = Vec::new();
+    let id = clip(&e.id, usize::from(u16::MAX));
+    let mut names = Vec::with_capacity(2 + id.len() + 64);
+    names.extend_from_slice(&u16::try_from(id.len()).unwrap_or(0).to_le_bytes());
+    names.extend_from_slice(id.as_bytes());
     for name in &e.names {
         let (renderings, _, _) = rendering_keys(name);
         let rends: Vec<(Option<Scheme>, Vec<Tok>)> = renderings
@@ -645,11 +746,7 @@ fn prepare(e: &WatchlistEntry, dict: Option<&NameDictionary>, keys: &mut Vec<u64
     }
     keys.clear();
     keys.extend(kw.iter().map(|k| k.0));
-    let nationalities: Vec<Box<str>> = e
-        .nationalities
-        .iter()
-        .map(|n| upper(n).into_boxed_str())
-        .collect();
+    let nationalities: Vec<Arc<str>> = e.nationalities.iter().map(|n| intern(codes, n)).collect();
     keys.extend(e.birth_dates.iter().filter_map(birth_key));
     if matches!(e.list, ListKind::RefusedEntry | ListKind::Wanted) {
         for b in &e.birth_dates {
@@ -666,17 +763,16 @@ fn prepare(e: &WatchlistEntry, dict: Option<&NameDictionary>, keys: &mut Vec<u64
         }
         keys.push(doc_key(&number));
         docs.push((
-            doc.country.as_deref().map(|c| upper(c).into_boxed_str()),
+            doc.country.as_deref().map(|c| intern(codes, c)),
             number.into_boxed_str(),
         ));
     }
     keys.sort_unstable();
     keys.dedup();
     Rec {
-        id: e.id.clone().into_boxed_str(),
+        blob: names.into_boxed_slice(),
         list: e.list,
         sex: e.sex,
-        names: names.into_boxed_slice(),
         birth: e.birth_dates.clone().into_boxed_slice(),
         nationalities: nationalities.into_boxed_slice(),
         documents: docs.into_boxed_slice(),
@@ -691,9 +787,10 @@ fn prepare_chunk(entries: &[WatchlistEntry], first: u32, dict: Option<&NameDicti
     let mut recs = Vec::with_capacity(entries.len());
     let mut pairs = Vec::with_capacity(entries.len().saturating_mul(24));
     let mut keys = Vec::new();
+    let mut codes = Codes::new();
     for (i, e) in entries.iter().enumerate() {
         let idx = first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
-        recs.push(prepare(e, dict, &mut keys));
+        recs.push(prepare(e, dict, &mut keys, &mut codes));
         pairs.extend(keys.iter().map(|k| (*k, idx)));
     }
     (recs, pairs)
@@ -828,13 +925,67 @@ impl Index {
         IndexStats {
             entries: self.recs.len(),
             entries_by_list: by_list,
-            names: self.recs.iter().map(|r| packed_name_count(&r.names)).sum(),
+            names: self.recs.iter().map(|r| packed_name_count(r.names())).sum(),
             keys: self.keys.len(),
             postings: self.postings.len(),
             documents: self.recs.iter().map(|r| r.documents.len()).sum(),
             face_templates: self.face_rows.len(),
             face_templates_skipped: self.face_skipped,
             dictionary_groups: self.dict.as_ref().map_or(0, |d| d.len().0),
+        }
+    }
+
+    /// Heap memory the index holds, part by part, in bytes as the allocator hands them out
+    /// (each allocation rounded as glibc malloc does: 8 bytes of header, 16-byte steps,
+    /// 32 bytes at least). The entries given to [`Index::build`] are not counted: the build
+    /// consumes them.
+    pub fn memory(&self) -> IndexMemory {
+        fn chunk(bytes: usize) -> usize {
+            if bytes == 0 {
+                0
+            } else {
+                (bytes + 8).next_multiple_of(16).max(32)
+            }
+        }
+        fn vec<T>(v: &[T], cap: usize) -> usize {
+            chunk(cap.max(v.len()) * std::mem::size_of::<T>())
+        }
+        let records = vec(&self.recs, self.recs.capacity())
+            + self
+                .recs
+                .iter()
+                .map(|r| {
+                    // Interned country codes are shared: a few hundred bytes in all.
+                    chunk(r.blob.len())
+                        + chunk(std::mem::size_of_val(&*r.birth))
+                        + chunk(std::mem::size_of_val(&*r.nationalities))
+                        + chunk(std::mem::size_of_val(&*r.documents))
+                        + r.documents
+                            .iter()
+                            .map(|(_, n)| chunk(n.len()))
+                            .sum::<usize>()
+                })
+                .sum::<usize>();
+        let accumulators = self
+            .accs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|a| vec(&a.slots, a.slots.capacity()) + vec(&a.touched, a.touched.capacity()))
+            .sum();
+        let m = IndexMemory {
+            records,
+            keys: vec(&self.keys, self.keys.capacity())
+                + vec(&self.offsets, self.offsets.capacity()),
+            postings: vec(&self.postings, self.postings.capacity()),
+            faces: vec(&self.faces, self.faces.capacity())
+                + vec(&self.face_rows, self.face_rows.capacity()),
+            accumulators,
+            total: 0,
+        };
+        IndexMemory {
+            total: m.records + m.keys + m.postings + m.faces + m.accumulators,
+            ..m
         }
     }
 
@@ -916,12 +1067,21 @@ impl Index {
         let (scan, probe) = lists.split_at_mut(split);
         scan.sort_by_key(|l| l.2);
         probe.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
+        // Per part only the strongest common keys confirm: each further one costs a walk
+        // through a long list and can add no more than the part's best value.
+        let mut probe: Vec<(&[u32], f32, usize)> = probe.to_vec();
+        let mut seen = [0usize; MAX_PARTS];
+        probe.retain(|l| {
+            let c = seen.get_mut(l.2).map_or(usize::MAX, |c| {
+                *c += 1;
+                *c
+            });
+            c <= PROBE_PER_PART
+        });
         let mut acc = self.take_acc();
         let base = acc.begin();
         for (list, v, p) in scan.iter() {
-            for &e in *list {
-                acc.add(e, base, *p, *v);
-            }
+            acc.add_list(list, base, *p, *v);
         }
         let Acc { slots, touched, .. } = &mut acc;
         let sc = |e: u32| slots.get(e as usize).map_or(0.0, |s| s.score);
@@ -965,13 +1125,16 @@ impl Index {
             }
             touched.extend(kept);
         }
-        // Common keys only confirm pooled candidates (one per part: the best value first).
+        // Common keys only confirm pooled candidates (one per part: the best value first),
+        // walking each list once alongside the pool in entry order.
+        touched.sort_unstable();
         for (list, v, p) in probe.iter() {
             let bit = 1u16 << *p;
+            let mut from = 0usize;
             for &e in touched.iter() {
                 if let Some(s) = slots.get_mut(e as usize)
                     && s.mask & bit == 0
-                    && list.binary_search(&e).is_ok()
+                    && gallop_contains(list, &mut from, e)
                 {
                     s.mask |= bit;
                     s.score += *v;
@@ -998,34 +1161,126 @@ impl Index {
     }
 
     /// Screens many travellers (a train or bus manifest) on up to `threads` threads (at least
-    /// one); the answer for `queries[i]` is at `i`. Each thread reuses its own accumulator.
+    /// one); the answer for `queries[i]` is at `i`. Same as [`Index::screen_batch`].
     pub fn screen_many(&self, queries: &[Query], threshold: f64, threads: usize) -> Vec<Vec<Hit>> {
-        let threads = threads.clamp(1, 64).min(queries.len().max(1));
-        if threads == 1 {
-            return queries.iter().map(|q| self.screen(q, threshold)).collect();
-        }
-        let chunk = queries.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = queries
-                .chunks(chunk)
-                .map(|c| {
-                    s.spawn(move || {
-                        c.iter()
-                            .map(|q| self.screen(q, threshold))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            let mut out = Vec::with_capacity(queries.len());
-            for (h, c) in handles.into_iter().zip(queries.chunks(chunk)) {
-                match h.join() {
-                    Ok(v) => out.extend(v),
-                    // A panicking query must not lose the others: screen the chunk again here.
-                    Err(_) => out.extend(c.iter().map(|q| self.screen(q, threshold))),
+        self.screen_batch(queries, threshold, threads.max(1))
+    }
+
+    /// Screens a whole manifest (a train, a bus, a flight) against the index; the answer for
+    /// `queries[i]` is at index `i`, each exactly what [`Index::screen`] gives for that query.
+    ///
+    /// `threads` is the most worker threads to use; `0` means one per available core. Work
+    /// is shared: a query that appears more than once (the same person listed twice, a
+    /// re-sent manifest row) is screened once, each name is analysed once however many
+    /// travellers carry it, and the workers take small runs of queries from a common
+    /// counter, so a slow query (a very common name) does not leave a core idle while the
+    /// other works through its share. Each worker reuses one candidate accumulator.
+    pub fn screen_batch(&self, queries: &[Query], threshold: f64, threads: usize) -> Vec<Vec<Hit>> {
+        use std::collections::HashMap;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // Distinct queries, first occurrence kept; `of[i]` is the distinct slot of query i.
+        let mut distinct: Vec<usize> = Vec::with_capacity(queries.len());
+        let mut of: Vec<usize> = Vec::with_capacity(queries.len());
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, q) in queries.iter().enumerate() {
+            let same = by_name.entry(q.name.as_str()).or_default();
+            let slot = same
+                .iter()
+                .copied()
+                .find(|&d| distinct.get(d).and_then(|&j| queries.get(j)) == Some(q));
+            match slot {
+                Some(d) => of.push(d),
+                None => {
+                    same.push(distinct.len());
+                    of.push(distinct.len());
+                    distinct.push(i);
                 }
             }
-            out
-        })
+        }
+        // Name analyses shared by every traveller with that name.
+        let mut forms: HashMap<&str, Arc<crate::compare::Form>> = HashMap::new();
+        let jobs: Vec<(&Query, Arc<crate::compare::Form>)> = distinct
+            .iter()
+            .filter_map(|&i| queries.get(i))
+            .map(|q| {
+                let f = forms
+                    .entry(q.name.as_str())
+                    .or_insert_with(|| Arc::new(analyze(&q.name)));
+                (q, Arc::clone(f))
+            })
+            .collect();
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        }
+        .clamp(1, 64)
+        .min(jobs.len().div_ceil(RUN).max(1));
+        let mut answers: Vec<Option<Vec<Hit>>> = vec![None; jobs.len()];
+        if threads == 1 {
+            for ((q, f), a) in jobs.iter().zip(answers.iter_mut()) {
+                *a = Some(self.screen_form(q, f, threshold));
+            }
+        } else {
+            let next = AtomicUsize::new(0);
+            let done: Vec<Vec<(usize, Vec<Hit>)>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut out = Vec::new();
+                            loop {
+                                let lo = next.fetch_add(RUN, Ordering::Relaxed);
+                                let Some(run) = jobs.get(lo..(lo + RUN).min(jobs.len())) else {
+                                    break;
+                                };
+                                if run.is_empty() {
+                                    break;
+                                }
+                                for (k, (q, f)) in run.iter().enumerate() {
+                                    out.push((lo + k, self.screen_form(q, f, threshold)));
+                                }
+                            }
+                            out
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            for (k, hits) in done.into_iter().flatten() {
+                if let Some(a) = answers.get_mut(k) {
+                    *a = Some(hits);
+                }
+            }
+        }
+        // A worker that panicked left gaps: those queries are screened again here, so that
+        // one bad row does not lose the others' answers.
+        let mut answers: Vec<Vec<Hit>> = answers
+            .into_iter()
+            .zip(&jobs)
+            .map(|(a, (q, f))| a.unwrap_or_else(|| self.screen_form(q, f, threshold)))
+            .collect();
+        let mut uses = vec![0usize; answers.len()];
+        of.iter().for_each(|&d| {
+            if let Some(u) = uses.get_mut(d) {
+                *u += 1;
+            }
+        });
+        of.iter()
+            .map(|&d| {
+                let last = uses.get_mut(d).is_some_and(|u| {
+                    *u -= 1;
+                    *u == 0
+                });
+                match answers.get_mut(d) {
+                    Some(a) if last => std::mem::take(a),
+                    Some(a) => a.clone(),
+                    None => Vec::new(),
+                }
+            })
+            .collect()
     }
 
     /// Screens one traveller: hits with `score >= threshold` (plus lost/stolen document,
@@ -1036,7 +1291,16 @@ impl Index {
         } else {
             crate::DEFAULT_NAME_THRESHOLD
         };
-        let form = analyze(&q.name);
+        self.screen_form(q, &analyze(&q.name), threshold)
+    }
+
+    /// [`Index::screen`] with the query's name analysed already.
+    fn screen_form(&self, q: &Query, form: &crate::compare::Form, threshold: f64) -> Vec<Hit> {
+        let threshold = if threshold.is_finite() {
+            threshold.clamp(0.0, 1.0)
+        } else {
+            crate::DEFAULT_NAME_THRESHOLD
+        };
         let ctx = Ctx {
             q,
             nat: q
@@ -1058,7 +1322,7 @@ impl Index {
         let mut cands: Vec<u32> = if form.renderings.is_empty() {
             Vec::new()
         } else {
-            self.name_candidates(&form, &ctx, threshold)
+            self.name_candidates(form, &ctx, threshold)
         };
         if let (Some(b), Some(n)) = (&q.birth_date, &ctx.nat)
             && let Some(k) = birth_nat_key(b, n)
@@ -1128,19 +1392,39 @@ impl Index {
         &self,
         rec: &'r Rec,
         qrends: &[RendRef<'_>],
+        floor: f64,
         scratch: &mut Scratch,
     ) -> (f64, Option<&'r str>) {
         let d = self.dict.as_deref();
         let (mut best, mut matched) = (0.0f64, None);
-        let mut rd = Rd {
-            b: &rec.names,
-            pos: 0,
-        };
+        let names = rec.names();
+        let mut rd = Rd { b: names, pos: 0 };
         let mut buf = NameBuf::new();
-        while rd.pos < rec.names.len() {
+        while rd.pos < names.len() {
+            let start = rd.pos;
             let Some(name) = buf.read(&mut rd) else { break };
-            let refs = buf.refs();
-            let (s, _, _) = compare_refs(qrends, refs.get(..buf.rends).unwrap_or(&[]), d, scratch);
+            // Namesakes ("Mohammed Ali" is on a list thousands of times) have the same packed
+            // renderings: compare them once per query.
+            let rends = names.get(start + 2 + name.len()..rd.pos).unwrap_or(&[]);
+            let h = hkey(0, rends) ^ floor.to_bits().rotate_left(17);
+            let memo = scratch.names.iter().find(|m| m.0 == h).map(|m| m.1);
+            let s = match memo {
+                Some(s) => s,
+                None => {
+                    let refs = buf.refs();
+                    let (s, _, _) = compare_refs_above(
+                        qrends,
+                        refs.get(..buf.rends).unwrap_or(&[]),
+                        floor,
+                        d,
+                        scratch,
+                    );
+                    if scratch.names.len() < NAME_MEMO {
+                        scratch.names.push((h, s));
+                    }
+                    s
+                }
+            };
             if s > best {
                 best = s;
                 matched = Some(name);
@@ -1162,17 +1446,27 @@ impl Index {
     ) -> Option<Hit> {
         let rec = self.recs.get(e as usize)?;
         let q = ctx.q;
-        let (name_score, matched) = self.name_score(rec, qrends, scratch);
         let (birth, birth_l) = grade_birth(q.birth_date.as_ref(), &rec.birth);
         let sex = grade_sex(q.sex, rec.sex);
         let nat = grade_nat(ctx.nat.as_deref(), &rec.nationalities);
         let (doc, doc_i) = grade_doc(ctx, &rec.documents);
-        let mut score = (name_score
-            + birth.contribution()
-            + sex.contribution()
-            + nat.contribution()
-            + doc.contribution())
-        .clamp(0.0, 1.0);
+        let fields =
+            birth.contribution() + sex.contribution() + nat.contribution() + doc.contribution();
+        let returning = matches!(rec.list, ListKind::RefusedEntry | ListKind::Wanted);
+        // Below this the name cannot make a hit, so its exact score does not matter; a hit
+        // that stands without the name (document, face) shows the exact score.
+        let floor = if face.is_some()
+            || (rec.list == ListKind::LostStolenDocument
+                && matches!(doc, DocGrade::Exact | DocGrade::Ocr))
+        {
+            0.0
+        } else if returning && birth == BirthGrade::Exact && nat == NatGrade::Match {
+            (threshold - fields).min(IDENTITY_CHANGE_NAME_MIN)
+        } else {
+            threshold - fields
+        };
+        let (name_score, matched) = self.name_score(rec, qrends, floor, scratch);
+        let mut score = (name_score + fields).clamp(0.0, 1.0);
         let mut hit = score >= threshold;
         if rec.list == ListKind::LostStolenDocument
             && matches!(doc, DocGrade::Exact | DocGrade::Ocr)
@@ -1181,7 +1475,6 @@ impl Index {
             score = if doc == DocGrade::Exact { 1.0 } else { 0.95 };
             hit = true;
         }
-        let returning = matches!(rec.list, ListKind::RefusedEntry | ListKind::Wanted);
         let identity_change = returning
             && name_score < threshold
             && birth == BirthGrade::Exact
@@ -1297,11 +1590,11 @@ impl Index {
                 ),
             });
         }
-        if rec.names.is_empty() {
+        if rec.names().is_empty() {
             explain_document_only(&mut explain);
         }
         Some(Hit {
-            entry_id: rec.id.to_string(),
+            entry_id: rec.id().to_owned(),
             list: rec.list,
             score,
             name_score,
@@ -1534,7 +1827,7 @@ impl NatGrade {
     }
 }
 
-fn grade_nat(q: Option<&str>, list: &[Box<str>]) -> NatGrade {
+fn grade_nat(q: Option<&str>, list: &[Arc<str>]) -> NatGrade {
     match q {
         None => NatGrade::NoQuery,
         Some(_) if list.is_empty() => NatGrade::NoList,

@@ -19,7 +19,7 @@ pub mod synth;
 
 pub use compare::{DEFAULT_NAME_THRESHOLD, compare_names, compare_names_with};
 pub use dict::{DictionaryError, NameDictionary};
-pub use index::{FieldExplain, Hit, Index, IndexStats, Query, Verdict};
+pub use index::{FieldExplain, Hit, Index, IndexMemory, IndexStats, Query, Verdict};
 pub use normalize::{MAX_NAME_CHARS, MAX_TOKENS, Script, detect_script};
 pub use similarity::{jaro_winkler, levenshtein, levenshtein_ascii};
 

@@ -234,3 +234,76 @@ fn screen_many_answers_in_order() {
     }
     assert!(idx.screen_many(&[], t, 2).is_empty());
 }
+
+#[test]
+fn screen_batch_shares_work_and_answers_like_screen() {
+    let idx = index();
+    let mut qs: Vec<Query> = [
+        "Ivan Petrov",
+        "Wolfgang Choen",
+        "nobody at all",
+        "Sergei Sidorov",
+        "王小明",
+        "Erdenebat",
+        "Barack Obama",
+        "Petrov Ivan",
+        "Батбаяр Өлзий",
+    ]
+    .iter()
+    .map(|n| Query::name(*n))
+    .collect();
+    if let Some(q) = qs.get_mut(3) {
+        q.birth_date = Some(guomen_screen::PartialDate::full(1970, 1, 1));
+    }
+    // Repeated rows and namesakes with other birth dates: screened once / analysed once, yet
+    // every row gets its own full answer.
+    let first = qs.first().cloned().unwrap_or_default();
+    qs.push(first.clone());
+    qs.insert(7, first.clone());
+    let mut other_birth = first.clone();
+    other_birth.birth_date = None;
+    qs.push(other_birth);
+    qs.push(Query::name(""));
+    let t = guomen_screen::DEFAULT_NAME_THRESHOLD;
+    let one: Vec<Vec<(String, u64)>> = qs
+        .iter()
+        .map(|q| {
+            idx.screen(q, t)
+                .into_iter()
+                .map(|h| (h.entry_id, h.score.to_bits()))
+                .collect()
+        })
+        .collect();
+    for threads in [0, 1, 2, 5] {
+        let batch: Vec<Vec<(String, u64)>> = idx
+            .screen_batch(&qs, t, threads)
+            .into_iter()
+            .map(|hs| {
+                hs.into_iter()
+                    .map(|h| (h.entry_id, h.score.to_bits()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(batch.len(), qs.len());
+        assert_eq!(batch, one, "threads {threads}");
+    }
+    assert!(
+        one.iter().any(|h| !h.is_empty()),
+        "the test must screen someone listed"
+    );
+    assert!(idx.screen_batch(&[], t, 0).is_empty());
+}
+
+#[test]
+fn index_memory_is_accounted() {
+    let idx = index();
+    let before = idx.memory();
+    assert!(before.records > 0 && before.postings > 0 && before.keys > 0);
+    assert_eq!(
+        before.total,
+        before.records + before.keys + before.postings + before.faces + before.accumulators
+    );
+    let _ = idx.screen(&Query::name("Ivan Petrov"), 0.84);
+    // The accumulator kept for the next query is part of what the index holds.
+    assert!(idx.memory().accumulators > before.accumulators);
+}

@@ -211,6 +211,26 @@ pub const ACCESS: &[RouteAccess] = &[
         roles: STAFF,
     },
     RouteAccess {
+        method: "GET",
+        path: "/api/v1/stats/crossings",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/stats/region-totals/{year}",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/stats/region-totals/{year}",
+        roles: AUDIT,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/stats/rebuild",
+        roles: ADMIN,
+    },
+    RouteAccess {
         method: "POST",
         path: "/api/v1/watchlists/{list}/import",
         roles: ADMIN,

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{clearance, duty_log, journal, ops, port, session, system, users};
+use crate::api::{clearance, duty_log, journal, ops, port, session, stats, system, users};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -55,6 +55,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(clearance::post_decision))
         .routes(routes!(clearance::get_crossings))
         .routes(routes!(clearance::get_stats_today))
+        .routes(routes!(stats::get_crossing_stats))
+        .routes(routes!(stats::put_region_totals, stats::get_region_totals))
+        .routes(routes!(stats::post_rebuild))
         .routes(routes!(clearance::post_import))
         .routes(routes!(clearance::get_watchlist_stats))
         .routes(routes!(session::me))

@@ -122,6 +122,10 @@ events! {
     LinkChanged = "ops.link_changed" (LinkChanged),
     /// A duty point's store-and-forward item applied (its idempotency key is remembered).
     OutboxItem = "ops.outbox_item" (OutboxItem),
+    /// The crossing statistics were recounted from the journal and replaced.
+    StatsRebuilt = "stats.rebuilt" (StatsRebuilt),
+    /// An analyst entered the region's totals for a year.
+    RegionTotalsSet = "stats.region_totals_set" (RegionTotalsSet),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -225,8 +229,10 @@ pub enum Projects {
     Users,
     Tokens,
     DutyLog,
-    /// The crossings table (and the inspection document it decides).
+    /// The crossings table and its counts (and the inspection document it decides).
     Crossings,
+    /// The crossing counts, replaced whole.
+    CrossingCounts,
     /// A document collection of the store.
     Docs(&'static str),
 }
@@ -419,6 +425,8 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::LinkHeartbeat => r(Never, Projects::Nothing, Replay::Ops, COMMAND),
         K::LinkChanged => r(Always, Projects::Nothing, Replay::Ops, STAFF),
         K::OutboxItem => r(Always, Projects::Docs("outbox_keys"), Replay::None, COMMAND),
+        K::StatsRebuilt => r(Always, Projects::CrossingCounts, Replay::None, AUDIT),
+        K::RegionTotalsSet => r(Always, Projects::Docs("region_totals"), Replay::None, AUDIT),
     }
 }
 
@@ -469,7 +477,8 @@ pub fn audience_table_markdown() -> String {
             Projects::Users => "users".to_owned(),
             Projects::Tokens => "tokens".to_owned(),
             Projects::DutyLog => "duty log".to_owned(),
-            Projects::Crossings => "crossings".to_owned(),
+            Projects::Crossings => "crossings, counts".to_owned(),
+            Projects::CrossingCounts => "crossing counts".to_owned(),
             Projects::Docs(c) => format!("docs `{c}`"),
         };
         let replay = match r.replay {

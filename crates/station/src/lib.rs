@@ -22,6 +22,7 @@ pub mod event;
 pub mod journal;
 pub mod metrics;
 pub mod ops;
+pub mod stats;
 pub mod store;
 pub mod users;
 
@@ -139,6 +140,7 @@ impl Station {
     /// Rebuilds the command state and the watchlist index from the journal and starts the
     /// station's own tasks (device consumer, timers, watchlist poller).
     pub async fn start(&self) -> anyhow::Result<()> {
+        self.ensure_counts().await?;
         clearance::start(self).await?;
         ops::start(self).await
     }

@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use guomen_store::{
-    Appended, Change, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, Store,
-    StoreError, StoreResult, TokenRecord, UserRecord, Verification,
+    Appended, Change, CountRow, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent,
+    StatsDim, Store, StoreError, StoreResult, TokenRecord, UserRecord, Verification, stats,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, PgConnection, Postgres, QueryBuilder, Row};
@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_user_organisation_scopes",
         include_str!("../migrations/0004_user_organisation_scopes.sql"),
+    ),
+    (
+        "0010_crossing_counts",
+        include_str!("../migrations/0010_crossing_counts.sql"),
     ),
 ];
 
@@ -623,6 +627,83 @@ impl Store for PgStore {
             });
         }
         Ok(out)
+    }
+
+    async fn crossing_counts(
+        &self,
+        by: StatsDim,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<CountRow>> {
+        let mut queries: Vec<(String, String, String)> = Vec::new();
+        match by.column() {
+            None => {
+                // Hours, days and months come from the hourly table: 24 rows a day.
+                let key = match by {
+                    StatsDim::Hour => "lpad(hour::text, 2, '0')",
+                    StatsDim::Day => "day",
+                    _ => "substr(day, 1, 7)",
+                };
+                queries.push((
+                    format!(
+                        "SELECT {key} AS k, SUM(count)::BIGINT AS n FROM crossing_counts_hour \
+                         WHERE day >= $1 AND day <= $2 GROUP BY 1"
+                    ),
+                    stats::day_key(from),
+                    stats::day_key(to),
+                ));
+            }
+            Some(column) => {
+                let key = if by == StatsDim::Hit {
+                    "CASE WHEN hit <> 0 THEN 'hit' ELSE 'none' END".to_owned()
+                } else {
+                    column.to_owned()
+                };
+                let parts = stats::split_period(from, to);
+                for (a, b) in parts.days {
+                    queries.push((
+                        format!(
+                            "SELECT {key} AS k, SUM(count)::BIGINT AS n FROM crossing_counts_day \
+                             WHERE day >= $1 AND day <= $2 GROUP BY 1"
+                        ),
+                        stats::day_key(a),
+                        stats::day_key(b),
+                    ));
+                }
+                if let Some((a, b)) = parts.months {
+                    queries.push((
+                        format!(
+                            "SELECT {key} AS k, SUM(count)::BIGINT AS n \
+                             FROM crossing_counts_month \
+                             WHERE month >= $1 AND month <= $2 GROUP BY 1"
+                        ),
+                        stats::month_key(a),
+                        stats::month_key(b),
+                    ));
+                }
+            }
+        }
+        let mut groups: std::collections::HashMap<String, u64> = Default::default();
+        for (sql, a, b) in queries {
+            let rows = sqlx::query(&sql)
+                .bind(a)
+                .bind(b)
+                .fetch_all(&self.inner.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+            for r in &rows {
+                let key: String = r.try_get("k").map_err(|e| self.err(e))?;
+                let n: i64 = r.try_get("n").map_err(|e| self.err(e))?;
+                *groups.entry(key).or_default() += u64::try_from(n).unwrap_or(0);
+            }
+        }
+        let mut rows: Vec<CountRow> = groups
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(key, count)| CountRow { key, count })
+            .collect();
+        stats::order_groups(by, &mut rows);
+        Ok(rows)
     }
 
     async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>> {

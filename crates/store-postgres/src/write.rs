@@ -6,7 +6,8 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 use guomen_store::{
-    Appended, Change, GENESIS_HASH, Projection, StoreError, StoreResult, chain_hash, format_time,
+    Appended, Change, CrossingKey, GENESIS_HASH, Projection, StoreError, StoreResult, chain_hash,
+    format_time, stats,
 };
 use sqlx::PgConnection;
 use sqlx::postgres::PgConnectOptions;
@@ -259,6 +260,61 @@ impl Writer {
         f
     }
 
+    /// Adds `n` crossings under `key` to the daily, monthly and hourly counts.
+    async fn count_crossing(
+        &self,
+        c: &mut PgConnection,
+        key: &CrossingKey,
+        n: i64,
+    ) -> Result<(), Failure> {
+        if key.hour > 23 {
+            return Err(Failure {
+                error: StoreError::Invalid(format!(
+                    "crossing count: hour {} is not 0–23",
+                    key.hour
+                )),
+                connection_lost: false,
+            });
+        }
+        for (table, period, at) in [
+            ("crossing_counts_day", "day", stats::day_key(key.day)),
+            ("crossing_counts_month", "month", stats::month_key(key.day)),
+        ] {
+            sqlx::query(&format!(
+                "INSERT INTO {table} ({period}, site_id, direction, lane_kind, channel, \
+                 conveyance, nationality, decision, hit, count) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT ({period}, site_id, direction, lane_kind, channel, conveyance, \
+                 nationality, decision, hit) DO UPDATE SET count = {table}.count + EXCLUDED.count"
+            ))
+            .bind(at)
+            .bind(&key.site_id)
+            .bind(&key.direction)
+            .bind(&key.lane_kind)
+            .bind(&key.channel)
+            .bind(&key.conveyance)
+            .bind(&key.nationality)
+            .bind(&key.decision)
+            .bind(i32::from(key.hit))
+            .bind(n)
+            .execute(&mut *c)
+            .await
+            .map_err(|e| self.fail(e))?;
+        }
+        sqlx::query(
+            "INSERT INTO crossing_counts_hour (day, hour, count) VALUES ($1, $2, $3) \
+             ON CONFLICT (day, hour) DO UPDATE SET count = crossing_counts_hour.count + \
+             EXCLUDED.count",
+        )
+        .bind(stats::day_key(key.day))
+        .bind(i32::from(key.hour))
+        .bind(n)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
     async fn project(
         &self,
         c: &mut PgConnection,
@@ -364,6 +420,33 @@ impl Writer {
                 .execute(&mut *c)
                 .await
                 .map_err(|e| self.conflict(e, || format!("crossing `{}` already exists", x.id)))?;
+            }
+            Projection::CountCrossing(key) => self.count_crossing(c, key, 1).await?,
+            Projection::ReplaceCrossingCounts {
+                through_seq,
+                counts,
+            } => {
+                let next = i64::try_from(through_seq.saturating_add(1)).unwrap_or(i64::MAX);
+                if seq != next {
+                    return Err(Failure {
+                        error: StoreError::Conflict(format!(
+                            "the journal moved on to seq {} while the counts were rebuilt \
+                             through seq {through_seq}; rebuild again",
+                            seq - 1
+                        )),
+                        connection_lost: false,
+                    });
+                }
+                sqlx::query(
+                    "TRUNCATE crossing_counts_day, crossing_counts_month, crossing_counts_hour",
+                )
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+                for (key, n) in counts {
+                    let n = i64::try_from(*n).unwrap_or(i64::MAX);
+                    self.count_crossing(c, key, n).await?;
+                }
             }
             Projection::PutDoc {
                 collection,

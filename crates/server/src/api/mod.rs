@@ -7,6 +7,7 @@ pub mod journal;
 pub mod ops;
 pub mod port;
 pub mod session;
+pub mod stats;
 pub mod system;
 pub mod types;
 pub mod users;

@@ -116,6 +116,20 @@ pub fn sample(kind: EventKind) -> Event {
             decision: "clear".into(),
             decided_by: "user:wang".into(),
             nationality: "MNG".into(),
+            lane_kind: "manual_counter".into(),
+            channel: String::new(),
+            conveyance: "person".into(),
+            hit: false,
+        }),
+        K::StatsRebuilt => Event::StatsRebuilt(StatsRebuilt {
+            through_seq: 41,
+            crossings: 12,
+            keys: 7,
+        }),
+        K::RegionTotalsSet => Event::RegionTotalsSet(RegionTotalsSet {
+            year: 2018,
+            crossings: 6_056_000,
+            stations: 6,
         }),
         K::WatchlistHit => Event::WatchlistHit(guomen_ops::WatchlistHit {
             inspection_id: "i1".into(),

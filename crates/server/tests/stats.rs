@@ -1,0 +1,216 @@
+//! Statistics end to end, in-process: crossings made through the API are counted as they are
+//! journaled, grouped over any period, equal to an independent count of the crossings listed
+//! by the API and to a recount of the journal, and rebuilt on demand. Names are invented.
+
+use axum::http::{Method, StatusCode};
+use guomen_domain::Role;
+use guomen_server::test_app::TestApp;
+use guomen_station::Station;
+use guomen_store::StatsDim;
+use guomen_testkit::mrz::{Td3, yymmdd_in_years};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const TRAVELLERS: [(&str, &str, &str, &str); 6] = [
+    ("BAYAR", "TEMUULEN", "E5556667", "MNG"),
+    ("DORJ", "ANAR", "E5556668", "MNG"),
+    ("SUKH", "BAT", "E5556669", "MNG"),
+    ("IVANOV", "PYOTR", "751000001", "RUS"),
+    ("PETROVA", "OLGA", "751000002", "RUS"),
+    ("WANG", "LEI", "E11220001", "CHN"),
+];
+
+async fn cross(app: &TestApp, token: &str, lane: &str, direction: &str, i: usize) -> Value {
+    let (surname, given, doc, nat) = TRAVELLERS[i % TRAVELLERS.len()];
+    let mrz = Td3::new(surname, given, doc, nat)
+        .born("850505")
+        .sex('M')
+        .expires(&yymmdd_in_years(4))
+        .lines();
+    let site = app.state.station.port().lane(lane).unwrap().site.clone();
+    let r = app
+        .post(
+            "/api/v1/inspections",
+            token,
+            json!({"site_id": site, "lane_id": lane, "direction": direction, "mrz": mrz}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    if r.json["status"] == "pending" {
+        let id = r.json["id"].as_str().unwrap();
+        let d = app
+            .post(
+                &format!("/api/v1/inspections/{id}/decision"),
+                token,
+                json!({"decision": r.json["suggested"]}),
+            )
+            .await;
+        assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    }
+    r.json
+}
+
+fn groups(v: &Value) -> BTreeMap<String, u64> {
+    v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_owned(),
+                g["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn counts_equal_the_crossings_listed_and_the_journal() {
+    let app = TestApp::new().await;
+    let inspector = app.user("insp", Role::Inspector).await;
+    let analyst = app.user("ana", Role::Analyst).await;
+    let admin = app.user("admin", Role::Admin).await;
+    let lanes = [
+        ("road-counter-entry-1", "entry"),
+        ("road-egate-entry-1", "entry"),
+        ("road-counter-exit-1", "exit"),
+    ];
+    for i in 0..14 {
+        let (lane, dir) = lanes[i % lanes.len()];
+        cross(&app, &inspector, lane, dir, i).await;
+    }
+    // The independent count: every crossing the API lists.
+    let listed = app.get("/api/v1/crossings?limit=1000", &inspector).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let mut by_nat: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_dir: BTreeMap<String, u64> = BTreeMap::new();
+    for c in listed.json.as_array().unwrap() {
+        *by_nat
+            .entry(c["nationality"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+        *by_dir
+            .entry(c["direction"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(by_nat.values().sum::<u64>(), 14);
+    let s = app
+        .get("/api/v1/stats/crossings?group_by=nationality", &analyst)
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+    assert_eq!(s.json["total"], 14, "{}", s.json);
+    assert_eq!(groups(&s.json), by_nat);
+    let s = app
+        .get("/api/v1/stats/crossings?group_by=direction", &analyst)
+        .await;
+    assert_eq!(groups(&s.json), by_dir);
+    let s = app
+        .get("/api/v1/stats/crossings?group_by=lane_kind", &analyst)
+        .await;
+    let kinds = groups(&s.json);
+    assert!(
+        kinds.contains_key("manual_counter") && kinds.contains_key("egate"),
+        "{kinds:?}"
+    );
+
+    // Every grouping equals a recount of the journal, before and after a rebuild.
+    let station = &app.state.station;
+    let today = station.today();
+    let check = |when: &'static str| async move {
+        let (_, recount) = station.recount_crossings().await.unwrap();
+        let who = principal(station, "ana").await;
+        for by in StatsDim::ALL {
+            let kept = station
+                .crossing_stats(&who, by, Some(today - chrono::Days::new(40)), Some(today))
+                .await
+                .unwrap();
+            let want = Station::group_recount(&recount, by, today - chrono::Days::new(40), today);
+            assert_eq!(kept.groups, want, "{when}: grouped by {by}");
+        }
+    };
+    check("as kept").await;
+    let r = app
+        .request(Method::POST, "/api/v1/stats/rebuild", Some(&admin), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["crossings"], 14, "{}", r.json);
+    check("after a rebuild").await;
+}
+
+async fn principal(station: &Station, name: &str) -> guomen_station::Principal {
+    let user = station.user_by_name(name).await.unwrap().unwrap();
+    let (token, _) = station
+        .issue_token(&user.id, "test", "system")
+        .await
+        .unwrap();
+    station.authenticate(&token).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn bad_questions_and_wrong_roles_are_refused() {
+    let app = TestApp::new().await;
+    let analyst = app.user("ana", Role::Analyst).await;
+    let partner = app.user("border-unit", Role::Partner).await;
+    let inspector = app.user("insp", Role::Inspector).await;
+    for (q, says) in [
+        ("group_by=weekday", "unknown grouping `weekday`"),
+        ("group_by=day&from=2026-05-02&to=2026-05-01", "is after"),
+        (
+            "group_by=day&from=1900-01-01&to=2026-05-01",
+            "at most 50 years",
+        ),
+        ("group_by=day&from=yesterday", "from"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/stats/crossings?{q}"), &analyst)
+            .await;
+        assert!(r.status.is_client_error(), "{q}: {}", r.status);
+        assert!(r.text.contains(says), "{q}: {}", r.text);
+    }
+    let r = app
+        .get("/api/v1/stats/crossings?group_by=site", &partner)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // Region totals: an analyst enters them, staff read them, nobody else writes them.
+    let body = json!({"crossings": 6_056_000, "stations": [
+        {"name": "Erenhot", "crossings": 2_440_800},
+        {"name": "Manzhouli", "crossings": 1_800_000}
+    ]});
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/stats/region-totals/2018",
+            Some(&inspector),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/stats/region-totals/2018",
+            Some(&analyst),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .get("/api/v1/stats/region-totals/2018", &inspector)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["stations"][0]["crossings"], 2_440_800);
+    let r = app
+        .get("/api/v1/stats/region-totals/2017", &inspector)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let over = json!({"crossings": 100, "stations": [{"name": "Erenhot", "crossings": 101}]});
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/stats/region-totals/2018",
+            Some(&analyst),
+            Some(over),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("more crossings"), "{}", r.text);
+}

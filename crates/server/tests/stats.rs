@@ -214,3 +214,138 @@ async fn bad_questions_and_wrong_roles_are_refused() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("more crossings"), "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_case_runs_from_an_inspection_to_closing_with_seizures_and_evidence() {
+    let app = TestApp::new().await;
+    let inspector = app.user("insp", Role::Inspector).await;
+    let analyst = app.user("ana", Role::Analyst).await;
+    let inspection = cross(&app, &inspector, "road-counter-entry-1", "entry", 0).await;
+    let inspection_id = inspection["id"].as_str().unwrap();
+    let kinds = app.get("/api/v1/cases/kinds", &inspector).await;
+    assert!(
+        kinds.text.contains("\"drugs\"") && kinds.text.contains("毒品"),
+        "{}",
+        kinds.text
+    );
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &inspector,
+            json!({"kind": "drugs", "summary": "drugs concealed inside the body",
+                   "inspection_id": inspection_id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json["status"], "open");
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/seizures"),
+            &inspector,
+            json!({"category": "drugs", "item": "heroin", "quantity": 18.8, "unit": "g"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    for (body, says) in [
+        (
+            json!({"category": "drugs", "item": "x", "quantity": -1, "unit": "g"}),
+            "positive",
+        ),
+        (
+            json!({"category": "drugs", "item": "x", "quantity": 1, "unit": "bags"}),
+            "unknown unit",
+        ),
+        (
+            json!({"category": "gold", "item": "x", "quantity": 1, "unit": "g"}),
+            "seizurecategory",
+        ),
+    ] {
+        let r = app
+            .post(&format!("/api/v1/cases/{id}/seizures"), &inspector, body)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains(says), "{}", r.text);
+    }
+    // Evidence: stored by its hash, kept with its content type, every viewing recorded.
+    let photo = b"\xff\xd8\xff\xe0 not really a jpeg".to_vec();
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/cases/{id}/evidence"))
+        .header("authorization", format!("Bearer {inspector}"))
+        .header("content-type", "image/jpeg")
+        .body(axum::body::Body::from(photo.clone()))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let sha = r.json["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha.len(), 64);
+    let resp = app
+        .send_raw(
+            axum::http::Request::builder()
+                .uri(format!("/api/v1/cases/{id}/evidence/{sha}"))
+                .header("authorization", format!("Bearer {inspector}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), photo.as_slice());
+    let r = app
+        .get(
+            &format!("/api/v1/cases/{id}/evidence/{}", "0".repeat(64)),
+            &inspector,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    // The lifecycle: a closed case cannot reopen; closing needs a disposition.
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/status"),
+            &inspector,
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/status"),
+            &inspector,
+            json!({"status": "under_investigation"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/close"),
+            &inspector,
+            json!({"disposition": "handed over to the public security bureau"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/status"),
+            &inspector,
+            json!({"status": "open"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let case = app.get(&format!("/api/v1/cases/{id}"), &inspector).await;
+    let actions: Vec<&str> = case.json["custody"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["added", "viewed"], "{}", case.json);
+    let closed = app.get("/api/v1/cases?status=closed", &inspector).await;
+    assert_eq!(closed.json.as_array().unwrap().len(), 1, "{}", closed.text);
+    // An analyst reads no case (it names people); a report counts them.
+    let r = app.get(&format!("/api/v1/cases/{id}"), &analyst).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+}

@@ -126,6 +126,14 @@ events! {
     StatsRebuilt = "stats.rebuilt" (StatsRebuilt),
     /// An analyst entered the region's totals for a year.
     RegionTotalsSet = "stats.region_totals_set" (RegionTotalsSet),
+    /// A case was opened (a violation, smuggling, a forged document...).
+    CaseOpened = "case.opened" (CaseOpened),
+    CaseStatusChanged = "case.status_changed" (CaseStatusChanged),
+    SeizureRecorded = "case.seizure_recorded" (SeizureRecorded),
+    /// An evidence file was added to a case (the file itself is stored by its SHA-256).
+    EvidenceAdded = "case.evidence_added" (EvidenceAdded),
+    /// Someone opened an evidence file: its chain of custody.
+    EvidenceViewed = "case.evidence_viewed" (EvidenceViewed),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -364,6 +372,9 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const NEW_INCIDENT: [Sight; 8] = [Full, Full, Full, Limited, OwnAgency, No, No, Full];
     const INCIDENT_FACTS: [Sight; 8] = [Full, Full, Full, Full, OwnAgency, No, No, Full];
     const LISTS: [Sight; 8] = [No, No, No, No, No, No, No, Full];
+    // Cases name people and hold free text: the staff who handle them see them; an analyst
+    // reads cases only as counts (the reports), never the stream.
+    const CASES: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -426,6 +437,11 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::LinkChanged => r(Always, Projects::Nothing, Replay::Ops, STAFF),
         K::OutboxItem => r(Always, Projects::Docs("outbox_keys"), Replay::None, COMMAND),
         K::StatsRebuilt => r(Always, Projects::CrossingCounts, Replay::None, AUDIT),
+        K::CaseOpened => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::CaseStatusChanged => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::SeizureRecorded => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::EvidenceAdded => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::EvidenceViewed => r(Always, Projects::Docs("cases"), Replay::None, CASES),
         K::RegionTotalsSet => r(Always, Projects::Docs("region_totals"), Replay::None, AUDIT),
     }
 }

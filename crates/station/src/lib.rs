@@ -13,6 +13,7 @@
 
 pub mod anchor;
 pub mod auth;
+pub mod cases;
 pub mod clearance;
 pub mod clock;
 pub mod device;

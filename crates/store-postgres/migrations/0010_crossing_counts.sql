@@ -33,3 +33,11 @@ CREATE TABLE crossing_counts_hour (
     count BIGINT NOT NULL,
     PRIMARY KEY (day, hour)
 );
+
+-- Files stored once by their SHA-256 (a case's evidence); the journal names the hash.
+CREATE TABLE blobs (
+    sha256       TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    size         BIGINT NOT NULL,
+    data         BYTEA NOT NULL
+);

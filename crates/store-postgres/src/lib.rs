@@ -706,6 +706,21 @@ impl Store for PgStore {
         Ok(rows)
     }
 
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query("SELECT content_type, data FROM blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&self.inner.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        row.map(|r| {
+            Ok((
+                r.try_get("content_type").map_err(|e| self.err(e))?,
+                r.try_get("data").map_err(|e| self.err(e))?,
+            ))
+        })
+        .transpose()
+    }
+
     async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>> {
         let row = sqlx::query("SELECT id, seq, body FROM docs WHERE collection = $1 AND id = $2")
             .bind(collection)

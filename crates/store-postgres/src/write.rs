@@ -448,6 +448,23 @@ impl Writer {
                     self.count_crossing(c, key, n).await?;
                 }
             }
+            Projection::PutBlob {
+                sha256,
+                content_type,
+                data,
+            } => {
+                sqlx::query(
+                    "INSERT INTO blobs (sha256, content_type, size, data) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(sha256)
+                .bind(content_type)
+                .bind(data.len() as i64)
+                .bind(data)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+            }
             Projection::PutDoc {
                 collection,
                 id,

@@ -407,6 +407,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let sha256 = sha256.to_owned();
+        self.read(move |c, p| read::blob(c, p, &sha256)).await
+    }
+
     async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>> {
         let (collection, id) = (collection.to_owned(), id.to_owned());
         self.read(move |c, p| read::doc(c, p, &collection, &id))

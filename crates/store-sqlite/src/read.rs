@@ -514,3 +514,16 @@ pub(crate) fn crossing_counts(
     stats::order_groups(by, &mut rows);
     Ok(rows)
 }
+
+pub(crate) fn blob(
+    conn: &Connection,
+    path: &Path,
+    sha256: &str,
+) -> StoreResult<Option<(String, Vec<u8>)>> {
+    conn.prepare_cached("SELECT content_type, data FROM blobs WHERE sha256 = ?1")
+        .and_then(|mut s| {
+            s.query_row(params![sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(|e| db_err(path, e))
+}

@@ -389,6 +389,18 @@ fn project(
                 count_crossing(conn, key, to_i64(*n), path)?;
             }
         }
+        Projection::PutBlob {
+            sha256,
+            content_type,
+            data,
+        } => {
+            conn.prepare_cached(
+                "INSERT INTO blobs (sha256, content_type, size, data) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(sha256) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![sha256, content_type, data.len() as i64, data]))
+            .map_err(|e| db_err(path, e))?;
+        }
         Projection::PutDoc {
             collection,
             id,

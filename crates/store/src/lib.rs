@@ -97,6 +97,13 @@ pub enum Projection {
         through_seq: u64,
         counts: Vec<(CrossingKey, u64)>,
     },
+    /// A file stored once by its SHA-256 (evidence); storing the same content again is a
+    /// no-op. The event that comes with it names the hash, never carries the bytes.
+    PutBlob {
+        sha256: String,
+        content_type: String,
+        data: Vec<u8>,
+    },
     /// A JSON document in a named collection (incidents, units, watchlist entries, ...),
     /// replaced whole; `seq` is taken from the event.
     PutDoc {
@@ -300,6 +307,9 @@ pub trait Store: Send + Sync + 'static {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<CountRow>>;
+
+    /// A stored file and its content type, by SHA-256.
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
 
     async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>>;
     /// Every document of a collection, ordered by id.

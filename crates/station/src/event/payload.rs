@@ -188,3 +188,51 @@ pub struct RegionTotalsSet {
     /// How many stations' figures were entered.
     pub stations: u64,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseOpened {
+    pub id: String,
+    /// A [`crate::cases::CaseKind`] name.
+    pub kind: String,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspection_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crossing_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseStatusChanged {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeizureRecorded {
+    pub case_id: String,
+    pub seizure_id: String,
+    /// A [`crate::cases::SeizureCategory`] name.
+    pub category: String,
+    pub item: String,
+    pub quantity: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceAdded {
+    pub case_id: String,
+    pub sha256: String,
+    pub size: u64,
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceViewed {
+    pub case_id: String,
+    pub sha256: String,
+}

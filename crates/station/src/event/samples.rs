@@ -126,6 +126,38 @@ pub fn sample(kind: EventKind) -> Event {
             crossings: 12,
             keys: 7,
         }),
+        K::CaseOpened => Event::CaseOpened(CaseOpened {
+            id: "case-1".into(),
+            kind: "drugs".into(),
+            summary: "drugs concealed inside the body, found at secondary inspection".into(),
+            inspection_id: Some("i1".into()),
+            crossing_id: None,
+            incident_id: None,
+        }),
+        K::CaseStatusChanged => Event::CaseStatusChanged(CaseStatusChanged {
+            id: "case-1".into(),
+            from: "decided".into(),
+            to: "closed".into(),
+            disposition: Some("handed over to the public security bureau".into()),
+        }),
+        K::SeizureRecorded => Event::SeizureRecorded(SeizureRecorded {
+            case_id: "case-1".into(),
+            seizure_id: "s1".into(),
+            category: "drugs".into(),
+            item: "heroin".into(),
+            quantity: 18.8,
+            unit: "g".into(),
+        }),
+        K::EvidenceAdded => Event::EvidenceAdded(EvidenceAdded {
+            case_id: "case-1".into(),
+            sha256: "ab".repeat(32),
+            size: 48_213,
+            content_type: "image/jpeg".into(),
+        }),
+        K::EvidenceViewed => Event::EvidenceViewed(EvidenceViewed {
+            case_id: "case-1".into(),
+            sha256: "ab".repeat(32),
+        }),
         K::RegionTotalsSet => Event::RegionTotalsSet(RegionTotalsSet {
             year: 2018,
             crossings: 6_056_000,

@@ -232,6 +232,11 @@ pub const ACCESS: &[RouteAccess] = &[
     },
     RouteAccess {
         method: "GET",
+        path: "/api/v1/reports/annual",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
         path: "/api/v1/cases/kinds",
         roles: STAFF,
     },

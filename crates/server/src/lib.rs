@@ -13,6 +13,7 @@ pub mod edges;
 pub mod error;
 pub mod json;
 pub mod pages;
+pub mod report;
 pub mod serve;
 pub mod state;
 pub mod stream;

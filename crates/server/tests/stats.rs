@@ -349,3 +349,88 @@ async fn a_case_runs_from_an_inspection_to_closing_with_seizures_and_evidence() 
     let r = app.get(&format!("/api/v1/cases/{id}"), &analyst).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_annual_report_counts_crossings_cases_and_seizures() {
+    let app = TestApp::new().await;
+    let inspector = app.user("insp", Role::Inspector).await;
+    let analyst = app.user("ana", Role::Analyst).await;
+    for i in 0..5 {
+        let (lane, dir) = if i % 2 == 0 {
+            ("road-counter-entry-1", "entry")
+        } else {
+            ("road-counter-exit-1", "exit")
+        };
+        cross(&app, &inspector, lane, dir, i).await;
+    }
+    let case = app
+        .post(
+            "/api/v1/cases",
+            &inspector,
+            json!({"kind": "weapons_ammunition", "summary": "bullets in a bag"}),
+        )
+        .await;
+    let id = case.json["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/seizures"),
+            &inspector,
+            json!({"category": "ammunition", "item": "bullets", "quantity": 18, "unit": "pcs"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let year = app.state.station.today().format("%Y").to_string();
+    let r = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/stats/region-totals/{year}"),
+            Some(&analyst),
+            Some(json!({"crossings": 20, "stations": [{"name": "other", "crossings": 9}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .get(&format!("/api/v1/reports/annual?year={year}"), &analyst)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let j = &r.json;
+    assert_eq!(j["crossings"], 5, "{j}");
+    assert_eq!(j["entries"], 3, "{j}");
+    assert_eq!(j["exits"], 2, "{j}");
+    assert_eq!(j["countries"], 2, "{j}");
+    assert_eq!(j["region_share"], 0.25, "{j}");
+    assert_eq!(j["region_rank"], 2, "{j}");
+    assert_eq!(j["cases"]["total"], 1, "{j}");
+    assert_eq!(j["cases"]["by_kind"]["weapons_ammunition"], 1, "{j}");
+    assert_eq!(j["seizures"][0]["quantity"], 18.0, "{j}");
+    let csv = app
+        .get(
+            &format!("/api/v1/reports/annual?year={year}&format=csv&lang=en"),
+            &analyst,
+        )
+        .await;
+    assert!(
+        csv.text
+            .contains("Travellers inspected (person-crossings),5"),
+        "{}",
+        csv.text
+    );
+    let html = app
+        .get(
+            &format!("/api/v1/reports/annual?year={year}&format=html"),
+            &analyst,
+        )
+        .await;
+    assert!(
+        html.text.contains("年度工作报告") && html.text.contains("<svg"),
+        "{}",
+        html.text
+    );
+    let bad = app
+        .get(
+            &format!("/api/v1/reports/annual?year={year}&format=pdf"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+}

@@ -329,3 +329,157 @@ impl Station {
             .map_err(|e| StationError::internal(format!("stored region totals for {year}: {e}")))
     }
 }
+
+/// The year's report, computed from the counts the journal keeps and the journaled cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnualReport {
+    pub year: i32,
+    /// Person-crossings (人次).
+    pub crossings: u64,
+    pub entries: u64,
+    pub exits: u64,
+    /// Nationalities of the travellers (countries and regions).
+    pub countries: u64,
+    /// This station's share of the region's crossings, when the region's totals are entered.
+    pub region_share: Option<f64>,
+    /// This station's rank among the region's stations by crossings, when entered.
+    pub region_rank: Option<u64>,
+    /// Cases of kind `fugitive`: wanted persons caught at the port.
+    pub fugitives_caught: u64,
+    /// Cases of kind `changed_identity`: persons refused for entering under a changed one.
+    pub refused_changed_identity: u64,
+    /// Crossings decided with a watchlist hit.
+    pub hits: u64,
+    pub by_decision: Vec<CountRow>,
+    pub by_month: Vec<CountRow>,
+    pub top_nationalities: Vec<CountRow>,
+    pub cases: CaseTotals,
+    /// Seizures summed by category, item and unit.
+    pub seizures: Vec<SeizureTotal>,
+    pub trains: TrainTotals,
+    pub green_channel_vehicles: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseTotals {
+    pub total: u64,
+    pub by_kind: std::collections::BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeizureTotal {
+    pub category: String,
+    pub item: String,
+    pub quantity: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainTotals {
+    pub count: u64,
+    pub mean_clearance_s: Option<f64>,
+    pub p90_clearance_s: Option<f64>,
+}
+
+impl Station {
+    /// The annual report for `year` (station-local calendar year).
+    pub async fn annual_report(&self, who: &Principal, year: i32) -> StationResult<AnnualReport> {
+        may_read_stats(who)?;
+        let (Some(from), Some(to)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return Err(StationError::unprocessable(format!(
+                "year {year} is out of range"
+            )));
+        };
+        let by = |dim| self.store.crossing_counts(dim, from, to);
+        let directions = by(StatsDim::Direction).await?;
+        let count_of = |rows: &[CountRow], key: &str| {
+            rows.iter()
+                .find(|r| r.key == key)
+                .map(|r| r.count)
+                .unwrap_or(0)
+        };
+        let crossings: u64 = directions.iter().map(|r| r.count).sum();
+        let nationalities = by(StatsDim::Nationality).await?;
+        let hits = by(StatsDim::Hit).await?;
+        let (region_share, region_rank) =
+            match self.store.doc(REGION_TOTALS, &year.to_string()).await? {
+                Some(doc) => {
+                    let totals: RegionTotals = serde_json::from_value(doc.body).map_err(|e| {
+                        StationError::internal(format!("stored region totals for {year}: {e}"))
+                    })?;
+                    let share =
+                        (totals.crossings > 0).then(|| crossings as f64 / totals.crossings as f64);
+                    let rank = 1 + totals
+                        .stations
+                        .iter()
+                        .filter(|s| s.crossings > crossings)
+                        .count() as u64;
+                    (share, Some(rank))
+                }
+                None => (None, None),
+            };
+        let cases = self.cases_of_year(year).await?;
+        let mut by_kind = std::collections::BTreeMap::new();
+        let mut seizures: Vec<SeizureTotal> = Vec::new();
+        for c in &cases {
+            *by_kind.entry(c.kind.as_str().to_owned()).or_insert(0) += 1;
+            for s in &c.seizures {
+                match seizures.iter_mut().find(|t| {
+                    t.category == s.category.as_str() && t.item == s.item && t.unit == s.unit
+                }) {
+                    Some(t) => t.quantity += s.quantity,
+                    None => seizures.push(SeizureTotal {
+                        category: s.category.as_str().to_owned(),
+                        item: s.item.clone(),
+                        quantity: s.quantity,
+                        unit: s.unit.clone(),
+                    }),
+                }
+            }
+        }
+        let kind_count = |k: &str| by_kind.get(k).copied().unwrap_or(0);
+        let mut top_nationalities = nationalities.clone();
+        top_nationalities.truncate(10);
+        Ok(AnnualReport {
+            year,
+            crossings,
+            entries: count_of(&directions, "entry"),
+            exits: count_of(&directions, "exit"),
+            countries: nationalities.len() as u64,
+            region_share,
+            region_rank,
+            fugitives_caught: kind_count("fugitive"),
+            refused_changed_identity: kind_count("changed_identity"),
+            hits: count_of(&hits, "hit"),
+            by_decision: by(StatsDim::Decision).await?,
+            by_month: by(StatsDim::Month).await?,
+            top_nationalities,
+            cases: CaseTotals {
+                total: cases.len() as u64,
+                by_kind,
+            },
+            seizures,
+            trains: TrainTotals {
+                count: 0,
+                mean_clearance_s: None,
+                p90_clearance_s: None,
+            },
+            green_channel_vehicles: 0,
+        })
+    }
+
+    async fn cases_of_year(&self, year: i32) -> StationResult<Vec<crate::cases::Case>> {
+        let mut out = Vec::new();
+        for doc in self.store.docs(crate::cases::CASES).await? {
+            let case: crate::cases::Case = serde_json::from_value(doc.body)
+                .map_err(|e| StationError::internal(format!("stored case `{}`: {e}", doc.id)))?;
+            if self.local_day(case.opened_at).year() == year {
+                out.push(case);
+            }
+        }
+        Ok(out)
+    }
+}

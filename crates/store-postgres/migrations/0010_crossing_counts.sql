@@ -1,31 +1,19 @@
--- Crossing statistics kept as the journal grows (see guomen_store::stats): a daily and a
--- monthly table keyed by every dimension reports group on, and an hourly one by day and hour.
--- Days and hours are station-local; `hit` is 1 when the traveller hit a watchlist.
+-- Crossing statistics kept as the journal grows (see guomen_store::stats): for each dimension
+-- reports group on (nationality, site, ...), a count per day and per month of each of its
+-- values; and a count per day and hour. Days and hours are station-local.
 CREATE TABLE crossing_counts_day (
-    day         TEXT NOT NULL,
-    site_id     TEXT NOT NULL,
-    direction   TEXT NOT NULL,
-    lane_kind   TEXT NOT NULL,
-    channel     TEXT NOT NULL,
-    conveyance  TEXT NOT NULL,
-    nationality TEXT NOT NULL,
-    decision    TEXT NOT NULL,
-    hit         INTEGER NOT NULL,
-    count       BIGINT NOT NULL,
-    PRIMARY KEY (day, site_id, direction, lane_kind, channel, conveyance, nationality, decision, hit)
+    dim   TEXT NOT NULL,
+    day   TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (dim, day, key)
 );
 CREATE TABLE crossing_counts_month (
-    month       TEXT NOT NULL,
-    site_id     TEXT NOT NULL,
-    direction   TEXT NOT NULL,
-    lane_kind   TEXT NOT NULL,
-    channel     TEXT NOT NULL,
-    conveyance  TEXT NOT NULL,
-    nationality TEXT NOT NULL,
-    decision    TEXT NOT NULL,
-    hit         INTEGER NOT NULL,
-    count       BIGINT NOT NULL,
-    PRIMARY KEY (month, site_id, direction, lane_kind, channel, conveyance, nationality, decision, hit)
+    dim   TEXT NOT NULL,
+    month TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (dim, month, key)
 );
 CREATE TABLE crossing_counts_hour (
     day   TEXT NOT NULL,

@@ -635,57 +635,51 @@ impl Store for PgStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<CountRow>> {
-        let mut queries: Vec<(String, String, String)> = Vec::new();
-        match by.column() {
-            None => {
-                // Hours, days and months come from the hourly table: 24 rows a day.
-                let key = match by {
-                    StatsDim::Hour => "lpad(hour::text, 2, '0')",
-                    StatsDim::Day => "day",
-                    _ => "substr(day, 1, 7)",
-                };
+        // (sql, dimension or "" for the hourly table, first, last)
+        let mut queries: Vec<(String, &str, String, String)> = Vec::new();
+        if by.column().is_none() {
+            // Hours, days and months come from the hourly table: 24 rows a day.
+            let key = match by {
+                StatsDim::Hour => "lpad(hour::text, 2, '0')",
+                StatsDim::Day => "day",
+                _ => "substr(day, 1, 7)",
+            };
+            queries.push((
+                format!(
+                    "SELECT {key} AS k, SUM(count)::BIGINT AS n FROM crossing_counts_hour \
+                     WHERE day >= $2 AND day <= $3 AND $1 = '' GROUP BY 1"
+                ),
+                "",
+                stats::day_key(from),
+                stats::day_key(to),
+            ));
+        } else {
+            let parts = stats::split_period(from, to);
+            for (a, b) in parts.days {
                 queries.push((
-                    format!(
-                        "SELECT {key} AS k, SUM(count)::BIGINT AS n FROM crossing_counts_hour \
-                         WHERE day >= $1 AND day <= $2 GROUP BY 1"
-                    ),
-                    stats::day_key(from),
-                    stats::day_key(to),
+                    "SELECT key AS k, SUM(count)::BIGINT AS n FROM crossing_counts_day \
+                     WHERE dim = $1 AND day >= $2 AND day <= $3 GROUP BY 1"
+                        .to_owned(),
+                    by.as_str(),
+                    stats::day_key(a),
+                    stats::day_key(b),
                 ));
             }
-            Some(column) => {
-                let key = if by == StatsDim::Hit {
-                    "CASE WHEN hit <> 0 THEN 'hit' ELSE 'none' END".to_owned()
-                } else {
-                    column.to_owned()
-                };
-                let parts = stats::split_period(from, to);
-                for (a, b) in parts.days {
-                    queries.push((
-                        format!(
-                            "SELECT {key} AS k, SUM(count)::BIGINT AS n FROM crossing_counts_day \
-                             WHERE day >= $1 AND day <= $2 GROUP BY 1"
-                        ),
-                        stats::day_key(a),
-                        stats::day_key(b),
-                    ));
-                }
-                if let Some((a, b)) = parts.months {
-                    queries.push((
-                        format!(
-                            "SELECT {key} AS k, SUM(count)::BIGINT AS n \
-                             FROM crossing_counts_month \
-                             WHERE month >= $1 AND month <= $2 GROUP BY 1"
-                        ),
-                        stats::month_key(a),
-                        stats::month_key(b),
-                    ));
-                }
+            if let Some((a, b)) = parts.months {
+                queries.push((
+                    "SELECT key AS k, SUM(count)::BIGINT AS n FROM crossing_counts_month \
+                     WHERE dim = $1 AND month >= $2 AND month <= $3 GROUP BY 1"
+                        .to_owned(),
+                    by.as_str(),
+                    stats::month_key(a),
+                    stats::month_key(b),
+                ));
             }
         }
         let mut groups: std::collections::HashMap<String, u64> = Default::default();
-        for (sql, a, b) in queries {
+        for (sql, dim, a, b) in queries {
             let rows = sqlx::query(&sql)
+                .bind(dim)
                 .bind(a)
                 .bind(b)
                 .fetch_all(&self.inner.pool)

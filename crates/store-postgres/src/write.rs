@@ -260,7 +260,8 @@ impl Writer {
         f
     }
 
-    /// Adds `n` crossings under `key` to the daily, monthly and hourly counts.
+    /// Adds `n` crossings under `key` to the daily and monthly count of each dimension's
+    /// value and to the hourly count.
     async fn count_crossing(
         &self,
         c: &mut PgConnection,
@@ -276,37 +277,36 @@ impl Writer {
                 connection_lost: false,
             });
         }
-        for (table, period, at) in [
-            ("crossing_counts_day", "day", stats::day_key(key.day)),
-            ("crossing_counts_month", "month", stats::month_key(key.day)),
-        ] {
-            sqlx::query(&format!(
-                "INSERT INTO {table} ({period}, site_id, direction, lane_kind, channel, \
-                 conveyance, nationality, decision, hit, count) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT ({period}, site_id, direction, lane_kind, channel, conveyance, \
-                 nationality, decision, hit) DO UPDATE SET count = {table}.count + EXCLUDED.count"
-            ))
-            .bind(at)
-            .bind(&key.site_id)
-            .bind(&key.direction)
-            .bind(&key.lane_kind)
-            .bind(&key.channel)
-            .bind(&key.conveyance)
-            .bind(&key.nationality)
-            .bind(&key.decision)
-            .bind(i32::from(key.hit))
-            .bind(n)
-            .execute(&mut *c)
-            .await
-            .map_err(|e| self.fail(e))?;
+        let (day, month) = (stats::day_key(key.day), stats::month_key(key.day));
+        for dim in stats::StatsDim::ALL {
+            if dim.column().is_none() {
+                continue;
+            }
+            let value = dim.key_of(key);
+            for (table, period, at) in [
+                ("crossing_counts_day", "day", &day),
+                ("crossing_counts_month", "month", &month),
+            ] {
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (dim, {period}, key, count) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (dim, {period}, key) \
+                     DO UPDATE SET count = {table}.count + EXCLUDED.count"
+                ))
+                .bind(dim.as_str())
+                .bind(at)
+                .bind(&value)
+                .bind(n)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+            }
         }
         sqlx::query(
             "INSERT INTO crossing_counts_hour (day, hour, count) VALUES ($1, $2, $3) \
              ON CONFLICT (day, hour) DO UPDATE SET count = crossing_counts_hour.count + \
              EXCLUDED.count",
         )
-        .bind(stats::day_key(key.day))
+        .bind(&day)
         .bind(i32::from(key.hour))
         .bind(n)
         .execute(&mut *c)

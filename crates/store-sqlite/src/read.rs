@@ -443,19 +443,16 @@ pub(crate) fn crossing_counts(
     to: NaiveDate,
 ) -> StoreResult<Vec<CountRow>> {
     let mut groups: HashMap<String, u64> = HashMap::new();
-    let mut add = |sql: &str, a: String, b: String| -> StoreResult<()> {
+    let mut add = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> StoreResult<()> {
         let mut stmt = conn.prepare_cached(sql).map_err(|e| db_err(path, e))?;
         let rows = stmt
-            .query_map(params![a, b], |r| {
+            .query_map(args, |r| {
                 Ok((r.get::<_, rusqlite::types::Value>(0)?, r.get::<_, i64>(1)?))
             })
             .map_err(|e| db_err(path, e))?;
         for row in rows {
             let (key, n) = row.map_err(|e| db_err(path, e))?;
             let key = match key {
-                rusqlite::types::Value::Integer(i) if by == StatsDim::Hit => {
-                    stats::hit_key(i != 0).to_owned()
-                }
                 rusqlite::types::Value::Integer(i) if by == StatsDim::Hour => format!("{i:02}"),
                 rusqlite::types::Value::Integer(i) => i.to_string(),
                 rusqlite::types::Value::Text(t) => t,
@@ -465,45 +462,35 @@ pub(crate) fn crossing_counts(
         }
         Ok(())
     };
-    match by.column() {
-        None => {
-            // Hours, days and months come from the hourly table: 24 rows a day.
-            let key = match by {
-                StatsDim::Hour => "hour",
-                StatsDim::Day => "day",
-                _ => "substr(day, 1, 7)",
-            };
+    if by.column().is_none() {
+        // Hours, days and months come from the hourly table: 24 rows a day.
+        let key = match by {
+            StatsDim::Hour => "hour",
+            StatsDim::Day => "day",
+            _ => "substr(day, 1, 7)",
+        };
+        add(
+            &format!(
+                "SELECT {key}, SUM(count) FROM crossing_counts_hour \
+                 WHERE day >= ?1 AND day <= ?2 GROUP BY 1"
+            ),
+            params![stats::day_key(from), stats::day_key(to)],
+        )?;
+    } else {
+        let parts = stats::split_period(from, to);
+        for (a, b) in parts.days {
             add(
-                &format!(
-                    "SELECT {key}, SUM(count) FROM crossing_counts_hour \
-                     WHERE day >= ?1 AND day <= ?2 GROUP BY 1"
-                ),
-                stats::day_key(from),
-                stats::day_key(to),
+                "SELECT key, SUM(count) FROM crossing_counts_day \
+                 WHERE dim = ?1 AND day >= ?2 AND day <= ?3 GROUP BY 1",
+                params![by.as_str(), stats::day_key(a), stats::day_key(b)],
             )?;
         }
-        Some(column) => {
-            let parts = stats::split_period(from, to);
-            for (a, b) in parts.days {
-                add(
-                    &format!(
-                        "SELECT {column}, SUM(count) FROM crossing_counts_day \
-                         WHERE day >= ?1 AND day <= ?2 GROUP BY 1"
-                    ),
-                    stats::day_key(a),
-                    stats::day_key(b),
-                )?;
-            }
-            if let Some((a, b)) = parts.months {
-                add(
-                    &format!(
-                        "SELECT {column}, SUM(count) FROM crossing_counts_month \
-                         WHERE month >= ?1 AND month <= ?2 GROUP BY 1"
-                    ),
-                    stats::month_key(a),
-                    stats::month_key(b),
-                )?;
-            }
+        if let Some((a, b)) = parts.months {
+            add(
+                "SELECT key, SUM(count) FROM crossing_counts_month \
+                 WHERE dim = ?1 AND month >= ?2 AND month <= ?3 GROUP BY 1",
+                params![by.as_str(), stats::month_key(a), stats::month_key(b)],
+            )?;
         }
     }
     let mut rows: Vec<CountRow> = groups

@@ -207,7 +207,8 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// Adds `n` crossings under `key` to the daily, monthly and hourly counts.
+/// Adds `n` crossings under `key` to the daily and monthly count of each dimension's value
+/// and to the hourly count.
 fn count_crossing(conn: &Connection, key: &CrossingKey, n: i64, path: &Path) -> StoreResult<()> {
     if key.hour > 23 {
         return Err(StoreError::Invalid(format!(
@@ -215,44 +216,34 @@ fn count_crossing(conn: &Connection, key: &CrossingKey, n: i64, path: &Path) -> 
             key.hour
         )));
     }
-    let dims = params![
-        key.site_id,
-        key.direction,
-        key.lane_kind,
-        key.channel,
-        key.conveyance,
-        key.nationality,
-        key.decision,
-        i64::from(key.hit),
-        n,
-    ];
-    for (table, period) in [
-        ("crossing_counts_day", "day"),
-        ("crossing_counts_month", "month"),
-    ] {
-        let at = if period == "day" {
-            stats::day_key(key.day)
-        } else {
-            stats::month_key(key.day)
-        };
-        conn.prepare_cached(&format!(
-            "INSERT INTO {table} ({period}, site_id, direction, lane_kind, channel, conveyance, \
-             nationality, decision, hit, count) \
-             VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-             ON CONFLICT DO UPDATE SET count = count + excluded.count"
-        ))
-        .and_then(|mut s| {
-            let mut all: Vec<&dyn rusqlite::ToSql> = dims.to_vec();
-            all.push(&at);
-            s.execute(all.as_slice())
-        })
-        .map_err(|e| db_err(path, e))?;
+    let (day, month) = (stats::day_key(key.day), stats::month_key(key.day));
+    for dim in stats::StatsDim::ALL {
+        if dim.column().is_none() {
+            continue;
+        }
+        let value = dim.key_of(key);
+        for (sql, at) in [
+            (
+                "INSERT INTO crossing_counts_day (dim, day, key, count) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                &day,
+            ),
+            (
+                "INSERT INTO crossing_counts_month (dim, month, key, count) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                &month,
+            ),
+        ] {
+            conn.prepare_cached(sql)
+                .and_then(|mut s| s.execute(params![dim.as_str(), at, value, n]))
+                .map_err(|e| db_err(path, e))?;
+        }
     }
     conn.prepare_cached(
         "INSERT INTO crossing_counts_hour (day, hour, count) VALUES (?1, ?2, ?3) \
          ON CONFLICT DO UPDATE SET count = count + excluded.count",
     )
-    .and_then(|mut s| s.execute(params![stats::day_key(key.day), i64::from(key.hour), n]))
+    .and_then(|mut s| s.execute(params![day, i64::from(key.hour), n]))
     .map_err(|e| db_err(path, e))?;
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! Crossing statistics the store keeps as the journal grows.
 //!
-//! Every crossing adds one to a row of a daily table and of a monthly table keyed by all the
-//! dimensions reports group on, and to an hourly table keyed by day and hour, in the same
-//! transaction as the crossing itself. A question over a period reads whole months from the
-//! monthly table and only the ragged ends from the daily one, so a year is a few thousand
-//! rows whatever the traffic, and ten years a few tens of thousands.
+//! Every crossing adds one, for each dimension reports group on, to the count of its value on
+//! its day and in its month, and one to the count of its day and hour, in the same transaction
+//! as the crossing itself. A question over a period reads whole months from the monthly counts
+//! and only the ragged ends from the daily ones: a year grouped by nationality is twelve
+//! months of about a hundred values whatever the traffic, ten years ten times that.
 
 use std::fmt;
 use std::str::FromStr;
@@ -79,8 +79,8 @@ impl StatsDim {
         }
     }
 
-    /// The column of the daily and monthly tables that holds this dimension, for the ones
-    /// those tables hold (`hour` lives in the hourly table; `day` and `month` are the keys).
+    /// The dimension's name in the daily and monthly tables, for the ones they hold
+    /// (`hour`, `day` and `month` come from the hourly table).
     pub fn column(self) -> Option<&'static str> {
         match self {
             StatsDim::Nationality => Some("nationality"),
@@ -223,6 +223,80 @@ pub fn order_groups(dim: StatsDim, rows: &mut [CountRow]) {
     }
 }
 
+/// Synthetic traffic for benchmarks: `per_day` crossings a day from `first` for `days` days,
+/// over 91 nationalities (a few dominate, as at a land border), three sites, both
+/// directions, counters, e-gates and special channels, trains and vehicles' drivers, and
+/// the rare refusal and hit. Deterministic for a seed; aggregated as the store keeps it.
+#[cfg(feature = "contract")]
+pub fn synthetic_counts(
+    first: NaiveDate,
+    days: u32,
+    per_day: u32,
+    seed: u64,
+) -> std::collections::HashMap<CrossingKey, u64> {
+    let mut state = seed | 1;
+    let mut next = move || {
+        // xorshift64*: enough spread for a benchmark, no dependency.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let nationalities: Vec<String> = (0..91)
+        .map(|i| match i {
+            0 => "MNG".to_owned(),
+            1 => "CHN".to_owned(),
+            2 => "RUS".to_owned(),
+            _ => format!("X{i:02}"),
+        })
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for d in 0..days {
+        let day = first + chrono::Days::new(u64::from(d));
+        for _ in 0..per_day {
+            let r = next();
+            // Roughly Zipf: half Mongolian, a quarter Chinese, the rest spread thin.
+            let nat = match r % 100 {
+                0..=49 => 0,
+                50..=74 => 1,
+                75..=84 => 2,
+                _ => 3 + (r >> 8) as usize % 88,
+            };
+            let site = ["road-passenger", "rail-passenger", "airport"][(r >> 16) as usize % 3];
+            let (lane_kind, channel) = match (r >> 20) % 10 {
+                0..=5 => ("manual_counter", ""),
+                6..=8 => ("egate", ""),
+                _ => ("special_channel", "tour_group"),
+            };
+            let conveyance = match (r >> 24) % 20 {
+                0..=15 => "person",
+                16..=18 => "train",
+                _ => "vehicle",
+            };
+            let decision = match (r >> 30) % 1000 {
+                0..=989 => "clear",
+                990..=996 => "secondary",
+                997..=998 => "refuse",
+                _ => "detain",
+            };
+            let key = CrossingKey {
+                day,
+                hour: ((r >> 40) % 24) as u8,
+                site_id: site.to_owned(),
+                direction: if (r >> 45) & 1 == 0 { "entry" } else { "exit" }.to_owned(),
+                lane_kind: lane_kind.to_owned(),
+                channel: channel.to_owned(),
+                conveyance: conveyance.to_owned(),
+                nationality: nationalities[nat].clone(),
+                decision: decision.to_owned(),
+                hit: (r >> 50) % 500 == 0,
+            };
+            *out.entry(key).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,78 +390,4 @@ mod tests {
             "{err}"
         );
     }
-}
-
-/// Synthetic traffic for benchmarks: `per_day` crossings a day from `first` for `days` days,
-/// over 91 nationalities (a few dominate, as at a land border), three sites, both
-/// directions, counters, e-gates and special channels, trains and vehicles' drivers, and
-/// the rare refusal and hit. Deterministic for a seed; aggregated as the store keeps it.
-#[cfg(feature = "contract")]
-pub fn synthetic_counts(
-    first: NaiveDate,
-    days: u32,
-    per_day: u32,
-    seed: u64,
-) -> std::collections::HashMap<CrossingKey, u64> {
-    let mut state = seed | 1;
-    let mut next = move || {
-        // xorshift64*: enough spread for a benchmark, no dependency.
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
-    let nationalities: Vec<String> = (0..91)
-        .map(|i| match i {
-            0 => "MNG".to_owned(),
-            1 => "CHN".to_owned(),
-            2 => "RUS".to_owned(),
-            _ => format!("X{i:02}"),
-        })
-        .collect();
-    let mut out = std::collections::HashMap::new();
-    for d in 0..days {
-        let day = first + chrono::Days::new(u64::from(d));
-        for _ in 0..per_day {
-            let r = next();
-            // Roughly Zipf: half Mongolian, a quarter Chinese, the rest spread thin.
-            let nat = match r % 100 {
-                0..=49 => 0,
-                50..=74 => 1,
-                75..=84 => 2,
-                _ => 3 + (r >> 8) as usize % 88,
-            };
-            let site = ["road-passenger", "rail-passenger", "airport"][(r >> 16) as usize % 3];
-            let (lane_kind, channel) = match (r >> 20) % 10 {
-                0..=5 => ("manual_counter", ""),
-                6..=8 => ("egate", ""),
-                _ => ("special_channel", "tour_group"),
-            };
-            let conveyance = match (r >> 24) % 20 {
-                0..=15 => "person",
-                16..=18 => "train",
-                _ => "vehicle",
-            };
-            let decision = match (r >> 30) % 1000 {
-                0..=989 => "clear",
-                990..=996 => "secondary",
-                997..=998 => "refuse",
-                _ => "detain",
-            };
-            let key = CrossingKey {
-                day,
-                hour: ((r >> 40) % 24) as u8,
-                site_id: site.to_owned(),
-                direction: if (r >> 45) & 1 == 0 { "entry" } else { "exit" }.to_owned(),
-                lane_kind: lane_kind.to_owned(),
-                channel: channel.to_owned(),
-                conveyance: conveyance.to_owned(),
-                nationality: nationalities[nat].clone(),
-                decision: decision.to_owned(),
-                hit: (r >> 50) % 500 == 0,
-            };
-            *out.entry(key).or_insert(0) += 1;
-        }
-    }
-    out
 }

@@ -204,3 +204,154 @@ pub async fn post_rebuild(
         keys: r.keys,
     }))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AnnualQuery {
+    pub year: i32,
+    /// `json` (default), `csv` (tables) or `html` (a printable page with charts).
+    pub format: Option<String>,
+    /// `zh` (default) or `en`, for `html` and `csv` headings.
+    pub lang: Option<String>,
+}
+
+/// The year's report: travellers, countries, the region's share, fugitives caught, persons
+/// refused under a changed identity, cases by kind, seizures, trains, green-channel trucks.
+#[utoipa::path(get, path = "/api/v1/reports/annual", tag = "statistics",
+    security(("bearer" = [])),
+    params(AnnualQuery),
+    responses((status = 200, body = AnnualReport,
+               description = "The report as JSON (or CSV or HTML with `format`)"),
+              (status = 422, body = crate::error::ErrorEnvelope)))]
+pub async fn get_annual_report(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    ApiQuery(q): ApiQuery<AnnualQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let report = state.station.annual_report(&who, q.year).await?;
+    let zh = q.lang.as_deref() != Some("en");
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(AnnualReport::from(report)).into_response()),
+        "csv" => Ok((
+            [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            crate::report::annual_csv(&report, zh),
+        )
+            .into_response()),
+        "html" => Ok(axum::response::Html(crate::report::annual_html(&report, zh)).into_response()),
+        other => Err(ApiError::unprocessable(format!(
+            "unknown format `{}`; expected json, csv or html",
+            other.chars().take(20).collect::<String>()
+        ))),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaseTotals {
+    pub total: u64,
+    pub by_kind: std::collections::BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SeizureTotal {
+    pub category: String,
+    pub item: String,
+    pub quantity: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TrainTotals {
+    pub count: u64,
+    pub mean_clearance_s: Option<f64>,
+    pub p90_clearance_s: Option<f64>,
+}
+
+/// The year's report (see `GET /api/v1/reports/annual`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnnualReport {
+    pub year: i32,
+    /// Person-crossings (人次).
+    pub crossings: u64,
+    pub entries: u64,
+    pub exits: u64,
+    pub countries: u64,
+    pub region_share: Option<f64>,
+    pub region_rank: Option<u64>,
+    pub fugitives_caught: u64,
+    pub refused_changed_identity: u64,
+    pub hits: u64,
+    pub by_decision: Vec<CountGroup>,
+    pub by_month: Vec<CountGroup>,
+    pub top_nationalities: Vec<CountGroup>,
+    pub cases: CaseTotals,
+    pub seizures: Vec<SeizureTotal>,
+    pub trains: TrainTotals,
+    pub green_channel_vehicles: u64,
+}
+
+fn groups(rows: Vec<guomen_store::CountRow>) -> Vec<CountGroup> {
+    rows.into_iter()
+        .map(|g| CountGroup {
+            key: g.key,
+            count: g.count,
+        })
+        .collect()
+}
+
+impl From<guomen_station::stats::AnnualReport> for AnnualReport {
+    fn from(r: guomen_station::stats::AnnualReport) -> Self {
+        let guomen_station::stats::AnnualReport {
+            year,
+            crossings,
+            entries,
+            exits,
+            countries,
+            region_share,
+            region_rank,
+            fugitives_caught,
+            refused_changed_identity,
+            hits,
+            by_decision,
+            by_month,
+            top_nationalities,
+            cases,
+            seizures,
+            trains,
+            green_channel_vehicles,
+        } = r;
+        AnnualReport {
+            year,
+            crossings,
+            entries,
+            exits,
+            countries,
+            region_share,
+            region_rank,
+            fugitives_caught,
+            refused_changed_identity,
+            hits,
+            by_decision: groups(by_decision),
+            by_month: groups(by_month),
+            top_nationalities: groups(top_nationalities),
+            cases: CaseTotals {
+                total: cases.total,
+                by_kind: cases.by_kind,
+            },
+            seizures: seizures
+                .into_iter()
+                .map(|s| SeizureTotal {
+                    category: s.category,
+                    item: s.item,
+                    quantity: s.quantity,
+                    unit: s.unit,
+                })
+                .collect(),
+            trains: TrainTotals {
+                count: trains.count,
+                mean_clearance_s: trains.mean_clearance_s,
+                p90_clearance_s: trains.p90_clearance_s,
+            },
+            green_channel_vehicles,
+        }
+    }
+}

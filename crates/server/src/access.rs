@@ -211,6 +211,76 @@ pub const ACCESS: &[RouteAccess] = &[
         roles: STAFF,
     },
     RouteAccess {
+        method: "GET",
+        path: "/api/v1/stats/crossings",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/stats/region-totals/{year}",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/stats/region-totals/{year}",
+        roles: AUDIT,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/stats/rebuild",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/reports/annual",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/cases/kinds",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/cases",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/cases",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/cases/{id}",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/cases/{id}/status",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/cases/{id}/close",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/cases/{id}/seizures",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/cases/{id}/evidence",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/cases/{id}/evidence/{sha256}",
+        roles: DECIDE,
+    },
+    RouteAccess {
         method: "POST",
         path: "/api/v1/watchlists/{list}/import",
         roles: ADMIN,

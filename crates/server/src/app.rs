@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{clearance, duty_log, journal, ops, port, session, system, users};
+use crate::api::{cases, clearance, duty_log, journal, ops, port, session, stats, system, users};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -55,6 +55,26 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(clearance::post_decision))
         .routes(routes!(clearance::get_crossings))
         .routes(routes!(clearance::get_stats_today))
+        .routes(routes!(stats::get_crossing_stats))
+        .routes(routes!(stats::put_region_totals, stats::get_region_totals))
+        .routes(routes!(stats::post_rebuild))
+        .routes(routes!(stats::get_annual_report))
+        .routes(routes!(cases::get_case_kinds))
+        .routes(routes!(cases::post_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::post_case_status))
+        .routes(routes!(cases::post_case_close))
+        .routes(routes!(cases::post_seizure))
+        .routes(routes!(cases::get_evidence))
+        .merge(
+            // An evidence file may be larger than any other body: its own limit, a little
+            // over the station's 50 MiB so the station answers the size itself.
+            OpenApiRouter::new()
+                .routes(routes!(cases::post_evidence))
+                .layer(DefaultBodyLimit::max(
+                    guomen_station::cases::MAX_EVIDENCE_BYTES + 1024 * 1024,
+                )),
+        )
         .routes(routes!(clearance::post_import))
         .routes(routes!(clearance::get_watchlist_stats))
         .routes(routes!(session::me))

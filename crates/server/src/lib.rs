@@ -15,6 +15,7 @@ pub mod http;
 pub mod json;
 pub mod limits;
 pub mod pages;
+pub mod report;
 pub mod serve;
 pub mod state;
 pub mod stream;

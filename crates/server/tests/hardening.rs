@@ -80,6 +80,17 @@ impl Store for GatedStore {
     async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
         self.inner.tokens().await
     }
+    async fn crossing_counts(
+        &self,
+        by: guomen_store::StatsDim,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<guomen_store::CountRow>> {
+        self.inner.crossing_counts(by, from, to).await
+    }
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        self.inner.blob(sha256).await
+    }
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>> {
         self.inner.duty_log(limit, before).await
     }

@@ -125,6 +125,18 @@ events! {
     TerminalProvisioned = "device.terminal_provisioned" (TerminalProvisioned),
     TerminalRegistered = "device.terminal_registered" (TerminalRef),
     TerminalReset = "device.terminal_reset" (TerminalRef),
+    /// The crossing statistics were recounted from the journal and replaced.
+    StatsRebuilt = "stats.rebuilt" (StatsRebuilt),
+    /// An analyst entered the region's totals for a year.
+    RegionTotalsSet = "stats.region_totals_set" (RegionTotalsSet),
+    /// A case was opened (a violation, smuggling, a forged document...).
+    CaseOpened = "case.opened" (CaseOpened),
+    CaseStatusChanged = "case.status_changed" (CaseStatusChanged),
+    SeizureRecorded = "case.seizure_recorded" (SeizureRecorded),
+    /// An evidence file was added to a case (the file itself is stored by its SHA-256).
+    EvidenceAdded = "case.evidence_added" (EvidenceAdded),
+    /// Someone opened an evidence file: its chain of custody.
+    EvidenceViewed = "case.evidence_viewed" (EvidenceViewed),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -228,8 +240,10 @@ pub enum Projects {
     Users,
     Tokens,
     DutyLog,
-    /// The crossings table (and the inspection document it decides).
+    /// The crossings table and its counts (and the inspection document it decides).
     Crossings,
+    /// The crossing counts, replaced whole.
+    CrossingCounts,
     /// A document collection of the store.
     Docs(&'static str),
 }
@@ -361,6 +375,9 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const NEW_INCIDENT: [Sight; 8] = [Full, Full, Full, Limited, OwnAgency, No, No, Full];
     const INCIDENT_FACTS: [Sight; 8] = [Full, Full, Full, Full, OwnAgency, No, No, Full];
     const LISTS: [Sight; 8] = [No, No, No, No, No, No, No, Full];
+    // Cases name people and hold free text: the staff who handle them see them; an analyst
+    // reads cases only as counts (the reports), never the stream.
+    const CASES: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -442,6 +459,13 @@ pub const fn rule(kind: EventKind) -> KindRule {
             Replay::None,
             ADMIN_ONLY,
         ),
+        K::StatsRebuilt => r(Always, Projects::CrossingCounts, Replay::None, AUDIT),
+        K::CaseOpened => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::CaseStatusChanged => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::SeizureRecorded => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::EvidenceAdded => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::EvidenceViewed => r(Always, Projects::Docs("cases"), Replay::None, CASES),
+        K::RegionTotalsSet => r(Always, Projects::Docs("region_totals"), Replay::None, AUDIT),
     }
 }
 
@@ -492,7 +516,8 @@ pub fn audience_table_markdown() -> String {
             Projects::Users => "users".to_owned(),
             Projects::Tokens => "tokens".to_owned(),
             Projects::DutyLog => "duty log".to_owned(),
-            Projects::Crossings => "crossings".to_owned(),
+            Projects::Crossings => "crossings, counts".to_owned(),
+            Projects::CrossingCounts => "crossing counts".to_owned(),
             Projects::Docs(c) => format!("docs `{c}`"),
         };
         let replay = match r.replay {

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod anchor;
 pub mod auth;
+pub mod cases;
 pub mod clearance;
 pub mod clock;
 pub mod device;
@@ -23,6 +24,7 @@ pub mod event;
 pub mod journal;
 pub mod metrics;
 pub mod ops;
+pub mod stats;
 pub mod store;
 pub mod terminals;
 pub mod users;
@@ -195,6 +197,7 @@ impl Station {
     /// Rebuilds the command state and the watchlist index from the journal and starts the
     /// station's own tasks (device consumer, timers, watchlist poller).
     pub async fn start(&self) -> anyhow::Result<()> {
+        self.ensure_counts().await?;
         clearance::start(self).await?;
         ops::start(self).await?;
         self.spawn_housekeeping();

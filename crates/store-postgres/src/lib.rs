@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use guomen_store::{
-    Appended, Change, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, Store,
-    StoreError, StoreResult, TokenRecord, UserRecord, Verification,
+    Appended, Change, CountRow, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent,
+    StatsDim, Store, StoreError, StoreResult, TokenRecord, UserRecord, Verification, stats,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, PgConnection, Postgres, QueryBuilder, Row};
@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_user_organisation_scopes",
         include_str!("../migrations/0004_user_organisation_scopes.sql"),
+    ),
+    (
+        "0010_crossing_counts",
+        include_str!("../migrations/0010_crossing_counts.sql"),
     ),
 ];
 
@@ -644,6 +648,92 @@ impl Store for PgStore {
             });
         }
         Ok(out)
+    }
+
+    async fn crossing_counts(
+        &self,
+        by: StatsDim,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<CountRow>> {
+        // (sql, dimension or "" for the hourly table, first, last)
+        let mut queries: Vec<(String, &str, String, String)> = Vec::new();
+        if by.column().is_none() {
+            // Hours, days and months come from the hourly table: 24 rows a day.
+            let key = match by {
+                StatsDim::Hour => "lpad(hour::text, 2, '0')",
+                StatsDim::Day => "day",
+                _ => "substr(day, 1, 7)",
+            };
+            queries.push((
+                format!(
+                    "SELECT {key} AS k, SUM(count)::BIGINT AS n FROM crossing_counts_hour \
+                     WHERE day >= $2 AND day <= $3 AND $1 = '' GROUP BY 1"
+                ),
+                "",
+                stats::day_key(from),
+                stats::day_key(to),
+            ));
+        } else {
+            let parts = stats::split_period(from, to);
+            for (a, b) in parts.days {
+                queries.push((
+                    "SELECT key AS k, SUM(count)::BIGINT AS n FROM crossing_counts_day \
+                     WHERE dim = $1 AND day >= $2 AND day <= $3 GROUP BY 1"
+                        .to_owned(),
+                    by.as_str(),
+                    stats::day_key(a),
+                    stats::day_key(b),
+                ));
+            }
+            if let Some((a, b)) = parts.months {
+                queries.push((
+                    "SELECT key AS k, SUM(count)::BIGINT AS n FROM crossing_counts_month \
+                     WHERE dim = $1 AND month >= $2 AND month <= $3 GROUP BY 1"
+                        .to_owned(),
+                    by.as_str(),
+                    stats::month_key(a),
+                    stats::month_key(b),
+                ));
+            }
+        }
+        let mut groups: std::collections::HashMap<String, u64> = Default::default();
+        for (sql, dim, a, b) in queries {
+            let rows = sqlx::query(&sql)
+                .bind(dim)
+                .bind(a)
+                .bind(b)
+                .fetch_all(&self.inner.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+            for r in &rows {
+                let key: String = r.try_get("k").map_err(|e| self.err(e))?;
+                let n: i64 = r.try_get("n").map_err(|e| self.err(e))?;
+                *groups.entry(key).or_default() += u64::try_from(n).unwrap_or(0);
+            }
+        }
+        let mut rows: Vec<CountRow> = groups
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(key, count)| CountRow { key, count })
+            .collect();
+        stats::order_groups(by, &mut rows);
+        Ok(rows)
+    }
+
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let row = sqlx::query("SELECT content_type, data FROM blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&self.inner.pool)
+            .await
+            .map_err(|e| self.err(e))?;
+        row.map(|r| {
+            Ok((
+                r.try_get("content_type").map_err(|e| self.err(e))?,
+                r.try_get("data").map_err(|e| self.err(e))?,
+            ))
+        })
+        .transpose()
     }
 
     async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>> {

@@ -6,7 +6,8 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 use guomen_store::{
-    Appended, Change, GENESIS_HASH, Projection, StoreError, StoreResult, chain_hash, format_time,
+    Appended, Change, CrossingKey, GENESIS_HASH, Projection, StoreError, StoreResult, chain_hash,
+    format_time, stats,
 };
 use sqlx::PgConnection;
 use sqlx::postgres::PgConnectOptions;
@@ -259,6 +260,61 @@ impl Writer {
         f
     }
 
+    /// Adds `n` crossings under `key` to the daily and monthly count of each dimension's
+    /// value and to the hourly count.
+    async fn count_crossing(
+        &self,
+        c: &mut PgConnection,
+        key: &CrossingKey,
+        n: i64,
+    ) -> Result<(), Failure> {
+        if key.hour > 23 {
+            return Err(Failure {
+                error: StoreError::Invalid(format!(
+                    "crossing count: hour {} is not 0–23",
+                    key.hour
+                )),
+                connection_lost: false,
+            });
+        }
+        let (day, month) = (stats::day_key(key.day), stats::month_key(key.day));
+        for dim in stats::StatsDim::ALL {
+            if dim.column().is_none() {
+                continue;
+            }
+            let value = dim.key_of(key);
+            for (table, period, at) in [
+                ("crossing_counts_day", "day", &day),
+                ("crossing_counts_month", "month", &month),
+            ] {
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (dim, {period}, key, count) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (dim, {period}, key) \
+                     DO UPDATE SET count = {table}.count + EXCLUDED.count"
+                ))
+                .bind(dim.as_str())
+                .bind(at)
+                .bind(&value)
+                .bind(n)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO crossing_counts_hour (day, hour, count) VALUES ($1, $2, $3) \
+             ON CONFLICT (day, hour) DO UPDATE SET count = crossing_counts_hour.count + \
+             EXCLUDED.count",
+        )
+        .bind(&day)
+        .bind(i32::from(key.hour))
+        .bind(n)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
     async fn project(
         &self,
         c: &mut PgConnection,
@@ -364,6 +420,50 @@ impl Writer {
                 .execute(&mut *c)
                 .await
                 .map_err(|e| self.conflict(e, || format!("crossing `{}` already exists", x.id)))?;
+            }
+            Projection::CountCrossing(key) => self.count_crossing(c, key, 1).await?,
+            Projection::ReplaceCrossingCounts {
+                through_seq,
+                counts,
+            } => {
+                let next = i64::try_from(through_seq.saturating_add(1)).unwrap_or(i64::MAX);
+                if seq != next {
+                    return Err(Failure {
+                        error: StoreError::Conflict(format!(
+                            "the journal moved on to seq {} while the counts were rebuilt \
+                             through seq {through_seq}; rebuild again",
+                            seq - 1
+                        )),
+                        connection_lost: false,
+                    });
+                }
+                sqlx::query(
+                    "TRUNCATE crossing_counts_day, crossing_counts_month, crossing_counts_hour",
+                )
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
+                for (key, n) in counts {
+                    let n = i64::try_from(*n).unwrap_or(i64::MAX);
+                    self.count_crossing(c, key, n).await?;
+                }
+            }
+            Projection::PutBlob {
+                sha256,
+                content_type,
+                data,
+            } => {
+                sqlx::query(
+                    "INSERT INTO blobs (sha256, content_type, size, data) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(sha256)
+                .bind(content_type)
+                .bind(data.len() as i64)
+                .bind(data)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| self.fail(e))?;
             }
             Projection::PutDoc {
                 collection,

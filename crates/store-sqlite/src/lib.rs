@@ -18,10 +18,10 @@ use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use guomen_store::{
-    Appended, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, Store, StoreError,
-    StoreResult, TokenRecord, UserRecord, Verification,
+    Appended, CountRow, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, StatsDim,
+    Store, StoreError, StoreResult, TokenRecord, UserRecord, Verification,
 };
 use rusqlite::{Connection, OpenFlags};
 
@@ -52,6 +52,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_user_organisation_scopes",
         include_str!("../migrations/0004_user_organisation_scopes.sql"),
+    ),
+    (
+        "0010_crossing_counts",
+        include_str!("../migrations/0010_crossing_counts.sql"),
     ),
 ];
 
@@ -395,6 +399,21 @@ impl Store for SqliteStore {
     async fn crossings(&self, filter: &CrossingFilter) -> StoreResult<Vec<CrossingRecord>> {
         let filter = filter.clone();
         self.read(move |c, p| read::crossings(c, p, &filter)).await
+    }
+
+    async fn crossing_counts(
+        &self,
+        by: StatsDim,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<CountRow>> {
+        self.read(move |c, p| read::crossing_counts(c, p, by, from, to))
+            .await
+    }
+
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let sha256 = sha256.to_owned();
+        self.read(move |c, p| read::blob(c, p, &sha256)).await
     }
 
     async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>> {

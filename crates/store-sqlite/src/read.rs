@@ -1,10 +1,12 @@
 //! Reads on read-only connections, and the chain verification.
 
+use std::collections::HashMap;
 use std::path::Path;
 
+use chrono::NaiveDate;
 use guomen_store::{
-    CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, StoreError, StoreResult,
-    TokenRecord, UserRecord, Verification,
+    CountRow, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, StatsDim,
+    StoreError, StoreResult, TokenRecord, UserRecord, Verification, stats,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -461,4 +463,85 @@ pub(crate) fn docs(conn: &Connection, path: &Path, collection: &str) -> StoreRes
         out.push(to_doc(collection, r.map_err(|e| db_err(path, e))?, path)?);
     }
     Ok(out)
+}
+
+/// Crossing counts over `from..=to` grouped by `by`, from the kept counts.
+pub(crate) fn crossing_counts(
+    conn: &Connection,
+    path: &Path,
+    by: StatsDim,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<CountRow>> {
+    let mut groups: HashMap<String, u64> = HashMap::new();
+    let mut add = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> StoreResult<()> {
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| db_err(path, e))?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok((r.get::<_, rusqlite::types::Value>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(|e| db_err(path, e))?;
+        for row in rows {
+            let (key, n) = row.map_err(|e| db_err(path, e))?;
+            let key = match key {
+                rusqlite::types::Value::Integer(i) if by == StatsDim::Hour => format!("{i:02}"),
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                _ => String::new(),
+            };
+            *groups.entry(key).or_default() += u64::try_from(n).unwrap_or(0);
+        }
+        Ok(())
+    };
+    if by.column().is_none() {
+        // Hours, days and months come from the hourly table: 24 rows a day.
+        let key = match by {
+            StatsDim::Hour => "hour",
+            StatsDim::Day => "day",
+            _ => "substr(day, 1, 7)",
+        };
+        add(
+            &format!(
+                "SELECT {key}, SUM(count) FROM crossing_counts_hour \
+                 WHERE day >= ?1 AND day <= ?2 GROUP BY 1"
+            ),
+            params![stats::day_key(from), stats::day_key(to)],
+        )?;
+    } else {
+        let parts = stats::split_period(from, to);
+        for (a, b) in parts.days {
+            add(
+                "SELECT key, SUM(count) FROM crossing_counts_day \
+                 WHERE dim = ?1 AND day >= ?2 AND day <= ?3 GROUP BY 1",
+                params![by.as_str(), stats::day_key(a), stats::day_key(b)],
+            )?;
+        }
+        if let Some((a, b)) = parts.months {
+            add(
+                "SELECT key, SUM(count) FROM crossing_counts_month \
+                 WHERE dim = ?1 AND month >= ?2 AND month <= ?3 GROUP BY 1",
+                params![by.as_str(), stats::month_key(a), stats::month_key(b)],
+            )?;
+        }
+    }
+    let mut rows: Vec<CountRow> = groups
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(key, count)| CountRow { key, count })
+        .collect();
+    stats::order_groups(by, &mut rows);
+    Ok(rows)
+}
+
+pub(crate) fn blob(
+    conn: &Connection,
+    path: &Path,
+    sha256: &str,
+) -> StoreResult<Option<(String, Vec<u8>)>> {
+    conn.prepare_cached("SELECT content_type, data FROM blobs WHERE sha256 = ?1")
+        .and_then(|mut s| {
+            s.query_row(params![sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(|e| db_err(path, e))
 }

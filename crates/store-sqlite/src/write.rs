@@ -5,7 +5,8 @@ use std::sync::mpsc;
 
 use chrono::{DateTime, Utc};
 use guomen_store::{
-    Appended, Change, GENESIS_HASH, Projection, StoreError, StoreResult, chain_hash, format_time,
+    Appended, Change, CrossingKey, GENESIS_HASH, Projection, StoreError, StoreResult, chain_hash,
+    format_time, stats,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -202,6 +203,51 @@ fn conflict(path: &Path, e: rusqlite::Error, what: impl FnOnce() -> String) -> S
     }
 }
 
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Adds `n` crossings under `key` to the daily and monthly count of each dimension's value
+/// and to the hourly count.
+fn count_crossing(conn: &Connection, key: &CrossingKey, n: i64, path: &Path) -> StoreResult<()> {
+    if key.hour > 23 {
+        return Err(StoreError::Invalid(format!(
+            "crossing count: hour {} is not 0–23",
+            key.hour
+        )));
+    }
+    let (day, month) = (stats::day_key(key.day), stats::month_key(key.day));
+    for dim in stats::StatsDim::ALL {
+        if dim.column().is_none() {
+            continue;
+        }
+        let value = dim.key_of(key);
+        for (sql, at) in [
+            (
+                "INSERT INTO crossing_counts_day (dim, day, key, count) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                &day,
+            ),
+            (
+                "INSERT INTO crossing_counts_month (dim, month, key, count) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                &month,
+            ),
+        ] {
+            conn.prepare_cached(sql)
+                .and_then(|mut s| s.execute(params![dim.as_str(), at, value, n]))
+                .map_err(|e| db_err(path, e))?;
+        }
+    }
+    conn.prepare_cached(
+        "INSERT INTO crossing_counts_hour (day, hour, count) VALUES (?1, ?2, ?3) \
+         ON CONFLICT DO UPDATE SET count = count + excluded.count",
+    )
+    .and_then(|mut s| s.execute(params![day, i64::from(key.hour), n]))
+    .map_err(|e| db_err(path, e))?;
+    Ok(())
+}
+
 fn project(
     conn: &Connection,
     projection: &Projection,
@@ -309,6 +355,42 @@ fn project(
                 ])
             })
             .map_err(|e| conflict(path, e, || format!("crossing `{}` already exists", c.id)))?;
+        }
+        Projection::CountCrossing(key) => count_crossing(conn, key, 1, path)?,
+        Projection::ReplaceCrossingCounts {
+            through_seq,
+            counts,
+        } => {
+            if seq != to_i64(through_seq.saturating_add(1)) {
+                return Err(StoreError::Conflict(format!(
+                    "the journal moved on to seq {} while the counts were rebuilt through seq \
+                     {through_seq}; rebuild again",
+                    seq - 1
+                )));
+            }
+            for table in [
+                "crossing_counts_day",
+                "crossing_counts_month",
+                "crossing_counts_hour",
+            ] {
+                conn.execute(&format!("DELETE FROM {table}"), [])
+                    .map_err(|e| db_err(path, e))?;
+            }
+            for (key, n) in counts {
+                count_crossing(conn, key, to_i64(*n), path)?;
+            }
+        }
+        Projection::PutBlob {
+            sha256,
+            content_type,
+            data,
+        } => {
+            conn.prepare_cached(
+                "INSERT INTO blobs (sha256, content_type, size, data) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(sha256) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![sha256, content_type, data.len() as i64, data]))
+            .map_err(|e| db_err(path, e))?;
         }
         Projection::PutDoc {
             collection,

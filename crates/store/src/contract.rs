@@ -14,8 +14,8 @@ use guomen_domain::{Role, Scopes};
 use serde_json::json;
 
 use crate::{
-    Change, CrossingFilter, CrossingRecord, NewEvent, Projection, Store, StoreError, StoreResult,
-    TokenRecord, UserRecord, Verification,
+    Change, CountRow, CrossingFilter, CrossingKey, CrossingRecord, NewEvent, Projection, Store,
+    StoreError, StoreResult, TokenRecord, UserRecord, Verification,
 };
 
 /// A raw edit behind the store's back, as an administrator with file or database access could
@@ -71,6 +71,7 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         tokens_projection,
         duty_log_paging,
         crossings_filters,
+        crossing_counts_group_and_rebuild,
         docs_put_and_delete,
         journal_paging_and_kinds,
         verify_detects_edit,
@@ -1118,6 +1119,127 @@ pub async fn reopen_keeps_data(b: Arc<dyn Backend>) -> CaseResult {
     let a = ok(s.append(vec![note(1)]).await, "append after reopen")?;
     eq(a.first().map(|a| a.seq), Some(7), "seq continues")?;
     expect_intact(&s, 7).await?;
+    s.close().await;
+    Ok(())
+}
+
+fn counted(day: &str, hour: u8, nat: &str, dec: &str, hit: bool) -> CrossingKey {
+    CrossingKey {
+        day: day.parse().expect("valid day"),
+        hour,
+        site_id: "road".into(),
+        direction: "entry".into(),
+        lane_kind: "manual".into(),
+        channel: String::new(),
+        conveyance: "person".into(),
+        nationality: nat.into(),
+        decision: dec.into(),
+        hit,
+    }
+}
+
+fn counting(i: u64, key: CrossingKey) -> Change {
+    plain("crossing.recorded", i).with(Projection::CountCrossing(key))
+}
+
+/// Counts group over any period from the kept tables, whole months and ragged ends alike;
+/// a rebuild replaces them only if the journal has not moved on.
+pub async fn crossing_counts_group_and_rebuild(b: Arc<dyn Backend>) -> CaseResult {
+    use crate::stats::StatsDim as D;
+    let s = open(&b).await?;
+    let keys = [
+        counted("2026-01-31", 23, "MNG", "clear", false),
+        counted("2026-02-01", 0, "MNG", "clear", false),
+        counted("2026-02-14", 9, "RUS", "refuse", true),
+        counted("2026-02-14", 9, "MNG", "clear", false),
+        counted("2026-02-28", 9, "CHN", "clear", false),
+        counted("2026-03-01", 7, "MNG", "detain", true),
+    ];
+    let changes: Vec<Change> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| counting(i as u64, k.clone()))
+        .collect();
+    ok(s.append(changes).await, "append counted crossings")?;
+    let d = |x: &str| x.parse::<chrono::NaiveDate>().expect("valid day");
+    let groups = |rows: Vec<CountRow>| {
+        rows.into_iter()
+            .map(|r| (r.key, r.count))
+            .collect::<Vec<_>>()
+    };
+    let q = |by, from, to| {
+        let s = s.clone();
+        async move {
+            ok(
+                s.crossing_counts(by, d(from), d(to)).await,
+                "crossing_counts",
+            )
+        }
+    };
+    let pairs = |v: &[(&str, u64)]| {
+        v.iter()
+            .map(|(k, n)| (k.to_string(), *n))
+            .collect::<Vec<_>>()
+    };
+    eq(
+        groups(q(D::Nationality, "2026-01-01", "2026-12-31").await?),
+        pairs(&[("MNG", 4), ("CHN", 1), ("RUS", 1)]),
+        "a year by nationality",
+    )?;
+    eq(
+        groups(q(D::Nationality, "2026-01-31", "2026-02-14").await?),
+        pairs(&[("MNG", 3), ("RUS", 1)]),
+        "ragged ends by nationality",
+    )?;
+    eq(
+        groups(q(D::Hit, "2026-02-01", "2026-03-31").await?),
+        pairs(&[("none", 3), ("hit", 2)]),
+        "hits",
+    )?;
+    eq(
+        groups(q(D::Hour, "2026-01-01", "2026-12-31").await?),
+        pairs(&[("00", 1), ("07", 1), ("09", 3), ("23", 1)]),
+        "by local hour",
+    )?;
+    eq(
+        groups(q(D::Month, "2026-01-15", "2026-03-15").await?),
+        pairs(&[("2026-01", 1), ("2026-02", 4), ("2026-03", 1)]),
+        "by month",
+    )?;
+    eq(
+        groups(q(D::Day, "2026-02-14", "2026-02-28").await?),
+        pairs(&[("2026-02-14", 2), ("2026-02-28", 1)]),
+        "by day",
+    )?;
+    eq(
+        groups(q(D::Decision, "2026-03-02", "2026-03-01").await?),
+        Vec::new(),
+        "an empty period",
+    )?;
+    // A rebuild through an old seq is refused: a crossing appended since would be lost.
+    let stale = plain("stats.rebuilt", 99).with(Projection::ReplaceCrossingCounts {
+        through_seq: 3,
+        counts: vec![(counted("2026-02-01", 0, "KAZ", "clear", false), 1)],
+    });
+    match s.append(vec![stale]).await {
+        Err(StoreError::Conflict(m)) if m.contains("rebuild again") => {}
+        other => return Err(format!("a stale rebuild was not refused: {other:?}")),
+    }
+    let fresh = plain("stats.rebuilt", 100).with(Projection::ReplaceCrossingCounts {
+        through_seq: 6,
+        counts: vec![(counted("2026-02-01", 0, "KAZ", "clear", false), 5)],
+    });
+    ok(s.append(vec![fresh]).await, "rebuild through the head")?;
+    eq(
+        groups(q(D::Nationality, "2026-01-01", "2026-12-31").await?),
+        pairs(&[("KAZ", 5)]),
+        "counts after the rebuild",
+    )?;
+    eq(
+        groups(q(D::Hour, "2026-01-01", "2026-12-31").await?),
+        pairs(&[("00", 5)]),
+        "hours after the rebuild",
+    )?;
     s.close().await;
     Ok(())
 }

@@ -14,8 +14,10 @@ use serde_json::Value;
 pub mod chain;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod stats;
 
 pub use chain::{ChainWalker, GENESIS_HASH, StoredRow, chain_hash, format_time};
+pub use stats::{CountRow, CrossingKey, StatsDim};
 
 /// A fact to append. The store assigns `seq`, `time`, `prev_hash` and `hash`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +88,22 @@ pub enum Projection {
     },
     /// The record's `seq` and `time` are taken from the event it comes with.
     AddCrossing(CrossingRecord),
+    /// Counts one crossing in the statistics (see [`stats`]).
+    CountCrossing(CrossingKey),
+    /// Replaces every crossing count with `counts`, recounted from the journal through
+    /// `through_seq`. Refused with [`StoreError::Conflict`] when the journal has moved past
+    /// `through_seq` before this change, so no crossing is counted twice or lost.
+    ReplaceCrossingCounts {
+        through_seq: u64,
+        counts: Vec<(CrossingKey, u64)>,
+    },
+    /// A file stored once by its SHA-256 (evidence); storing the same content again is a
+    /// no-op. The event that comes with it names the hash, never carries the bytes.
+    PutBlob {
+        sha256: String,
+        content_type: String,
+        data: Vec<u8>,
+    },
     /// A JSON document in a named collection (incidents, units, watchlist entries, ...),
     /// replaced whole; `seq` is taken from the event.
     PutDoc {
@@ -282,6 +300,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Oldest first.
     async fn crossings(&self, filter: &CrossingFilter) -> StoreResult<Vec<CrossingRecord>>;
+
+    /// Crossings counted over the station-local days `from..=to`, grouped by `by`, in the
+    /// order of [`stats::order_groups`]. Reads the kept counts, never the crossings.
+    async fn crossing_counts(
+        &self,
+        by: StatsDim,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<CountRow>>;
+
+    /// A stored file and its content type, by SHA-256.
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
 
     async fn doc(&self, collection: &str, id: &str) -> StoreResult<Option<Doc>>;
     /// Every document of a collection, ordered by id.

@@ -1,12 +1,14 @@
 //! The HTTP API, versioned under `/api/v1`. Handlers are thin: they check input, call the
 //! engines and the store, and shape the answer.
 
+pub mod cases;
 pub mod clearance;
 pub mod duty_log;
 pub mod journal;
 pub mod ops;
 pub mod port;
 pub mod session;
+pub mod stats;
 pub mod system;
 pub mod types;
 pub mod users;

@@ -364,7 +364,7 @@ pub async fn inspect(state: &Station, actor: &str, req: NewInspection) -> Statio
     if outcome.is_final {
         let decided_by = format!("gate:{}", lane.id);
         let crossing = finalise(&mut record, outcome.decision, &decided_by, None, now);
-        changes.push(crossing_change(&record, crossing, actor, now)?);
+        changes.push(crossing_change(state, &record, crossing, actor, now)?);
     } else {
         changes.push(
             Change::event(
@@ -440,6 +440,7 @@ fn finalise(
 }
 
 fn crossing_change(
+    state: &Station,
     record: &Value,
     crossing: CrossingRecord,
     actor: &str,
@@ -450,7 +451,8 @@ fn crossing_change(
         .and_then(Value::as_str)
         .ok_or_else(|| StationError::internal("inspection record without id"))?
         .to_owned();
-    let event = Event::CrossingRecorded(CrossingRecorded {
+    let lane = state.port().lane(&crossing.lane_id);
+    let recorded = CrossingRecorded {
         crossing_id: crossing.id.clone(),
         inspection_id: id.clone(),
         site_id: crossing.site_id.clone(),
@@ -459,9 +461,22 @@ fn crossing_change(
         decision: crossing.decision.clone(),
         decided_by: crossing.decided_by.clone(),
         nationality: crossing.nationality.clone(),
-    });
+        lane_kind: lane.map(|l| l.kind.as_str().to_owned()).unwrap_or_default(),
+        channel: lane
+            .and_then(|l| l.channel)
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default(),
+        conveyance: "person".to_owned(),
+        hit: record
+            .get("hits")
+            .and_then(Value::as_array)
+            .is_some_and(|h| !h.is_empty()),
+    };
+    let count = state.count_of(&recorded, now);
+    let event = Event::CrossingRecorded(recorded);
     Ok(Change::event(event.to_new(actor, now))
         .with(Projection::AddCrossing(crossing))
+        .with(count)
         .with(Projection::PutDoc {
             collection: INSPECTIONS_COLLECTION.to_owned(),
             id,
@@ -525,7 +540,7 @@ pub async fn decide_pending(
     }
     let now = state.now();
     let crossing = finalise(&mut record, chosen, actor, reason, now);
-    let change = crossing_change(&record, crossing, actor, now)?;
+    let change = crossing_change(state, &record, crossing, actor, now)?;
     state.append(vec![change]).await?;
     Ok(record)
 }

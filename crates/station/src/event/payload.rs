@@ -164,6 +164,20 @@ pub struct CrossingRecorded {
     /// `user:NAME` of the inspector, or `gate:LANE` for an automatic e-gate clearance.
     pub decided_by: String,
     pub nationality: String,
+    /// The lane's kind (`manual_counter`, `egate`, ...); empty in journals written before it
+    /// was recorded, where the port model's lane tells it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub lane_kind: String,
+    /// The lane's special channel, if any.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub channel: String,
+    /// `person` (a counter or gate), `train` (verified on board) or `vehicle` (a driver at a
+    /// road lane); empty means `person`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub conveyance: String,
+    /// Whether the traveller hit a watchlist.
+    #[serde(default)]
+    pub hit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,4 +205,71 @@ pub struct TerminalProvisioned {
 pub struct TerminalRef {
     pub unit_id: String,
     pub terminal_id: String,
+}
+
+/// A recount of the crossing statistics from the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatsRebuilt {
+    /// The last journal seq counted.
+    pub through_seq: u64,
+    pub crossings: u64,
+    /// How many distinct count keys the recount produced.
+    pub keys: u64,
+}
+
+/// The region's totals for a year (the figures themselves are in `region_totals`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionTotalsSet {
+    pub year: i32,
+    pub crossings: u64,
+    /// How many stations' figures were entered.
+    pub stations: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseOpened {
+    pub id: String,
+    /// A [`crate::cases::CaseKind`] name.
+    pub kind: String,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspection_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crossing_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseStatusChanged {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeizureRecorded {
+    pub case_id: String,
+    pub seizure_id: String,
+    /// A [`crate::cases::SeizureCategory`] name.
+    pub category: String,
+    pub item: String,
+    pub quantity: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceAdded {
+    pub case_id: String,
+    pub sha256: String,
+    pub size: u64,
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceViewed {
+    pub case_id: String,
+    pub sha256: String,
 }

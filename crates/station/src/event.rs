@@ -122,6 +122,23 @@ events! {
     LinkChanged = "ops.link_changed" (LinkChanged),
     /// A duty point's store-and-forward item applied (its idempotency key is remembered).
     OutboxItem = "ops.outbox_item" (OutboxItem),
+    /// A carrier booked a slot for a vehicle (the record as booked).
+    RoadAppointmentBooked = "road.appointment_booked" (crate::road::Appointment),
+    /// An appointment changed: by its carrier, or by the vehicle's arrival (arrived, lost).
+    RoadAppointmentChanged = "road.appointment_changed" (crate::road::Appointment),
+    RoadAppointmentCancelled = "road.appointment_cancelled" (crate::road::Appointment),
+    /// The duty chief set one slot's capacity.
+    RoadSlotCapacitySet = "road.slot_capacity_set" (SlotCapacitySet),
+    /// A driver hit a list at booking or at the gate: for staff, never the carrier.
+    RoadDriverHit = "road.driver_hit" (DriverHit),
+    RoadTrustedTraderAdded = "road.trusted_trader_added" (TrustedTraderAdded),
+    /// A plate read at a gate became an arrival (the vehicle as it arrived).
+    RoadVehicleArrived = "road.vehicle_arrived" (crate::road::Vehicle),
+    RoadVehicleInspection = "road.vehicle_inspection_started" (crate::road::Vehicle),
+    RoadVehicleChecked = "road.vehicle_checked" (crate::road::Vehicle),
+    RoadVehicleReleased = "road.vehicle_released" (crate::road::Vehicle),
+    /// A green-channel vehicle waits past its release target: a warning to the duty chief.
+    RoadGreenOverdue = "road.green_overdue" (GreenOverdue),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -358,6 +375,11 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const NEW_INCIDENT: [Sight; 8] = [Full, Full, Full, Limited, OwnAgency, No, No, Full];
     const INCIDENT_FACTS: [Sight; 8] = [Full, Full, Full, Full, OwnAgency, No, No, Full];
     const LISTS: [Sight; 8] = [No, No, No, No, No, No, No, Full];
+    // Appointments carry the driver's document: staff who clear vehicles, not analysts;
+    // carriers read their own through the appointments route, not the stream.
+    const BOOKINGS: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
+    // A vehicle's path has a plate, times and a channel, no person.
+    const VEHICLES: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -419,6 +441,42 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::LinkHeartbeat => r(Never, Projects::Nothing, Replay::Ops, COMMAND),
         K::LinkChanged => r(Always, Projects::Nothing, Replay::Ops, STAFF),
         K::OutboxItem => r(Always, Projects::Docs("outbox_keys"), Replay::None, COMMAND),
+        K::RoadAppointmentBooked => r(
+            Always,
+            Projects::Docs("appointments"),
+            Replay::None,
+            BOOKINGS,
+        ),
+        K::RoadAppointmentChanged => r(
+            Always,
+            Projects::Docs("appointments"),
+            Replay::None,
+            BOOKINGS,
+        ),
+        K::RoadAppointmentCancelled => r(
+            Always,
+            Projects::Docs("appointments"),
+            Replay::None,
+            BOOKINGS,
+        ),
+        K::RoadSlotCapacitySet => r(
+            Always,
+            Projects::Docs("slot_capacity"),
+            Replay::None,
+            COMMAND,
+        ),
+        K::RoadDriverHit => r(Always, Projects::Nothing, Replay::None, HITS),
+        K::RoadTrustedTraderAdded => r(
+            Always,
+            Projects::Docs("trusted_traders"),
+            Replay::None,
+            STAFF,
+        ),
+        K::RoadVehicleArrived => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadVehicleInspection => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadVehicleChecked => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadVehicleReleased => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadGreenOverdue => r(Always, Projects::Docs("vehicles"), Replay::None, COMMAND),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod event;
 pub mod journal;
 pub mod metrics;
 pub mod ops;
+pub mod road;
 pub mod store;
 pub mod users;
 
@@ -71,6 +72,8 @@ pub struct Station {
     /// the protocol edges and for troubleshooting, without stealing the engine's queue.
     pub(crate) device_tap: broadcast::Sender<DeviceInput>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    /// Road freight: the booking lock, the carriers' rate limiter and the tuning.
+    pub(crate) road: Arc<road::Road>,
 }
 
 impl std::fmt::Debug for Station {
@@ -126,6 +129,7 @@ impl Station {
             clearance: Arc::new(clearance::Clearance::default()),
             ops,
             throttle: Arc::new(auth::LoginThrottle::default()),
+            road: Arc::new(road::Road::default()),
         }
     }
 
@@ -140,6 +144,7 @@ impl Station {
     /// station's own tasks (device consumer, timers, watchlist poller).
     pub async fn start(&self) -> anyhow::Result<()> {
         clearance::start(self).await?;
+        road::start(self);
         ops::start(self).await
     }
 
@@ -151,6 +156,7 @@ impl Station {
                 tracing::error!(error = %e, "watchlist index did not load");
             }
         });
+        road::start(self);
         ops::start_in_background(self);
     }
 

@@ -5,6 +5,8 @@
 //! - `guomen/sensors/{sensor_id}/events`: `{"kind", "time"?, "confidence"?, "token"?}`
 //! - `guomen/links/{link_id}/heartbeat`: `{"time"?, "token"?}`
 //! - `guomen/units/{unit_id}/position`: `{"lat", "lon", "time"?, "speed_kmh"?, "course"?, "token"?}`
+//! - `guomen/anpr/{camera_id}/plates`: `{"plate", "time"?, "confidence"?, "token"?}` (a plate
+//!   read, handed to the same use case as `POST /api/v1/anpr`)
 //!
 //! Authentication. Embedded broker: the MQTT CONNECT must carry user name = a device user's
 //! name and password = that user's API token (checked against the store through rumqttd's
@@ -33,10 +35,11 @@ const ACCEPTED: &str = "mqtt_accepted";
 /// Largest payload the embedded broker takes.
 const MAX_PAYLOAD: usize = 16 * 1024;
 /// The topic filters the station subscribes to.
-pub const FILTERS: [&str; 3] = [
+pub const FILTERS: [&str; 4] = [
     "guomen/sensors/+/events",
     "guomen/links/+/heartbeat",
     "guomen/units/+/position",
+    "guomen/anpr/+/plates",
 ];
 
 struct Ctx {
@@ -349,6 +352,7 @@ async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -
         ["guomen", "sensors", id, "events"] => ("sensor", *id),
         ["guomen", "links", id, "heartbeat"] => ("link", *id),
         ["guomen", "units", id, "position"] => ("unit", *id),
+        ["guomen", "anpr", id, "plates"] => ("anpr", *id),
         _ => {
             reject(ctx, topic, "unknown_topic", "not a guomen device topic");
             return Ok(());
@@ -365,6 +369,10 @@ async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -
             return Ok(());
         }
     };
+    if what == "anpr" {
+        on_plate_read(ctx, topic, id, &v, broker_auth).await;
+        return Ok(());
+    }
     let actor = match v.get("token") {
         Some(Value::String(t)) => match ctx.tokens.verify(&ctx.state, t).await {
             Some(name) => format!("device:{name}"),
@@ -517,4 +525,75 @@ async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -
     };
     ctx.state.station.metrics().count(ACCEPTED, label);
     forward(&ctx.state, input).await
+}
+
+/// A plate read: the same use case as `POST /api/v1/anpr`, as the device that sent it (its
+/// `token`), or — on the embedded broker, which authenticated the connection but does not
+/// say who published — as a device speaking for this camera only.
+async fn on_plate_read(ctx: &Ctx, topic: &str, camera_id: &str, v: &Value, broker_auth: bool) {
+    let who = match v.get("token") {
+        Some(Value::String(t)) => match ctx.state.station.authenticate(t).await {
+            Ok(Some(p)) if p.role == guomen_domain::Role::Device => p,
+            _ => {
+                reject(ctx, topic, "bad_token", "token is not a device user's");
+                return;
+            }
+        },
+        Some(_) => {
+            reject(ctx, topic, "bad_token", "`token` must be a string");
+            return;
+        }
+        None if broker_auth => guomen_station::Principal {
+            user_id: String::new(),
+            name: "mqtt".into(),
+            role: guomen_domain::Role::Device,
+            agency: None,
+            organisation: None,
+            scopes: format!("camera:{camera_id}").parse().unwrap_or_default(),
+            token_id: String::new(),
+        },
+        None => {
+            reject(
+                ctx,
+                topic,
+                "missing_token",
+                "an external broker's messages must carry `token`",
+            );
+            return;
+        }
+    };
+    let time = match opt_time(v) {
+        Ok(t) => t,
+        Err(e) => {
+            reject(ctx, topic, "bad_time", &e);
+            return;
+        }
+    };
+    let confidence = match opt_number(v, "confidence") {
+        Ok(c) => c,
+        Err(e) => {
+            reject(ctx, topic, "bad_confidence", &e);
+            return;
+        }
+    };
+    let Some(plate) = v.get("plate").and_then(Value::as_str) else {
+        reject(ctx, topic, "bad_plate", "`plate` must be a string");
+        return;
+    };
+    let read = guomen_station::road::PlateRead {
+        camera_id: camera_id.to_owned(),
+        plate: plate.to_owned(),
+        time,
+        confidence,
+    };
+    match ctx.state.station.plate_read(&who, read).await {
+        Ok(_) => ctx.state.station.metrics().count(ACCEPTED, "plate_read"),
+        Err(guomen_station::StationError::Refused { code, message, .. }) => {
+            reject(ctx, topic, code, &message)
+        }
+        Err(e) => {
+            ctx.state.station.metrics().count(REJECTED, "store");
+            tracing::error!(topic, error = %e, "plate read not recorded");
+        }
+    }
 }

@@ -5,6 +5,7 @@ mod clock;
 mod drive;
 mod load;
 mod logs;
+mod road;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -316,6 +317,15 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         .ok()
         .flatten()
         .map_or(0, |(seq, _)| seq);
+    let mqtt = running
+        .edges
+        .mqtt
+        .map(|a| (a, "demo-device".to_owned(), target.tokens.device.clone()));
+    let road = Arc::new(road::prepare(&station, &target, args.seed, mqtt).await?);
+    println!(
+        "road freight: {} appointments booked for the morning at the freight gate",
+        road.booked
+    );
     sim_clock.start_day();
     let started = Instant::now();
     let ticker = {
@@ -343,7 +353,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let interrupted = {
         let run = run.clone();
         tokio::select! {
-            _ = run.play() => false,
+            _ = async { tokio::join!(run.play(), road::play(run.clone(), road.clone())) } => false,
             _ = tokio::signal::ctrl_c() => { let _ = stop_tx.send(true); true }
         }
     };
@@ -375,6 +385,9 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     )
     .await;
     println!("{summary}");
+    for l in road::summary(&target, &road, offset).await {
+        println!("{l}");
+    }
 
     if !(args.exit || interrupted) {
         println!(

@@ -151,14 +151,14 @@ pub fn morning(seed: u64) -> Vec<Truck> {
         driver: driver(&mut rng, 30),
     });
     // Two unannounced trucks.
-    for i in 0..2 {
+    for (i, goods) in GOODS.iter().take(2).enumerate() {
         let p = plate(&mut rng, i == 0);
         trucks.push(Truck {
             read_as: p.clone(),
             plate: p,
             carrier: None,
             perishable: false,
-            cargo: GOODS[i],
+            cargo: goods,
             weight_kg: 25_000.0,
             slot_s: None,
             arrive_s: 5400 + i as u32 * 4000,

@@ -62,7 +62,7 @@ pub fn match_arrival(slot_start: DateTime<Utc>, read: DateTime<Utc>) -> ArrivalM
 /// Whether a trusted trader's vehicle is selected for a physical check: derived from its id
 /// alone, so anyone with the journal (the id and the recorded rate) gets the same answer.
 pub fn selected_for_check(vehicle_id: &str, rate: f64) -> bool {
-    if !(rate > 0.0) {
+    if rate.is_nan() || rate <= 0.0 {
         return false;
     }
     let digest = Sha256::digest(vehicle_id.as_bytes());

@@ -384,10 +384,17 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         journal_before,
     )
     .await;
-    println!("{summary}");
-    for l in road::summary(&target, &road, offset).await {
+    // The road lines go before the summary's last line, which stays its JSON form.
+    let road_lines = road::summary(&target, &road, offset).await;
+    let (head, last) = summary
+        .trim_end()
+        .rsplit_once('\n')
+        .unwrap_or(("", summary.trim_end()));
+    println!("{head}");
+    for l in road_lines {
         println!("{l}");
     }
+    println!("{last}");
 
     if !(args.exit || interrupted) {
         println!(

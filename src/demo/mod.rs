@@ -5,6 +5,7 @@ mod clock;
 mod drive;
 mod load;
 mod logs;
+mod road;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -343,6 +344,15 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         .ok()
         .flatten()
         .map_or(0, |(seq, _)| seq);
+    let mqtt = running
+        .edges
+        .mqtt
+        .map(|a| (a, "demo-device".to_owned(), target.tokens.device.clone()));
+    let road = Arc::new(road::prepare(&station, &target, args.seed, mqtt).await?);
+    println!(
+        "road freight: {} appointments booked for the morning at the freight gate",
+        road.booked
+    );
     sim_clock.start_day();
     let started = Instant::now();
     let ticker = {
@@ -370,7 +380,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let interrupted = {
         let run = run.clone();
         tokio::select! {
-            _ = run.play() => false,
+            _ = async { tokio::join!(run.play(), road::play(run.clone(), road.clone())) } => false,
             _ = tokio::signal::ctrl_c() => { let _ = stop_tx.send(true); true }
         }
     };
@@ -401,7 +411,17 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         journal_before,
     )
     .await;
-    println!("{summary}");
+    // The road lines go before the summary's last line, which stays its JSON form.
+    let road_lines = road::summary(&target, &road, offset).await;
+    let (head, last) = summary
+        .trim_end()
+        .rsplit_once('\n')
+        .unwrap_or(("", summary.trim_end()));
+    println!("{head}");
+    for l in road_lines {
+        println!("{l}");
+    }
+    println!("{last}");
 
     if !(args.exit || interrupted) {
         println!(

@@ -71,7 +71,7 @@ impl Port {
             .cameras
             .iter()
             .map(|c| {
-                json!({ "id": c.id, "kind": c.kind, "duty_point": c.duty_point, "maintenance": c.maintenance, "geometry": geometry(&c.feature) })
+                json!({ "id": c.id, "kind": c.kind, "duty_point": c.duty_point, "maintenance": c.maintenance, "lane": c.lane, "direction": c.direction, "geometry": geometry(&c.feature) })
             })
             .collect();
         let units: Vec<Value> = self

@@ -208,6 +208,31 @@ impl Port {
             .filter_map(|d| Some((d, self.point_of(&d.feature)?)))
     }
 
+    /// An ANPR camera with the site, lane and direction it reads for.
+    pub fn anpr_camera(&self, id: &str) -> Option<AnprCamera<'_>> {
+        let camera = self
+            .cameras
+            .iter()
+            .find(|c| c.id == id && c.kind == CameraKind::Anpr)?;
+        let lane = self
+            .lanes
+            .iter()
+            .find(|l| Some(&l.id) == camera.lane.as_ref())?;
+        Some(AnprCamera {
+            camera,
+            site: &lane.site,
+            lane,
+            direction: camera.direction.unwrap_or(lane.direction),
+        })
+    }
+
+    /// The sites that take appointments, with their slots per direction and hour.
+    pub fn appointment_sites(&self) -> impl Iterator<Item = (&Site, u32)> + '_ {
+        self.sites
+            .iter()
+            .filter_map(|s| Some((s, s.slot_capacity?)))
+    }
+
     /// Cameras with their positions.
     pub fn camera_positions(&self) -> impl Iterator<Item = (&Camera, Point<f64>)> + '_ {
         self.cameras
@@ -242,3 +267,12 @@ impl Port {
 
 #[cfg(test)]
 mod tests;
+
+/// An `anpr` camera resolved against the port: where its reads come from.
+#[derive(Debug, Clone, Copy)]
+pub struct AnprCamera<'a> {
+    pub camera: &'a Camera,
+    pub site: &'a str,
+    pub lane: &'a Lane,
+    pub direction: Direction,
+}

@@ -254,14 +254,28 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
             let name = f.name(cx, "name");
             let kind = f.choice(cx, "kind", SiteKind::parse, SiteKind::choices);
             let feature = f.string(cx, "feature");
-            match (id, name, kind, feature) {
-                (Some(id), Some(name), Some(kind), Some(feature)) => b.sites.push(Site {
-                    id,
-                    name,
-                    kind,
-                    feature,
-                    line,
-                }),
+            let slot_capacity = match f.opt_int(cx, "slot_capacity") {
+                Some(Some(v)) if v < 0 => {
+                    cx.schema(
+                        Some(line),
+                        format!("site: `slot_capacity` must not be negative, got {v}"),
+                    );
+                    None
+                }
+                Some(v) => Some(v.map(|v| v.unsigned_abs())),
+                None => None,
+            };
+            match (id, name, kind, feature, slot_capacity) {
+                (Some(id), Some(name), Some(kind), Some(feature), Some(slot_capacity)) => {
+                    b.sites.push(Site {
+                        id,
+                        name,
+                        kind,
+                        feature,
+                        slot_capacity,
+                        line,
+                    })
+                }
                 (id, ..) => incomplete(cx, section, id, line),
             }
         }
@@ -393,17 +407,27 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
             let duty_point = f.string(cx, "duty_point");
             let feature = f.string(cx, "feature");
             let maintenance = f.opt_bool(cx, "maintenance");
-            match (id, kind, duty_point, feature, maintenance) {
-                (Some(id), Some(kind), Some(duty_point), Some(feature), Some(maintenance)) => {
-                    b.cameras.push(Camera {
-                        id,
-                        kind,
-                        duty_point,
-                        feature,
-                        maintenance: maintenance.unwrap_or(false),
-                        line,
-                    })
-                }
+            let lane = f.opt_string(cx, "lane");
+            let direction = f.opt_choice(cx, "direction", Direction::parse, Direction::choices);
+            match (id, kind, duty_point, feature, maintenance, lane, direction) {
+                (
+                    Some(id),
+                    Some(kind),
+                    Some(duty_point),
+                    Some(feature),
+                    Some(maintenance),
+                    Some(lane),
+                    Some(direction),
+                ) => b.cameras.push(Camera {
+                    id,
+                    kind,
+                    duty_point,
+                    feature,
+                    maintenance: maintenance.unwrap_or(false),
+                    lane,
+                    direction,
+                    line,
+                }),
                 (id, ..) => incomplete(cx, section, id, line),
             }
         }

@@ -190,6 +190,9 @@ string_enum! {
         Ptz = "ptz",
         /// Thermal imaging.
         Thermal = "thermal",
+        /// Automatic number-plate recognition at a road gate: a provisioned device that
+        /// reports plate reads for its lane.
+        Anpr = "anpr",
     }
 }
 
@@ -270,6 +273,9 @@ pub struct Site {
     pub kind: SiteKind,
     /// GeoJSON feature (Polygon or Point).
     pub feature: String,
+    /// Road sites: appointment slots per direction and hour (the duty chief may change one
+    /// slot's capacity at run time). `None`: the site takes no appointments.
+    pub slot_capacity: Option<u32>,
     /// 1-based TOML line.
     #[serde(skip)]
     pub line: usize,
@@ -405,6 +411,10 @@ pub struct Camera {
     pub feature: String,
     /// Under maintenance.
     pub maintenance: bool,
+    /// The lane it reads (required for `anpr` cameras).
+    pub lane: Option<String>,
+    /// Which way the traffic it reads goes (`anpr`; the lane's direction when absent).
+    pub direction: Option<Direction>,
     /// 1-based TOML line.
     #[serde(skip)]
     pub line: usize,

@@ -294,3 +294,49 @@ fn api_json_round_trips_through_serde() {
         .map(|z| z["geometry"].clone());
     assert_eq!(hall, Some(back["sites"][0]["geometry"].clone()));
 }
+
+#[test]
+fn anpr_cameras_read_a_road_lane() {
+    let port = sample();
+    let green = port.anpr_camera("anpr-freight-green").expect("anpr camera");
+    assert_eq!(green.site, "road-freight");
+    assert_eq!(green.direction, Direction::Exit);
+    let entry = port
+        .anpr_camera("anpr-passenger-entry")
+        .expect("anpr camera");
+    assert_eq!(entry.site, "road-passenger");
+    // A video camera is no plate reader, an unknown id nothing at all.
+    assert!(port.anpr_camera("cam-border-west").is_none());
+    assert!(port.anpr_camera("anpr-nowhere").is_none());
+    let slots: Vec<(&str, u32)> = port
+        .appointment_sites()
+        .map(|(s, c)| (s.id.as_str(), c))
+        .collect();
+    assert_eq!(slots, vec![("road-passenger", 20), ("road-freight", 12)]);
+}
+
+#[test]
+fn an_anpr_camera_without_a_lane_does_not_load() {
+    let (toml, geo) = erenhot_sources();
+    let toml = toml.replace(
+        "feature = \"anpr-freight-entry\"\nlane = \"road-freight-entry-1\"\n",
+        "feature = \"anpr-freight-entry\"\n",
+    );
+    let errors = load_str(&toml, "port.toml", geo, "geometry.geojson").expect_err("must not load");
+    assert!(
+        errors.iter().any(|e| e
+            .to_string()
+            .contains("an anpr camera names the lane it reads")),
+        "{errors:?}"
+    );
+    let toml = erenhot_sources()
+        .0
+        .replace("slot_capacity = 12", "slot_capacity = -3");
+    let errors = load_str(&toml, "port.toml", geo, "geometry.geojson").expect_err("must not load");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.to_string().contains("must not be negative")),
+        "{errors:?}"
+    );
+}

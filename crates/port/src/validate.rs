@@ -291,6 +291,23 @@ impl Validator<'_> {
                 ));
             }
         }
+        let lanes: BTreeSet<&str> = p.lanes.iter().map(|l| l.id.as_str()).collect();
+        for c in &p.cameras {
+            match (&c.lane, c.kind) {
+                (Some(lane), _) if !known(&lanes, lane) => problems.push((
+                    c.line,
+                    format!("camera \"{}\": unknown lane \"{lane}\"", c.id),
+                )),
+                (None, CameraKind::Anpr) => problems.push((
+                    c.line,
+                    format!(
+                        "camera \"{}\": an anpr camera names the lane it reads",
+                        c.id
+                    ),
+                )),
+                _ => {}
+            }
+        }
         for l in &p.links {
             if !known(&sites, &l.of) && !known(&points, &l.of) {
                 problems.push((

@@ -330,6 +330,34 @@
     }).join("");
   }
 
+  // ---------- vehicles (road freight) ----------
+  const CHANNELS = ["green", "trusted", "standard"];
+  async function fetchVehicles() {
+    const [waiting, inInsp, kpis] = await Promise.all([
+      optional("/api/v1/vehicles?status=waiting", "vehicles"),
+      optional("/api/v1/vehicles?status=in_inspection", "vehicles"),
+      optional("/api/v1/vehicles/kpis", "vehicles"),
+    ]);
+    S.vehicles = (Array.isArray(waiting) ? waiting : []).concat(Array.isArray(inInsp) ? inInsp : []);
+    S.roadKpis = kpis;
+    renderVehicles();
+  }
+
+  function renderVehicles() {
+    const list = S.vehicles || [];
+    const fmtS = (v) => (typeof v === "number" ? (v < 120 ? v.toFixed(0) + " s" : (v / 60).toFixed(0) + " min") : "—");
+    const byCh = {};
+    for (const c of ((S.roadKpis && S.roadKpis.channels) || [])) byCh[c.channel] = c;
+    $("veh-channels").tBodies[0].innerHTML = CHANNELS.map((c) => {
+      const k = byCh[c] || {};
+      return "<tr data-channel=\"" + c + "\"><th scope=\"row\"><span class=\"badge ch-" + c + "\">" + G.esc(G.t("channel." + c)) + "</span></th><td>" + num(k.waiting) + "</td><td>" + num(k.in_inspection) + "</td><td>" + num(k.released) + "</td><td>" + fmtS(k.p50_s) + "</td><td>" + fmtS(k.p90_s) + "</td></tr>";
+    }).join("");
+    $("veh-count").textContent = String(list.length);
+    $("veh-empty").hidden = list.length > 0;
+    $("vehicles").tBodies[0].innerHTML = list.map((v) =>
+      "<tr data-vehicle=\"" + G.esc(v.id) + "\"" + (v.overdue ? " class=\"overdue\" title=\"" + G.esc(G.t("veh.overdue")) + "\"" : "") + "><td>" + G.esc(v.plate) + "</td><td><span class=\"badge ch-" + G.esc(v.channel) + "\">" + G.esc(G.t("channel." + v.channel)) + "</span></td><td>" + G.esc(G.t("vstatus." + v.status)) + "</td><td>" + fmtS(v.wait_s) + (v.overdue ? " ⚠" : "") + "</td></tr>").join("");
+  }
+
   // ---------- live stream ----------
   let es = null;
   let lastSeq = null;
@@ -376,6 +404,10 @@
     if (kind.startsWith("incident") || kind.startsWith("notification") || kind.includes("dispatch")) refreshSoon("incidents", () => fetchIncidents(false));
     if (kind.startsWith("link")) refreshSoon("links", fetchLinks);
     if (kind.startsWith("crossing") || kind.startsWith("inspection") || kind.includes("hit")) refreshSoon("stats", fetchStats);
+    if (kind.startsWith("road")) {
+      refreshSoon("vehicles", fetchVehicles);
+      if (kind.includes("overdue") && p.plate) G.toast(G.t("veh.overdue_toast", { plate: p.plate, min: Math.round((p.waited_s || 0) / 60) }), "error");
+    }
   }
 
   // Named SSE events reach only listeners for their name: listen for every kind this role
@@ -425,6 +457,7 @@
   $("resolve-cancel").addEventListener("click", () => $("resolve-dialog").close());
 
   document.addEventListener("guomen:lang", () => {
+    renderVehicles();
     if (!S.map) return;
     S.map.relabel();
     renderIncidents();
@@ -493,7 +526,8 @@
     renderLinks();
     renderStats();
     connect();
-    await Promise.all([fetchIncidents(true), fetchUnits(), fetchLinks(), fetchStats()]);
+    renderVehicles();
+    await Promise.all([fetchIncidents(true), fetchUnits(), fetchLinks(), fetchStats(), fetchVehicles()]);
     renderIncidents();
     G.ready();
     window.guomenTest.ready = true;

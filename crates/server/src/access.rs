@@ -28,6 +28,9 @@ const KPI_READERS: &[Role] = &[Admin, DutyChief, Analyst];
 const INSPECT: &[Role] = &[Admin, DutyChief, Inspector, Device];
 const INSPECTION_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Device];
 const DECIDE: &[Role] = &[Admin, DutyChief, Inspector];
+const CARRIER: &[Role] = &[Carrier];
+const BOOKINGS: &[Role] = &[Admin, DutyChief, Inspector, Carrier];
+const VEHICLE_READERS: &[Role] = &[Admin, DutyChief, Inspector, Analyst];
 
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
@@ -289,6 +292,81 @@ pub const ACCESS: &[RouteAccess] = &[
         method: "GET",
         path: "/api/v1/watchlists/stats",
         roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/appointments",
+        roles: CARRIER,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/appointments",
+        roles: BOOKINGS,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/appointments/{id}",
+        roles: BOOKINGS,
+    },
+    RouteAccess {
+        method: "PATCH",
+        path: "/api/v1/appointments/{id}",
+        roles: CARRIER,
+    },
+    RouteAccess {
+        method: "DELETE",
+        path: "/api/v1/appointments/{id}",
+        roles: CARRIER,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/appointments/slots",
+        roles: BOOKINGS,
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/appointments/capacity",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trusted-traders",
+        roles: ADMIN,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/trusted-traders",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/anpr",
+        roles: DEVICES,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/vehicles",
+        roles: VEHICLE_READERS,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/vehicles/kpis",
+        roles: KPI_READERS,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/vehicles/{id}/inspection",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/vehicles/{id}/checks",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/vehicles/{id}/release",
+        roles: DECIDE,
     },
 ];
 

@@ -16,7 +16,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{cases, clearance, duty_log, journal, ops, port, session, stats, system, users};
+use crate::api::{
+    cases, clearance, duty_log, journal, ops, port, road, session, stats, system, users,
+};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -104,6 +106,24 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::post_outbox))
         .routes(routes!(ops::stream))
         .routes(routes!(ops::get_kpis))
+        .routes(routes!(road::post_appointment, road::list_appointments))
+        .routes(routes!(
+            road::get_appointment,
+            road::patch_appointment,
+            road::delete_appointment
+        ))
+        .routes(routes!(road::get_slots))
+        .routes(routes!(road::put_capacity))
+        .routes(routes!(
+            road::post_trusted_trader,
+            road::list_trusted_traders
+        ))
+        .routes(routes!(road::post_anpr))
+        .routes(routes!(road::list_vehicles))
+        .routes(routes!(road::get_road_kpis))
+        .routes(routes!(road::post_inspection))
+        .routes(routes!(road::post_check))
+        .routes(routes!(road::post_release))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

@@ -80,6 +80,11 @@ fn main() {
             run: |c| Box::pin(command_page_stays_smooth_with_200_units_and_50_incidents(c)),
         },
         Case {
+            name: "vehicles_panel_shows_a_green_truck_live_in_both_languages",
+            needs: Needs::Nothing,
+            run: |c| Box::pin(vehicles_panel_shows_a_green_truck_live(c)),
+        },
+        Case {
             name: "counter_page_is_keyboard_first",
             needs: Needs::Nothing,
             run: |c| Box::pin(counter_page_is_keyboard_first(c)),
@@ -1028,6 +1033,87 @@ async fn command_page_stays_smooth_with_200_units_and_50_incidents(c: Ctx) -> Te
         t.as_f64().unwrap_or(f64::MAX) < 1000.0,
         "relabelling stays under 1 s",
     )
+}
+
+async fn vehicles_panel_shows_a_green_truck_live(c: Ctx) -> TestResult {
+    c.user("chief", Role::DutyChief).await?;
+    let carrier = c.user("gobi", Role::Carrier).await?;
+    let camera = c.user("anpr-gw", Role::Device).await?;
+    c.login("chief").await?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    check(
+        c.js("return document.getElementById('veh-empty').hidden")
+            .await?
+            == json!(false),
+        "no vehicle waiting at first",
+    )?;
+    let now = chrono::Utc::now();
+    let slot =
+        now - chrono::Duration::seconds(
+            i64::from(chrono::Timelike::minute(&now)) * 60
+                + i64::from(chrono::Timelike::second(&now)),
+        ) - chrono::Duration::nanoseconds(i64::from(chrono::Timelike::nanosecond(&now)))
+            + chrono::Duration::hours(1);
+    let mrz = guomen_testkit::mrz::Td3::new("ERDENE", "BAT", "E7654321", "MNG")
+        .born("800101")
+        .sex('M')
+        .expires(&guomen_testkit::mrz::yymmdd_in_years(5))
+        .try_lines()?;
+    let (s, b) = c
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/appointments",
+            &carrier,
+            Some(json!({"plate": "蒙H·A1234", "driver": {"mrz": mrz}, "site_id": "road-freight",
+                        "direction": "exit", "slot_start": slot.to_rfc3339(),
+                        "cargo": {"description": "tomatoes", "perishable": true, "weight_kg": 22000}})),
+        )
+        .await?;
+    check(s == 201, format!("booking: {s} {b}"))?;
+    let (s, r) = c
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/anpr",
+            &camera,
+            Some(json!({"camera_id": "anpr-freight-exit", "plate": "蒙HA1234"})),
+        )
+        .await?;
+    check(
+        s == 200 && r["outcome"] == "arrived",
+        format!("read: {s} {r}"),
+    )?;
+    // The stream brings the arrival: no reload.
+    c.wait_js(
+        "document.querySelectorAll('#vehicles [data-vehicle]').length === 1",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let row = c
+        .js("return document.querySelector('#vehicles [data-vehicle]').textContent")
+        .await?;
+    let row = row.as_str().unwrap_or_default().to_owned();
+    check(row.contains("蒙HA1234"), format!("row {row}"))?;
+    c.js("G.setLang('zh')").await?;
+    let zh = c
+        .js("return document.getElementById('vehicles-panel').textContent")
+        .await?;
+    check(
+        zh.as_str().unwrap_or_default().contains("绿色通道"),
+        format!("zh panel {zh}"),
+    )?;
+    c.js("G.setLang('en')").await?;
+    let en = c
+        .js("return document.getElementById('vehicles-panel').textContent")
+        .await?;
+    check(
+        en.as_str().unwrap_or_default().contains("Green channel"),
+        format!("en panel {en}"),
+    )?;
+    c.screenshot("command-vehicles.png", 1920, 1080).await
 }
 
 async fn counter_page_is_keyboard_first(c: Ctx) -> TestResult {

@@ -19,6 +19,7 @@ pub mod field;
 pub mod names;
 pub mod nations;
 pub mod plan;
+pub mod road;
 pub mod space;
 pub mod watch;
 

@@ -137,6 +137,23 @@ events! {
     EvidenceAdded = "case.evidence_added" (EvidenceAdded),
     /// Someone opened an evidence file: its chain of custody.
     EvidenceViewed = "case.evidence_viewed" (EvidenceViewed),
+    /// A carrier booked a slot for a vehicle (the record as booked).
+    RoadAppointmentBooked = "road.appointment_booked" (crate::road::Appointment),
+    /// An appointment changed: by its carrier, or by the vehicle's arrival (arrived, lost).
+    RoadAppointmentChanged = "road.appointment_changed" (crate::road::Appointment),
+    RoadAppointmentCancelled = "road.appointment_cancelled" (crate::road::Appointment),
+    /// The duty chief set one slot's capacity.
+    RoadSlotCapacitySet = "road.slot_capacity_set" (SlotCapacitySet),
+    /// A driver hit a list at booking or at the gate: for staff, never the carrier.
+    RoadDriverHit = "road.driver_hit" (DriverHit),
+    RoadTrustedTraderAdded = "road.trusted_trader_added" (TrustedTraderAdded),
+    /// A plate read at a gate became an arrival (the vehicle as it arrived).
+    RoadVehicleArrived = "road.vehicle_arrived" (crate::road::Vehicle),
+    RoadVehicleInspection = "road.vehicle_inspection_started" (crate::road::Vehicle),
+    RoadVehicleChecked = "road.vehicle_checked" (crate::road::Vehicle),
+    RoadVehicleReleased = "road.vehicle_released" (crate::road::Vehicle),
+    /// A green-channel vehicle waits past its release target: a warning to the duty chief.
+    RoadGreenOverdue = "road.green_overdue" (GreenOverdue),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -378,6 +395,11 @@ pub const fn rule(kind: EventKind) -> KindRule {
     // Cases name people and hold free text: the staff who handle them see them; an analyst
     // reads cases only as counts (the reports), never the stream.
     const CASES: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
+    // Appointments carry the driver's document: staff who clear vehicles, not analysts;
+    // carriers read their own through the appointments route, not the stream.
+    const BOOKINGS: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
+    // A vehicle's path has a plate, times and a channel, no person.
+    const VEHICLES: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -466,6 +488,42 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::EvidenceAdded => r(Always, Projects::Docs("cases"), Replay::None, CASES),
         K::EvidenceViewed => r(Always, Projects::Docs("cases"), Replay::None, CASES),
         K::RegionTotalsSet => r(Always, Projects::Docs("region_totals"), Replay::None, AUDIT),
+        K::RoadAppointmentBooked => r(
+            Always,
+            Projects::Docs("appointments"),
+            Replay::None,
+            BOOKINGS,
+        ),
+        K::RoadAppointmentChanged => r(
+            Always,
+            Projects::Docs("appointments"),
+            Replay::None,
+            BOOKINGS,
+        ),
+        K::RoadAppointmentCancelled => r(
+            Always,
+            Projects::Docs("appointments"),
+            Replay::None,
+            BOOKINGS,
+        ),
+        K::RoadSlotCapacitySet => r(
+            Always,
+            Projects::Docs("slot_capacity"),
+            Replay::None,
+            COMMAND,
+        ),
+        K::RoadDriverHit => r(Always, Projects::Nothing, Replay::None, HITS),
+        K::RoadTrustedTraderAdded => r(
+            Always,
+            Projects::Docs("trusted_traders"),
+            Replay::None,
+            STAFF,
+        ),
+        K::RoadVehicleArrived => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadVehicleInspection => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadVehicleChecked => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadVehicleReleased => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
+        K::RoadGreenOverdue => r(Always, Projects::Docs("vehicles"), Replay::None, COMMAND),
     }
 }
 

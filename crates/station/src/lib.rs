@@ -25,6 +25,7 @@ pub mod journal;
 pub mod metrics;
 pub mod ops;
 pub mod stats;
+pub mod road;
 pub mod store;
 pub mod terminals;
 pub mod users;
@@ -83,6 +84,8 @@ pub struct Station {
     pub(crate) write_queue: Arc<WriteQueue>,
     /// Set once the station has stopped: its background tasks end.
     pub(crate) stopped: Arc<std::sync::atomic::AtomicBool>,
+    /// Road freight: the booking lock, the carriers' rate limiter and the tuning.
+    pub(crate) road: Arc<road::Road>,
 }
 
 impl std::fmt::Debug for Station {
@@ -184,6 +187,7 @@ impl Station {
             failed_logins: Arc::new(auth::FailedLogins::default()),
             stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             write_queue: Arc::new(WriteQueue::new(WRITE_QUEUE)),
+            road: Arc::new(road::Road::default()),
         }
     }
 
@@ -199,6 +203,7 @@ impl Station {
     pub async fn start(&self) -> anyhow::Result<()> {
         self.ensure_counts().await?;
         clearance::start(self).await?;
+        road::start(self);
         ops::start(self).await?;
         self.spawn_housekeeping();
         Ok(())
@@ -229,6 +234,7 @@ impl Station {
                 tracing::error!(error = %e, "watchlist index did not load");
             }
         });
+        road::start(self);
         ops::start_in_background(self);
         self.spawn_housekeeping();
     }

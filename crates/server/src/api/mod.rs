@@ -7,6 +7,7 @@ pub mod duty_log;
 pub mod journal;
 pub mod ops;
 pub mod port;
+pub mod road;
 pub mod session;
 pub mod stats;
 pub mod system;

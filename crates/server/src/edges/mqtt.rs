@@ -7,6 +7,8 @@
 //! - `guomen/links/{link_id}/heartbeat` (`link:ID`): `{"time"?}`
 //! - `guomen/units/{unit_id}/position` (`unit:ID`): `{"lat", "lon", "time"?, "speed_kmh"?, "course"?}`
 //! - `guomen/units/{unit_id}/orders` (`unit:ID`, station → device): `{"text", "incident_id"}`
+//! - `guomen/anpr/{camera_id}/plates` (`camera:ID`): `{"plate", "time"?, "confidence"?}` (a
+//!   plate read, handed to the same use case as `POST /api/v1/anpr`)
 //!
 //! Authentication. Embedded broker: CONNECT carries user name = a device user's name and
 //! password = one of its API tokens (or its password); every publish and subscribe is then
@@ -42,10 +44,11 @@ const REFUSED: &str = "mqtt_refused";
 /// Largest payload either side takes.
 const MAX_PAYLOAD: usize = 16 * 1024;
 /// The topic filters the station subscribes to on an external broker.
-pub const FILTERS: [&str; 3] = [
+pub const FILTERS: [&str; 4] = [
     "guomen/sensors/+/events",
     "guomen/links/+/heartbeat",
     "guomen/units/+/position",
+    "guomen/anpr/+/plates",
 ];
 
 struct Ctx {
@@ -319,6 +322,7 @@ enum Report {
         time: Option<DateTime<Utc>>,
     },
     Position(PositionReport),
+    Plate(guomen_station::road::PlateRead),
 }
 
 /// Checks one uplink message's payload against the port; the reason label when it is bad.
@@ -398,6 +402,18 @@ fn report(ctx: &Ctx, topic: Topic<'_>, v: &Value) -> Result<Report, (&'static st
                 course,
             }))
         }
+        Topic::AnprPlates(id) => {
+            let confidence = opt_number(v, "confidence").map_err(|e| ("bad_confidence", e))?;
+            let Some(plate) = v.get("plate").and_then(Value::as_str) else {
+                return Err(("bad_plate", "`plate` must be a string".into()));
+            };
+            Ok(Report::Plate(guomen_station::road::PlateRead {
+                camera_id: id.to_owned(),
+                plate: plate.to_owned(),
+                time,
+                confidence,
+            }))
+        }
         Topic::UnitOrders(_) => Err(("unknown_topic", "orders go to devices".into())),
     }
 }
@@ -410,6 +426,7 @@ async fn ingest(ctx: &Ctx, who: &Principal, topic: Topic<'_>, v: &Value) {
         Topic::LinkHeartbeat(id) => format!("guomen/links/{id}/heartbeat"),
         Topic::UnitPosition(id) => format!("guomen/units/{id}/position"),
         Topic::UnitOrders(id) => format!("guomen/units/{id}/orders"),
+        Topic::AnprPlates(id) => format!("guomen/anpr/{id}/plates"),
     };
     // Checked here whatever the use case checks: the topic's item is the device's own.
     let (kind, id) = topic.item();
@@ -440,6 +457,10 @@ async fn ingest(ctx: &Ctx, who: &Principal, topic: Topic<'_>, v: &Value) {
                 .await
                 .map(|_| ()),
         ),
+        Report::Plate(read) => (
+            "plate_read",
+            station.plate_read(who, read).await.map(|_| ()),
+        ),
         Report::Position(p) => (
             "position",
             station.position_via(who, p, Via::Mqtt).await.map(|_| ()),
@@ -456,3 +477,4 @@ async fn ingest(ctx: &Ctx, who: &Principal, topic: Topic<'_>, v: &Value) {
         }
     }
 }
+

@@ -27,7 +27,7 @@ const MAX_FACE_DIM: usize = 4096;
 const MAX_FIELD_CHARS: usize = 200;
 
 /// Hand-typed document fields, when the MRZ cannot be read.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManualDocument {
     pub surname: String,
@@ -226,6 +226,52 @@ fn read_manual(d: &ManualDocument) -> StationResult<Read> {
         face_template: None,
     };
     Ok(Read { view, facts, query })
+}
+
+/// A person screened outside an inspection (a truck driver at booking and at the gate).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screened {
+    /// `given surname`, as read.
+    pub name: String,
+    pub nationality: Option<String>,
+    pub document_number: Option<String>,
+    /// The lists that hit, with the entry ids and scores (for staff only).
+    pub hits: Vec<Value>,
+}
+
+/// Reads a document (MRZ lines or hand-typed fields, exactly one) and screens its holder
+/// against the live index. `field` names the request field in errors.
+pub async fn screen_document(
+    state: &Station,
+    field: &str,
+    mrz: Option<&[String]>,
+    document: Option<&ManualDocument>,
+) -> StationResult<Screened> {
+    let today = state.local_day(state.now());
+    let read = match (mrz, document) {
+        (Some(lines), None) => read_mrz(lines, today)?,
+        (None, Some(d)) => read_manual(d)?,
+        _ => {
+            return Err(bad(
+                field,
+                "give exactly one of `mrz` (lines) or `document` (hand-typed fields)",
+            ));
+        }
+    };
+    state.clearance.ready().await;
+    let live = state.clearance.live();
+    let mut hits = live.index.screen(&read.query, DEFAULT_THRESHOLD);
+    hits.truncate(MAX_HITS);
+    let action_of = |id: &str| live.actions.get(id).cloned().unwrap_or_default();
+    Ok(Screened {
+        name: read.query.name.clone(),
+        nationality: read.query.nationality.clone(),
+        document_number: read.query.document_number.clone(),
+        hits: hits
+            .iter()
+            .map(|h| hit_json(h, &action_of(&h.entry_id)))
+            .collect(),
+    })
 }
 
 fn hit_json(h: &guomen_screen::Hit, action: &str) -> Value {

@@ -273,3 +273,43 @@ pub struct EvidenceViewed {
     pub case_id: String,
     pub sha256: String,
 }
+
+/// One appointment slot's capacity, set by the duty chief.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlotCapacitySet {
+    pub site_id: String,
+    pub direction: guomen_clearance::Direction,
+    pub slot_start: DateTime<Utc>,
+    pub capacity: u32,
+}
+
+/// A truck driver hit a list: at `booking` or at the `gate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverHit {
+    pub appointment_id: String,
+    #[serde(default)]
+    pub vehicle_id: Option<String>,
+    pub plate: String,
+    pub organisation: String,
+    pub stage: String,
+    pub driver_name: String,
+    /// The lists, entries and scores, as an inspection's hits.
+    pub hits: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustedTraderAdded {
+    pub organisation: String,
+    pub since: DateTime<Utc>,
+}
+
+/// A green-channel vehicle waits past its target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GreenOverdue {
+    pub vehicle_id: String,
+    pub plate: String,
+    pub site_id: String,
+    pub arrived: DateTime<Utc>,
+    pub target_s: i64,
+    pub waited_s: i64,
+}

@@ -333,6 +333,121 @@ pub fn sample(kind: EventKind) -> Event {
             key: "k1".into(),
             result: "applied".into(),
         }),
+        K::RoadAppointmentBooked => Event::RoadAppointmentBooked(sample_appointment()),
+        K::RoadAppointmentChanged => Event::RoadAppointmentChanged(crate::road::Appointment {
+            status: crate::road::AppointmentStatus::Arrived,
+            vehicle_id: Some("v1".into()),
+            ..sample_appointment()
+        }),
+        K::RoadAppointmentCancelled => Event::RoadAppointmentCancelled(crate::road::Appointment {
+            status: crate::road::AppointmentStatus::Cancelled,
+            ..sample_appointment()
+        }),
+        K::RoadSlotCapacitySet => Event::RoadSlotCapacitySet(SlotCapacitySet {
+            site_id: "road-freight".into(),
+            direction: guomen_clearance::Direction::Exit,
+            slot_start: t(60),
+            capacity: 4,
+        }),
+        K::RoadDriverHit => Event::RoadDriverHit(DriverHit {
+            appointment_id: "a1".into(),
+            vehicle_id: Some("v1".into()),
+            plate: "1234УБА".into(),
+            organisation: "Gobi Freight LLC".into(),
+            stage: "gate".into(),
+            driver_name: "BAT ERDENE".into(),
+            hits: vec![json!({"list": "wanted", "entry_id": "w1", "score": 0.97})],
+        }),
+        K::RoadTrustedTraderAdded => Event::RoadTrustedTraderAdded(TrustedTraderAdded {
+            organisation: "Gobi Freight LLC".into(),
+            since: t(1),
+        }),
+        K::RoadVehicleArrived => Event::RoadVehicleArrived(sample_vehicle()),
+        K::RoadVehicleInspection => Event::RoadVehicleInspection(crate::road::Vehicle {
+            status: crate::road::VehicleStatus::InInspection,
+            inspection_started: Some(t(70)),
+            ..sample_vehicle()
+        }),
+        K::RoadVehicleChecked => Event::RoadVehicleChecked(crate::road::Vehicle {
+            status: crate::road::VehicleStatus::InInspection,
+            inspection_started: Some(t(70)),
+            checks: vec![crate::road::VehicleCheck {
+                check: "physical".into(),
+                passed: true,
+                note: None,
+                time: t(75),
+            }],
+            ..sample_vehicle()
+        }),
+        K::RoadVehicleReleased => Event::RoadVehicleReleased(crate::road::Vehicle {
+            status: crate::road::VehicleStatus::Released,
+            released: Some(t(80)),
+            released_by: Some("chen".into()),
+            ..sample_vehicle()
+        }),
+        K::RoadGreenOverdue => Event::RoadGreenOverdue(GreenOverdue {
+            vehicle_id: "v1".into(),
+            plate: "蒙HA1234".into(),
+            site_id: "road-freight".into(),
+            arrived: t(65),
+            target_s: 1800,
+            waited_s: 1860,
+        }),
+    }
+}
+
+fn sample_appointment() -> crate::road::Appointment {
+    crate::road::Appointment {
+        id: "a1".into(),
+        organisation: "Gobi Freight LLC".into(),
+        booked_by: "gobi".into(),
+        plate: "蒙HA1234".into(),
+        trailer_plate: Some("蒙H1234挂".into()),
+        driver: crate::road::DriverDocument::Mrz(vec![
+            "P<MNGBAT<<ERDENE<<<<<<<<<<<<<<<<<<<<<<<<<<<".into(),
+            "E1234567<8MNG8001014M3001019<<<<<<<<<<<<<<02".into(),
+        ]),
+        driver_name: "ERDENE BAT".into(),
+        site_id: "road-freight".into(),
+        direction: guomen_clearance::Direction::Exit,
+        slot_start: t(60),
+        slot_end: t(120),
+        cargo: crate::road::Cargo {
+            description: "cabbages".into(),
+            perishable: true,
+            weight_kg: 24_000.0,
+        },
+        channel: crate::road::Channel::Green,
+        status: crate::road::AppointmentStatus::Booked,
+        driver_flagged: false,
+        vehicle_id: None,
+        booked: t(0),
+    }
+}
+
+fn sample_vehicle() -> crate::road::Vehicle {
+    crate::road::Vehicle {
+        id: "v1".into(),
+        plate: "蒙HA1234".into(),
+        site_id: "road-freight".into(),
+        direction: guomen_clearance::Direction::Exit,
+        camera_id: "anpr-freight-exit".into(),
+        lane_id: "road-freight-green".into(),
+        appointment_id: Some("a1".into()),
+        organisation: Some("Gobi Freight LLC".into()),
+        channel: crate::road::Channel::Green,
+        status: crate::road::VehicleStatus::Waiting,
+        arrived: t(65),
+        unannounced: false,
+        late: false,
+        check_selected: false,
+        check_rate: None,
+        checks: Vec::new(),
+        inspection_started: None,
+        released: None,
+        released_by: None,
+        overdue_warned: false,
+        confidence: Some(0.93),
     }
 }
 

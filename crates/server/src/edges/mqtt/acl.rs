@@ -24,6 +24,7 @@ pub enum Topic<'a> {
     LinkHeartbeat(&'a str),
     UnitPosition(&'a str),
     UnitOrders(&'a str),
+    AnprPlates(&'a str),
 }
 
 impl<'a> Topic<'a> {
@@ -48,6 +49,7 @@ impl<'a> Topic<'a> {
             ("links", "heartbeat") => Some(Topic::LinkHeartbeat(id)),
             ("units", "position") => Some(Topic::UnitPosition(id)),
             ("units", "orders") => Some(Topic::UnitOrders(id)),
+            ("anpr", "plates") => Some(Topic::AnprPlates(id)),
             _ => None,
         }
     }
@@ -58,6 +60,7 @@ impl<'a> Topic<'a> {
             Topic::SensorEvents(id) => (ScopeKind::Sensor, id),
             Topic::LinkHeartbeat(id) => (ScopeKind::Link, id),
             Topic::UnitPosition(id) | Topic::UnitOrders(id) => (ScopeKind::Unit, id),
+            Topic::AnprPlates(id) => (ScopeKind::Camera, id),
         }
     }
 

@@ -28,8 +28,46 @@ const KPI_READERS: &[Role] = &[Admin, DutyChief, Analyst];
 const INSPECT: &[Role] = &[Admin, DutyChief, Inspector, Device];
 const INSPECTION_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Device];
 const DECIDE: &[Role] = &[Admin, DutyChief, Inspector];
+const TRAIN_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier];
+const MANIFEST: &[Role] = &[Admin, DutyChief, Carrier];
+const AGENCY: &[Role] = &[Admin, DutyChief, Partner];
 
 pub const ACCESS: &[RouteAccess] = &[
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/trains",
+        roles: TRAIN_READ,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/trains/{id}",
+        roles: TRAIN_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/manifest",
+        roles: MANIFEST,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/arrive",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/agencies/{agency}/done",
+        roles: AGENCY,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/release",
+        roles: COMMAND,
+    },
     RouteAccess {
         method: "GET",
         path: "/api/v1/openapi.json",

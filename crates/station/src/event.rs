@@ -122,6 +122,12 @@ events! {
     LinkChanged = "ops.link_changed" (LinkChanged),
     /// A duty point's store-and-forward item applied (its idempotency key is remembered).
     OutboxItem = "ops.outbox_item" (OutboxItem),
+    TrainScheduled = "train.scheduled" (TrainScheduled),
+    /// A manifest version read and screened before arrival (counts only).
+    ManifestReceived = "train.manifest_received" (ManifestReceived),
+    TrainArrived = "train.arrived" (TrainArrived),
+    TrainAgencyDone = "train.agency_done" (AgencyDone),
+    TrainReleased = "train.released" (TrainReleased),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -358,6 +364,9 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const NEW_INCIDENT: [Sight; 8] = [Full, Full, Full, Limited, OwnAgency, No, No, Full];
     const INCIDENT_FACTS: [Sight; 8] = [Full, Full, Full, Full, OwnAgency, No, No, Full];
     const LISTS: [Sight; 8] = [No, No, No, No, No, No, No, Full];
+    // Train facts carry ids, numbers and counts, never names or hits: the staff see them;
+    // partners and carriers read their own trains through the trains routes.
+    const TRAINS: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -419,6 +428,11 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::LinkHeartbeat => r(Never, Projects::Nothing, Replay::Ops, COMMAND),
         K::LinkChanged => r(Always, Projects::Nothing, Replay::Ops, STAFF),
         K::OutboxItem => r(Always, Projects::Docs("outbox_keys"), Replay::None, COMMAND),
+        K::TrainScheduled => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::ManifestReceived => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainArrived => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainAgencyDone => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainReleased => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod journal;
 pub mod metrics;
 pub mod ops;
 pub mod store;
+pub mod trains;
 pub mod users;
 
 use std::sync::{Arc, Mutex};

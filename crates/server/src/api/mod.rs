@@ -8,6 +8,7 @@ pub mod ops;
 pub mod port;
 pub mod session;
 pub mod system;
+pub mod trains;
 pub mod types;
 pub mod users;
 

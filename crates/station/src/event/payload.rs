@@ -155,3 +155,51 @@ pub struct OutboxItem {
     /// What applying the item did (`applied`, or why it was refused).
     pub result: String,
 }
+
+/// A train run was scheduled (timetable service or announced freight train).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainScheduled {
+    pub train_id: String,
+    pub number: String,
+    pub kind: crate::trains::TrainKind,
+    pub direction: String,
+    pub site_id: String,
+    pub scheduled_arrival: chrono::DateTime<chrono::Utc>,
+}
+
+/// A manifest version was read and screened. Counts only: the names stay in the manifest
+/// document, the hits in the staff's view of the train and in their incidents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestReceived {
+    pub train_id: String,
+    pub version: u32,
+    pub persons: usize,
+    pub hits: usize,
+    pub errors: usize,
+    pub added: usize,
+    pub removed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainArrived {
+    pub train_id: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A partner agency's part of the joint inspection is done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgencyDone {
+    pub train_id: String,
+    pub agency: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The one release of a train, with its duration from arrival.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainReleased {
+    pub train_id: String,
+    pub number: String,
+    pub duration_s: i64,
+    pub target_s: i64,
+    pub no_shows: usize,
+}

@@ -269,6 +269,39 @@ pub fn sample(kind: EventKind) -> Event {
             key: "k1".into(),
             result: "applied".into(),
         }),
+        K::TrainScheduled => Event::TrainScheduled(TrainScheduled {
+            train_id: "tr-1".into(),
+            number: "K23".into(),
+            kind: crate::trains::TrainKind::Passenger,
+            direction: "entry".into(),
+            site_id: "rail-passenger".into(),
+            scheduled_arrival: t(15),
+        }),
+        K::ManifestReceived => Event::ManifestReceived(ManifestReceived {
+            train_id: "tr-1".into(),
+            version: 2,
+            persons: 312,
+            hits: 1,
+            errors: 0,
+            added: 3,
+            removed: 1,
+        }),
+        K::TrainArrived => Event::TrainArrived(TrainArrived {
+            train_id: "tr-1".into(),
+            at: t(16),
+        }),
+        K::TrainAgencyDone => Event::TrainAgencyDone(AgencyDone {
+            train_id: "tr-1".into(),
+            agency: "customs".into(),
+            at: t(20),
+        }),
+        K::TrainReleased => Event::TrainReleased(TrainReleased {
+            train_id: "tr-1".into(),
+            number: "K23".into(),
+            duration_s: 1140,
+            target_s: 2700,
+            no_shows: 2,
+        }),
     }
 }
 

@@ -31,6 +31,7 @@ const DECIDE: &[Role] = &[Admin, DutyChief, Inspector];
 const TRAIN_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier];
 const MANIFEST: &[Role] = &[Admin, DutyChief, Carrier];
 const AGENCY: &[Role] = &[Admin, DutyChief, Partner];
+const AGENCY_OR_STAFF: &[Role] = &[Admin, DutyChief, Inspector, Partner];
 
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
@@ -67,6 +68,16 @@ pub const ACCESS: &[RouteAccess] = &[
         method: "POST",
         path: "/api/v1/trains/{id}/release",
         roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/verifications",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/persons/{person_id}/priority",
+        roles: AGENCY_OR_STAFF,
     },
     RouteAccess {
         method: "GET",

@@ -90,6 +90,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trains::arrive))
         .routes(routes!(trains::agency_done))
         .routes(routes!(trains::release))
+        .routes(routes!(trains::verify))
+        .routes(routes!(trains::priority))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, Utc};
 use guomen_domain::Role;
 use guomen_paxlst::{Document, Message, Person, Transport};
 use guomen_server::test_app::{TestApp, TestResponse};
+use guomen_testkit::mrz::Td3;
 use serde_json::{Value, json};
 
 const LIST_CSV: &str = "\
@@ -434,4 +435,172 @@ async fn bad_train_requests_are_refused() {
     assert!(r.text.contains("moon"));
     let r = w.app.get("/api/v1/trains/nope", &w.chief).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_first() {
+    let w = world().await;
+    let inspector = w.app.user("insp", Role::Inspector).await;
+    let id = new_train(&w, "K24", "passenger").await;
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.carrier,
+        "application/edifact",
+        manifest(passengers()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let verify = format!("/api/v1/trains/{id}/verifications");
+
+    // Before arrival: refused.
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"person_id": "P0003", "carriage": "06"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+    let r = w
+        .app
+        .post(&format!("/api/v1/trains/{id}/arrive"), &w.chief, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // The railway says the passenger in 06/001 is ill: verified first, the time recorded.
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{id}/persons/P0003/priority"),
+            &w.chief,
+            json!({"reason": "suspected brain haemorrhage"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{id}/persons/P0099/priority"),
+            &w.chief,
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"person_id": "P0003", "carriage": "06"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "manifest");
+    assert_eq!(r.json["person"]["surname"], "TSEND");
+    assert_eq!(r.json["suggested"], "clear");
+    assert_eq!(r.json["decision"], "clear");
+    let r = w
+        .app
+        .post(&verify, &inspector, json!({"person_id": "P0003"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+    // By MRZ: the same person and document matches; another document of a listed person
+    // differs; someone not listed is an exception.
+    let dorj = Td3::new("DORJ", "BOLD", "E7654321", "MNG")
+        .born("850101")
+        .sex('M')
+        .expires("310501")
+        .lines();
+    let r = w
+        .app
+        .post(&verify, &inspector, json!({"mrz": dorj, "carriage": "05"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "manifest", "{}", r.text);
+    let other_doc = Td3::new("GANZORIG", "BATBOLD", "E9999999", "MNG")
+        .born("790402")
+        .sex('M')
+        .expires("310501")
+        .lines();
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"mrz": other_doc, "carriage": "05"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "document_differs");
+    assert_eq!(
+        r.json["decision"],
+        Value::Null,
+        "an exception waits for the inspector: {}",
+        r.text
+    );
+    let stranger = Td3::new("NOMAD", "ANON", "E5555555", "MNG")
+        .born("800101")
+        .sex('F')
+        .expires("310501")
+        .lines();
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"mrz": stranger, "carriage": "07"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "not_on_manifest");
+    assert_eq!(r.json["person"], Value::Null);
+
+    let t = w.app.get(&format!("/api/v1/trains/{id}"), &w.chief).await;
+    assert_eq!(t.json["status"], "verifying");
+    assert_eq!(
+        t.json["verification"],
+        json!({"verified": 2, "exceptions": 2, "remaining": 1})
+    );
+    assert!(
+        t.json["timer"]["predicted_finish"].is_string(),
+        "{}",
+        t.text
+    );
+    assert_eq!(t.json["priority"][0]["person_id"], "P0003");
+    assert!(
+        t.json["priority"][0]["cleared_after_s"].is_i64(),
+        "{}",
+        t.text
+    );
+
+    for agency in ["customs", "railway", "quarantine"] {
+        let r = w
+            .app
+            .post(
+                &format!("/api/v1/trains/{id}/agencies/{agency}/done"),
+                &w.chief,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let r = w
+        .app
+        .post(&format!("/api/v1/trains/{id}/release"), &w.chief, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["no_shows"], json!(["P0001"]));
+
+    // A verification on a released train is refused.
+    let r = w
+        .app
+        .post(&verify, &inspector, json!({"person_id": "P0001"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("released"));
 }

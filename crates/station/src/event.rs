@@ -128,6 +128,8 @@ events! {
     TrainArrived = "train.arrived" (TrainArrived),
     TrainAgencyDone = "train.agency_done" (AgencyDone),
     TrainReleased = "train.released" (TrainReleased),
+    TrainPersonVerified = "train.person_verified" (PersonVerified),
+    TrainPriority = "train.priority_marked" (PriorityMarked),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -433,6 +435,8 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::TrainArrived => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::TrainAgencyDone => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::TrainReleased => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainPersonVerified => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainPriority => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
     }
 }
 
@@ -468,8 +472,8 @@ pub fn audience_table_markdown() -> String {
          `full`: the payload as recorded · `view`: the audience's own view type (no names, \
          documents, birth dates or free text) · `own agency`: only incidents its agency \
          reported or was notified of, in the partner view · `—`: never delivered.\n\n\
-         | kind | journal | projects | replay | admin | duty chief | inspector | analyst | partner | device | centre |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+         | kind | journal | projects | replay | admin | duty chief | inspector | analyst | partner | carrier | device | centre |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for k in EventKind::ALL {
         let r = rule(*k);

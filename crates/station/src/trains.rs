@@ -22,8 +22,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::new_id;
+use crate::clearance::INSPECTIONS_COLLECTION;
+use crate::clearance::inspect::{ManualDocument, NewInspection};
 use crate::event::{
-    AgencyDone, Event, ManifestReceived, TrainArrived, TrainReleased, TrainScheduled,
+    AgencyDone, Event, ManifestReceived, PersonVerified, PriorityMarked, TrainArrived,
+    TrainReleased, TrainScheduled,
 };
 use crate::{Principal, Station, StationError, StationResult};
 
@@ -109,6 +112,56 @@ pub struct TrainRecord {
     pub exceptions: usize,
     pub no_shows: Vec<String>,
     pub target_s: i64,
+    /// Person id → the inspection of their verification on board.
+    #[serde(default)]
+    pub inspections: BTreeMap<String, String>,
+    /// Persons to verify first (ill on board), with when their clearance came.
+    #[serde(default)]
+    pub priority: Vec<PriorityPerson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriorityPerson {
+    pub person_id: String,
+    pub reason: String,
+    pub marked_at: DateTime<Utc>,
+    pub marked_by: String,
+    /// Seconds from the train's arrival to the person's clearance, once cleared.
+    pub cleared_after_s: Option<i64>,
+}
+
+/// `POST /api/v1/trains/{id}/verifications`: a scanned MRZ, or a manifest person picked when
+/// the reader fails.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewVerification {
+    #[serde(default)]
+    pub mrz: Option<Vec<String>>,
+    #[serde(default)]
+    pub person_id: Option<String>,
+    #[serde(default)]
+    pub carriage: Option<String>,
+}
+
+/// How the person on board compares with the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestMatch {
+    Manifest,
+    NotOnManifest,
+    DocumentDiffers,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerificationAnswer {
+    #[serde(rename = "match")]
+    pub matched: ManifestMatch,
+    /// The manifest person (with `person_id`), when one was found.
+    pub person: Option<ManifestPerson>,
+    pub inspection_id: String,
+    pub suggested: String,
+    /// Null while the inspector's confirmation is pending.
+    pub decision: Option<String>,
 }
 
 /// A manifest person with the station's id for it.
@@ -170,6 +223,9 @@ pub struct TrainView {
     pub agencies: BTreeMap<String, AgencyPart>,
     pub timer: Timer,
     pub no_shows: Vec<String>,
+    /// Persons verified first (ill on board) and seconds from arrival to their clearance;
+    /// not shown to carriers.
+    pub priority: Vec<PriorityPerson>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,6 +306,11 @@ impl TrainRecord {
                 elapsed_s: elapsed,
                 predicted_finish,
                 target_s: self.target_s,
+            },
+            priority: if role == Role::Carrier {
+                Vec::new()
+            } else {
+                self.priority.clone()
             },
             no_shows: if role.sees_personal_data() || role == Role::Partner {
                 self.no_shows.clone()
@@ -395,6 +456,8 @@ impl Station {
                 TrainKind::Freight => FREIGHT_TARGET_S,
                 TrainKind::Passenger => PASSENGER_TARGET_S,
             },
+            inspections: BTreeMap::new(),
+            priority: Vec::new(),
         };
         let event = Event::TrainScheduled(TrainScheduled {
             train_id: t.id.clone(),
@@ -747,11 +810,23 @@ impl Station {
             .with_code("agencies_not_done")
             .with_details(json!({"agencies": missing})));
         }
-        let manifest: Option<ManifestRecord> =
-            match self.store.doc(MANIFESTS_COLLECTION, id).await? {
-                Some(d) => serde_json::from_value(d.body).ok(),
-                None => None,
-            };
+        let mut undecided = Vec::new();
+        for (person, inspection) in &t.inspections {
+            if let Some(d) = self.store.doc(INSPECTIONS_COLLECTION, inspection).await? {
+                if d.body.get("status").and_then(|s| s.as_str()) == Some("pending") {
+                    undecided.push(person.clone());
+                }
+            }
+        }
+        if !undecided.is_empty() {
+            return Err(StationError::conflict(format!(
+                "not released: verified persons still undecided: {}",
+                undecided.join(", ")
+            ))
+            .with_code("persons_undecided")
+            .with_details(json!({"persons": undecided})));
+        }
+        let manifest = self.manifest_record(id).await?;
         t.no_shows = manifest
             .iter()
             .flat_map(|m| m.persons.iter())
@@ -768,6 +843,308 @@ impl Station {
             duration_s,
             target_s: t.target_s,
             no_shows: t.no_shows.len(),
+        });
+        self.append(vec![self.train_change(who, event, &t)]).await?;
+        Ok(t.view(who.role, now))
+    }
+
+    async fn manifest_record(&self, id: &str) -> StationResult<Option<ManifestRecord>> {
+        Ok(match self.store.doc(MANIFESTS_COLLECTION, id).await? {
+            Some(d) => serde_json::from_value(d.body).ok(),
+            None => None,
+        })
+    }
+
+    /// The lane train verifications are recorded on: the train site's lane for its direction
+    /// (a manual counter first), else the passenger station's.
+    fn train_lane(&self, t: &TrainRecord) -> Option<String> {
+        let fits = |l: &&guomen_port::Lane| {
+            let d = l.direction.as_str();
+            d == t.direction.as_str() || d == "both"
+        };
+        let pick = |site: &str| {
+            let lanes: Vec<&guomen_port::Lane> =
+                self.port.lanes_of_site(site).filter(fits).collect();
+            lanes
+                .iter()
+                .find(|l| l.kind.as_str() == "manual_counter")
+                .or(lanes.first())
+                .map(|l| l.id.clone())
+        };
+        pick(&t.site_id).or_else(|| pick("rail-passenger"))
+    }
+
+    /// Verifies one person on board: matched to the manifest, then the usual clearance
+    /// decision (a clean match suggested `clear` is decided at once; anything else waits for
+    /// the inspector's confirmation).
+    pub async fn verify_on_board(
+        &self,
+        who: &Principal,
+        id: &str,
+        req: NewVerification,
+    ) -> StationResult<VerificationAnswer> {
+        let mut t = self.train_record(id).await?;
+        if t.released_at.is_some() {
+            return Err(StationError::conflict(format!(
+                "train {} is released: no more verifications",
+                t.number
+            ))
+            .with_code("train_released"));
+        }
+        if t.arrived_at.is_none() {
+            return Err(
+                StationError::conflict(format!("train {} has not arrived", t.number))
+                    .with_code("train_not_arrived"),
+            );
+        }
+        if let Some(c) = &req.carriage {
+            if c.chars().count() > 16 {
+                return Err(StationError::unprocessable(
+                    "`carriage`: at most 16 characters",
+                ));
+            }
+        }
+        let manifest = self.manifest_record(id).await?;
+        let persons: Vec<ManifestPerson> = manifest.map(|m| m.persons).unwrap_or_default();
+        let lane_id = self.train_lane(&t).ok_or_else(|| {
+            StationError::conflict(format!(
+                "no lane for {} trains at {}",
+                t.direction.as_str(),
+                t.site_id
+            ))
+        })?;
+        let (matched, person, inspection) = match (&req.mrz, &req.person_id) {
+            (Some(_), Some(_)) => {
+                return Err(StationError::unprocessable(
+                    "give either `mrz` or `person_id`, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(StationError::unprocessable(
+                    "give `mrz` lines or a manifest `person_id`",
+                ));
+            }
+            (None, Some(pid)) => {
+                let p = persons
+                    .iter()
+                    .find(|p| &p.person_id == pid)
+                    .cloned()
+                    .ok_or_else(|| {
+                        StationError::not_found(format!(
+                            "no person {pid:?} on the manifest of train {}",
+                            t.number
+                        ))
+                    })?;
+                let doc = p.person.documents.first().ok_or_else(|| {
+                    StationError::unprocessable(format!(
+                        "person {pid} has no document on the manifest: scan it"
+                    ))
+                })?;
+                let missing = |what: &str| {
+                    StationError::unprocessable(format!(
+                        "person {pid} has no {what} on the manifest: scan the document"
+                    ))
+                };
+                let manual = ManualDocument {
+                    surname: p.person.surname.clone(),
+                    given_names: p.person.given_names.clone(),
+                    nationality: p
+                        .person
+                        .nationality
+                        .clone()
+                        .ok_or_else(|| missing("nationality"))?,
+                    birth_date: p
+                        .person
+                        .birth_date
+                        .map(|d| d.to_string())
+                        .ok_or_else(|| missing("birth date"))?,
+                    sex: p.person.sex.clone(),
+                    document_number: doc.number.clone(),
+                    issuing_state: doc
+                        .issuing_state
+                        .clone()
+                        .or_else(|| p.person.nationality.clone())
+                        .ok_or_else(|| missing("issuing state"))?,
+                    expiry_date: doc
+                        .expiry
+                        .map(|d| d.to_string())
+                        .ok_or_else(|| missing("document expiry"))?,
+                    document_kind: None,
+                };
+                (
+                    ManifestMatch::Manifest,
+                    Some(p),
+                    NewInspection {
+                        site_id: self
+                            .port
+                            .lane(&lane_id)
+                            .map(|l| l.site.clone())
+                            .unwrap_or_default(),
+                        lane_id: lane_id.clone(),
+                        direction: t.direction,
+                        mrz: None,
+                        document: Some(manual),
+                        face_template: None,
+                        enrolled: false,
+                    },
+                )
+            }
+            (Some(lines), None) => {
+                let m = guomen_mrz::parse_lines(lines, self.local_day(self.now()))
+                    .map_err(|e| StationError::unprocessable(format!("malformed MRZ: {e}")))?;
+                let number = m.document_number.as_str().to_owned();
+                let same_doc = persons
+                    .iter()
+                    .find(|p| p.person.documents.iter().any(|d| d.number == number));
+                let same_name = |p: &&ManifestPerson| {
+                    p.person.surname.eq_ignore_ascii_case(&m.surname)
+                        && (m.birth_date.is_none() || p.person.birth_date == m.birth_date)
+                };
+                let (matched, p) = match same_doc {
+                    Some(p) if same_name(&p) => (ManifestMatch::Manifest, Some(p.clone())),
+                    Some(p) => (ManifestMatch::DocumentDiffers, Some(p.clone())),
+                    None => match persons.iter().find(same_name) {
+                        Some(p) => (ManifestMatch::DocumentDiffers, Some(p.clone())),
+                        None => (ManifestMatch::NotOnManifest, None),
+                    },
+                };
+                (
+                    matched,
+                    p,
+                    NewInspection {
+                        site_id: self
+                            .port
+                            .lane(&lane_id)
+                            .map(|l| l.site.clone())
+                            .unwrap_or_default(),
+                        lane_id: lane_id.clone(),
+                        direction: t.direction,
+                        mrz: Some(lines.clone()),
+                        document: None,
+                        face_template: None,
+                        enrolled: false,
+                    },
+                )
+            }
+        };
+        if let Some(p) = &person {
+            if matched == ManifestMatch::Manifest {
+                if let Some(prev) = t.inspections.get(&p.person_id) {
+                    return Err(StationError::conflict(format!(
+                        "person {} is already verified (inspection {prev})",
+                        p.person_id
+                    ))
+                    .with_code("already_verified"));
+                }
+            }
+        }
+        let view = self.inspect(who, inspection).await?;
+        let suggested = view.suggested.as_str().to_owned();
+        let mut decision = view.is_final.then(|| view.decision.as_str().to_owned());
+        if matched == ManifestMatch::Manifest
+            && decision.is_none()
+            && suggested == "clear"
+            && who.role != Role::Device
+        {
+            let decided = self.decide(who, &view.id, "clear", None).await?;
+            decision = Some(decided.decision.as_str().to_owned());
+        }
+        // Re-read: the decision appended in between changed nothing of the train but its time.
+        t = self.train_record(id).await?;
+        let now = self.now();
+        match (&person, matched) {
+            (Some(p), ManifestMatch::Manifest) => {
+                t.verified.insert(p.person_id.clone());
+                t.inspections.insert(p.person_id.clone(), view.id.clone());
+                if decision.as_deref() == Some("clear") {
+                    if let (Some(pr), Some(a)) = (
+                        t.priority.iter_mut().find(|x| x.person_id == p.person_id),
+                        t.arrived_at,
+                    ) {
+                        pr.cleared_after_s = Some((now - a).num_seconds().max(0));
+                    }
+                }
+            }
+            _ => t.exceptions += 1,
+        }
+        if t.status == "arrived" {
+            t.status = "verifying".into();
+        }
+        let event = Event::TrainPersonVerified(PersonVerified {
+            train_id: t.id.clone(),
+            person_id: person.as_ref().map(|p| p.person_id.clone()),
+            matched,
+            carriage: req
+                .carriage
+                .clone()
+                .or_else(|| person.as_ref().and_then(|p| p.person.carriage.clone())),
+            inspection_id: view.id.clone(),
+            decision: decision.clone(),
+        });
+        self.append(vec![self.train_change(who, event, &t)]).await?;
+        Ok(VerificationAnswer {
+            matched,
+            person,
+            inspection_id: view.id,
+            suggested,
+            decision,
+        })
+    }
+
+    /// A person ill on board (told by the train crew through the railway, or seen by an
+    /// inspector): verified first; the time from arrival to their clearance is recorded.
+    pub async fn mark_priority(
+        &self,
+        who: &Principal,
+        id: &str,
+        person_id: &str,
+        reason: &str,
+    ) -> StationResult<TrainView> {
+        let mut t = self.train_record(id).await?;
+        if who.role == Role::Partner && who.agency.as_deref() != Some("railway") {
+            return Err(StationError::forbidden(
+                "only the railway (or the staff) marks a person ill on board",
+            ));
+        }
+        if t.released_at.is_some() {
+            return Err(
+                StationError::conflict(format!("train {} is released", t.number))
+                    .with_code("train_released"),
+            );
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(StationError::unprocessable("`reason`: 1 to 500 characters"));
+        }
+        let persons = self
+            .manifest_record(id)
+            .await?
+            .map(|m| m.persons)
+            .unwrap_or_default();
+        if !persons.iter().any(|p| p.person_id == person_id) {
+            return Err(StationError::not_found(format!(
+                "no person {person_id:?} on the manifest of train {}",
+                t.number
+            )));
+        }
+        if t.priority.iter().any(|p| p.person_id == person_id) {
+            return Err(
+                StationError::conflict(format!("person {person_id} is already marked"))
+                    .with_code("already_priority"),
+            );
+        }
+        let now = self.now();
+        t.priority.push(PriorityPerson {
+            person_id: person_id.to_owned(),
+            reason: reason.to_owned(),
+            marked_at: now,
+            marked_by: who.name.clone(),
+            cleared_after_s: None,
+        });
+        let event = Event::TrainPriority(PriorityMarked {
+            train_id: t.id.clone(),
+            person_id: person_id.to_owned(),
+            at: now,
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))

@@ -73,6 +73,10 @@ pub struct TrainDto {
     pub timer: Value,
     /// Person ids never verified, listed at release.
     pub no_shows: Vec<String>,
+    /// `{"person_id", "reason", "marked_at", "marked_by", "cleared_after_s"}` per person
+    /// verified first.
+    #[schema(value_type = Vec<Object>)]
+    pub priority: Value,
 }
 
 impl From<st::TrainView> for TrainDto {
@@ -86,6 +90,7 @@ impl From<st::TrainView> for TrainDto {
             verification: j(&v.verification),
             agencies: j(&v.agencies),
             timer: j(&v.timer),
+            priority: j(&v.priority),
             id: v.id,
             number: v.number,
             site_id: v.site_id,
@@ -301,4 +306,93 @@ pub async fn release(
     Path(id): Path<String>,
 ) -> ApiResult<Json<TrainDto>> {
     Ok(train_dto(state.station.release_train(&who, &id).await?))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationBody {
+    /// The scanned MRZ, one string per line.
+    #[serde(default)]
+    pub mrz: Option<Vec<String>>,
+    /// A manifest person, picked when the reader fails.
+    #[serde(default)]
+    pub person_id: Option<String>,
+    /// The carriage the inspector is in.
+    #[serde(default)]
+    pub carriage: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VerificationDto {
+    /// `manifest`, `not_on_manifest` or `document_differs`.
+    #[serde(rename = "match")]
+    pub matched: String,
+    /// The manifest person (with `person_id`), when one was found.
+    #[schema(value_type = Option<Object>)]
+    pub person: Option<Value>,
+    pub inspection_id: String,
+    pub suggested: String,
+    /// Null while the inspector's confirmation is pending
+    /// (`POST /api/v1/inspections/{id}/decision`).
+    pub decision: Option<String>,
+}
+
+/// Verifies one person on board (MRZ or manifest person) and decides as at a counter.
+#[utoipa::path(post, path = "/api/v1/trains/{id}/verifications", tag = "trains",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "train id")),
+    request_body = VerificationBody,
+    responses((status = 201, body = VerificationDto), (status = 404, body = crate::error::ErrorEnvelope),
+              (status = 409, body = crate::error::ErrorEnvelope), (status = 422, body = crate::error::ErrorEnvelope)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<VerificationBody>,
+) -> ApiResult<(StatusCode, Json<VerificationDto>)> {
+    let req = st::NewVerification {
+        mrz: body.mrz,
+        person_id: body.person_id,
+        carriage: body.carriage,
+    };
+    let a = state.station.verify_on_board(&who, &id, req).await?;
+    let v = |x: &dyn erased::Ser| x.value();
+    Ok((
+        StatusCode::CREATED,
+        Json(VerificationDto {
+            matched: v(&a.matched).as_str().unwrap_or_default().to_owned(),
+            person: a.person.as_ref().map(|p| v(p)),
+            inspection_id: a.inspection_id,
+            suggested: a.suggested,
+            decision: a.decision,
+        }),
+    ))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityBody {
+    /// Why the person goes first, e.g. `suspected brain haemorrhage`.
+    pub reason: String,
+}
+
+/// Marks a person ill on board: verified first, time to clearance recorded.
+#[utoipa::path(post, path = "/api/v1/trains/{id}/persons/{person_id}/priority", tag = "trains",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "train id"), ("person_id" = String, Path, description = "manifest person id")),
+    request_body = PriorityBody,
+    responses((status = 200, body = TrainDto), (status = 404, body = crate::error::ErrorEnvelope),
+              (status = 409, body = crate::error::ErrorEnvelope)))]
+pub async fn priority(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path((id, person_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PriorityBody>,
+) -> ApiResult<Json<TrainDto>> {
+    Ok(train_dto(
+        state
+            .station
+            .mark_priority(&who, &id, &person_id, &body.reason)
+            .await?,
+    ))
 }

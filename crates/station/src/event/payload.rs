@@ -203,3 +203,24 @@ pub struct TrainReleased {
     pub target_s: i64,
     pub no_shows: usize,
 }
+
+/// One person verified on board: how they compare with the manifest and the inspection that
+/// decides them (ids only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonVerified {
+    pub train_id: String,
+    pub person_id: Option<String>,
+    #[serde(rename = "match")]
+    pub matched: crate::trains::ManifestMatch,
+    pub carriage: Option<String>,
+    pub inspection_id: String,
+    pub decision: Option<String>,
+}
+
+/// A person to verify first (ill on board).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriorityMarked {
+    pub train_id: String,
+    pub person_id: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}

@@ -302,6 +302,19 @@ pub fn sample(kind: EventKind) -> Event {
             target_s: 2700,
             no_shows: 2,
         }),
+        K::TrainPersonVerified => Event::TrainPersonVerified(PersonVerified {
+            train_id: "tr-1".into(),
+            person_id: Some("P0007".into()),
+            matched: crate::trains::ManifestMatch::Manifest,
+            carriage: Some("05".into()),
+            inspection_id: "in-9".into(),
+            decision: Some("clear".into()),
+        }),
+        K::TrainPriority => Event::TrainPriority(PriorityMarked {
+            train_id: "tr-1".into(),
+            person_id: "P0007".into(),
+            at: t(17),
+        }),
     }
 }
 

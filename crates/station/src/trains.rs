@@ -1149,4 +1149,15 @@ impl Station {
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))
     }
+
+    /// Puts watchlist entries into the live index only, without journaling them: for
+    /// measuring manifest uploads against list sizes whose import is not the subject
+    /// (`examples/manifest_upload.rs`). Never called by the product.
+    #[doc(hidden)]
+    pub async fn bench_load_watchlist(
+        &self,
+        entries: Vec<guomen_domain::watchlist::WatchlistEntry>,
+    ) {
+        self.clearance.apply_local(entries, &[]).await;
+    }
 }

@@ -812,10 +812,10 @@ impl Station {
         }
         let mut undecided = Vec::new();
         for (person, inspection) in &t.inspections {
-            if let Some(d) = self.store.doc(INSPECTIONS_COLLECTION, inspection).await? {
-                if d.body.get("status").and_then(|s| s.as_str()) == Some("pending") {
-                    undecided.push(person.clone());
-                }
+            if let Some(d) = self.store.doc(INSPECTIONS_COLLECTION, inspection).await?
+                && d.body.get("status").and_then(|s| s.as_str()) == Some("pending")
+            {
+                undecided.push(person.clone());
             }
         }
         if !undecided.is_empty() {
@@ -897,12 +897,12 @@ impl Station {
                     .with_code("train_not_arrived"),
             );
         }
-        if let Some(c) = &req.carriage {
-            if c.chars().count() > 16 {
-                return Err(StationError::unprocessable(
-                    "`carriage`: at most 16 characters",
-                ));
-            }
+        if let Some(c) = &req.carriage
+            && c.chars().count() > 16
+        {
+            return Err(StationError::unprocessable(
+                "`carriage`: at most 16 characters",
+            ));
         }
         let manifest = self.manifest_record(id).await?;
         let persons: Vec<ManifestPerson> = manifest.map(|m| m.persons).unwrap_or_default();
@@ -1027,16 +1027,15 @@ impl Station {
                 )
             }
         };
-        if let Some(p) = &person {
-            if matched == ManifestMatch::Manifest {
-                if let Some(prev) = t.inspections.get(&p.person_id) {
-                    return Err(StationError::conflict(format!(
-                        "person {} is already verified (inspection {prev})",
-                        p.person_id
-                    ))
-                    .with_code("already_verified"));
-                }
-            }
+        if let Some(p) = &person
+            && matched == ManifestMatch::Manifest
+            && let Some(prev) = t.inspections.get(&p.person_id)
+        {
+            return Err(StationError::conflict(format!(
+                "person {} is already verified (inspection {prev})",
+                p.person_id
+            ))
+            .with_code("already_verified"));
         }
         let view = self.inspect(who, inspection).await?;
         let suggested = view.suggested.as_str().to_owned();
@@ -1056,13 +1055,13 @@ impl Station {
             (Some(p), ManifestMatch::Manifest) => {
                 t.verified.insert(p.person_id.clone());
                 t.inspections.insert(p.person_id.clone(), view.id.clone());
-                if decision.as_deref() == Some("clear") {
-                    if let (Some(pr), Some(a)) = (
+                if decision.as_deref() == Some("clear")
+                    && let (Some(pr), Some(a)) = (
                         t.priority.iter_mut().find(|x| x.person_id == p.person_id),
                         t.arrived_at,
-                    ) {
-                        pr.cleared_after_s = Some((now - a).num_seconds().max(0));
-                    }
+                    )
+                {
+                    pr.cleared_after_s = Some((now - a).num_seconds().max(0));
                 }
             }
             _ => t.exceptions += 1,

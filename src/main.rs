@@ -48,6 +48,9 @@ enum Command {
     /// Parse ICAO 9303 MRZs (arguments, or stdin with a blank line between documents);
     /// exit 0 all valid, 1 any invalid, 2 unusable input
     Mrz(cli::clearance::MrzArgs),
+    /// Read a UN/EDIFACT PAXLST passenger or crew list (FILE, or stdin) and print it as one
+    /// JSON document; exit 0 when an interchange was read (its errors listed), 1 when not
+    Paxlst(cli::paxlst::PaxlstArgs),
     /// Screen JSON Lines queries from stdin against a watchlist file
     Screen(cli::clearance::ScreenArgs),
     /// Compare names
@@ -265,6 +268,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => user(cmd, &file).await,
         Command::Device(cmd) => device(cmd, &file).await,
         Command::Mrz(args) => cli::clearance::mrz(args),
+        Command::Paxlst(args) => cli::paxlst::paxlst(args),
         Command::Screen(args) => {
             init_logging(LogFormat::Text);
             tokio::task::block_in_place(|| cli::clearance::screen(args))

@@ -2,3 +2,4 @@
 
 pub mod clearance;
 pub mod mqtt;
+pub mod paxlst;

@@ -31,8 +31,57 @@ const DECIDE: &[Role] = &[Admin, DutyChief, Inspector];
 const CARRIER: &[Role] = &[Carrier];
 const BOOKINGS: &[Role] = &[Admin, DutyChief, Inspector, Carrier];
 const VEHICLE_READERS: &[Role] = &[Admin, DutyChief, Inspector, Analyst];
+const TRAIN_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier];
+const MANIFEST: &[Role] = &[Admin, DutyChief, Carrier];
+const AGENCY: &[Role] = &[Admin, DutyChief, Partner];
+const AGENCY_OR_STAFF: &[Role] = &[Admin, DutyChief, Inspector, Partner];
 
 pub const ACCESS: &[RouteAccess] = &[
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/trains",
+        roles: TRAIN_READ,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/trains/{id}",
+        roles: TRAIN_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/manifest",
+        roles: MANIFEST,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/arrive",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/agencies/{agency}/done",
+        roles: AGENCY,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/release",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/verifications",
+        roles: DECIDE,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/{id}/persons/{person_id}/priority",
+        roles: AGENCY_OR_STAFF,
+    },
     RouteAccess {
         method: "GET",
         path: "/api/v1/openapi.json",

@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    cases, clearance, duty_log, journal, ops, port, road, session, stats, system, users,
+    cases, clearance, duty_log, journal, ops, port, road, session, stats, system, trains, users,
 };
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
@@ -124,6 +124,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(road::post_inspection))
         .routes(routes!(road::post_check))
         .routes(routes!(road::post_release))
+        .routes(routes!(trains::create_train, trains::list_trains))
+        .routes(routes!(trains::get_train))
+        .routes(routes!(trains::post_manifest))
+        .routes(routes!(trains::arrive))
+        .routes(routes!(trains::agency_done))
+        .routes(routes!(trains::release))
+        .routes(routes!(trains::verify))
+        .routes(routes!(trains::priority))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

@@ -100,6 +100,11 @@ fn main() {
             run: |c| Box::pin(sensor_alarm_to_closed_incident(c)),
         },
         Case {
+            name: "board_page_verifies_a_manifest_person_on_a_phone",
+            needs: Needs::Inspections,
+            run: |c| Box::pin(board_page_verifies_a_manifest_person_on_a_phone(c)),
+        },
+        Case {
             name: "server_made_text_shows_in_the_readers_language",
             needs: Needs::Incidents,
             run: |c| Box::pin(server_made_text_shows_in_the_readers_language(c)),
@@ -1661,4 +1666,113 @@ async fn server_made_text_shows_in_the_readers_language(c: Ctx) -> TestResult {
     .await?;
     println!("link failure title: zh «{zh}», en «{en}», server «{english_title}»");
     Ok(())
+}
+
+/// The on-board page at phone size: an inspector picks a manifest person when the reader
+/// fails, sees the match and the decision, and the train's counts move.
+async fn board_page_verifies_a_manifest_person_on_a_phone(c: Ctx) -> TestResult {
+    let chief = c.user("chief", Role::DutyChief).await?;
+    c.user("insp", Role::Inspector).await?;
+    let (s, train) = c
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/trains",
+            &chief,
+            Some(json!({"number": "K24", "kind": "passenger", "direction": "entry",
+                        "site_id": "rail-passenger", "scheduled_arrival": chrono::Utc::now().to_rfc3339()})),
+        )
+        .await?;
+    check(s == 201, format!("train: {s} {train}"))?;
+    let id = train["id"].as_str().unwrap_or_default().to_owned();
+    let manifest = json!({"messages": [{"type": "passenger_list", "transport": {"journey": "K24"},
+        "persons": [{"role": "passenger", "surname": "TSEND", "given_names": "ANU", "sex": "F",
+                     "birth_date": "1990-03-03", "nationality": "MNG", "carriage": "06", "seat": "001",
+                     "documents": [{"type": "P", "number": "E1111111", "expiry": "2031-05-01", "issuing_state": "MNG"}]}]}]});
+    let (s, a) = c
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/trains/{id}/manifest"),
+            &chief,
+            Some(manifest),
+        )
+        .await?;
+    check(
+        s == 201 && a["persons"] == json!(1),
+        format!("manifest: {s} {a}"),
+    )?;
+    let (s, a) = c
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/trains/{id}/arrive"),
+            &chief,
+            Some(json!({})),
+        )
+        .await?;
+    check(s == 200, format!("arrive: {s} {a}"))?;
+
+    c.login("insp").await?;
+    c.client
+        .set_window_size(390, 844)
+        .await
+        .map_err(|e| e.to_string())?;
+    c.client
+        .goto(&c.url(&format!("/trains/{id}/board")))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes' && document.getElementById('bd-number').textContent === 'K24'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    // Nothing wider than the phone.
+    let wide = c
+        .js("return [document.documentElement.scrollWidth, window.innerWidth]")
+        .await?;
+    check(
+        wide[0].as_u64() <= wide[1].as_u64(),
+        format!("page wider than the window: {wide}"),
+    )?;
+    for (sel, text) in [("#bd-carriage", "06"), ("#bd-person", "P0001")] {
+        c.client
+            .find(Locator::Css(sel))
+            .await
+            .map_err(|e| e.to_string())?
+            .send_keys(text)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    c.client
+        .find(Locator::Css("#bd-submit"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.getElementById('bd-result').dataset.match === 'manifest'",
+        Duration::from_secs(10),
+    )
+    .await?;
+    let shown = c
+        .js("return document.getElementById('bd-result').textContent")
+        .await?;
+    check(
+        shown
+            .as_str()
+            .is_some_and(|t| t.contains("TSEND") && t.contains("P0001")),
+        format!("result: {shown}"),
+    )?;
+    c.screenshot("board-phone.png", 390, 844).await?;
+    let (s, t) = c
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/trains/{id}"),
+            &chief,
+            None,
+        )
+        .await?;
+    check(
+        s == 200 && t["verification"]["verified"] == json!(1) && t["status"] == json!("verifying"),
+        format!("train: {t}"),
+    )
 }

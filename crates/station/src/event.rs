@@ -154,6 +154,14 @@ events! {
     RoadVehicleReleased = "road.vehicle_released" (crate::road::Vehicle),
     /// A green-channel vehicle waits past its release target: a warning to the duty chief.
     RoadGreenOverdue = "road.green_overdue" (GreenOverdue),
+    TrainScheduled = "train.scheduled" (TrainScheduled),
+    /// A manifest version read and screened before arrival (counts only).
+    ManifestReceived = "train.manifest_received" (ManifestReceived),
+    TrainArrived = "train.arrived" (TrainArrived),
+    TrainAgencyDone = "train.agency_done" (AgencyDone),
+    TrainReleased = "train.released" (TrainReleased),
+    TrainPersonVerified = "train.person_verified" (PersonVerified),
+    TrainPriority = "train.priority_marked" (PriorityMarked),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -400,6 +408,9 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const BOOKINGS: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
     // A vehicle's path has a plate, times and a channel, no person.
     const VEHICLES: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
+    // Train facts carry ids, numbers and counts, never names or hits: the staff see them;
+    // partners and carriers read their own trains through the trains routes.
+    const TRAINS: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -524,6 +535,13 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::RoadVehicleChecked => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
         K::RoadVehicleReleased => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
         K::RoadGreenOverdue => r(Always, Projects::Docs("vehicles"), Replay::None, COMMAND),
+        K::TrainScheduled => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::ManifestReceived => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainArrived => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainAgencyDone => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainReleased => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainPersonVerified => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainPriority => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
     }
 }
 
@@ -559,8 +577,8 @@ pub fn audience_table_markdown() -> String {
          `full`: the payload as recorded · `view`: the audience's own view type (no names, \
          documents, birth dates or free text) · `own agency`: only incidents its agency \
          reported or was notified of, in the partner view · `—`: never delivered.\n\n\
-         | kind | journal | projects | replay | admin | duty chief | inspector | analyst | partner | device | centre |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+         | kind | journal | projects | replay | admin | duty chief | inspector | analyst | partner | carrier | device | centre |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for k in EventKind::ALL {
         let r = rule(*k);

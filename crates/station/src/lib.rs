@@ -28,6 +28,7 @@ pub mod stats;
 pub mod road;
 pub mod store;
 pub mod terminals;
+pub mod trains;
 pub mod users;
 
 use std::sync::{Arc, Mutex};

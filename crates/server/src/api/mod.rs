@@ -11,6 +11,7 @@ pub mod road;
 pub mod session;
 pub mod stats;
 pub mod system;
+pub mod trains;
 pub mod types;
 pub mod users;
 

@@ -36,6 +36,8 @@ pub const ASSETS: &[Asset] = &[
     asset!("counter.js", JS),
     asset!("incident.js", JS),
     asset!("duty-log.js", JS),
+    asset!("trains.js", JS),
+    asset!("board.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 
@@ -45,6 +47,8 @@ pub const COMMAND_HTML: &str = include_str!("../../assets/command.html");
 pub const COUNTER_HTML: &str = include_str!("../../assets/counter.html");
 pub const INCIDENT_HTML: &str = include_str!("../../assets/incident.html");
 pub const DUTY_LOG_HTML: &str = include_str!("../../assets/duty-log.html");
+pub const TRAINS_HTML: &str = include_str!("../../assets/trains.html");
+pub const BOARD_HTML: &str = include_str!("../../assets/board.html");
 pub const FORBIDDEN_HTML: &str = include_str!("../../assets/forbidden.html");
 
 /// The HTML templates, for the dictionary check.
@@ -56,6 +60,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("incident.html", INCIDENT_HTML),
     ("duty-log.html", DUTY_LOG_HTML),
     ("forbidden.html", FORBIDDEN_HTML),
+    ("trains.html", TRAINS_HTML),
+    ("board.html", BOARD_HTML),
 ];
 
 struct Served {

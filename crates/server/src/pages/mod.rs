@@ -35,6 +35,8 @@ pub const PAGE_ACCESS: &[(&str, &[Role])] = &[
         "/duty-log",
         &[Admin, DutyChief, Inspector, Analyst, Partner],
     ),
+    ("/trains", &[Admin, DutyChief, Inspector, Analyst, Partner]),
+    ("/trains/{id}/board", &[Admin, DutyChief, Inspector]),
 ];
 
 /// The page routes and the asset route.
@@ -46,6 +48,8 @@ pub fn routes() -> Router<AppState> {
         .route("/counter", get(counter_page))
         .route("/incidents/{id}", get(incident_page))
         .route("/duty-log", get(duty_log_page))
+        .route("/trains", get(trains_page))
+        .route("/trains/{id}/board", get(board_page))
         .route("/assets/{name}", get(assets::serve))
 }
 
@@ -239,6 +243,47 @@ async fn duty_log_page(State(state): State<AppState>, req: Request) -> Response 
                 assets::DUTY_LOG_HTML,
                 &[],
                 &["duty-log.js"],
+            ),
+        ),
+    }
+}
+
+async fn trains_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match gate(&state, &headers, "/trains").await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(
+                lang,
+                &who,
+                "trains",
+                "page.trains",
+                assets::TRAINS_HTML,
+                &[],
+                &["trains.js"],
+            ),
+        ),
+    }
+}
+
+/// The on-board page, sized for a phone: one carriage after another.
+async fn board_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match gate(&state, &headers, "/trains/{id}/board").await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(
+                lang,
+                &who,
+                "board",
+                "page.board",
+                assets::BOARD_HTML,
+                &[("train_id", id)],
+                &["board.js"],
             ),
         ),
     }

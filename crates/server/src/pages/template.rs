@@ -115,6 +115,7 @@ fn layout(
             ("/command", "nav.command"),
             ("/counter", "nav.counter"),
             ("/duty-log", "nav.duty_log"),
+            ("/trains", "nav.trains"),
         ] {
             let allowed = PAGE_ACCESS
                 .iter()

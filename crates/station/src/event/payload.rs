@@ -313,3 +313,72 @@ pub struct GreenOverdue {
     pub target_s: i64,
     pub waited_s: i64,
 }
+
+/// A train run was scheduled (timetable service or announced freight train).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainScheduled {
+    pub train_id: String,
+    pub number: String,
+    pub kind: crate::trains::TrainKind,
+    pub direction: String,
+    pub site_id: String,
+    pub scheduled_arrival: chrono::DateTime<chrono::Utc>,
+}
+
+/// A manifest version was read and screened. Counts only: the names stay in the manifest
+/// document, the hits in the staff's view of the train and in their incidents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestReceived {
+    pub train_id: String,
+    pub version: u32,
+    pub persons: usize,
+    pub hits: usize,
+    pub errors: usize,
+    pub added: usize,
+    pub removed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainArrived {
+    pub train_id: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A partner agency's part of the joint inspection is done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgencyDone {
+    pub train_id: String,
+    pub agency: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The one release of a train, with its duration from arrival.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainReleased {
+    pub train_id: String,
+    pub number: String,
+    pub duration_s: i64,
+    pub target_s: i64,
+    pub no_shows: usize,
+}
+
+/// One person verified on board: how they compare with the manifest and the inspection that
+/// decides them (ids only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonVerified {
+    pub train_id: String,
+    pub person_id: Option<String>,
+    #[serde(rename = "match")]
+    pub matched: crate::trains::ManifestMatch,
+    pub carriage: Option<String>,
+    pub inspection_id: String,
+    pub decision: Option<String>,
+}
+
+/// A person to verify first (ill on board).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriorityMarked {
+    pub train_id: String,
+    pub person_id: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}

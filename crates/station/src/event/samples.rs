@@ -393,6 +393,52 @@ pub fn sample(kind: EventKind) -> Event {
             target_s: 1800,
             waited_s: 1860,
         }),
+        K::TrainScheduled => Event::TrainScheduled(TrainScheduled {
+            train_id: "tr-1".into(),
+            number: "K23".into(),
+            kind: crate::trains::TrainKind::Passenger,
+            direction: "entry".into(),
+            site_id: "rail-passenger".into(),
+            scheduled_arrival: t(15),
+        }),
+        K::ManifestReceived => Event::ManifestReceived(ManifestReceived {
+            train_id: "tr-1".into(),
+            version: 2,
+            persons: 312,
+            hits: 1,
+            errors: 0,
+            added: 3,
+            removed: 1,
+        }),
+        K::TrainArrived => Event::TrainArrived(TrainArrived {
+            train_id: "tr-1".into(),
+            at: t(16),
+        }),
+        K::TrainAgencyDone => Event::TrainAgencyDone(AgencyDone {
+            train_id: "tr-1".into(),
+            agency: "customs".into(),
+            at: t(20),
+        }),
+        K::TrainReleased => Event::TrainReleased(TrainReleased {
+            train_id: "tr-1".into(),
+            number: "K23".into(),
+            duration_s: 1140,
+            target_s: 2700,
+            no_shows: 2,
+        }),
+        K::TrainPersonVerified => Event::TrainPersonVerified(PersonVerified {
+            train_id: "tr-1".into(),
+            person_id: Some("P0007".into()),
+            matched: crate::trains::ManifestMatch::Manifest,
+            carriage: Some("05".into()),
+            inspection_id: "in-9".into(),
+            decision: Some("clear".into()),
+        }),
+        K::TrainPriority => Event::TrainPriority(PriorityMarked {
+            train_id: "tr-1".into(),
+            person_id: "P0007".into(),
+            at: t(17),
+        }),
     }
 }
 

@@ -1,0 +1,606 @@
+//! Trains end to end, in-process: a run scheduled by the duty chief, its PAXLST manifest sent
+//! by the duty chief and by a carrier, screened before arrival (hits naming person, carriage
+//! and seat, never shown to the carrier), a new version compared, arrival, the agencies' parts,
+//! one release with its no-shows, and the bad input of the issue. Every name is invented.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{NaiveDate, Utc};
+use guomen_domain::Role;
+use guomen_paxlst::{Document, Message, Person, Transport};
+use guomen_server::test_app::{TestApp, TestResponse};
+use guomen_testkit::mrz::Td3;
+use serde_json::{Value, json};
+
+const LIST_CSV: &str = "\
+id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action
+W-1,wanted,Batbold Ganzorig,Ганзоригийн Батболд,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest
+";
+
+fn person(
+    surname: &str,
+    given: &str,
+    birth: (i32, u32, u32),
+    doc: &str,
+    carriage: &str,
+    seat: &str,
+) -> Person {
+    Person {
+        surname: surname.into(),
+        given_names: given.into(),
+        sex: Some("M".into()),
+        birth_date: NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2),
+        nationality: Some("MNG".into()),
+        carriage: Some(carriage.into()),
+        seat: Some(seat.into()),
+        documents: vec![Document {
+            kind: "P".into(),
+            number: doc.into(),
+            expiry: NaiveDate::from_ymd_opt(2031, 5, 1),
+            issuing_state: Some("MNG".into()),
+        }],
+        ..Person::default()
+    }
+}
+
+fn manifest(persons: Vec<Person>) -> String {
+    let m = Message {
+        transport: Transport {
+            journey: Some("K24".into()),
+            ..Transport::default()
+        },
+        persons,
+        ..Message::default()
+    };
+    guomen_paxlst::write(&m, "ULBRAIL", "GUOMEN", "1")
+}
+
+fn passengers() -> Vec<Person> {
+    vec![
+        person("GANZORIG", "BATBOLD", (1979, 4, 2), "E1234567", "05", "017"),
+        person("DORJ", "BOLD", (1985, 1, 1), "E7654321", "05", "018"),
+        person("TSEND", "ANU", (1990, 3, 3), "E1111111", "06", "001"),
+    ]
+}
+
+async fn send(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> TestResponse {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .unwrap();
+    app.send(req).await
+}
+
+struct World {
+    app: TestApp,
+    chief: String,
+    carrier: String,
+}
+
+async fn world() -> World {
+    let app = TestApp::new().await;
+    let admin = app.user("admin", Role::Admin).await;
+    let chief = app.user("chief", Role::DutyChief).await;
+    let carrier = app.user("ulbrail", Role::Carrier).await;
+    let r = send(
+        &app,
+        "/api/v1/watchlists/wanted/import?format=csv",
+        &admin,
+        "text/csv",
+        LIST_CSV,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    World {
+        app,
+        chief,
+        carrier,
+    }
+}
+
+async fn new_train(w: &World, number: &str, kind: &str) -> String {
+    let r = w
+        .app
+        .post(
+            "/api/v1/trains",
+            &w.chief,
+            json!({"number": number, "kind": kind, "direction": "entry", "site_id": "rail-passenger",
+                   "scheduled_arrival": Utc::now().to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["status"], "scheduled");
+    r.json["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_is_screened_before_arrival_and_the_hit_names_carriage_and_seat() {
+    let w = world().await;
+    let id = new_train(&w, "K24", "passenger").await;
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.chief,
+        "application/edifact",
+        manifest(passengers()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["persons"], 3);
+    assert_eq!(r.json["errors"], json!([]));
+    let hits = r.json["hits"].as_array().expect("hits for the duty chief");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["surname"], "GANZORIG");
+    assert_eq!(hits[0]["carriage"], "05");
+    assert_eq!(hits[0]["seat"], "017");
+    assert_eq!(hits[0]["list"], "wanted");
+
+    let t = w.app.get(&format!("/api/v1/trains/{id}"), &w.chief).await;
+    assert_eq!(t.status, StatusCode::OK);
+    assert_eq!(t.json["status"], "manifest_received");
+    assert_eq!(t.json["manifest"]["persons"], 3);
+    assert_eq!(
+        t.json["prescreen"]["hits"][0]["person_id"],
+        hits[0]["person_id"]
+    );
+    assert_eq!(
+        t.json["verification"],
+        json!({"verified": 0, "exceptions": 0, "remaining": 3})
+    );
+    assert_eq!(t.json["timer"]["started"], Value::Null);
+
+    // The wanted person is an incident before the train arrives.
+    let mut text = String::new();
+    for _ in 0..50 {
+        let incidents = w.app.get("/api/v1/incidents?status=open", &w.chief).await;
+        assert_eq!(incidents.status, StatusCode::OK);
+        text = incidents.text;
+        if text.contains(&format!("train:{id}")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(text.contains(&format!("train:{id}")), "{text}");
+
+    // A new version with fewer persons is re-screened and the difference shown.
+    let fewer = passengers().into_iter().skip(1).collect();
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.chief,
+        "application/edifact",
+        manifest(fewer),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["version"], 2);
+    assert_eq!(r.json["persons"], 2);
+    assert_eq!(r.json["hits"], json!([]));
+    assert_eq!(r.json["removed"], json!([hits[0]["person_id"]]));
+    assert_eq!(r.json["added"], json!([]));
+
+    let day = chrono::Local::now().date_naive();
+    let list = w
+        .app
+        .get(&format!("/api/v1/trains?date={day}"), &w.chief)
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.json
+            .as_array()
+            .is_some_and(|l| l.iter().any(|t| t["id"] == id.as_str())),
+        "{}",
+        list.text
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_carrier_sends_its_manifest_and_never_sees_hits() {
+    let w = world().await;
+    let id = new_train(&w, "K24", "passenger").await;
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.carrier,
+        "application/edifact",
+        manifest(passengers()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["persons"], 3);
+    assert!(r.json.get("hits").is_none(), "{}", r.text);
+    assert!(!r.text.contains("GANZORIG"));
+    let t = w.app.get(&format!("/api/v1/trains/{id}"), &w.carrier).await;
+    assert_eq!(t.status, StatusCode::OK);
+    assert!(t.json.get("prescreen").is_none(), "{}", t.text);
+    assert_eq!(t.json["carrier"], "test carrier");
+    // The JSON form works the same.
+    let doc = guomen_paxlst::parse(&manifest(passengers()))
+        .unwrap()
+        .to_json();
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.carrier,
+        "application/json",
+        doc.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["version"], 2);
+    assert!(r.json.get("hits").is_none());
+    // A carrier creates no train and releases none.
+    let r = w.app.post("/api/v1/trains", &w.carrier, json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_manifests_get_answers_naming_what_is_wrong() {
+    let w = world().await;
+    let id = new_train(&w, "K24", "passenger").await;
+    let path = format!("/api/v1/trains/{id}/manifest");
+    let good = manifest(passengers());
+
+    // A wrong UNT count: stored, the error names UNT.
+    let wrong = good.replace("UNT+", "UNT+9");
+    let r = send(&w.app, &path, &w.chief, "application/edifact", wrong).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["errors"][0]["tag"], "UNT");
+    assert_eq!(r.json["action"], "accepted_with_errors");
+
+    // A truncated interchange: what was read is kept, the missing end is named.
+    let cut = &good[..good.find("CNT+").unwrap()];
+    let r = send(
+        &w.app,
+        &path,
+        &w.chief,
+        "application/edifact",
+        cut.to_owned(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let tags: Vec<&str> = r.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["tag"].as_str())
+        .collect();
+    assert!(tags.contains(&"UNT") && tags.contains(&"UNZ"), "{tags:?}");
+
+    // An unknown segment and a release character at the end.
+    let unknown = good.replace("BGM+745'", "BGM+745'XYZ+1'");
+    let r = send(&w.app, &path, &w.chief, "application/edifact", unknown).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(r.text.contains("XYZ"));
+    let released = format!("{}?", &good[..good.find("UNT+").unwrap()]);
+    let r = send(&w.app, &path, &w.chief, "application/edifact", released).await;
+    assert!(r.text.contains("release character"), "{}", r.text);
+
+    // Not an interchange at all, no person, a wrong media type, a 50 MB body.
+    let r = send(&w.app, &path, &w.chief, "application/edifact", "hello").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("not an EDIFACT interchange"));
+    let r = send(
+        &w.app,
+        &path,
+        &w.chief,
+        "application/edifact",
+        manifest(Vec::new()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = send(&w.app, &path, &w.chief, "application/xml", good.clone()).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.text);
+    let big = vec![b'A'; 50 * 1024 * 1024];
+    let r = send(&w.app, &path, &w.chief, "application/edifact", big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    let r = send(
+        &w.app,
+        &path,
+        &w.chief,
+        "application/json",
+        "{\"persons\": 3}",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+
+    // A manifest for an unknown train.
+    let r = send(
+        &w.app,
+        "/api/v1/trains/nope/manifest",
+        &w.chief,
+        "application/edifact",
+        good,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    assert!(r.text.contains("nope"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_release_once_every_agency_is_done_with_the_no_shows() {
+    let w = world().await;
+    let id = new_train(&w, "X8024", "freight").await;
+    let crew = vec![person("TSEND", "ANU", (1990, 3, 3), "E1111111", "01", "")];
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.chief,
+        "application/edifact",
+        manifest(crew),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    let release = format!("/api/v1/trains/{id}/release");
+    let r = w.app.post(&release, &w.chief, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("not arrived"));
+
+    let r = w
+        .app
+        .post(&format!("/api/v1/trains/{id}/arrive"), &w.chief, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["status"], "arrived");
+    assert_eq!(r.json["timer"]["target_s"], 1200);
+    assert!(r.json["timer"]["started"].is_string());
+
+    let r = w.app.post(&release, &w.chief, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(
+        r.text.contains("customs") && r.text.contains("quarantine") && r.text.contains("railway"),
+        "{}",
+        r.text
+    );
+
+    // A partner of another agency may not mark customs done.
+    let partner = w.app.user("border-unit", Role::Partner).await;
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{id}/agencies/customs/done"),
+            &partner,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+
+    for agency in ["customs", "railway"] {
+        let r = w
+            .app
+            .post(
+                &format!("/api/v1/trains/{id}/agencies/{agency}/done"),
+                &w.chief,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let r = w.app.post(&release, &w.chief, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text.contains("quarantine") && !r.text.contains("customs"),
+        "{}",
+        r.text
+    );
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{id}/agencies/quarantine/done"),
+            &w.chief,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["agencies"]["quarantine"]["done"], true);
+    assert_eq!(r.json["agencies"]["quarantine"]["by"], "chief");
+
+    let r = w.app.post(&release, &w.chief, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["status"], "released");
+    assert_eq!(r.json["no_shows"], json!(["P0001"]));
+    assert!(r.json["timer"]["elapsed_s"].is_i64());
+
+    // Released: no second release, no new manifest.
+    let r = w.app.post(&release, &w.chief, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.chief,
+        "application/edifact",
+        manifest(passengers()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_train_requests_are_refused() {
+    let w = world().await;
+    let r = w.app.post("/api/v1/trains", &w.chief, json!({"number": "K3", "kind": "boat", "direction": "entry", "site_id": "rail-passenger", "scheduled_arrival": "2026-01-01T00:00:00Z"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = w.app.post("/api/v1/trains", &w.chief, json!({"number": "K3", "kind": "freight", "direction": "entry", "site_id": "moon", "scheduled_arrival": "2026-01-01T00:00:00Z"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("moon"));
+    let r = w.app.get("/api/v1/trains/nope", &w.chief).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_first() {
+    let w = world().await;
+    let inspector = w.app.user("insp", Role::Inspector).await;
+    let id = new_train(&w, "K24", "passenger").await;
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.carrier,
+        "application/edifact",
+        manifest(passengers()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let verify = format!("/api/v1/trains/{id}/verifications");
+
+    // Before arrival: refused.
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"person_id": "P0003", "carriage": "06"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+    let r = w
+        .app
+        .post(&format!("/api/v1/trains/{id}/arrive"), &w.chief, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // The railway says the passenger in 06/001 is ill: verified first, the time recorded.
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{id}/persons/P0003/priority"),
+            &w.chief,
+            json!({"reason": "suspected brain haemorrhage"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{id}/persons/P0099/priority"),
+            &w.chief,
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"person_id": "P0003", "carriage": "06"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "manifest");
+    assert_eq!(r.json["person"]["surname"], "TSEND");
+    assert_eq!(r.json["suggested"], "clear");
+    assert_eq!(r.json["decision"], "clear");
+    let r = w
+        .app
+        .post(&verify, &inspector, json!({"person_id": "P0003"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+    // By MRZ: the same person and document matches; another document of a listed person
+    // differs; someone not listed is an exception.
+    let dorj = Td3::new("DORJ", "BOLD", "E7654321", "MNG")
+        .born("850101")
+        .sex('M')
+        .expires("310501")
+        .lines();
+    let r = w
+        .app
+        .post(&verify, &inspector, json!({"mrz": dorj, "carriage": "05"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "manifest", "{}", r.text);
+    let other_doc = Td3::new("GANZORIG", "BATBOLD", "E9999999", "MNG")
+        .born("790402")
+        .sex('M')
+        .expires("310501")
+        .lines();
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"mrz": other_doc, "carriage": "05"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "document_differs");
+    assert_eq!(
+        r.json["decision"],
+        Value::Null,
+        "an exception waits for the inspector: {}",
+        r.text
+    );
+    let stranger = Td3::new("NOMAD", "ANON", "E5555555", "MNG")
+        .born("800101")
+        .sex('F')
+        .expires("310501")
+        .lines();
+    let r = w
+        .app
+        .post(
+            &verify,
+            &inspector,
+            json!({"mrz": stranger, "carriage": "07"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "not_on_manifest");
+    assert_eq!(r.json["person"], Value::Null);
+
+    let t = w.app.get(&format!("/api/v1/trains/{id}"), &w.chief).await;
+    assert_eq!(t.json["status"], "verifying");
+    assert_eq!(
+        t.json["verification"],
+        json!({"verified": 2, "exceptions": 2, "remaining": 1})
+    );
+    assert!(
+        t.json["timer"]["predicted_finish"].is_string(),
+        "{}",
+        t.text
+    );
+    assert_eq!(t.json["priority"][0]["person_id"], "P0003");
+    assert!(
+        t.json["priority"][0]["cleared_after_s"].is_i64(),
+        "{}",
+        t.text
+    );
+
+    for agency in ["customs", "railway", "quarantine"] {
+        let r = w
+            .app
+            .post(
+                &format!("/api/v1/trains/{id}/agencies/{agency}/done"),
+                &w.chief,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let r = w
+        .app
+        .post(&format!("/api/v1/trains/{id}/release"), &w.chief, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["no_shows"], json!(["P0001"]));
+
+    // A verification on a released train is refused.
+    let r = w
+        .app
+        .post(&verify, &inspector, json!({"person_id": "P0001"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("released"));
+}

@@ -32,6 +32,11 @@ const DECIDE: &[Role] = &[Admin, DutyChief, Inspector];
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
         method: "GET",
+        path: "/api/v1/replication",
+        roles: KPI_READERS,
+    },
+    RouteAccess {
+        method: "GET",
         path: "/api/v1/openapi.json",
         roles: EVERYONE,
     },

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{clearance, duty_log, journal, ops, port, session, system, users};
+use crate::api::{clearance, duty_log, journal, ops, port, replication, session, system, users};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -84,6 +84,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::post_outbox))
         .routes(routes!(ops::stream))
         .routes(routes!(ops::get_kpis))
+        .routes(routes!(replication::get_replication))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

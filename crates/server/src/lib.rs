@@ -12,6 +12,7 @@ pub mod config;
 pub mod edges;
 pub mod error;
 pub mod json;
+pub mod national;
 pub mod pages;
 pub mod serve;
 pub mod state;

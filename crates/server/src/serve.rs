@@ -87,6 +87,13 @@ pub async fn start_on(
             stop_rx.clone(),
         ));
     }
+    if let Some(replicate) = state.config.replicate.clone() {
+        tokio::spawn(guomen_replicate::run(
+            state.station.clone(),
+            replicate,
+            stop_rx.clone(),
+        ));
+    }
     let edges = crate::edges::start(&state, stop_rx).await?;
     let shutdown = async move {
         shutdown.await;

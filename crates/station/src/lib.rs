@@ -22,6 +22,7 @@ pub mod event;
 pub mod journal;
 pub mod metrics;
 pub mod ops;
+pub mod replication;
 pub mod store;
 pub mod users;
 
@@ -71,6 +72,8 @@ pub struct Station {
     /// the protocol edges and for troubleshooting, without stealing the engine's queue.
     pub(crate) device_tap: broadcast::Sender<DeviceInput>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    /// The replication link, when the journal is replicated (see [`replication`]).
+    pub(crate) replication: Arc<Mutex<Option<replication::Link>>>,
 }
 
 impl std::fmt::Debug for Station {
@@ -126,6 +129,7 @@ impl Station {
             clearance: Arc::new(clearance::Clearance::default()),
             ops,
             throttle: Arc::new(auth::LoginThrottle::default()),
+            replication: Arc::new(Mutex::new(None)),
         }
     }
 

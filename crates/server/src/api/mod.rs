@@ -6,6 +6,7 @@ pub mod duty_log;
 pub mod journal;
 pub mod ops;
 pub mod port;
+pub mod replication;
 pub mod session;
 pub mod system;
 pub mod types;

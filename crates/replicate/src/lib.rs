@@ -105,7 +105,17 @@ impl NatsTarget {
     /// Connects; the client keeps reconnecting on its own for as long as it lives, so a
     /// NATS server that is down at start or restarts later is only a pause.
     pub async fn connect(&self, name: &str) -> Result<async_nats::Client, String> {
-        let mut options = async_nats::ConnectOptions::new()
+        self.connect_with(name, async_nats::ConnectOptions::new())
+            .await
+    }
+
+    /// [`NatsTarget::connect`] with options of the caller's (an event callback...).
+    pub async fn connect_with(
+        &self,
+        name: &str,
+        options: async_nats::ConnectOptions,
+    ) -> Result<async_nats::Client, String> {
+        let mut options = options
             .name(name)
             .retry_on_initial_connect()
             .max_reconnects(None)
@@ -180,9 +190,24 @@ pub async fn ensure_stream(
 pub async fn run(station: Station, cfg: Config, mut stop: watch::Receiver<bool>) {
     let shown = format!("{} {}", cfg.target.url, subject(&cfg.station_id));
     station.replication_started(&cfg.station_id, &cfg.cursor_name());
+    // The link's state as the client sees it, at once: a publish in flight would only notice
+    // at its timeout.
+    let watcher = station.clone();
+    let events = async_nats::ConnectOptions::new().event_callback(move |event| {
+        let station = watcher.clone();
+        async move {
+            match event {
+                async_nats::Event::Connected => station.replication_link(Ok(())),
+                async_nats::Event::Disconnected => {
+                    station.replication_link(Err("disconnected from the NATS server".into()))
+                }
+                _ => {}
+            }
+        }
+    });
     let client = match cfg
         .target
-        .connect(&format!("guomen-station-{}", cfg.station_id))
+        .connect_with(&format!("guomen-station-{}", cfg.station_id), events)
         .await
     {
         Ok(c) => c,
@@ -254,7 +279,6 @@ pub async fn publish_round(
     let cursor = station.replication_cursor(&name).await?;
     let rows = station.replication_events(cursor, cfg.batch).await?;
     if rows.is_empty() {
-        station.replication_link(Ok(()));
         return Ok(0);
     }
     let subject = subject(&cfg.station_id);

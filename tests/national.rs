@@ -64,7 +64,12 @@ impl Nats {
             users.push_str(&format!(
                 "    {{user: {s}, password: {s}-pw, permissions: {{\n\
                  \x20     publish: {{allow: [\"guomen.journal.{s}\", \"$JS.API.INFO\", \
-                 \"$JS.API.STREAM.INFO.GUOMEN_JOURNAL_{s}\", \"$JS.API.STREAM.CREATE.GUOMEN_JOURNAL_{s}\"]}},\n\
+                 \"$JS.API.STREAM.INFO.GUOMEN_JOURNAL_{s}\", \"$JS.API.STREAM.CREATE.GUOMEN_JOURNAL_{s}\", \
+                 \"$JS.API.STREAM.INFO.GUOMEN_WATCHLIST\", \"$JS.API.CONSUMER.*.GUOMEN_WATCHLIST.station-{s}\", \
+                 \"$JS.API.CONSUMER.CREATE.GUOMEN_WATCHLIST.station-{s}.>\", \
+                 \"$JS.API.CONSUMER.DURABLE.CREATE.GUOMEN_WATCHLIST.station-{s}\", \
+                 \"$JS.API.CONSUMER.MSG.NEXT.GUOMEN_WATCHLIST.station-{s}\", \
+                 \"$JS.ACK.GUOMEN_WATCHLIST.station-{s}.>\"]}},\n\
                  \x20     subscribe: {{allow: [\"_INBOX.>\"]}}}}}}\n"
             ));
         }
@@ -354,6 +359,76 @@ async fn national() -> Result<(), Failed> {
 
     all_traffic(&http, &sites, 1, 8).await?;
 
+    // A national list flows down: every station applies it and screens against it.
+    let list = dir.path().join("national.csv");
+    std::fs::write(
+        &list,
+        "id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action\n\
+         N-1,wanted,Zhao Gang,,1980-03-04,M,CHN,E99000001,CHN,fraud,arrest\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let out = support::bin().run_with_stdin(
+        &[
+            "watchlist",
+            "import",
+            list.to_str().unwrap(),
+            "--list",
+            "wanted",
+            "--format",
+            "csv",
+            "--centre",
+            &nats.url("centre"),
+        ],
+        "",
+    );
+    if !out.status.success() {
+        return Err(format!("national import: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let published = String::from_utf8_lossy(&out.stdout).to_string();
+    let version: u64 = published
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("no version in `{published}`"))?;
+    for site in &sites {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let rep = get_json(
+                &http,
+                &site.station.as_ref().unwrap().url("/api/v1/replication"),
+                &site.admin,
+            )
+            .await?;
+            if rep["watchlist_version"].as_u64() == Some(version) {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{} never applied the national list: {rep}", site.id).into());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let mrz = Td3::new("ZHAO", "GANG", "E99000001", "CHN")
+            .born("800304")
+            .expires(&yymmdd_in_years(5))
+            .lines();
+        let r = http
+            .post(site.station.as_ref().unwrap().url("/api/v1/inspections"))
+            .bearer_auth(&site.device)
+            .json(&json!({"site_id": "road-passenger", "lane_id": "road-egate-entry-1", "direction": "entry", "mrz": mrz}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let v: Value = r.json().await.map_err(|e| e.to_string())?;
+        if v["decision"] == "clear" {
+            return Err(format!(
+                "{}: the national entry did not stop the traveller: {v}",
+                site.id
+            )
+            .into());
+        }
+    }
+
     // The NATS server goes away mid-stream; the stations keep working and show their lag.
     nats_server.take().expect("running").stop();
     all_traffic(&http, &sites, 2, 8).await?;
@@ -411,6 +486,9 @@ async fn national() -> Result<(), Failed> {
             for n in national.as_array().into_iter().flatten() {
                 if n["chain_ok"] != true {
                     return Err(format!("chain not ok at the centre: {n}").into());
+                }
+                if n["watchlist_version"].as_u64() != Some(version) {
+                    return Err(format!("the centre does not know the list version: {n}").into());
                 }
             }
             break;

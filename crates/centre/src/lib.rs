@@ -42,7 +42,8 @@ pub struct NationalStation {
     pub verified_seq: u64,
     pub break_seq: Option<u64>,
     pub break_reason: Option<String>,
-    pub watchlist_version: Option<String>,
+    /// The national watchlist release the station screens against.
+    pub watchlist_version: Option<u64>,
 }
 
 /// A chain break or a refused message.
@@ -323,6 +324,29 @@ impl Centre {
                 .unwrap_or(0.0);
             self.advance_chain(s, lag).await?;
         }
+        // A station journals each national release it applies under the actor
+        // `national-watchlist:N`: that is the version it screens against.
+        for e in &good {
+            if e.kind != "watchlist.imported" {
+                continue;
+            }
+            let Some(version) = e
+                .actor
+                .strip_prefix(guomen_station::clearance::NATIONAL_ACTOR_PREFIX)
+                .and_then(|v| v.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            sqlx::query(
+                "UPDATE national_station SET watchlist_version = $2
+                 WHERE station = $1
+                   AND (watchlist_version IS NULL OR watchlist_version < $2)",
+            )
+            .bind(&e.station)
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        }
         Ok(out)
     }
 
@@ -480,7 +504,7 @@ impl Centre {
             i64,
             Option<i64>,
             Option<String>,
-            Option<String>,
+            Option<i64>,
         )> = sqlx::query_as(
             "SELECT station, last_seq, last_time, lag_s, chain_ok, verified_seq, break_seq,
                     break_reason, watchlist_version
@@ -499,7 +523,7 @@ impl Centre {
                 verified_seq: seq_u64(r.5),
                 break_seq: r.6.map(seq_u64),
                 break_reason: r.7,
-                watchlist_version: r.8,
+                watchlist_version: r.8.map(seq_u64),
             })
             .collect())
     }

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS national_station (
     chain_ok BOOLEAN NOT NULL DEFAULT TRUE,
     break_seq BIGINT,
     break_reason TEXT,
-    watchlist_version TEXT,
+    watchlist_version BIGINT,
     updated TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 

@@ -10,6 +10,7 @@
 //! Architecture invariant: this crate is the only place that publishes a journal. The station
 //! knows no protocol; the server wires this crate in for `guomen serve --replicate`.
 
+pub mod watchlist;
 pub mod wire;
 
 use std::time::Duration;
@@ -220,6 +221,12 @@ pub async fn run(station: Station, cfg: Config, mut stop: watch::Receiver<bool>)
     let mut js = jetstream::new(client);
     js.set_timeout(Duration::from_secs(5));
     tracing::info!(target = %shown, "replicating the journal");
+    tokio::spawn(watchlist::follow(
+        station.clone(),
+        js.clone(),
+        cfg.station_id.clone(),
+        stop.clone(),
+    ));
     let mut bus = station.subscribe();
     let mut stream_ready = false;
     let mut failures: u32 = 0;

@@ -10,6 +10,9 @@ use serde::Serialize;
 
 use crate::{Principal, Station, StationError, StationResult};
 
+/// The cursor that records the last national watchlist release applied (its version).
+pub const NATIONAL_WATCHLIST_CURSOR: &str = "nats:guomen.watchlist.national";
+
 /// The link as the transport last reported it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Link {
@@ -40,6 +43,8 @@ pub struct ReplicationStatus {
     pub lag_s: f64,
     pub last_ack: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The national watchlist release the station screens against (`None`: none applied).
+    pub watchlist_version: Option<u64>,
 }
 
 impl Station {
@@ -123,6 +128,12 @@ impl Station {
     pub async fn replication_status(&self) -> StationResult<ReplicationStatus> {
         let link = self.link().clone();
         let head_seq = self.store.head().await?.map(|(s, _)| s).unwrap_or(0);
+        let watchlist_version = Some(
+            self.store
+                .replication_cursor(NATIONAL_WATCHLIST_CURSOR)
+                .await?,
+        )
+        .filter(|v| *v > 0);
         let Some(link) = link else {
             return Ok(ReplicationStatus {
                 enabled: false,
@@ -135,6 +146,7 @@ impl Station {
                 lag_s: 0.0,
                 last_ack: None,
                 last_error: None,
+                watchlist_version,
             });
         };
         let cursor = self.store.replication_cursor(&link.target).await?;
@@ -170,6 +182,7 @@ impl Station {
             lag_s,
             last_ack: link.last_ack,
             last_error: link.last_error,
+            watchlist_version,
         })
     }
 

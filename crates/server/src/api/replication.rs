@@ -28,6 +28,8 @@ pub struct Replication {
     pub lag_s: f64,
     pub last_ack: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The national watchlist release the station screens against.
+    pub watchlist_version: Option<u64>,
 }
 
 /// Replication lag and link state (admin, duty chief, analyst).
@@ -50,5 +52,6 @@ pub async fn get_replication(
         lag_s: s.lag_s,
         last_ack: s.last_ack,
         last_error: s.last_error,
+        watchlist_version: s.watchlist_version,
     }))
 }

@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the station: HTTP API and pages
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage users and their API tokens
     #[command(subcommand)]
     User(UserCommand),

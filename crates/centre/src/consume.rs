@@ -108,7 +108,7 @@ async fn consume_stream(
             Ok(c) => c,
             Err(e) => {
                 failures += 1;
-                if failures == 1 || failures % 30 == 0 {
+                if failures == 1 || failures.is_multiple_of(30) {
                     tracing::warn!(%stream, error = %e, "cannot open the consumer; retrying");
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;

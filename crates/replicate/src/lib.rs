@@ -257,7 +257,7 @@ pub async fn run(station: Station, cfg: Config, mut stop: watch::Receiver<bool>)
             Ok(_) => failures = 0,
             Err(e) => {
                 failures = failures.saturating_add(1);
-                if failures == 1 || failures % 20 == 0 {
+                if failures == 1 || failures.is_multiple_of(20) {
                     tracing::warn!(target = %shown, error = %e, failures, "replication round failed; retrying from the cursor");
                 }
                 station.replication_link(Err(e.to_string()));

@@ -121,7 +121,7 @@ pub async fn follow(
             Err(e) => {
                 // No release yet (the centre creates the stream), or the link is down.
                 failures = failures.saturating_add(1);
-                if failures == 1 || failures % 60 == 0 {
+                if failures == 1 || failures.is_multiple_of(60) {
                     tracing::debug!(error = %e, "no national watchlist stream yet");
                 }
                 tokio::select! {

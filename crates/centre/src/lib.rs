@@ -11,6 +11,7 @@
 //! any point loses nothing and doubles nothing.
 
 pub mod consume;
+pub mod synth;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -21,7 +22,8 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use guomen_replicate::WireEvent;
 use guomen_store::GENESIS_HASH;
 use serde::Serialize;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 const SCHEMA: &str = include_str!("schema.sql");
 /// Any fixed number: serialises schema creation between centres starting together.
@@ -150,10 +152,29 @@ fn seq_u64(v: i64) -> u64 {
 impl Centre {
     /// Connects to the national database and creates the national tables if missing.
     pub async fn connect(url: &str) -> anyhow::Result<Centre> {
+        Centre::connect_in(url, None).await
+    }
+
+    /// [`Centre::connect`] with the national tables in `schema` (created if missing), for
+    /// tests side by side on one database.
+    pub async fn connect_in(url: &str, schema: Option<&str>) -> anyhow::Result<Centre> {
+        let mut options: PgConnectOptions = url.parse().context("a postgres:// URL")?;
+        if let Some(s) = schema {
+            anyhow::ensure!(
+                s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "schema `{s}` must be lower-case letters, digits and `_`"
+            );
+            let mut c = sqlx::PgConnection::connect_with(&options).await?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))
+                .execute(&mut c)
+                .await?;
+            options = options.options([("search_path", s)]);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(6)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .context("cannot connect to the national database")?;
         let mut tx = pool.begin().await?;

@@ -12,7 +12,10 @@ use sqlx::Connection as _;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let stations = args.first().copied().unwrap_or(10);
     let per_station = args.get(1).copied().unwrap_or(20_000);
     let batch = args.get(2).copied().unwrap_or(2000) as usize;
@@ -45,9 +48,14 @@ async fn main() -> anyhow::Result<()> {
         let secs = t.elapsed().as_secs_f64();
         let n = stations * per_station;
         rates.push(n as f64 / secs);
-        println!("run {run}: {n} events in {secs:.2} s = {:.0} events/s", n as f64 / secs);
+        println!(
+            "run {run}: {n} events in {secs:.2} s = {:.0} events/s",
+            n as f64 / secs
+        );
         let mut c = sqlx::PgConnection::connect(&url).await?;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut c).await?;
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut c)
+            .await?;
     }
     rates.sort_by(f64::total_cmp);
     println!(

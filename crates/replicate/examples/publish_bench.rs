@@ -16,7 +16,10 @@ use serde_json::json;
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = args.first().cloned().unwrap_or("nats://127.0.0.1:4222".into());
+    let url = args
+        .first()
+        .cloned()
+        .unwrap_or("nats://127.0.0.1:4222".into());
     let events: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let dir = tempfile::tempdir()?;
     let store: Arc<dyn Store> = Arc::new(guomen_store_sqlite::SqliteStore::open(dir.path())?);
@@ -52,10 +55,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
         let secs = t.elapsed().as_secs_f64();
         rates.push(sent as f64 / secs);
-        println!("run {run}: {sent} events in {secs:.2} s = {:.0} events/s", sent as f64 / secs);
+        println!(
+            "run {run}: {sent} events in {secs:.2} s = {:.0} events/s",
+            sent as f64 / secs
+        );
         js.delete_stream(stream_name(&id)).await?;
     }
     rates.sort_by(f64::total_cmp);
-    println!("median: {:.0} events/s acknowledged ({events} events, rounds of 512)", rates[1]);
+    println!(
+        "median: {:.0} events/s acknowledged ({events} events, rounds of 512)",
+        rates[1]
+    );
     Ok(())
 }

@@ -63,6 +63,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Drive an already running station with inspections and sensor events (load test)
     Sim(demo::SimArgs),
+    /// Run the national centre: consume every station's journal from NATS JetStream into
+    /// PostgreSQL and serve the national API and page
+    Centre(guomen_server::national::CentreArgs),
     /// Decode device protocols (JT/T 808, NMEA 0183) for troubleshooting
     #[command(subcommand)]
     Proto(proto_cmd::ProtoCommand),
@@ -263,6 +266,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             running.task.await.context("server task failed")??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Centre(args) => {
+            let cfg = args.resolve()?;
+            init_logging(LogFormat::Text);
+            let running =
+                guomen_server::national::start(cfg, guomen_server::serve::shutdown_signal())
+                    .await?;
+            tracing::info!(addr = %running.addr, "national centre listening");
+            println!("guomen centre listening on http://{}", running.addr);
+            running.task.await.context("centre task failed")??;
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => user(cmd, &file).await,

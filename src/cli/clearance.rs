@@ -83,6 +83,11 @@ pub enum WatchlistCommand {
         /// csv, ofac-sdn (alt.csv next to sdn.csv is read too) or un-xml
         #[arg(long)]
         format: String,
+        /// Publish the list as a national release through the centre's NATS server
+        /// (nats://[USER:PASSWORD@]HOST:PORT) instead of importing it into a store: every
+        /// replicating station applies it (ids prefixed `national:`) and reports its version
+        #[arg(long, value_name = "URL", conflicts_with_all = ["data", "database"])]
+        centre: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -411,7 +416,42 @@ pub async fn watchlist(cmd: WatchlistCommand, file: &FileConfig) -> anyhow::Resu
             file: path,
             list,
             format,
+            centre: Some(centre),
+            ..
+        } => {
+            let format: Format = format.parse()?;
+            let target = guomen_replicate::NatsTarget::parse(&centre)
+                .map_err(|e| anyhow::anyhow!("--centre: {e}"))?;
+            let p = path.clone();
+            let imported =
+                tokio::task::spawn_blocking(move || read_list(&p, format, list, true)).await??;
+            let release = guomen_replicate::watchlist::Release::national(imported, list, format);
+            let n = release.entries.len();
+            let version = tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                guomen_replicate::watchlist::publish(&target, &release),
+            )
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "the centre's NATS server at {} did not answer within 30 s",
+                    target.url
+                )
+            })?
+            .map_err(|e| anyhow::anyhow!(e))?;
+            println!(
+                "{}: {n} entries published to every station as national list {} version {version}",
+                path.display(),
+                list.as_str()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        WatchlistCommand::Import {
+            file: path,
+            list,
+            format,
             store,
+            centre: None,
         } => {
             let format: Format = format.parse()?;
             let target = store.resolve(file)?;

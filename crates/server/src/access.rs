@@ -84,6 +84,11 @@ pub const ACCESS: &[RouteAccess] = &[
     },
     RouteAccess {
         method: "GET",
+        path: "/api/v1/replication",
+        roles: KPI_READERS,
+    },
+    RouteAccess {
+        method: "GET",
         path: "/api/v1/openapi.json",
         roles: EVERYONE,
     },

@@ -17,7 +17,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    cases, clearance, duty_log, journal, ops, port, road, session, stats, system, trains, users,
+    cases, clearance, duty_log, journal, ops, port, replication, road, session, stats, system,
+    trains, users,
 };
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
@@ -132,6 +133,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trains::release))
         .routes(routes!(trains::verify))
         .routes(routes!(trains::priority))
+        .routes(routes!(replication::get_replication))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

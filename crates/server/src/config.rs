@@ -61,6 +61,10 @@ pub struct FileConfig {
     pub max_connections_per_ip: Option<usize>,
     pub header_read_timeout_s: Option<u64>,
     pub max_in_flight: Option<usize>,
+    pub replicate: Option<String>,
+    pub station_id: Option<String>,
+    pub replicate_keep_local: Option<Vec<String>>,
+    pub replicate_max_age_days: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -220,6 +224,31 @@ pub struct ServeArgs {
     /// Requests handled at once; more answer 503 with Retry-After [default: 512]
     #[arg(long, env = "GUOMEN_MAX_IN_FLIGHT", value_name = "N")]
     pub max_in_flight: Option<usize>,
+    /// Replicate the journal to the national centre through this NATS server
+    /// (nats://[USER:PASSWORD@]HOST:PORT, JetStream enabled); needs --station-id
+    #[arg(
+        long,
+        env = "GUOMEN_REPLICATE",
+        value_name = "URL",
+        requires = "station_id"
+    )]
+    pub replicate: Option<String>,
+    /// This station's id at the centre: letters, digits, `_` and `-` (it names the subject
+    /// `guomen.journal.ID` and the stream `GUOMEN_JOURNAL_ID`)
+    #[arg(long, env = "GUOMEN_STATION_ID", value_name = "ID")]
+    pub station_id: Option<String>,
+    /// Event kinds whose content stays at the station (comma-separated, e.g. `duty_log.written`);
+    /// they still travel as stubs so the chain verifies at the centre [default: none]
+    #[arg(
+        long,
+        env = "GUOMEN_REPLICATE_KEEP_LOCAL",
+        value_name = "KIND,...",
+        value_delimiter = ','
+    )]
+    pub replicate_keep_local: Option<Vec<String>>,
+    /// Days the station's stream keeps events [default: 30]
+    #[arg(long, env = "GUOMEN_REPLICATE_MAX_AGE_DAYS", value_name = "DAYS")]
+    pub replicate_max_age_days: Option<u64>,
 }
 
 /// The certificate and key of an HTTPS listener.
@@ -329,6 +358,8 @@ pub struct ServeConfig {
     pub max_connections_per_ip: usize,
     pub header_read_timeout: Duration,
     pub max_in_flight: usize,
+    /// Replication of the journal to the national centre.
+    pub replicate: Option<guomen_replicate::Config>,
 }
 
 /// Where and how often a running station signs its journal head.
@@ -409,6 +440,48 @@ impl ServeArgs {
             }
         };
         let insecure_http = self.insecure_http || file.insecure_http.unwrap_or(false);
+        let replicate = match self.replicate.as_ref().or(file.replicate.as_ref()) {
+            Some(url) if !url.trim().is_empty() => {
+                let target = guomen_replicate::NatsTarget::parse(url.trim())
+                    .map_err(|e| ConfigError::Invalid(format!("--replicate: {e}")))?;
+                let id = self
+                    .station_id
+                    .as_ref()
+                    .or(file.station_id.as_ref())
+                    .ok_or_else(|| ConfigError::Invalid("--replicate needs --station-id".into()))?;
+                guomen_replicate::check_station_id(id)
+                    .map_err(|e| ConfigError::Invalid(format!("--station-id: {e}")))?;
+                let mut cfg = guomen_replicate::Config::new(target, id);
+                cfg.keep_local = self
+                    .replicate_keep_local
+                    .clone()
+                    .or_else(|| file.replicate_keep_local.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|k| k.trim().to_owned())
+                    .filter(|k| !k.is_empty())
+                    .collect();
+                for kind in &cfg.keep_local {
+                    if kind.parse::<guomen_station::EventKind>().is_err() {
+                        return Err(ConfigError::Invalid(format!(
+                            "--replicate-keep-local: `{kind}` is not an event kind"
+                        )));
+                    }
+                }
+                let days = self
+                    .replicate_max_age_days
+                    .or(file.replicate_max_age_days)
+                    .unwrap_or(30);
+                if days == 0 {
+                    return Err(ConfigError::Invalid(
+                        "replicate_max_age_days must be at least 1".into(),
+                    ));
+                }
+                cfg.max_age = Duration::from_secs(days * 24 * 3600);
+                Some(cfg)
+            }
+            _ => None,
+        };
         Ok(ServeConfig {
             mqtt_ca: self.mqtt_ca.clone().or_else(|| file.mqtt_ca.clone()),
             tls,
@@ -417,6 +490,7 @@ impl ServeArgs {
             max_connections_per_ip,
             header_read_timeout: Duration::from_secs(header_read_timeout_s as u64),
             max_in_flight,
+            replicate,
             store: self.store.resolve(file)?,
             listen,
             port_config: self

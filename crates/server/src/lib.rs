@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod json;
 pub mod limits;
+pub mod national;
 pub mod pages;
 pub mod report;
 pub mod serve;

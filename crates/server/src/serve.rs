@@ -92,6 +92,13 @@ pub async fn start_on(
             stop_rx.clone(),
         ));
     }
+    if let Some(replicate) = state.config.replicate.clone() {
+        tokio::spawn(guomen_replicate::run(
+            state.station.clone(),
+            replicate,
+            stop_rx.clone(),
+        ));
+    }
     let edges = crate::edges::start(&state, stop_rx.clone()).await?;
     let st = state.clone();
     tokio::spawn(async move {

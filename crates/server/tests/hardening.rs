@@ -91,6 +91,12 @@ impl Store for GatedStore {
     async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
         self.inner.blob(sha256).await
     }
+    async fn replication_cursor(&self, link: &str) -> StoreResult<u64> {
+        self.inner.replication_cursor(link).await
+    }
+    async fn advance_replication_cursor(&self, link: &str, seq: u64) -> StoreResult<()> {
+        self.inner.advance_replication_cursor(link, seq).await
+    }
     async fn duty_log(&self, limit: u32, before: Option<u64>) -> StoreResult<Vec<DutyLogEntry>> {
         self.inner.duty_log(limit, before).await
     }

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod ops;
 pub mod stats;
 pub mod road;
+pub mod replication;
 pub mod store;
 pub mod terminals;
 pub mod trains;
@@ -87,6 +88,8 @@ pub struct Station {
     pub(crate) stopped: Arc<std::sync::atomic::AtomicBool>,
     /// Road freight: the booking lock, the carriers' rate limiter and the tuning.
     pub(crate) road: Arc<road::Road>,
+    /// The replication link, when the journal is replicated (see [`replication`]).
+    pub(crate) replication: Arc<Mutex<Option<replication::Link>>>,
 }
 
 impl std::fmt::Debug for Station {
@@ -189,6 +192,7 @@ impl Station {
             stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             write_queue: Arc::new(WriteQueue::new(WRITE_QUEUE)),
             road: Arc::new(road::Road::default()),
+            replication: Arc::new(Mutex::new(None)),
         }
     }
 

@@ -62,6 +62,8 @@ struct Inner {
     events: BTreeMap<(String, String), u64>,
     /// JT/T 808 frames decoded despite a departure from the standard, by quirk name.
     jt808_quirks: BTreeMap<String, u64>,
+    /// Gauges set by name (replication lag...), with their help text.
+    gauges: BTreeMap<String, (String, f64)>,
 }
 
 #[derive(Debug, Default)]
@@ -126,6 +128,13 @@ impl Metrics {
         self.with(|m| *m.jt808_quirks.entry(quirk.to_owned()).or_default() += 1);
     }
 
+    /// Sets a gauge, e.g. `guomen_replication_lag_events`.
+    pub fn set_gauge(&self, name: &str, help: &str, value: f64) {
+        self.with(|m| {
+            m.gauges.insert(name.to_owned(), (help.to_owned(), value));
+        });
+    }
+
     pub fn counter_value(&self, family: &str, label: &str) -> u64 {
         self.with(|m| {
             m.events
@@ -169,6 +178,11 @@ impl Metrics {
             out.push_str("# TYPE guomen_jt808_quirks_total counter\n");
             for (q, n) in &m.jt808_quirks {
                 let _ = writeln!(out, "guomen_jt808_quirks_total{{quirk=\"{}\"}} {n}", escape(q));
+            }
+            for (name, (help, value)) in &m.gauges {
+                let _ = writeln!(out, "# HELP {name} {help}");
+                let _ = writeln!(out, "# TYPE {name} gauge");
+                let _ = writeln!(out, "{name} {value}");
             }
             let mut last_family = "";
             for ((family, label), n) in &m.events {

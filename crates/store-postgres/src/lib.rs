@@ -52,6 +52,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_crossing_counts",
         include_str!("../migrations/0010_crossing_counts.sql"),
     ),
+    (
+        "0011_replication_cursor",
+        include_str!("../migrations/0011_replication_cursor.sql"),
+    ),
 ];
 
 /// Tuning knobs and the schema to live in.
@@ -753,6 +757,35 @@ impl Store for PgStore {
             .await
             .map_err(|e| self.err(e))?;
         rows.iter().map(|r| self.doc_of(r)).collect()
+    }
+
+    async fn replication_cursor(&self, target: &str) -> StoreResult<u64> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT seq FROM replication_cursor WHERE target = $1")
+                .bind(target)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| self.err(e))?;
+        match row {
+            None => Ok(0),
+            Some((seq,)) => self.seq(seq, "replication cursor"),
+        }
+    }
+
+    async fn advance_replication_cursor(&self, target: &str, seq: u64) -> StoreResult<()> {
+        let seq = i64::try_from(seq)
+            .map_err(|_| StoreError::Invalid(format!("cursor seq {seq} is out of range")))?;
+        sqlx::query(
+            "INSERT INTO replication_cursor (target, seq) VALUES ($1, $2) \
+             ON CONFLICT (target) DO UPDATE \
+             SET seq = GREATEST(replication_cursor.seq, EXCLUDED.seq)",
+        )
+        .bind(target)
+        .bind(seq)
+        .execute(&self.inner.pool)
+        .await
+        .map(|_| ())
+        .map_err(|e| self.err(e))
     }
 
     async fn close(&self) {

@@ -23,7 +23,7 @@ use guomen_store::{
     Appended, CountRow, CrossingFilter, CrossingRecord, Doc, DutyLogEntry, JournalEvent, StatsDim,
     Store, StoreError, StoreResult, TokenRecord, UserRecord, Verification,
 };
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _};
 
 mod read;
 mod write;
@@ -56,6 +56,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0010_crossing_counts",
         include_str!("../migrations/0010_crossing_counts.sql"),
+    ),
+    (
+        "0011_replication_cursor",
+        include_str!("../migrations/0011_replication_cursor.sql"),
     ),
 ];
 
@@ -98,6 +102,9 @@ struct Inner {
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
     max_readers: usize,
+    /// A writable connection for the replication cursors only: they are not journal writes,
+    /// so they do not queue behind the journal's writer.
+    cursor: Mutex<Option<Connection>>,
     lock: Mutex<Option<File>>,
     closed: AtomicBool,
 }
@@ -175,6 +182,7 @@ impl SqliteStore {
                 writer: Mutex::new(Some(writer)),
                 readers: Mutex::new(Vec::new()),
                 max_readers: options.readers,
+                cursor: Mutex::new(None),
                 lock: Mutex::new(Some(lock_file)),
                 closed: AtomicBool::new(false),
             }),
@@ -427,8 +435,53 @@ impl Store for SqliteStore {
         self.read(move |c, p| read::docs(c, p, &collection)).await
     }
 
+    async fn replication_cursor(&self, target: &str) -> StoreResult<u64> {
+        let target = target.to_owned();
+        self.read(move |c, p| {
+            let seq: Option<i64> = c
+                .query_row(
+                    "SELECT seq FROM replication_cursor WHERE target = ?1",
+                    [&target],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| db_err(p, e))?;
+            u64::try_from(seq.unwrap_or(0)).map_err(|_| {
+                StoreError::Corrupt(format!("{}: negative replication cursor", p.display()))
+            })
+        })
+        .await
+    }
+
+    async fn advance_replication_cursor(&self, target: &str, seq: u64) -> StoreResult<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Closed);
+        }
+        let seq = i64::try_from(seq)
+            .map_err(|_| StoreError::Invalid(format!("cursor seq {seq} is out of range")))?;
+        let (target, inner) = (target.to_owned(), Arc::clone(&self.inner));
+        tokio::task::spawn_blocking(move || {
+            let mut slot = lock(&inner.cursor);
+            let conn = match slot.take() {
+                Some(c) => c,
+                None => open_writer(&inner.db_path)?,
+            };
+            conn.execute(
+                "INSERT INTO replication_cursor (target, seq) VALUES (?1, ?2) \
+                 ON CONFLICT (target) DO UPDATE SET seq = max(seq, excluded.seq)",
+                rusqlite::params![target, seq],
+            )
+            .map_err(|e| db_err(&inner.db_path, e))?;
+            *slot = Some(conn);
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("cursor task failed: {e}")))?
+    }
+
     async fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
+        drop(lock(&self.inner.cursor).take());
         // Dropping the last sender lets the writer drain what is queued and then stop.
         drop(lock(&self.inner.sender).take());
         let writer = lock(&self.inner.writer).take();

@@ -80,6 +80,7 @@ pub fn cases() -> Vec<(&'static str, Case)> {
         verify_detects_reorder,
         close_then_append_is_closed,
         reopen_keeps_data,
+        replication_cursor_only_moves_forward,
     ]
 }
 
@@ -1239,6 +1240,47 @@ pub async fn crossing_counts_group_and_rebuild(b: Arc<dyn Backend>) -> CaseResul
         groups(q(D::Hour, "2026-01-01", "2026-12-31").await?),
         pairs(&[("00", 5)]),
         "hours after the rebuild",
+    )?;
+    s.close().await;
+    Ok(())
+}
+
+/// The replication cursor is stored per link and never goes back.
+pub async fn replication_cursor_only_moves_forward(b: Arc<dyn Backend>) -> CaseResult {
+    let s = open(&b).await?;
+    fill(&s, 3).await?;
+    eq(
+        ok(s.replication_cursor("nats:a").await, "cursor")?,
+        0,
+        "fresh cursor",
+    )?;
+    ok(s.advance_replication_cursor("nats:a", 2).await, "advance")?;
+    ok(
+        s.advance_replication_cursor("nats:a", 1).await,
+        "advance back",
+    )?;
+    ok(
+        s.advance_replication_cursor("nats:b", 3).await,
+        "other target",
+    )?;
+    eq(
+        ok(s.replication_cursor("nats:a").await, "cursor")?,
+        2,
+        "never back",
+    )?;
+    eq(
+        ok(s.replication_cursor("nats:b").await, "cursor")?,
+        3,
+        "per target",
+    )?;
+    expect_intact(&s, 3).await?;
+    s.close().await;
+    drop(s);
+    let s = open(&b).await?;
+    eq(
+        ok(s.replication_cursor("nats:a").await, "cursor")?,
+        2,
+        "cursor after reopen",
     )?;
     s.close().await;
     Ok(())

@@ -317,6 +317,15 @@ pub trait Store: Send + Sync + 'static {
     /// Every document of a collection, ordered by id.
     async fn docs(&self, collection: &str) -> StoreResult<Vec<Doc>>;
 
+    /// How far a replication target (e.g. `nats:guomen.journal.STATION`) has acknowledged the
+    /// journal: the last seq it holds, 0 when it holds nothing. Not a journal event: advancing
+    /// it would itself have to be replicated.
+    async fn replication_cursor(&self, target: &str) -> StoreResult<u64>;
+
+    /// Moves a target's cursor forward to `seq`; a smaller `seq` leaves it where it is (acks
+    /// may be applied out of order by racing tasks). Durable when it returns.
+    async fn advance_replication_cursor(&self, target: &str, seq: u64) -> StoreResult<()>;
+
     /// Finishes queued writes and stops accepting new ones.
     async fn close(&self);
 }

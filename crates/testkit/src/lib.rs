@@ -9,11 +9,13 @@
 //! - [`mrz`]: valid TD3 passport MRZs ([`mrz::Td3`]) and dates relative to today;
 //! - [`station`]: the real `guomen` binary as a process, `guomen serve` on free ports
 //!   ([`station::Station`]), `guomen user add`;
+//! - [`process`]: any other program as a child process (`nats-server`, `guomen centre`), free ports;
 //! - [`pg`] (feature `postgres`): the test database's URL, whether it answers, scratch schemas.
 
 pub mod mrz;
 #[cfg(feature = "postgres")]
 pub mod pg;
+pub mod process;
 pub mod station;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@ pub mod journal;
 pub mod ops;
 pub mod port;
 pub mod road;
+pub mod replication;
 pub mod session;
 pub mod stats;
 pub mod system;

@@ -55,7 +55,7 @@ pub fn plan(current: &[WatchlistEntry], imported: &Imported, list: ListKind) -> 
     total
 }
 
-/// Journals the diff in chunks and a summary. `progress(done, total)` after each chunk.
+/// Journals the diff in chunks and a summary (or all in one transaction when `atomic`). `progress(done, total)` after each chunk.
 /// Returns the summary and the upserted entries / removed ids for the caller's live index.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply(
@@ -65,6 +65,7 @@ pub async fn apply(
     list: ListKind,
     format: Format,
     actor: &str,
+    atomic: bool,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> StoreResult<(ImportSummary, Vec<WatchlistEntry>, Vec<String>)> {
     let d = plan(current, &imported, list);
@@ -109,17 +110,6 @@ pub async fn apply(
             }),
         );
     }
-    let total = changes.len();
-    let mut done = 0usize;
-    let mut it = changes.into_iter().peekable();
-    progress(0, total);
-    while it.peek().is_some() {
-        let chunk: Vec<Change> = it.by_ref().take(CHUNK).collect();
-        let n = chunk.len();
-        sink.append(chunk).await?;
-        done += n;
-        progress(done, total);
-    }
     let mut summary = ImportSummary {
         list: list.as_str().to_owned(),
         format: format.as_str().to_owned(),
@@ -146,10 +136,30 @@ pub async fn apply(
         unchanged: summary.unchanged,
         warnings: summary.warnings.len(),
     });
-    let appended = sink
-        .append(vec![Change::event(event.to_new(actor, sink.now()))])
-        .await?;
-    summary.seq = appended.first().map_or(0, |a| a.seq);
+    let summary_change = Change::event(event.to_new(actor, sink.now()));
+    if atomic {
+        // One transaction: the whole list and its summary, or nothing.
+        let total = changes.len() + 1;
+        progress(0, total);
+        changes.push(summary_change);
+        let appended = sink.append(changes).await?;
+        progress(total, total);
+        summary.seq = appended.last().map_or(0, |a| a.seq);
+    } else {
+        let total = changes.len();
+        let mut done = 0usize;
+        let mut it = changes.into_iter().peekable();
+        progress(0, total);
+        while it.peek().is_some() {
+            let chunk: Vec<Change> = it.by_ref().take(CHUNK).collect();
+            let n = chunk.len();
+            sink.append(chunk).await?;
+            done += n;
+            progress(done, total);
+        }
+        let appended = sink.append(vec![summary_change]).await?;
+        summary.seq = appended.first().map_or(0, |a| a.seq);
+    }
     let mut upserted = d.added;
     upserted.extend(d.updated);
     Ok((summary, upserted, d.removed))

@@ -17,6 +17,13 @@ use super::import::{self, ImportSummary, ListCount};
 use super::inspect::{self, NewInspection};
 use crate::{Principal, Station, StationError, StationResult};
 
+/// Ids of entries from the national centre's lists start with this.
+pub const NATIONAL_PREFIX: &str = "national:";
+/// The source the national entries are diffed by.
+pub const NATIONAL_SOURCE: &str = "national";
+/// The journal actor of a national release: followed by its version.
+pub const NATIONAL_ACTOR_PREFIX: &str = "national-watchlist:";
+
 /// One screening hit as the inspection keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InspectionHit {
@@ -411,20 +418,65 @@ impl Station {
         format: Format,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> StationResult<ImportSummary> {
+        self.import_watchlist_as(who_actor, imported, list, format, false, progress)
+            .await
+    }
+
+    /// Applies a national watchlist release (version `version`, from the centre): its entries
+    /// (ids `national:...`) replace the station's previous national entries of the list, all
+    /// in one transaction, beside the station's own lists. The journal's actor names the
+    /// version (`national-watchlist:N`), which is how the centre learns what a station screens
+    /// against.
+    pub async fn apply_national_watchlist(
+        &self,
+        version: u64,
+        mut imported: Imported,
+        list: ListKind,
+        format: Format,
+    ) -> StationResult<ImportSummary> {
+        if let Some(e) = imported
+            .entries
+            .iter()
+            .find(|e| !e.id.starts_with(NATIONAL_PREFIX))
+        {
+            return Err(StationError::bad_request(format!(
+                "national watchlist entry `{}` does not start with `{NATIONAL_PREFIX}`",
+                e.id
+            )));
+        }
+        imported.source = Some(NATIONAL_SOURCE.to_owned());
+        let actor = format!("{NATIONAL_ACTOR_PREFIX}{version}");
+        self.import_watchlist_as(&actor, imported, list, format, true, &mut |_, _| {})
+            .await
+    }
+
+    async fn import_watchlist_as(
+        &self,
+        who_actor: &str,
+        imported: Imported,
+        list: ListKind,
+        format: Format,
+        atomic: bool,
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> StationResult<ImportSummary> {
         if !self.clearance_loaded() {
             // A tool's station (the CLI): no live index to swap; a running station on the
             // same store picks the change up through its journal poller.
             let current = import::stored_entries(self.store.as_ref()).await?;
-            let (summary, _, _) =
-                import::apply(self, &current, imported, list, format, who_actor, progress).await?;
+            let (summary, _, _) = import::apply(
+                self, &current, imported, list, format, who_actor, atomic, progress,
+            )
+            .await?;
             return Ok(summary);
         }
         let clearance = self.clearance.clone();
         clearance.ready().await;
         let _one = clearance.import_lock.lock().await;
         let current = clearance.entries().await;
-        let (summary, upserted, removed) =
-            import::apply(self, &current, imported, list, format, who_actor, progress).await?;
+        let (summary, upserted, removed) = import::apply(
+            self, &current, imported, list, format, who_actor, atomic, progress,
+        )
+        .await?;
         clearance.apply_local(upserted, &removed).await;
         Ok(summary)
     }

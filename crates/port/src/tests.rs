@@ -294,3 +294,11 @@ fn api_json_round_trips_through_serde() {
         .map(|z| z["geometry"].clone());
     assert_eq!(hall, Some(back["sites"][0]["geometry"].clone()));
 }
+
+#[test]
+fn lane_kinds_give_service_times_and_wait_targets() {
+    let port = crate::erenhot();
+    let egate = port.lane_flow(LaneKind::Egate);
+    assert_eq!((egate.service_s, egate.wait_target_s), (20, 900));
+    assert_eq!(port.lane_flow(LaneKind::ManualCounter).wait_target_s, 1800);
+}

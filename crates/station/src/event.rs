@@ -122,6 +122,15 @@ events! {
     LinkChanged = "ops.link_changed" (LinkChanged),
     /// A duty point's store-and-forward item applied (its idempotency key is remembered).
     OutboxItem = "ops.outbox_item" (OutboxItem),
+    LaneOpened = "lane.opened" (LaneOpened),
+    LaneClosed = "lane.closed" (LaneClosed),
+    LaneStaffed = "lane.staffed" (LaneStaffed),
+    /// A queue count from a camera counter or a person.
+    LaneQueueCounted = "lane.queue_counted" (LaneQueueCounted),
+    ShiftAdded = "roster.shift_added" (ShiftAdded),
+    GroupAnnounced = "group.announced" (GroupAnnounced),
+    AssistanceRequested = "assistance.requested" (AssistanceRequested),
+    AssistanceDone = "assistance.done" (AssistanceDone),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -358,6 +367,10 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const NEW_INCIDENT: [Sight; 8] = [Full, Full, Full, Limited, OwnAgency, No, No, Full];
     const INCIDENT_FACTS: [Sight; 8] = [Full, Full, Full, Full, OwnAgency, No, No, Full];
     const LISTS: [Sight; 8] = [No, No, No, No, No, No, No, Full];
+    // Lane state and counts carry no person: analysts may study the flow.
+    const FLOW: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
+    // Staff names, shifts, groups and help for travellers: the people who run the port.
+    const DUTY: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -419,6 +432,14 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::LinkHeartbeat => r(Never, Projects::Nothing, Replay::Ops, COMMAND),
         K::LinkChanged => r(Always, Projects::Nothing, Replay::Ops, STAFF),
         K::OutboxItem => r(Always, Projects::Docs("outbox_keys"), Replay::None, COMMAND),
+        K::LaneOpened => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
+        K::LaneClosed => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
+        K::LaneStaffed => r(Always, Projects::Docs("lanes"), Replay::None, DUTY),
+        K::LaneQueueCounted => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
+        K::ShiftAdded => r(Always, Projects::Docs("shifts"), Replay::None, DUTY),
+        K::GroupAnnounced => r(Always, Projects::Docs("groups"), Replay::None, DUTY),
+        K::AssistanceRequested => r(Always, Projects::Docs("assistance"), Replay::None, DUTY),
+        K::AssistanceDone => r(Always, Projects::Docs("assistance"), Replay::None, DUTY),
     }
 }
 

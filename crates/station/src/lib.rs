@@ -19,6 +19,7 @@ pub mod device;
 pub mod duty_log;
 pub mod error;
 pub mod event;
+pub mod flow;
 pub mod journal;
 pub mod metrics;
 pub mod ops;
@@ -71,6 +72,8 @@ pub struct Station {
     /// the protocol edges and for troubleshooting, without stealing the engine's queue.
     pub(crate) device_tap: broadcast::Sender<DeviceInput>,
     pub(crate) throttle: Arc<auth::LoginThrottle>,
+    /// What was observed at each lane recently (starts, ends, counts).
+    pub(crate) flow: Arc<flow::Flow>,
 }
 
 impl std::fmt::Debug for Station {
@@ -126,6 +129,7 @@ impl Station {
             clearance: Arc::new(clearance::Clearance::default()),
             ops,
             throttle: Arc::new(auth::LoginThrottle::default()),
+            flow: Arc::new(flow::Flow::default()),
         }
     }
 
@@ -241,6 +245,7 @@ impl Station {
             Ok(appended) => {
                 self.metrics.journal_append(started.elapsed());
                 for (a, (actor, event)) in appended.iter().zip(events) {
+                    self.flow.observe(&event, a.time);
                     // No receiver is not an error: nobody is watching.
                     let _ = self.bus.send(Arc::new(BusEvent {
                         seq: Some(a.seq),

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{clearance, duty_log, journal, ops, port, session, system, users};
+use crate::api::{clearance, duty_log, flow, journal, ops, port, session, system, users};
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
 use crate::state::AppState;
@@ -84,6 +84,17 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::post_outbox))
         .routes(routes!(ops::stream))
         .routes(routes!(ops::get_kpis))
+        .routes(routes!(flow::get_lanes_status))
+        .routes(routes!(flow::post_lane_queue))
+        .routes(routes!(flow::post_lane_open))
+        .routes(routes!(flow::post_lane_close))
+        .routes(routes!(flow::post_lane_staff))
+        .routes(routes!(flow::get_recommendations))
+        .routes(routes!(flow::post_shift))
+        .routes(routes!(flow::get_roster))
+        .routes(routes!(flow::post_group))
+        .routes(routes!(flow::post_assistance, flow::list_assistance))
+        .routes(routes!(flow::post_assistance_done))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

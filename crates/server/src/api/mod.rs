@@ -3,6 +3,7 @@
 
 pub mod clearance;
 pub mod duty_log;
+pub mod flow;
 pub mod journal;
 pub mod ops;
 pub mod port;

@@ -5,6 +5,9 @@
 //! - `guomen/sensors/{sensor_id}/events`: `{"kind", "time"?, "confidence"?, "token"?}`
 //! - `guomen/links/{link_id}/heartbeat`: `{"time"?, "token"?}`
 //! - `guomen/units/{unit_id}/position`: `{"lat", "lon", "time"?, "speed_kmh"?, "course"?, "token"?}`
+//! - `guomen/lanes/{lane_id}/queue`: `{"count", "time"?, "token"}` from a camera counter; the
+//!   token is required even on the embedded broker, because the device's scopes must cover
+//!   the lane (`Principal::speaks_for`).
 //!
 //! Authentication. Embedded broker: the MQTT CONNECT must carry user name = a device user's
 //! name and password = that user's API token (checked against the store through rumqttd's
@@ -33,10 +36,11 @@ const ACCEPTED: &str = "mqtt_accepted";
 /// Largest payload the embedded broker takes.
 const MAX_PAYLOAD: usize = 16 * 1024;
 /// The topic filters the station subscribes to.
-pub const FILTERS: [&str; 3] = [
+pub const FILTERS: [&str; 4] = [
     "guomen/sensors/+/events",
     "guomen/links/+/heartbeat",
     "guomen/units/+/position",
+    "guomen/lanes/+/queue",
 ];
 
 struct Ctx {
@@ -342,10 +346,69 @@ fn opt_number(v: &Value, key: &str) -> Result<Option<f64>, String> {
     }
 }
 
+/// A camera counter's queue count: the device named by its token must be scoped to the lane.
+async fn lane_queue(ctx: &Ctx, topic: &str, lane_id: &str, payload: &[u8]) -> Result<(), ()> {
+    let v: Value = match serde_json::from_slice(payload) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => {
+            reject(ctx, topic, "bad_payload", "payload must be a JSON object");
+            return Ok(());
+        }
+        Err(e) => {
+            reject(ctx, topic, "bad_payload", &e.to_string());
+            return Ok(());
+        }
+    };
+    let Some(token) = v.get("token").and_then(Value::as_str) else {
+        reject(
+            ctx,
+            topic,
+            "missing_token",
+            "a lane count must carry its device `token`",
+        );
+        return Ok(());
+    };
+    let who = match ctx.state.station.authenticate(token).await {
+        Ok(Some(p)) if p.role == guomen_domain::Role::Device => p,
+        Ok(_) => {
+            reject(ctx, topic, "bad_token", "token is not a device user's");
+            return Ok(());
+        }
+        Err(e) => {
+            reject(ctx, topic, "store_error", &e.to_string());
+            return Ok(());
+        }
+    };
+    let count = match v.get("count").and_then(Value::as_i64) {
+        Some(c) => c,
+        None => {
+            reject(ctx, topic, "bad_count", "`count` must be an integer");
+            return Ok(());
+        }
+    };
+    let time = match opt_time(&v) {
+        Ok(t) => t,
+        Err(e) => {
+            reject(ctx, topic, "bad_time", &e);
+            return Ok(());
+        }
+    };
+    let q = guomen_station::flow::QueueCount { count, time };
+    match ctx.state.station.lane_queue(&who, lane_id, q).await {
+        Ok(_) => ctx.state.station.metrics().count(ACCEPTED, "lane_queue"),
+        Err(guomen_station::StationError::Refused { code, message, .. }) => {
+            reject(ctx, topic, code, &message)
+        }
+        Err(e) => reject(ctx, topic, "store_error", &e.to_string()),
+    }
+    Ok(())
+}
+
 /// Handles one published message. `Err` only when the engine is gone.
 async fn on_publish(ctx: &Ctx, topic: &str, payload: &[u8], broker_auth: bool) -> Result<(), ()> {
     let parts: Vec<&str> = topic.split('/').collect();
     let (what, id) = match parts.as_slice() {
+        ["guomen", "lanes", id, "queue"] => return lane_queue(ctx, topic, id, payload).await,
         ["guomen", "sensors", id, "events"] => ("sensor", *id),
         ["guomen", "links", id, "heartbeat"] => ("link", *id),
         ["guomen", "units", id, "position"] => ("unit", *id),

@@ -236,18 +236,17 @@ fn text(field: &str, v: &str, max: usize) -> StationResult<String> {
 
 impl Station {
     fn lane_or_404(&self, lane_id: &str) -> StationResult<Lane> {
-        self.port.lane(lane_id).cloned().ok_or_else(|| {
-            StationError::not_found(format!("no lane `{lane_id}` in the port"))
-                .with_code("unknown_lane")
-        })
+        self.port
+            .lane(lane_id)
+            .cloned()
+            .ok_or_else(|| StationError::not_found(format!("no lane `{lane_id}` in the port")))
     }
 
     fn site_or_422(&self, site_id: &str) -> StationResult<()> {
         if self.port.site(site_id).is_none() {
-            return Err(
-                StationError::unprocessable(format!("no site `{site_id}` in the port"))
-                    .with_code("unknown_site"),
-            );
+            return Err(StationError::unprocessable(format!(
+                "no site `{site_id}` in the port"
+            )));
         }
         Ok(())
     }
@@ -347,8 +346,7 @@ impl Station {
         if !who.speaks_for(ScopeKind::Lane, lane_id) {
             return Err(StationError::forbidden(format!(
                 "this device does not report for lane `{lane_id}`"
-            ))
-            .with_code("out_of_scope"));
+            )));
         }
         let count = u32::try_from(q.count)
             .ok()
@@ -364,8 +362,7 @@ impl Station {
         if time > now + Duration::minutes(5) || time < now - Duration::hours(24) {
             return Err(StationError::unprocessable(
                 "`time` must be within the last 24 hours and not in the future",
-            )
-            .with_code("time_out_of_range"));
+            ));
         }
         {
             let _w = self.flow.write.lock().await;
@@ -459,14 +456,12 @@ impl Station {
         let post = text("post", &s.post, 64)?;
         self.site_or_422(&s.site_id)?;
         if s.end <= s.start {
-            return Err(StationError::unprocessable("`end` must be after `start`")
-                .with_code("invalid_period"));
+            return Err(StationError::unprocessable("`end` must be after `start`"));
         }
         if s.end - s.start > Duration::hours(24) {
-            return Err(
-                StationError::unprocessable("a shift lasts at most 24 hours")
-                    .with_code("invalid_period"),
-            );
+            return Err(StationError::unprocessable(
+                "a shift lasts at most 24 hours",
+            ));
         }
         let shift = Shift {
             id: new_id(),
@@ -521,8 +516,7 @@ impl Station {
             return Err(StationError::unprocessable(format!(
                 "`kind` must be `tour`, found `{}`",
                 g.kind
-            ))
-            .with_code("unknown_kind"));
+            )));
         }
         let size = u32::try_from(g.size)
             .ok()
@@ -532,8 +526,7 @@ impl Station {
         if nationality.len() != 3 || !nationality.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(StationError::unprocessable(
                 "`nationality` must be a three-letter ICAO code",
-            )
-            .with_code("invalid_nationality"));
+            ));
         }
         self.site_or_422(&g.site_id)?;
         let direction = Direction::parse(&g.direction)
@@ -546,7 +539,6 @@ impl Station {
         let organisation = match who.role {
             Role::Carrier => Some(who.organisation.clone().ok_or_else(|| {
                 StationError::forbidden("a carrier without an organisation cannot announce a group")
-                    .with_code("no_organisation")
             })?),
             _ => None,
         };
@@ -554,8 +546,7 @@ impl Station {
         if g.expected_arrival < now - Duration::hours(1) {
             return Err(StationError::unprocessable(
                 "`expected_arrival` is more than an hour past",
-            )
-            .with_code("time_out_of_range"));
+            ));
         }
         let group = Group {
             id: new_id(),
@@ -635,8 +626,7 @@ impl Station {
                 "`kind` must be one of {}, found `{}`",
                 ASSISTANCE_KINDS.join(", "),
                 a.kind
-            ))
-            .with_code("unknown_kind"));
+            )));
         }
         self.site_or_422(&a.site_id)?;
         let note = a.note.trim().to_owned();
@@ -731,8 +721,7 @@ impl Station {
         if a.status == "done" {
             return Err(StationError::conflict(format!(
                 "assistance request `{id}` is already done"
-            ))
-            .with_code("already_done"));
+            )));
         }
         a.status = "done".into();
         a.done_at = Some(self.now());

@@ -707,3 +707,68 @@ async fn sensors_publish_on_the_embedded_broker_as_devices() {
     assert_eq!(st.count("mqtt_rejected", "unknown_sensor"), 1);
     driver.abort();
 }
+
+#[tokio::test]
+async fn camera_counters_publish_lane_queues_only_for_their_own_lane() {
+    let st = Station::start(MqttConfig::Embedded("127.0.0.1:0".parse().unwrap())).await;
+    let addr = st.running.edges.mqtt.expect("embedded broker");
+    let station = st.running.state.station.clone();
+    let (_, token) = station
+        .create_user(
+            guomen_station::users::NewUser {
+                name: "cam-entry-1".into(),
+                role: Role::Device,
+                password: None,
+                agency: None,
+                organisation: None,
+                scopes: "lane:road-counter-entry-1".parse().unwrap(),
+            },
+            "test",
+        )
+        .await
+        .expect("camera user");
+    let (client, mut ev) = mqtt_client(addr, Some(("cam-entry-1", &token))).await;
+    connack(&mut ev).await.expect("camera login accepted");
+    let driver = tokio::spawn(async move { while ev.poll().await.is_ok() {} });
+    let qos = rumqttc::QoS::AtLeastOnce;
+    for (lane, body) in [
+        (
+            "road-counter-entry-1",
+            format!(r#"{{"count":17,"token":"{token}"}}"#),
+        ),
+        (
+            "road-counter-entry-2",
+            format!(r#"{{"count":5,"token":"{token}"}}"#),
+        ),
+        ("road-counter-entry-1", r#"{"count":3}"#.to_owned()),
+        (
+            "road-counter-entry-1",
+            format!(r#"{{"count":-4,"token":"{token}"}}"#),
+        ),
+    ] {
+        client
+            .publish(format!("guomen/lanes/{lane}/queue"), qos, false, body)
+            .await
+            .unwrap();
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while st.count("mqtt_rejected", "invalid") < 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let lanes = station
+        .lanes_status(&guomen_station::flow::LaneFilter::default())
+        .await
+        .unwrap();
+    let queue = |id: &str| lanes.iter().find(|l| l.lane_id == id).map(|l| l.queue);
+    assert_eq!(queue("road-counter-entry-1"), Some(17));
+    assert_eq!(
+        queue("road-counter-entry-2"),
+        Some(0),
+        "out of the camera's scope"
+    );
+    assert_eq!(st.count("mqtt_accepted", "lane_queue"), 1);
+    assert_eq!(st.count("mqtt_rejected", "forbidden"), 1);
+    assert_eq!(st.count("mqtt_rejected", "missing_token"), 1);
+    assert_eq!(st.count("mqtt_rejected", "invalid"), 1);
+    driver.abort();
+}

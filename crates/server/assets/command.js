@@ -274,7 +274,7 @@
     $("lanes-empty").hidden = shown.length > 0;
     $("lanes").tBodies[0].innerHTML = shown.map((l) => {
       const late = l.wait_estimate_s !== null && l.wait_estimate_s > l.wait_target_s;
-      return "<tr data-lane=\"" + G.esc(l.lane_id) + "\"><td>" + G.esc(laneName(l.lane_id)) + "</td><td>" + G.esc(l.queue) + "</td><td" + (late ? " class=\"late\"" : "") + " title=\"" + G.esc(G.t("lane.method_" + l.method)) + "\">" + G.esc(fmtWait(l.wait_estimate_s)) + "</td><td>" + G.esc((l.staff || []).join(", ")) + "</td><td><span class=\"badge lane-" + (l.open ? "open" : "closed") + "\">" + G.esc(G.t(l.open ? "lane.open" : "lane.closed")) + "</span></td></tr>";
+      return "<tr data-lane=\"" + G.esc(l.lane_id) + "\"><td>" + G.esc(laneName(l.lane_id)) + "</td><td>" + G.esc(l.queue) + "</td><td" + (late ? " class=\"late\"" : "") + " title=\"" + G.esc(G.t("lane.method_" + l.method)) + "\">" + G.esc(fmtWait(l.wait_estimate_s)) + "</td><td>" + G.esc((l.staff || []).join(", ")) + "</td><td><span class=\"badge lane-" + (l.open ? "open" : "closed") + "\">" + G.esc(G.t(l.open ? "lane.state_open" : "lane.state_closed")) + "</span></td></tr>";
     }).join("");
     $("lane-recs").innerHTML = S.recs.map((r, i) => {
       const button = r.action === "open" || r.action === "close"
@@ -301,7 +301,7 @@
       if (r.action === "open" && r.persons && r.persons.length) {
         await G.api("POST", "/api/v1/lanes/" + encodeURIComponent(r.lane_id) + "/staff", { persons: r.persons.slice(0, 1) });
       }
-      G.toast(G.t(r.action === "open" ? "lane.opened" : "lane.closed_ok", { lane: r.lane_id }), "ok");
+      G.toast(G.t(r.action === "open" ? "lane.opened_ok" : "lane.closed_ok", { lane: r.lane_id }), "ok");
     } catch (e) {
       G.toast(G.errorText(e), "error");
     }

@@ -118,11 +118,7 @@ impl Run {
         let mut next = 0usize;
         let mut announced: HashSet<String> = HashSet::new();
         let mut assistance: Vec<(f64, String)> = Vec::new();
-        let assist_at = [
-            start + 3.5 * 3600.0,
-            start + 8.0 * 3600.0,
-            start + 13.0 * 3600.0,
-        ];
+        let assist_at = [start + 3600.0, start + 8.0 * 3600.0, start + 13.0 * 3600.0];
         let mut t = start;
         while t + STEP_S <= end {
             t += STEP_S;

@@ -252,3 +252,85 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_600)
+    }
+
+    fn lane(id: &str, open: bool, staff: &[&str], queue: u32, wait: Option<f64>) -> LaneStatus {
+        LaneStatus {
+            lane_id: id.into(),
+            kind: "manual_counter".into(),
+            channel: None,
+            site_id: "road".into(),
+            direction: "entry".into(),
+            open,
+            staff: staff.iter().map(|s| s.to_string()).collect(),
+            queue,
+            service_rate_per_h: 40.0,
+            wait_estimate_s: wait,
+            method: "observed_throughput".into(),
+            arrival_rate_per_h: if queue > 0 { Some(60.0) } else { Some(0.0) },
+            wait_target_s: 1800,
+            opened_at: open.then(|| t0() - Duration::hours(2)),
+            changed_by: None,
+        }
+    }
+
+    fn shift(person: &str, post: &str) -> Shift {
+        Shift {
+            id: person.into(),
+            person: person.into(),
+            site_id: "road".into(),
+            post: post.into(),
+            start: t0() - Duration::hours(1),
+            end: t0() + Duration::hours(7),
+        }
+    }
+
+    fn run(lanes: &[LaneStatus], on_duty: &[Shift]) -> Vec<Recommendation> {
+        recommend(&Input {
+            now: t0(),
+            lanes,
+            on_duty,
+            groups: &[],
+            service_s: &|_| 90.0,
+            idle_after: Duration::minutes(30),
+        })
+    }
+
+    #[test]
+    fn a_long_wait_opens_a_lane_only_with_someone_free() {
+        let lanes = [
+            lane("c1", true, &["A"], 40, Some(3600.0)),
+            lane("c2", false, &[], 0, None),
+        ];
+        let r = run(&lanes, &[shift("A", "counter")]);
+        assert_eq!(r[0].action, "call_reserve", "{r:?}");
+        let r = run(&lanes, &[shift("A", "counter"), shift("B", "counter")]);
+        assert_eq!(
+            (r[0].action.as_str(), r[0].lane_id.as_str()),
+            ("open", "c2")
+        );
+        assert_eq!(r[0].persons, ["B"]);
+        assert!(r[0].expected_wait_s.unwrap_or(f64::MAX) < 3600.0);
+    }
+
+    #[test]
+    fn an_idle_lane_is_closed_and_a_busy_one_is_not() {
+        let lanes = [
+            lane("c1", true, &["A"], 0, Some(0.0)),
+            lane("c2", true, &["B"], 3, Some(270.0)),
+        ];
+        let r = run(&lanes, &[]);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            (r[0].action.as_str(), r[0].lane_id.as_str()),
+            ("close", "c1")
+        );
+    }
+}

@@ -196,6 +196,28 @@ async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
         );
         not_here.push("inspections");
     }
+    if has("/api/v1/lanes/status") {
+        let l = &summary["lanes"];
+        assert!(
+            l["peak_wait_with_s"].is_number() && l["peak_wait_without_s"].is_number(),
+            "{summary}"
+        );
+        assert!(
+            l["peak_wait_with_s"].as_f64() <= l["peak_wait_without_s"].as_f64().map(|w| w + 60.0),
+            "the recommended openings made the wait longer: {summary}"
+        );
+        assert!(l["assistance"].as_u64().unwrap_or(0) >= 1, "{summary}");
+        assert_eq!(l["assistance"], l["assistance_done"], "{summary}");
+        let (s, lanes) = get("/api/v1/lanes/status").await;
+        assert_eq!(s, 200);
+        assert!(
+            lanes
+                .as_array()
+                .is_some_and(|a| a.iter().any(|l| l["open"] == true)),
+            "lanes opened in the demo stay open on the served data"
+        );
+        checked.push("lanes");
+    }
     if has("/api/v1/notifications") && has("/api/v1/incidents/{id}/dispatch") {
         assert!(summary["incidents"].as_u64().unwrap() >= 2, "{summary}");
         assert!(summary["dispatches"].as_u64().unwrap() >= 1, "{summary}");

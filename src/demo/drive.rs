@@ -31,6 +31,9 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{Semaphore, watch};
 
+mod lanes;
+pub use lanes::LaneDay;
+
 /// API tokens of the people and devices the simulator plays.
 #[derive(Debug, Clone)]
 pub struct Tokens {
@@ -163,6 +166,8 @@ pub struct Stats {
     /// First few failure messages, for the summary.
     pub errors: Mutex<Vec<String>>,
     pub notes: Mutex<Vec<String>>,
+    /// The lanes' day, once played.
+    pub lanes: Mutex<Option<LaneDay>>,
 }
 
 impl Stats {
@@ -399,6 +404,8 @@ impl Run {
         }
         let r = self.clone();
         tasks.spawn(async move { r.heartbeats().await });
+        let r = self.clone();
+        tasks.spawn(async move { r.lanes().await });
         match self.target.jt808 {
             Some(addr) => {
                 for i in 0..self.plan.patrols.len() {

@@ -757,6 +757,21 @@ async fn summary(
             }
         ));
     }
+    let lanes = s.lanes.lock().map(|l| l.clone()).unwrap_or_default();
+    if let Some(l) = &lanes {
+        line(format!(
+            "lanes ({}): peak wait {:.0} min with the recommended openings, {:.0} min without; {} lane(s) opened on recommendation, reinforcement pool called {} time(s); {} tour group(s) announced, {} tour-group lane opening(s); assistance {} requested, {} done",
+            l.stream,
+            l.peak_wait_with_s / 60.0,
+            l.peak_wait_without_s / 60.0,
+            l.opened,
+            l.reserve_calls,
+            l.groups_announced,
+            l.group_lanes_opened,
+            l.assistance,
+            l.assistance_done
+        ));
+    }
     let refused = refusals(target).await;
     if !refused.is_empty() {
         let list: Vec<String> = refused.iter().map(|(k, n)| format!("{k} {n}")).collect();
@@ -807,6 +822,17 @@ async fn summary(
         "link_failure_incidents": links.incidents,
         "link_failure_incidents_closed": links.incidents_closed,
         "refused": refused,
+        "lanes": lanes.as_ref().map(|l| json!({
+            "stream": l.stream,
+            "peak_wait_with_s": l.peak_wait_with_s.round(),
+            "peak_wait_without_s": l.peak_wait_without_s.round(),
+            "opened": l.opened,
+            "reserve_calls": l.reserve_calls,
+            "groups_announced": l.groups_announced,
+            "group_lanes_opened": l.group_lanes_opened,
+            "assistance": l.assistance,
+            "assistance_done": l.assistance_done,
+        })),
         "top_nationalities": top_nat,
         "kpis": kpis.as_ref().map(|k| json!({
             "day": k.day,

@@ -125,6 +125,15 @@ impl Port {
             .find(|u| u.terminal_id.as_deref() == Some(terminal_id))
     }
 
+    /// The flow settings of a lane kind: the port file's `[[lane_kind]]`, else the defaults.
+    pub fn lane_flow(&self, kind: LaneKind) -> LaneKindFlow {
+        self.lane_kinds
+            .iter()
+            .find(|k| k.kind == kind)
+            .cloned()
+            .unwrap_or_else(|| default_lane_flow(kind))
+    }
+
     /// The lane with this id.
     pub fn lane(&self, id: &str) -> Option<&Lane> {
         self.lanes.iter().find(|l| l.id == id)

@@ -85,6 +85,7 @@ pub(crate) fn parse(
         sites: builder.sites,
         duty_points: builder.duty_points,
         lanes: builder.lanes,
+        lane_kinds: builder.lane_kinds,
         zones: builder.zones,
         border_line: builder.border_line,
         markers: builder.markers,
@@ -108,6 +109,7 @@ struct Builder {
     sites: Vec<Site>,
     duty_points: Vec<DutyPoint>,
     lanes: Vec<Lane>,
+    lane_kinds: Vec<LaneKindFlow>,
     zones: Vec<Zone>,
     border_line: Option<BorderLine>,
     border_line_declared: bool,
@@ -143,6 +145,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("site", true),
     ("duty_point", true),
     ("lane", true),
+    ("lane_kind", true),
     ("zone", true),
     ("border_line", false),
     ("marker", true),
@@ -328,6 +331,43 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     line,
                 }),
                 (id, ..) => incomplete(cx, section, id, line),
+            }
+        }
+        "lane_kind" => {
+            let kind = f.choice(cx, "kind", LaneKind::parse, LaneKind::choices);
+            let service_s = f.opt_int(cx, "service_s");
+            let wait_target_s = f.opt_int(cx, "wait_target_s");
+            let Some(kind) = kind else { return };
+            let defaults = default_lane_flow(kind);
+            let positive = |cx: &mut Cx<'_>, key: &str, v: Option<Option<i32>>, d: u32| match v {
+                Some(Some(v)) if v > 0 => v as u32,
+                Some(Some(v)) => {
+                    cx.schema(
+                        Some(line),
+                        format!(
+                            "lane_kind {}: `{key}` must be a positive number of seconds, found {v}",
+                            kind.as_str()
+                        ),
+                    );
+                    d
+                }
+                _ => d,
+            };
+            let service_s = positive(cx, "service_s", service_s, defaults.service_s);
+            let wait_target_s =
+                positive(cx, "wait_target_s", wait_target_s, defaults.wait_target_s);
+            if b.lane_kinds.iter().any(|k| k.kind == kind) {
+                cx.schema(
+                    Some(line),
+                    format!("lane_kind {} is declared twice", kind.as_str()),
+                );
+            } else {
+                b.lane_kinds.push(LaneKindFlow {
+                    kind,
+                    service_s,
+                    wait_target_s,
+                    line,
+                });
             }
         }
         "zone" => {

@@ -495,6 +495,37 @@ pub struct Feature {
     pub line: Option<usize>,
 }
 
+/// Flow settings of one lane kind (`[[lane_kind]]`): what the station assumes before it has
+/// observed anything, and the wait it should not let a queue pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LaneKindFlow {
+    pub kind: LaneKind,
+    /// Mean service time per traveller (or vehicle) at one staffed position, in seconds.
+    pub service_s: u32,
+    /// The wait, in seconds, past which the station recommends opening another lane.
+    pub wait_target_s: u32,
+    /// 1-based TOML line.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// The built-in flow defaults of a lane kind, for kinds the port file does not list.
+pub fn default_lane_flow(kind: LaneKind) -> LaneKindFlow {
+    let service_s = match kind {
+        LaneKind::ManualCounter => 90,
+        LaneKind::Egate => 20,
+        LaneKind::SpecialChannel => 120,
+        LaneKind::Vehicle => 180,
+        LaneKind::Freight => 600,
+    };
+    LaneKindFlow {
+        kind,
+        service_s,
+        wait_target_s: 1800,
+        line: 0,
+    }
+}
+
 /// A port: everything one station guards and runs.
 ///
 /// Build one with [`crate::load_str`], [`crate::load_file`] or [`crate::erenhot`]; those return
@@ -513,6 +544,8 @@ pub struct Port {
     pub duty_points: Vec<DutyPoint>,
     /// `[[lane]]`.
     pub lanes: Vec<Lane>,
+    /// `[[lane_kind]]`: service time and wait target per lane kind.
+    pub lane_kinds: Vec<LaneKindFlow>,
     /// `[[zone]]`.
     pub zones: Vec<Zone>,
     /// `[border_line]`, if declared (its absence is a validation error).

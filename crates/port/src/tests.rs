@@ -340,3 +340,11 @@ fn an_anpr_camera_without_a_lane_does_not_load() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn lane_kinds_give_service_times_and_wait_targets() {
+    let port = crate::erenhot();
+    let egate = port.lane_flow(LaneKind::Egate);
+    assert_eq!((egate.service_s, egate.wait_target_s), (20, 900));
+    assert_eq!(port.lane_flow(LaneKind::ManualCounter).wait_target_s, 1800);
+}

@@ -248,6 +248,66 @@
     $("disposition").focus();
   }
 
+  // ---------- lanes: open lanes, their queues and waits, and what to do ----------
+  S.lanes = [];
+  S.recs = [];
+  async function fetchLanes() {
+    const l = await optional("/api/v1/lanes/status", "lanes");
+    const r = await optional("/api/v1/lanes/recommendations", "recs");
+    S.lanes = Array.isArray(l) ? l : [];
+    S.recs = Array.isArray(r) ? r : [];
+    renderLanes();
+  }
+
+  function laneName(id) {
+    const l = (S.port.lanes || []).find((x) => x.id === id);
+    return l && l.name ? G.name(l.name, id) + " · " + id : id;
+  }
+
+  function fmtWait(s) {
+    if (s === null || s === undefined) return "–";
+    return G.t("lane.minutes", { n: Math.round(s / 60) });
+  }
+
+  function renderLanes() {
+    const shown = S.lanes.filter((l) => l.open || l.queue > 0);
+    $("lanes-empty").hidden = shown.length > 0;
+    $("lanes").tBodies[0].innerHTML = shown.map((l) => {
+      const late = l.wait_estimate_s !== null && l.wait_estimate_s > l.wait_target_s;
+      return "<tr data-lane=\"" + G.esc(l.lane_id) + "\"><td>" + G.esc(laneName(l.lane_id)) + "</td><td>" + G.esc(l.queue) + "</td><td" + (late ? " class=\"late\"" : "") + " title=\"" + G.esc(G.t("lane.method_" + l.method)) + "\">" + G.esc(fmtWait(l.wait_estimate_s)) + "</td><td>" + G.esc((l.staff || []).join(", ")) + "</td><td><span class=\"badge lane-" + (l.open ? "open" : "closed") + "\">" + G.esc(G.t(l.open ? "lane.state_open" : "lane.state_closed")) + "</span></td></tr>";
+    }).join("");
+    $("lane-recs").innerHTML = S.recs.map((r, i) => {
+      const button = r.action === "open" || r.action === "close"
+        ? " <button type=\"button\" class=\"primary\" data-rec=\"" + i + "\">" + G.esc(G.t(r.action === "open" ? "lane.do_open" : "lane.do_close")) + "</button>"
+        : "";
+      return "<li data-rec-lane=\"" + G.esc(r.lane_id) + "\" data-action=\"" + G.esc(r.action) + "\"><strong>" + G.esc(G.t("rec." + r.action)) + "</strong> " + G.esc(laneName(r.lane_id)) + " — " + G.esc(G.t("lane.after", { wait: fmtWait(r.expected_wait_s) })) + button + "<br><span class=\"muted\">" + G.esc(r.reason) + "</span></li>";
+    }).join("");
+    if (S.unavailable.lanes) {
+      $("lanes-error").hidden = false;
+      $("lanes-error").textContent = G.t("lane.unavailable");
+    }
+  }
+
+  $("lane-recs").addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button[data-rec]");
+    if (!b) return;
+    const r = S.recs[Number(b.dataset.rec)];
+    if (!r) return;
+    b.disabled = true;
+    try {
+      const verb = r.action === "open" ? "open" : "close";
+      const body = r.action === "open" ? { reason: r.reason } : undefined;
+      await G.api("POST", "/api/v1/lanes/" + encodeURIComponent(r.lane_id) + "/" + verb, body);
+      if (r.action === "open" && r.persons && r.persons.length) {
+        await G.api("POST", "/api/v1/lanes/" + encodeURIComponent(r.lane_id) + "/staff", { persons: r.persons.slice(0, 1) });
+      }
+      G.toast(G.t(r.action === "open" ? "lane.opened_ok" : "lane.closed_ok", { lane: r.lane_id }), "ok");
+    } catch (e) {
+      G.toast(G.errorText(e), "error");
+    }
+    fetchLanes();
+  });
+
   // ---------- links, stats, kpis ----------
   async function fetchUnits() {
     const live = await optional("/api/v1/units", "units");
@@ -403,6 +463,7 @@
     }
     if (kind.startsWith("incident") || kind.startsWith("notification") || kind.includes("dispatch")) refreshSoon("incidents", () => fetchIncidents(false));
     if (kind.startsWith("link")) refreshSoon("links", fetchLinks);
+    if (kind.startsWith("lane") || kind.startsWith("roster") || kind.startsWith("group") || kind.startsWith("crossing") || kind.startsWith("inspection")) refreshSoon("lanes", fetchLanes);
     if (kind.startsWith("crossing") || kind.startsWith("inspection") || kind.includes("hit")) refreshSoon("stats", fetchStats);
     if (kind.startsWith("road")) {
       refreshSoon("vehicles", fetchVehicles);
@@ -463,12 +524,15 @@
     renderIncidents();
     renderUnitsTable();
     renderLinks();
+    renderLanes();
     renderStats();
     drawUnits();
   });
 
   // Ages of fixes keep counting without any event.
   setInterval(() => { if (S.map) { drawUnits(); } }, 5000);
+  // Waits change with time alone (a queue with no new count still drains).
+  setInterval(() => { if (S.map) fetchLanes(); }, 30000);
 
   // ---------- test hooks: load a busy port and measure frame times ----------
   window.guomenTest = {
@@ -527,7 +591,7 @@
     renderStats();
     connect();
     renderVehicles();
-    await Promise.all([fetchIncidents(true), fetchUnits(), fetchLinks(), fetchStats(), fetchVehicles()]);
+    await Promise.all([fetchIncidents(true), fetchUnits(), fetchLinks(), fetchStats(), fetchVehicles(), fetchLanes()]);
     renderIncidents();
     G.ready();
     window.guomenTest.ready = true;

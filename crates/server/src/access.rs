@@ -35,6 +35,10 @@ const TRAIN_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Car
 const MANIFEST: &[Role] = &[Admin, DutyChief, Carrier];
 const AGENCY: &[Role] = &[Admin, DutyChief, Partner];
 const AGENCY_OR_STAFF: &[Role] = &[Admin, DutyChief, Inspector, Partner];
+const FLOW_READ: &[Role] = &[Admin, DutyChief, Inspector];
+const QUEUE_COUNT: &[Role] = &[Admin, DutyChief, Inspector, Device];
+const GROUPS: &[Role] = &[Admin, DutyChief, Carrier];
+const ASSIST: &[Role] = &[Admin, DutyChief, Inspector, Carrier];
 
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
@@ -86,6 +90,66 @@ pub const ACCESS: &[RouteAccess] = &[
         method: "GET",
         path: "/api/v1/replication",
         roles: KPI_READERS,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/lanes/status",
+        roles: FLOW_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/lanes/{lane_id}/queue",
+        roles: QUEUE_COUNT,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/lanes/{lane_id}/open",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/lanes/{lane_id}/close",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/lanes/{lane_id}/staff",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/lanes/recommendations",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/roster/shifts",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/roster",
+        roles: FLOW_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/groups",
+        roles: GROUPS,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/assistance",
+        roles: ASSIST,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/assistance",
+        roles: FLOW_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/assistance/{id}/done",
+        roles: DECIDE,
     },
     RouteAccess {
         method: "GET",

@@ -17,8 +17,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    cases, clearance, duty_log, journal, ops, port, replication, road, session, stats, system,
-    trains, users,
+    cases, clearance, duty_log, flow, journal, ops, port, replication, road, session, stats,
+    system, trains, users,
 };
 use crate::auth;
 use crate::error::{ApiError, envelope_bare_errors};
@@ -134,6 +134,17 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trains::verify))
         .routes(routes!(trains::priority))
         .routes(routes!(replication::get_replication))
+        .routes(routes!(flow::get_lanes_status))
+        .routes(routes!(flow::post_lane_queue))
+        .routes(routes!(flow::post_lane_open))
+        .routes(routes!(flow::post_lane_close))
+        .routes(routes!(flow::post_lane_staff))
+        .routes(routes!(flow::get_recommendations))
+        .routes(routes!(flow::post_shift))
+        .routes(routes!(flow::get_roster))
+        .routes(routes!(flow::post_group))
+        .routes(routes!(flow::post_assistance, flow::list_assistance))
+        .routes(routes!(flow::post_assistance_done))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

@@ -105,6 +105,11 @@ fn main() {
             run: |c| Box::pin(board_page_verifies_a_manifest_person_on_a_phone(c)),
         },
         Case {
+            name: "lanes_panel_shows_waits_and_opens_a_recommended_lane_in_one_click",
+            needs: Needs::Nothing,
+            run: |c| Box::pin(lanes_panel_opens_a_recommended_lane(c)),
+        },
+        Case {
             name: "server_made_text_shows_in_the_readers_language",
             needs: Needs::Incidents,
             run: |c| Box::pin(server_made_text_shows_in_the_readers_language(c)),
@@ -1774,5 +1779,135 @@ async fn board_page_verifies_a_manifest_person_on_a_phone(c: Ctx) -> TestResult 
     check(
         s == 200 && t["verification"]["verified"] == json!(1) && t["status"] == json!("verifying"),
         format!("train: {t}"),
+    )
+}
+
+async fn lanes_panel_opens_a_recommended_lane(c: Ctx) -> TestResult {
+    use reqwest::Method;
+    let token = c.user("chief", Role::DutyChief).await?;
+    let now = chrono::Utc::now();
+    let shift = |person: &str| {
+        json!({"person": person, "site_id": "road-passenger", "post": "counter",
+               "start": (now - chrono::Duration::hours(1)).to_rfc3339(),
+               "end": (now + chrono::Duration::hours(8)).to_rfc3339()})
+    };
+    c.api(
+        Method::POST,
+        "/api/v1/roster/shifts",
+        &token,
+        Some(shift("Li Na")),
+    )
+    .await?;
+    c.api(
+        Method::POST,
+        "/api/v1/roster/shifts",
+        &token,
+        Some(shift("Bat")),
+    )
+    .await?;
+    let lane = "road-counter-entry-1";
+    c.api(
+        Method::POST,
+        &format!("/api/v1/lanes/{lane}/open"),
+        &token,
+        Some(json!({})),
+    )
+    .await?;
+    c.api(
+        Method::POST,
+        &format!("/api/v1/lanes/{lane}/staff"),
+        &token,
+        Some(json!({"persons": ["Li Na"]})),
+    )
+    .await?;
+    let (s, _) = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/lanes/{lane}/queue"),
+            &token,
+            Some(json!({"count": 40})),
+        )
+        .await?;
+    check(s == 200, format!("queue count: {s}"))?;
+    c.login("chief").await?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    c.wait_js(
+        "document.querySelector('#lane-recs li[data-action=open] button') !== null",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let row = c
+        .js(&format!(
+            "return document.querySelector('#lanes tr[data-lane=\"{lane}\"]').textContent"
+        ))
+        .await?;
+    check(
+        row.as_str()
+            .is_some_and(|t| t.contains("40") && t.contains("Li Na")),
+        format!("lane row: {row}"),
+    )?;
+    // Both languages: the panel's title and a wait in minutes.
+    let lang = c.js("return document.documentElement.dataset.lang").await?;
+    let title = c
+        .js("return document.getElementById('lanes-title').textContent")
+        .await?;
+    let want = if lang == json!("en") {
+        "Lanes and queues"
+    } else {
+        "通道与排队"
+    };
+    check(title == json!(want), format!("title {title} in {lang}"))?;
+    c.client
+        .find(Locator::Css("#lang-toggle"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    let title2 = c
+        .js("return document.getElementById('lanes-title').textContent")
+        .await?;
+    check(title2 != title, format!("title after the toggle: {title2}"))?;
+    let waits = c.js(&format!("return document.querySelector('#lanes tr[data-lane=\"{lane}\"] td:nth-child(3)').textContent")).await?;
+    check(
+        waits
+            .as_str()
+            .is_some_and(|w| w.contains("min") || w.contains("分钟")),
+        format!("wait cell: {waits}"),
+    )?;
+    c.screenshot("command-lanes.png", 1920, 1080).await?;
+    let target = c
+        .js("return document.querySelector('#lane-recs li[data-action=open]').dataset.recLane")
+        .await?;
+    let target = target.as_str().unwrap_or_default().to_owned();
+    c.client
+        .find(Locator::Css("#lane-recs li[data-action=open] button"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        &format!("document.querySelector('#lanes tr[data-lane=\"{target}\"]') !== null"),
+        Duration::from_secs(5),
+    )
+    .await?;
+    let (_, status) = c
+        .api(Method::GET, "/api/v1/lanes/status", &token, None)
+        .await?;
+    let opened = status
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["lane_id"] == json!(target)))
+        .cloned()
+        .unwrap_or_default();
+    check(
+        opened["open"] == json!(true)
+            && opened["staff"] == json!(["Bat"])
+            && opened["changed_by"] == json!("chief"),
+        format!("opened lane: {opened}"),
     )
 }

@@ -491,3 +491,50 @@ async fn malformed_or_silent_clients_are_dropped_and_counted() {
     let (_c, mut ev) = client(st.addr(), "after", Some(("fence-east", &token)));
     connack(&mut ev).await.expect("still serving");
 }
+
+#[tokio::test]
+async fn camera_counters_publish_lane_queues_only_for_their_own_lane() {
+    let st = Station::start().await;
+    let addr = st.addr();
+    let token = st
+        .user(
+            "cam-entry-1",
+            Role::Device,
+            "lane:road-counter-entry-1",
+            None,
+        )
+        .await;
+    let (c, mut ev) = client(addr, "cam", Some(("cam-entry-1", &token)));
+    connack(&mut ev).await.unwrap();
+    for (lane, body) in [
+        ("road-counter-entry-1", r#"{"count":17}"#),
+        // Another lane: outside the camera's scope, acknowledged and dropped.
+        ("road-counter-entry-2", r#"{"count":5}"#),
+        // A negative count: refused by the station.
+        ("road-counter-entry-1", r#"{"count":-4}"#),
+    ] {
+        c.publish(
+            format!("guomen/lanes/{lane}/queue"),
+            QoS::AtLeastOnce,
+            false,
+            body,
+        )
+        .await
+        .unwrap();
+        puback(&mut ev).await;
+    }
+    let station = &st.running.state.station;
+    let lanes = station
+        .lanes_status(&guomen_station::flow::LaneFilter::default())
+        .await
+        .unwrap();
+    let queue = |id: &str| lanes.iter().find(|l| l.lane_id == id).map(|l| l.queue);
+    assert_eq!(queue("road-counter-entry-1"), Some(17));
+    assert_eq!(
+        queue("road-counter-entry-2"),
+        Some(0),
+        "out of the camera's scope"
+    );
+    assert_eq!(st.count("mqtt_accepted", "lane_queue"), 1);
+    assert_eq!(st.count("mqtt_refused", "publish_scope"), 1);
+}

@@ -162,6 +162,15 @@ events! {
     TrainReleased = "train.released" (TrainReleased),
     TrainPersonVerified = "train.person_verified" (PersonVerified),
     TrainPriority = "train.priority_marked" (PriorityMarked),
+    LaneOpened = "lane.opened" (LaneOpened),
+    LaneClosed = "lane.closed" (LaneClosed),
+    LaneStaffed = "lane.staffed" (LaneStaffed),
+    /// A queue count from a camera counter or a person.
+    LaneQueueCounted = "lane.queue_counted" (LaneQueueCounted),
+    ShiftAdded = "roster.shift_added" (ShiftAdded),
+    GroupAnnounced = "group.announced" (GroupAnnounced),
+    AssistanceRequested = "assistance.requested" (AssistanceRequested),
+    AssistanceDone = "assistance.done" (AssistanceDone),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -411,6 +420,10 @@ pub const fn rule(kind: EventKind) -> KindRule {
     // Train facts carry ids, numbers and counts, never names or hits: the staff see them;
     // partners and carriers read their own trains through the trains routes.
     const TRAINS: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
+    // Lane state and counts carry no person: analysts may study the flow.
+    const FLOW: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
+    // Staff names, shifts, groups and help for travellers: the people who run the port.
+    const DUTY: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -542,6 +555,14 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::TrainReleased => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::TrainPersonVerified => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::TrainPriority => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::LaneOpened => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
+        K::LaneClosed => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
+        K::LaneStaffed => r(Always, Projects::Docs("lanes"), Replay::None, DUTY),
+        K::LaneQueueCounted => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
+        K::ShiftAdded => r(Always, Projects::Docs("shifts"), Replay::None, DUTY),
+        K::GroupAnnounced => r(Always, Projects::Docs("groups"), Replay::None, DUTY),
+        K::AssistanceRequested => r(Always, Projects::Docs("assistance"), Replay::None, DUTY),
+        K::AssistanceDone => r(Always, Projects::Docs("assistance"), Replay::None, DUTY),
     }
 }
 

@@ -21,12 +21,13 @@ pub mod device;
 pub mod duty_log;
 pub mod error;
 pub mod event;
+pub mod flow;
 pub mod journal;
 pub mod metrics;
 pub mod ops;
-pub mod stats;
-pub mod road;
 pub mod replication;
+pub mod road;
+pub mod stats;
 pub mod store;
 pub mod terminals;
 pub mod trains;
@@ -90,6 +91,8 @@ pub struct Station {
     pub(crate) road: Arc<road::Road>,
     /// The replication link, when the journal is replicated (see [`replication`]).
     pub(crate) replication: Arc<Mutex<Option<replication::Link>>>,
+    /// What was observed at each lane recently (starts, ends, counts).
+    pub(crate) flow: Arc<flow::Flow>,
 }
 
 impl std::fmt::Debug for Station {
@@ -193,6 +196,7 @@ impl Station {
             write_queue: Arc::new(WriteQueue::new(WRITE_QUEUE)),
             road: Arc::new(road::Road::default()),
             replication: Arc::new(Mutex::new(None)),
+            flow: Arc::new(flow::Flow::default()),
         }
     }
 
@@ -367,6 +371,7 @@ impl Station {
                 self.metrics.journal_append(started.elapsed());
                 for (a, (actor, event)) in appended.iter().zip(events) {
                     self.clearance.count_appended(&event);
+                    self.flow.observe(&event, a.time);
                     // No receiver is not an error: nobody is watching.
                     let _ = self.bus.send(Arc::new(BusEvent {
                         seq: Some(a.seq),

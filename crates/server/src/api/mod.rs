@@ -4,11 +4,12 @@
 pub mod cases;
 pub mod clearance;
 pub mod duty_log;
+pub mod flow;
 pub mod journal;
 pub mod ops;
 pub mod port;
-pub mod road;
 pub mod replication;
+pub mod road;
 pub mod session;
 pub mod stats;
 pub mod system;

@@ -9,6 +9,8 @@
 //! - `guomen/units/{unit_id}/orders` (`unit:ID`, station → device): `{"text", "incident_id"}`
 //! - `guomen/anpr/{camera_id}/plates` (`camera:ID`): `{"plate", "time"?, "confidence"?}` (a
 //!   plate read, handed to the same use case as `POST /api/v1/anpr`)
+//! - `guomen/lanes/{lane_id}/queue` (`lane:ID`): `{"count", "time"?}` from a camera counter
+//!   (the same use case as `POST /api/v1/lanes/{lane_id}/queue`)
 //!
 //! Authentication. Embedded broker: CONNECT carries user name = a device user's name and
 //! password = one of its API tokens (or its password); every publish and subscribe is then
@@ -44,11 +46,12 @@ const REFUSED: &str = "mqtt_refused";
 /// Largest payload either side takes.
 const MAX_PAYLOAD: usize = 16 * 1024;
 /// The topic filters the station subscribes to on an external broker.
-pub const FILTERS: [&str; 4] = [
+pub const FILTERS: [&str; 5] = [
     "guomen/sensors/+/events",
     "guomen/links/+/heartbeat",
     "guomen/units/+/position",
     "guomen/anpr/+/plates",
+    "guomen/lanes/+/queue",
 ];
 
 struct Ctx {
@@ -323,6 +326,10 @@ enum Report {
     },
     Position(PositionReport),
     Plate(guomen_station::road::PlateRead),
+    LaneQueue {
+        lane_id: String,
+        count: guomen_station::flow::QueueCount,
+    },
 }
 
 /// Checks one uplink message's payload against the port; the reason label when it is bad.
@@ -414,6 +421,15 @@ fn report(ctx: &Ctx, topic: Topic<'_>, v: &Value) -> Result<Report, (&'static st
                 confidence,
             }))
         }
+        Topic::LaneQueue(id) => {
+            let Some(count) = v.get("count").and_then(Value::as_i64) else {
+                return Err(("bad_count", "`count` must be an integer".into()));
+            };
+            Ok(Report::LaneQueue {
+                lane_id: id.to_owned(),
+                count: guomen_station::flow::QueueCount { count, time },
+            })
+        }
         Topic::UnitOrders(_) => Err(("unknown_topic", "orders go to devices".into())),
     }
 }
@@ -427,6 +443,7 @@ async fn ingest(ctx: &Ctx, who: &Principal, topic: Topic<'_>, v: &Value) {
         Topic::UnitPosition(id) => format!("guomen/units/{id}/position"),
         Topic::UnitOrders(id) => format!("guomen/units/{id}/orders"),
         Topic::AnprPlates(id) => format!("guomen/anpr/{id}/plates"),
+        Topic::LaneQueue(id) => format!("guomen/lanes/{id}/queue"),
     };
     // Checked here whatever the use case checks: the topic's item is the device's own.
     let (kind, id) = topic.item();
@@ -457,6 +474,10 @@ async fn ingest(ctx: &Ctx, who: &Principal, topic: Topic<'_>, v: &Value) {
                 .await
                 .map(|_| ()),
         ),
+        Report::LaneQueue { lane_id, count } => (
+            "lane_queue",
+            station.lane_queue(who, &lane_id, count).await.map(|_| ()),
+        ),
         Report::Plate(read) => (
             "plate_read",
             station.plate_read(who, read).await.map(|_| ()),
@@ -477,4 +498,3 @@ async fn ingest(ctx: &Ctx, who: &Principal, topic: Topic<'_>, v: &Value) {
         }
     }
 }
-

@@ -382,3 +382,78 @@ pub struct PriorityMarked {
     pub person_id: String,
     pub at: chrono::DateTime<chrono::Utc>,
 }
+
+/// A lane opened (the journal's actor says who opened it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneOpened {
+    pub lane_id: String,
+    /// Why, when it follows a recommendation or an order.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneClosed {
+    pub lane_id: String,
+}
+
+/// Who staffs a lane from now on (replaces the previous list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneStaffed {
+    pub lane_id: String,
+    pub persons: Vec<String>,
+}
+
+/// A queue count at a lane, from a camera counter or a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneQueueCounted {
+    pub lane_id: String,
+    pub count: u32,
+    /// When the count was taken (the station clock when the sender gave none).
+    pub time: DateTime<Utc>,
+}
+
+/// A shift of the duty roster. `post = "reserve"` puts the person in the reinforcement pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftAdded {
+    pub id: String,
+    pub person: String,
+    pub site_id: String,
+    pub post: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// A travel group announced before it reaches the port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupAnnounced {
+    pub id: String,
+    pub kind: String,
+    pub size: u32,
+    pub nationality: String,
+    pub site_id: String,
+    pub direction: String,
+    #[serde(default)]
+    pub plate: Option<String>,
+    pub expected_arrival: DateTime<Utc>,
+    /// The carrier's organisation that announced it, if a carrier did.
+    #[serde(default)]
+    pub organisation: Option<String>,
+}
+
+/// A traveller needs help (wheelchair, escort, medical, on-board verification).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssistanceRequested {
+    pub id: String,
+    pub kind: String,
+    pub site_id: String,
+    pub note: String,
+    /// Who on duty was assigned, if anyone was free.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssistanceDone {
+    pub id: String,
+}

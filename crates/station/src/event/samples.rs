@@ -439,6 +439,49 @@ pub fn sample(kind: EventKind) -> Event {
             person_id: "P0007".into(),
             at: t(17),
         }),
+        K::LaneOpened => Event::LaneOpened(LaneOpened {
+            lane_id: "road-tour-group-entry".into(),
+            reason: Some("tour group of 40 expected 10:30".into()),
+        }),
+        K::LaneClosed => Event::LaneClosed(LaneClosed {
+            lane_id: "road-counter-entry-6".into(),
+        }),
+        K::LaneStaffed => Event::LaneStaffed(LaneStaffed {
+            lane_id: "road-counter-entry-1".into(),
+            persons: vec!["王警官".into(), "Li Na".into()],
+        }),
+        K::LaneQueueCounted => Event::LaneQueueCounted(LaneQueueCounted {
+            lane_id: "road-counter-entry-1".into(),
+            count: 14,
+            time: t(15),
+        }),
+        K::ShiftAdded => Event::ShiftAdded(ShiftAdded {
+            id: "s1".into(),
+            person: "Zhao Lei".into(),
+            site_id: "road-passenger".into(),
+            post: "reserve".into(),
+            start: t(0),
+            end: t(480),
+        }),
+        K::GroupAnnounced => Event::GroupAnnounced(GroupAnnounced {
+            id: "g1".into(),
+            kind: "tour".into(),
+            size: 38,
+            nationality: "MNG".into(),
+            site_id: "road-passenger".into(),
+            direction: "entry".into(),
+            plate: Some("УБА 1234".into()),
+            expected_arrival: t(90),
+            organisation: Some("Gobi Tours".into()),
+        }),
+        K::AssistanceRequested => Event::AssistanceRequested(AssistanceRequested {
+            id: "a1".into(),
+            kind: "wheelchair".into(),
+            site_id: "road-passenger".into(),
+            note: "elderly traveller at counter 3".into(),
+            assigned_to: Some("Zhao Lei".into()),
+        }),
+        K::AssistanceDone => Event::AssistanceDone(AssistanceDone { id: "a1".into() }),
     }
 }
 

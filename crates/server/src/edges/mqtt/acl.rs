@@ -25,6 +25,7 @@ pub enum Topic<'a> {
     UnitPosition(&'a str),
     UnitOrders(&'a str),
     AnprPlates(&'a str),
+    LaneQueue(&'a str),
 }
 
 impl<'a> Topic<'a> {
@@ -50,6 +51,7 @@ impl<'a> Topic<'a> {
             ("units", "position") => Some(Topic::UnitPosition(id)),
             ("units", "orders") => Some(Topic::UnitOrders(id)),
             ("anpr", "plates") => Some(Topic::AnprPlates(id)),
+            ("lanes", "queue") => Some(Topic::LaneQueue(id)),
             _ => None,
         }
     }
@@ -61,6 +63,7 @@ impl<'a> Topic<'a> {
             Topic::LinkHeartbeat(id) => (ScopeKind::Link, id),
             Topic::UnitPosition(id) | Topic::UnitOrders(id) => (ScopeKind::Unit, id),
             Topic::AnprPlates(id) => (ScopeKind::Camera, id),
+            Topic::LaneQueue(id) => (ScopeKind::Lane, id),
         }
     }
 

@@ -1,0 +1,336 @@
+//! Recommendations for the lanes, limited by who is on duty: open another lane of a kind
+//! whose wait passes its target only when someone free is rostered to staff it, otherwise
+//! call the reinforcement pool; close lanes that idle; open the tour-group lane before an
+//! announced group arrives. Pure: the lanes, the roster and the groups are passed in.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use guomen_queueing::{LaneLoad, estimate};
+use serde::Serialize;
+
+use super::{Group, LaneStatus, RESERVE_POST, Shift};
+
+/// One recommendation: `open`, `add_staff`, `call_reserve` or `close`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub action: String,
+    pub lane_id: String,
+    pub reason: String,
+    /// The wait expected at the lane's kind once done (seconds).
+    pub expected_wait_s: Option<f64>,
+    /// Who could staff it (free on duty, or in the reinforcement pool).
+    pub persons: Vec<String>,
+}
+
+pub struct Input<'a> {
+    pub now: DateTime<Utc>,
+    pub lanes: &'a [LaneStatus],
+    pub on_duty: &'a [Shift],
+    pub groups: &'a [Group],
+    pub service_s: &'a dyn Fn(&str) -> f64,
+    pub idle_after: Duration,
+}
+
+/// How long before an announced group's arrival its lane should be opened, and how long
+/// after the expected time it still counts as coming.
+const GROUP_LEAD: i64 = 120;
+const GROUP_GRACE: i64 = 30;
+
+fn minutes(s: f64) -> f64 {
+    (s / 60.0).round()
+}
+
+pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    // Everyone staffing an open lane is busy; the rest of the roster is free at its site.
+    let busy: Vec<&str> = input
+        .lanes
+        .iter()
+        .filter(|l| l.open)
+        .flat_map(|l| l.staff.iter().map(String::as_str))
+        .collect();
+    let mut free: Vec<&Shift> = input
+        .on_duty
+        .iter()
+        .filter(|s| s.post != RESERVE_POST && !busy.contains(&s.person.as_str()))
+        .collect();
+    let reserve: Vec<&Shift> = input
+        .on_duty
+        .iter()
+        .filter(|s| s.post == RESERVE_POST && !busy.contains(&s.person.as_str()))
+        .collect();
+    let mut take_free = |site: &str| -> Option<String> {
+        let i = free.iter().position(|s| s.site_id == site)?;
+        Some(free.remove(i).person.clone())
+    };
+    let reserve_names: Vec<String> = reserve.iter().map(|s| s.person.clone()).collect();
+
+    // Lanes that serve one stream of travellers: same site, kind, channel and direction.
+    let mut groups: BTreeMap<(&str, &str, Option<&str>, &str), Vec<&LaneStatus>> = BTreeMap::new();
+    for l in input.lanes {
+        groups
+            .entry((
+                l.site_id.as_str(),
+                l.kind.as_str(),
+                l.channel.as_deref(),
+                l.direction.as_str(),
+            ))
+            .or_default()
+            .push(l);
+    }
+    let mut claimed: Vec<String> = Vec::new();
+
+    // Announced groups first: their lane must be open before the bus pulls in.
+    for g in input.groups {
+        if g.expected_arrival > input.now + Duration::minutes(GROUP_LEAD)
+            || g.expected_arrival + Duration::minutes(GROUP_GRACE) < input.now
+        {
+            continue;
+        }
+        let lanes: Vec<&LaneStatus> = input
+            .lanes
+            .iter()
+            .filter(|l| {
+                l.site_id == g.site_id
+                    && l.channel.as_deref() == Some("tour_group")
+                    && (l.direction == g.direction || l.direction == "both")
+            })
+            .collect();
+        if lanes.iter().any(|l| l.open) {
+            continue;
+        }
+        let Some(lane) = lanes.iter().find(|l| !claimed.contains(&l.lane_id)) else {
+            continue;
+        };
+        let service = (input.service_s)(&lane.kind);
+        let local = g.expected_arrival.format("%H:%M UTC");
+        let (action, persons, why) = match take_free(&g.site_id) {
+            Some(p) => ("open", vec![p.clone()], format!("{p} is on duty and free")),
+            None if !reserve_names.is_empty() => (
+                "call_reserve",
+                reserve_names.clone(),
+                format!(
+                    "nobody free on duty; {} in the reinforcement pool",
+                    reserve_names.len()
+                ),
+            ),
+            None => (
+                "call_reserve",
+                vec![],
+                "nobody free on duty and nobody in the reinforcement pool".to_owned(),
+            ),
+        };
+        out.push(Recommendation {
+            action: action.into(),
+            lane_id: lane.lane_id.clone(),
+            reason: format!(
+                "tour group of {} ({}) expected at {local}{}: open the tour-group lane before it arrives; {why}",
+                g.size,
+                g.nationality,
+                g.plate.as_deref().map(|p| format!(", bus {p}")).unwrap_or_default()
+            ),
+            // The group served at one position, on average half of it ahead of each member.
+            expected_wait_s: Some((f64::from(g.size) * service / 2.0).round()),
+            persons,
+        });
+        claimed.push(lane.lane_id.clone());
+    }
+
+    for ((site, _kind, _channel, _dir), lanes) in &groups {
+        let open: Vec<&&LaneStatus> = lanes.iter().filter(|l| l.open).collect();
+        let Some(worst) = open
+            .iter()
+            .filter(|l| l.wait_estimate_s.is_some())
+            .max_by(|a, b| {
+                a.wait_estimate_s
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.wait_estimate_s.unwrap_or(0.0))
+            })
+        else {
+            continue;
+        };
+        let wait = worst.wait_estimate_s.unwrap_or(0.0);
+        let target = f64::from(worst.wait_target_s);
+        if wait > target {
+            // The stream shared over one more position.
+            let servers: u32 = open
+                .iter()
+                .map(|l| u32::try_from(l.staff.len()).unwrap_or(1).max(1))
+                .sum();
+            let queue: u32 = open.iter().map(|l| l.queue).sum();
+            let lambda: Option<f64> = open.iter().map(|l| l.arrival_rate_per_h).sum();
+            let mu = open.iter().map(|l| l.service_rate_per_h).sum::<f64>() / open.len() as f64;
+            let after = |extra: u32| {
+                estimate(&LaneLoad {
+                    servers: servers + extra,
+                    queue,
+                    arrival_rate_per_h: lambda,
+                    service_rate_per_h: mu,
+                    throughput_per_h: None,
+                })
+                .wait_s
+                .map(f64::round)
+            };
+            let closed = lanes
+                .iter()
+                .find(|l| !l.open && !claimed.contains(&l.lane_id));
+            let what = format!(
+                "estimated wait {} min at {} passes the {} min target",
+                minutes(wait),
+                worst.lane_id,
+                minutes(target)
+            );
+            let rec = match (take_free(site), closed) {
+                (Some(p), Some(c)) => Recommendation {
+                    action: "open".into(),
+                    lane_id: c.lane_id.clone(),
+                    reason: format!("{what}; {p} is on duty and free to staff {}", c.lane_id),
+                    expected_wait_s: after(1),
+                    persons: vec![p],
+                },
+                (Some(p), None) => Recommendation {
+                    action: "add_staff".into(),
+                    lane_id: worst.lane_id.clone(),
+                    reason: format!(
+                        "{what}; no closed lane of this kind is left, {p} is on duty and free"
+                    ),
+                    expected_wait_s: after(1),
+                    persons: vec![p],
+                },
+                (None, c) if !reserve_names.is_empty() => Recommendation {
+                    action: "call_reserve".into(),
+                    lane_id: c.map_or(worst.lane_id.clone(), |c| c.lane_id.clone()),
+                    reason: format!(
+                        "{what}; nobody free on duty, {} in the reinforcement pool ({})",
+                        reserve_names.len(),
+                        reserve_names.join(", ")
+                    ),
+                    expected_wait_s: after(1),
+                    persons: reserve_names.clone(),
+                },
+                (None, c) => Recommendation {
+                    action: "call_reserve".into(),
+                    lane_id: c.map_or(worst.lane_id.clone(), |c| c.lane_id.clone()),
+                    reason: format!(
+                        "{what}; nobody free on duty and nobody in the reinforcement pool"
+                    ),
+                    expected_wait_s: Some(wait),
+                    persons: vec![],
+                },
+            };
+            claimed.push(rec.lane_id.clone());
+            out.push(rec);
+            continue;
+        }
+        // Idle lanes: open a while, nobody waiting, nobody arriving.
+        for l in &open {
+            let idle = l.queue == 0
+                && l.arrival_rate_per_h.is_none_or(|a| a == 0.0)
+                && l.opened_at
+                    .is_some_and(|t| t + input.idle_after <= input.now)
+                && !claimed.contains(&l.lane_id);
+            let expecting_group = input.groups.iter().any(|g| {
+                l.channel.as_deref() == Some("tour_group")
+                    && g.site_id == l.site_id
+                    && g.expected_arrival + Duration::minutes(GROUP_GRACE) >= input.now
+                    && g.expected_arrival <= input.now + Duration::minutes(GROUP_LEAD)
+            });
+            if idle && !expecting_group {
+                out.push(Recommendation {
+                    action: "close".into(),
+                    lane_id: l.lane_id.clone(),
+                    reason: format!(
+                        "nobody waiting and nobody arrived for {} min",
+                        input.idle_after.num_minutes()
+                    ),
+                    expected_wait_s: Some(0.0),
+                    persons: l.staff.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_600)
+    }
+
+    fn lane(id: &str, open: bool, staff: &[&str], queue: u32, wait: Option<f64>) -> LaneStatus {
+        LaneStatus {
+            lane_id: id.into(),
+            kind: "manual_counter".into(),
+            channel: None,
+            site_id: "road".into(),
+            direction: "entry".into(),
+            open,
+            staff: staff.iter().map(|s| s.to_string()).collect(),
+            queue,
+            service_rate_per_h: 40.0,
+            wait_estimate_s: wait,
+            method: "observed_throughput".into(),
+            arrival_rate_per_h: if queue > 0 { Some(60.0) } else { Some(0.0) },
+            wait_target_s: 1800,
+            opened_at: open.then(|| t0() - Duration::hours(2)),
+            changed_by: None,
+        }
+    }
+
+    fn shift(person: &str, post: &str) -> Shift {
+        Shift {
+            id: person.into(),
+            person: person.into(),
+            site_id: "road".into(),
+            post: post.into(),
+            start: t0() - Duration::hours(1),
+            end: t0() + Duration::hours(7),
+        }
+    }
+
+    fn run(lanes: &[LaneStatus], on_duty: &[Shift]) -> Vec<Recommendation> {
+        recommend(&Input {
+            now: t0(),
+            lanes,
+            on_duty,
+            groups: &[],
+            service_s: &|_| 90.0,
+            idle_after: Duration::minutes(30),
+        })
+    }
+
+    #[test]
+    fn a_long_wait_opens_a_lane_only_with_someone_free() {
+        let lanes = [
+            lane("c1", true, &["A"], 40, Some(3600.0)),
+            lane("c2", false, &[], 0, None),
+        ];
+        let r = run(&lanes, &[shift("A", "counter")]);
+        assert_eq!(r[0].action, "call_reserve", "{r:?}");
+        let r = run(&lanes, &[shift("A", "counter"), shift("B", "counter")]);
+        assert_eq!(
+            (r[0].action.as_str(), r[0].lane_id.as_str()),
+            ("open", "c2")
+        );
+        assert_eq!(r[0].persons, ["B"]);
+        assert!(r[0].expected_wait_s.unwrap_or(f64::MAX) < 3600.0);
+    }
+
+    #[test]
+    fn an_idle_lane_is_closed_and_a_busy_one_is_not() {
+        let lanes = [
+            lane("c1", true, &["A"], 0, Some(0.0)),
+            lane("c2", true, &["B"], 3, Some(270.0)),
+        ];
+        let r = run(&lanes, &[]);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            (r[0].action.as_str(), r[0].lane_id.as_str()),
+            ("close", "c1")
+        );
+    }
+}

@@ -345,7 +345,7 @@ async fn national() -> Result<(), Failed> {
     let mut sites = Vec::new();
     for id in STATIONS {
         let data = dir.path().join(id);
-        let device = support::bin().add_user(&data, "gate", "device", "password-gate");
+        let device = support::bin().add_device(&data, "gate", "lane:*", "password-gate");
         let admin = support::bin().add_user(&data, "chief", "admin", "password-chief");
         let station = Some(start_station(&data, id, &nats));
         sites.push(Site {

@@ -155,8 +155,9 @@ fn embedded() -> Fut {
             &canonical,
         )
         .await?;
-        // Read again (a repeat), from a camera out of the token's scope, from a camera the
-        // port does not have, and an impossible plate: no new arrival, each refusal counted.
+        // Read again (a repeat), with a token in the payload (the connection is the identity),
+        // on another camera's topic (outside the connection's scope), and an impossible plate:
+        // no new arrival, each refusal counted.
         let q = rumqttc::QoS::AtLeastOnce;
         client
             .publish(topic, q, false, format!(r#"{{"plate":"{plate}"}}"#))
@@ -171,7 +172,7 @@ fn embedded() -> Fut {
             .await?;
         client
             .publish(
-                "guomen/anpr/cam-nowhere/plates",
+                "guomen/anpr/anpr-passenger-entry/plates",
                 q,
                 false,
                 r#"{"plate":"蒙HZ9998"}"#,
@@ -189,13 +190,13 @@ fn embedded() -> Fut {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        for reason in [
-            "out_of_scope",
-            "camera_not_provisioned",
-            "plate_chinese_invalid",
+        for (family, reason) in [
+            ("mqtt_rejected", "token_in_payload"),
+            ("mqtt_refused", "publish_scope"),
+            ("mqtt_rejected", "plate_chinese_invalid"),
         ] {
-            if metrics.counter_value("mqtt_rejected", reason) == 0 {
-                return Err(format!("no `{reason}` refusal counted").into());
+            if metrics.counter_value(family, reason) == 0 {
+                return Err(format!("no `{family}{{{reason}}}` refusal counted").into());
             }
         }
         let vehicles = running

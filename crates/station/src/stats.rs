@@ -462,13 +462,70 @@ impl Station {
                 by_kind,
             },
             seizures,
-            trains: TrainTotals {
-                count: 0,
-                mean_clearance_s: None,
-                p90_clearance_s: None,
-            },
-            green_channel_vehicles: 0,
+            trains: self.train_totals(year).await?,
+            green_channel_vehicles: self.green_vehicles(year).await?,
         })
+    }
+
+    /// Reads the journal's events of `kind` whose station-local year is `year`; these kinds
+    /// are a few thousand a year, never the crossings.
+    async fn events_of_year(&self, kind: EventKind, year: i32) -> StationResult<Vec<Event>> {
+        let kinds = [kind.as_str()];
+        let mut out = Vec::new();
+        let mut after = 0u64;
+        loop {
+            let rows = self.store.journal(after, 1000, Some(&kinds)).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            for row in rows {
+                if self.local_day(row.time).year() != year {
+                    continue;
+                }
+                match Event::from_journal(&row.kind, &row.payload) {
+                    Ok(e) => out.push(e),
+                    Err(e) => {
+                        return Err(StationError::internal(format!(
+                            "journal seq {}: {e}",
+                            row.seq
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Trains released in the year, with their clearance times (arrival to release).
+    async fn train_totals(&self, year: i32) -> StationResult<TrainTotals> {
+        let mut durations: Vec<f64> = self
+            .events_of_year(EventKind::TrainReleased, year)
+            .await?
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::TrainReleased(r) => Some(r.duration_s.max(0) as f64),
+                _ => None,
+            })
+            .collect();
+        durations.sort_by(f64::total_cmp);
+        let count = durations.len();
+        let mean = (count > 0).then(|| durations.iter().sum::<f64>() / count as f64);
+        // Nearest rank: the smallest duration at or above 90 % of the trains.
+        let p90 = (count > 0).then(|| durations[(count * 9).div_ceil(10).max(1) - 1]);
+        Ok(TrainTotals {
+            count: count as u64,
+            mean_clearance_s: mean,
+            p90_clearance_s: p90,
+        })
+    }
+
+    /// Green-channel vehicles released in the year.
+    async fn green_vehicles(&self, year: i32) -> StationResult<u64> {
+        Ok(self
+            .events_of_year(EventKind::RoadVehicleReleased, year)
+            .await?
+            .iter()
+            .filter(|e| matches!(e, Event::RoadVehicleReleased(v) if v.channel == crate::road::Channel::Green))
+            .count() as u64)
     }
 
     async fn cases_of_year(&self, year: i32) -> StationResult<Vec<crate::cases::Case>> {

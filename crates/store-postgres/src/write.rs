@@ -443,9 +443,44 @@ impl Writer {
                 .execute(&mut *c)
                 .await
                 .map_err(|e| self.fail(e))?;
-                for (key, n) in counts {
-                    let n = i64::try_from(*n).unwrap_or(i64::MAX);
-                    self.count_crossing(c, key, n).await?;
+                let m = stats::marginals(counts.iter());
+                let n64 = |n: &u64| i64::try_from(*n).unwrap_or(i64::MAX);
+                for (table, period, rows) in [
+                    ("crossing_counts_day", "day", &m.day),
+                    ("crossing_counts_month", "month", &m.month),
+                ] {
+                    for ((dim, at, value), n) in rows {
+                        sqlx::query(&format!(
+                            "INSERT INTO {table} (dim, {period}, key, count) \
+                             VALUES ($1, $2, $3, $4)"
+                        ))
+                        .bind(dim.as_str())
+                        .bind(at)
+                        .bind(value)
+                        .bind(n64(n))
+                        .execute(&mut *c)
+                        .await
+                        .map_err(|e| self.fail(e))?;
+                    }
+                }
+                for ((day, hour), n) in &m.hour {
+                    if *hour > 23 {
+                        return Err(Failure {
+                            error: StoreError::Invalid(format!(
+                                "crossing count: hour {hour} is not 0–23"
+                            )),
+                            connection_lost: false,
+                        });
+                    }
+                    sqlx::query(
+                        "INSERT INTO crossing_counts_hour (day, hour, count) VALUES ($1, $2, $3)",
+                    )
+                    .bind(day)
+                    .bind(i32::from(*hour))
+                    .bind(n64(n))
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| self.fail(e))?;
                 }
             }
             Projection::PutBlob {

@@ -376,8 +376,30 @@ fn project(
                 conn.execute(&format!("DELETE FROM {table}"), [])
                     .map_err(|e| db_err(path, e))?;
             }
-            for (key, n) in counts {
-                count_crossing(conn, key, to_i64(*n), path)?;
+            let m = stats::marginals(counts.iter());
+            for (table, period, rows) in [
+                ("crossing_counts_day", "day", &m.day),
+                ("crossing_counts_month", "month", &m.month),
+            ] {
+                for ((dim, at, value), n) in rows {
+                    conn.prepare_cached(&format!(
+                        "INSERT INTO {table} (dim, {period}, key, count) VALUES (?1, ?2, ?3, ?4)"
+                    ))
+                    .and_then(|mut s| s.execute(params![dim.as_str(), at, value, to_i64(*n)]))
+                    .map_err(|e| db_err(path, e))?;
+                }
+            }
+            for ((day, hour), n) in &m.hour {
+                if *hour > 23 {
+                    return Err(StoreError::Invalid(format!(
+                        "crossing count: hour {hour} is not 0–23"
+                    )));
+                }
+                conn.prepare_cached(
+                    "INSERT INTO crossing_counts_hour (day, hour, count) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut s| s.execute(params![day, i64::from(*hour), to_i64(*n)]))
+                .map_err(|e| db_err(path, e))?;
             }
         }
         Projection::PutBlob {

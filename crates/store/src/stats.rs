@@ -223,6 +223,37 @@ pub fn order_groups(dim: StatsDim, rows: &mut [CountRow]) {
     }
 }
 
+/// What a set of counted crossings adds to each table: per dimension value and day, per
+/// dimension value and month, per day and hour. A rebuild writes these sums once each
+/// instead of one write per crossing key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marginals {
+    /// (dimension, `YYYY-MM-DD`, value) → count.
+    pub day: std::collections::HashMap<(StatsDim, String, String), u64>,
+    /// (dimension, `YYYY-MM`, value) → count.
+    pub month: std::collections::HashMap<(StatsDim, String, String), u64>,
+    /// (`YYYY-MM-DD`, hour) → count.
+    pub hour: std::collections::HashMap<(String, u8), u64>,
+}
+
+/// Sums counted crossings into the tables' rows.
+pub fn marginals<'a>(counts: impl IntoIterator<Item = &'a (CrossingKey, u64)>) -> Marginals {
+    let mut m = Marginals::default();
+    for (key, n) in counts {
+        let (day, month) = (day_key(key.day), month_key(key.day));
+        for dim in StatsDim::ALL {
+            if dim.column().is_none() {
+                continue;
+            }
+            let value = dim.key_of(key);
+            *m.day.entry((dim, day.clone(), value.clone())).or_default() += n;
+            *m.month.entry((dim, month.clone(), value)).or_default() += n;
+        }
+        *m.hour.entry((day, key.hour)).or_default() += n;
+    }
+    m
+}
+
 /// Synthetic traffic for benchmarks: `per_day` crossings a day from `first` for `days` days,
 /// over 91 nationalities (a few dominate, as at a land border), three sites, both
 /// directions, counters, e-gates and special channels, trains and vehicles' drivers, and

@@ -47,20 +47,35 @@ impl Guomen {
     /// Creates a user with `guomen user add` in the data folder `data` and returns its API
     /// token (the last line of the output). Panics if the command fails.
     pub fn add_user(&self, data: &Path, name: &str, role: &str, password: &str) -> String {
+        self.add_user_with(data, name, role, password, &[])
+    }
+
+    /// A device user whose scopes are `scopes` (`lane:*,sensor:F-07`...), and its token.
+    pub fn add_device(&self, data: &Path, name: &str, scopes: &str, password: &str) -> String {
+        self.add_user_with(data, name, "device", password, &["--scope", scopes])
+    }
+
+    fn add_user_with(
+        &self,
+        data: &Path,
+        name: &str,
+        role: &str,
+        password: &str,
+        extra: &[&str],
+    ) -> String {
         let data = data.to_str().expect("a UTF-8 data path");
-        let out = self.run_with_stdin(
-            &[
-                "user",
-                "add",
-                name,
-                "--role",
-                role,
-                "--password-stdin",
-                "--data",
-                data,
-            ],
-            &format!("{password}\n"),
-        );
+        let mut args = vec![
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--data",
+            data,
+        ];
+        args.extend_from_slice(extra);
+        let out = self.run_with_stdin(&args, &format!("{password}\n"));
         assert!(
             out.status.success(),
             "guomen user add {name} failed: {}",

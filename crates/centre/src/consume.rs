@@ -84,8 +84,11 @@ async fn consumer(
         CONSUMER,
         pull::Config {
             durable_name: Some(CONSUMER.to_owned()),
-            ack_policy: jetstream::consumer::AckPolicy::All,
-            ack_wait: Duration::from_secs(60),
+            // Each message is acknowledged on its own once stored. Acknowledging "all up to"
+            // the last of a batch would also acknowledge an earlier message still awaiting
+            // redelivery (delivered before a cut link, never stored): a hole for good.
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(15),
             max_ack_pending: 100_000,
             ..Default::default()
         },
@@ -143,9 +146,9 @@ async fn consume_stream(
                     }
                 }
             }
-            let Some(last) = messages.last() else {
+            if messages.is_empty() {
                 continue;
-            };
+            }
             let mut events = Vec::with_capacity(messages.len());
             for m in &messages {
                 // The subject proves the origin: a station may publish only its own.
@@ -188,8 +191,10 @@ async fn consume_stream(
                     }
                 }
             }
-            if let Err(e) = last.ack().await {
-                tracing::debug!(%stream, error = %e, "ack failed; the batch will come again");
+            for m in &messages {
+                if let Err(e) = m.ack().await {
+                    tracing::debug!(%stream, error = %e, "ack failed; the message will come again");
+                }
             }
             failures = 0;
         }

@@ -15,7 +15,9 @@ pub struct RouteAccess {
     pub roles: &'static [Role],
 }
 
-const EVERYONE: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Device];
+const EVERYONE: &[Role] = &[
+    Admin, DutyChief, Inspector, Analyst, Partner, Carrier, Device,
+];
 const COMMAND: &[Role] = &[Admin, DutyChief];
 const STAFF: &[Role] = &[Admin, DutyChief, Inspector, Analyst];
 const AUDIT: &[Role] = &[Admin, Analyst];

@@ -57,7 +57,9 @@ pub fn home_for(role: guomen_domain::Role) -> &'static str {
     match role {
         DutyChief | Admin => "/command",
         Inspector => "/counter",
-        Analyst | Partner | Carrier | Device => "/duty-log",
+        // A carrier follows its own trains; its bookings are read through the API.
+        Carrier => "/trains",
+        Analyst | Partner | Device => "/duty-log",
     }
 }
 

@@ -35,7 +35,10 @@ pub const PAGE_ACCESS: &[(&str, &[Role])] = &[
         "/duty-log",
         &[Admin, DutyChief, Inspector, Analyst, Partner],
     ),
-    ("/trains", &[Admin, DutyChief, Inspector, Analyst, Partner]),
+    (
+        "/trains",
+        &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier],
+    ),
     ("/trains/{id}/board", &[Admin, DutyChief, Inspector]),
 ];
 

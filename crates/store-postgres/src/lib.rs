@@ -662,7 +662,7 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<CountRow>> {
         // (sql, dimension or "" for the hourly table, first, last)
         let mut queries: Vec<(String, &str, String, String)> = Vec::new();
-        if by.column().is_none() {
+        if !by.counted_per_value() {
             // Hours, days and months come from the hourly table: 24 rows a day.
             let key = match by {
                 StatsDim::Hour => "lpad(hour::text, 2, '0')",

@@ -493,7 +493,7 @@ pub(crate) fn crossing_counts(
         }
         Ok(())
     };
-    if by.column().is_none() {
+    if !by.counted_per_value() {
         // Hours, days and months come from the hourly table: 24 rows a day.
         let key = match by {
             StatsDim::Hour => "hour",

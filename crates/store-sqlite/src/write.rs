@@ -218,7 +218,7 @@ fn count_crossing(conn: &Connection, key: &CrossingKey, n: i64, path: &Path) -> 
     }
     let (day, month) = (stats::day_key(key.day), stats::month_key(key.day));
     for dim in stats::StatsDim::ALL {
-        if dim.column().is_none() {
+        if !dim.counted_per_value() {
             continue;
         }
         let value = dim.key_of(key);

@@ -79,20 +79,10 @@ impl StatsDim {
         }
     }
 
-    /// The dimension's name in the daily and monthly tables, for the ones they hold
-    /// (`hour`, `day` and `month` come from the hourly table).
-    pub fn column(self) -> Option<&'static str> {
-        match self {
-            StatsDim::Nationality => Some("nationality"),
-            StatsDim::Site => Some("site_id"),
-            StatsDim::Direction => Some("direction"),
-            StatsDim::LaneKind => Some("lane_kind"),
-            StatsDim::Channel => Some("channel"),
-            StatsDim::Conveyance => Some("conveyance"),
-            StatsDim::Decision => Some("decision"),
-            StatsDim::Hit => Some("hit"),
-            StatsDim::Hour | StatsDim::Day | StatsDim::Month => None,
-        }
+    /// Whether the daily and monthly tables count this dimension's values (`hour`, `day`
+    /// and `month` are answered from the hourly table instead).
+    pub fn counted_per_value(self) -> bool {
+        !matches!(self, StatsDim::Hour | StatsDim::Day | StatsDim::Month)
     }
 
     /// The group's key for a crossing counted under `key`.
@@ -242,7 +232,7 @@ pub fn marginals<'a>(counts: impl IntoIterator<Item = &'a (CrossingKey, u64)>) -
     for (key, n) in counts {
         let (day, month) = (day_key(key.day), month_key(key.day));
         for dim in StatsDim::ALL {
-            if dim.column().is_none() {
+            if !dim.counted_per_value() {
                 continue;
             }
             let value = dim.key_of(key);

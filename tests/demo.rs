@@ -286,3 +286,142 @@ async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
         "checked: {checked:?}; not served by this station (skipped by the demo): {not_here:?}"
     );
 }
+
+/// `guomen demo --days 2`: yesterday is played before today, and afterwards the station's
+/// statistics equal an independent count of the crossings `GET /api/v1/crossings` lists,
+/// grouping by grouping; the day's hits opened cases that the monthly report counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earlier_days_and_statistics_that_equal_the_crossings_listed() {
+    use std::collections::BTreeMap;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = guomen()
+        .args([
+            "demo",
+            "--exit",
+            "--days",
+            "2",
+            "--hours",
+            "2",
+            "--speed",
+            "720",
+            "--seed",
+            "11",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
+        .arg(&data)
+        .env("GUOMEN_JT808_LISTEN", "127.0.0.1:0")
+        .env("GUOMEN_NMEA_LISTEN", "off")
+        .env("GUOMEN_MQTT_LISTEN", "off")
+        .stdin(Stdio::null())
+        .output()
+        .expect("guomen demo runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{}\n{stdout}\n{stderr}", out.status);
+    println!("{stdout}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let earlier = &summary["earlier_days"];
+    assert_eq!(earlier["days"], 1, "{summary}");
+    assert_eq!(earlier["failed_requests"], 0, "{summary}");
+    // An ordinary day is about 6,700 crossings.
+    assert!(earlier["crossings"].as_u64().unwrap() > 5_000, "{summary}");
+    assert!(earlier["cases"].as_u64().unwrap() >= 1, "{summary}");
+    // Today's first two hours hold the early wanted person and the early identity change.
+    let cases = &summary["cases"];
+    assert!(cases["opened"].as_u64().unwrap() >= 1, "{summary}");
+    assert_eq!(cases["opened"], cases["closed"], "{summary}");
+    assert!(
+        stdout.contains("/api/v1/reports/monthly?month="),
+        "{stdout}"
+    );
+    let admin = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("demo-admin"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .to_owned();
+
+    let server = bin().serve(&data, &[]);
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let req = client
+            .get(format!("{}{path}", server.base))
+            .bearer_auth(&admin);
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    // The independent count: every crossing as listed, grouped here.
+    let mut by: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut after = 0u64;
+    let mut days = std::collections::BTreeSet::new();
+    loop {
+        let page = get(format!("/api/v1/crossings?after={after}&limit=1000")).await;
+        let page = page.as_array().unwrap();
+        for c in page {
+            for dim in ["nationality", "direction", "decision", "site_id"] {
+                *by.entry(dim)
+                    .or_default()
+                    .entry(c[dim].as_str().unwrap().to_owned())
+                    .or_default() += 1;
+            }
+            days.insert(c["time"].as_str().unwrap()[..10].to_owned());
+        }
+        match page.last() {
+            Some(c) if page.len() == 1000 => after = c["seq"].as_u64().unwrap(),
+            _ => break,
+        }
+    }
+    let listed: u64 = by["direction"].values().sum();
+    assert!(listed > 5_000, "{listed} crossings listed");
+    assert!(days.len() >= 2, "crossings on {days:?}");
+    // Station-local days around them: the statistics' period covers every crossing.
+    let from = chrono::NaiveDate::parse_from_str(days.first().unwrap(), "%Y-%m-%d").unwrap()
+        - chrono::Days::new(1);
+    let to = chrono::NaiveDate::parse_from_str(days.last().unwrap(), "%Y-%m-%d").unwrap()
+        + chrono::Days::new(1);
+    for (dim, group_by) in [
+        ("nationality", "nationality"),
+        ("direction", "direction"),
+        ("decision", "decision"),
+        ("site_id", "site"),
+    ] {
+        let s = get(format!(
+            "/api/v1/stats/crossings?from={from}&to={to}&group_by={group_by}"
+        ))
+        .await;
+        assert_eq!(s["total"].as_u64().unwrap(), listed, "{group_by}: {s}");
+        let kept: BTreeMap<String, u64> = s["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["key"].as_str().unwrap().to_owned(),
+                    g["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(kept, by[dim], "grouped by {group_by}");
+    }
+    // The cases the demo opened are the station's, and the reports count them.
+    let closed = get("/api/v1/cases?status=closed".to_owned()).await;
+    let opened = cases["opened"].as_u64().unwrap() + earlier["cases"].as_u64().unwrap();
+    assert_eq!(closed.as_array().unwrap().len() as u64, opened, "{closed}");
+    let year = &days.last().unwrap()[..4];
+    let annual = get(format!("/api/v1/reports/annual?year={year}")).await;
+    // Two days may straddle a new year: the report of the last day's year holds at least
+    // today's.
+    assert!(
+        annual["cases"]["total"].as_u64().unwrap() >= cases["opened"].as_u64().unwrap(),
+        "{annual}"
+    );
+    assert!(annual["crossings"].as_u64().unwrap() > 0, "{annual}");
+    assert_eq!(server.stop().code(), Some(0));
+}

@@ -33,6 +33,9 @@ struct Running {
 enum Phase {
     /// Setting up: the clock reads the day's start.
     Held,
+    /// Playing an earlier day (`guomen demo --days`): the clock reads what the driver set,
+    /// the instant of the traveller it is clearing.
+    At(DateTime<Utc>),
     /// The day plays.
     Running(Running),
     /// The day is over (or interrupted) at this instant.
@@ -78,6 +81,26 @@ impl DemoClock {
         }
     }
 
+    /// The clock reads `t` until told otherwise (the earlier days of `--days` are driven
+    /// traveller by traveller, as fast as the station clears them). Never goes back.
+    pub fn hold_at(&self, t: DateTime<Utc>) {
+        let mut p = self.phase();
+        match &*p {
+            Phase::At(now) if *now >= t => {}
+            Phase::Held | Phase::At(_) => *p = Phase::At(t),
+            Phase::Running(_) | Phase::Stopped(_) => {}
+        }
+    }
+
+    /// Back to the day's start, held until [`DemoClock::start_day`]; for after the earlier
+    /// days, which all lie before it.
+    pub fn hold_at_start(&self) {
+        let mut p = self.phase();
+        if matches!(*p, Phase::At(_)) {
+            *p = Phase::Held;
+        }
+    }
+
     /// Lets the clock run up to `t` (a pace never goes back).
     pub fn allow_until(&self, t: DateTime<Utc>) {
         if let Phase::Running(r) = &mut *self.phase() {
@@ -102,6 +125,7 @@ impl Clock for DemoClock {
     fn now(&self) -> DateTime<Utc> {
         match &mut *self.phase() {
             Phase::Held => self.start,
+            Phase::At(t) => *t,
             Phase::Running(r) => {
                 let wall = Instant::now();
                 let elapsed = wall.saturating_duration_since(r.wall);
@@ -155,5 +179,23 @@ mod tests {
         c.stop_day();
         assert_eq!(c.now(), end);
         assert_eq!(c.speed(), 36_000.0);
+    }
+
+    #[test]
+    fn earlier_days_are_held_where_the_driver_sets_them_then_back_to_the_start() {
+        let start = DateTime::parse_from_rfc3339("2026-12-06T06:00:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let c = DemoClock::new(start, start + chrono::Duration::hours(1), 144.0);
+        let yesterday = start - chrono::Duration::hours(20);
+        c.hold_at(yesterday);
+        assert_eq!(c.now(), yesterday);
+        c.hold_at(yesterday - chrono::Duration::hours(1));
+        assert_eq!(c.now(), yesterday, "never goes back");
+        c.hold_at_start();
+        assert_eq!(c.now(), start);
+        c.start_day();
+        c.hold_at(yesterday);
+        assert!(c.now() >= start, "a running day is not moved");
     }
 }

@@ -31,7 +31,10 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{Semaphore, watch};
 
+mod cases;
 mod lanes;
+
+pub use cases::CaseDay;
 pub use lanes::LaneDay;
 
 /// API tokens of the people and devices the simulator plays.
@@ -168,6 +171,8 @@ pub struct Stats {
     pub notes: Mutex<Vec<String>>,
     /// The lanes' day, once played.
     pub lanes: Mutex<Option<LaneDay>>,
+    /// The cases opened and closed.
+    pub cases: Mutex<CaseDay>,
 }
 
 impl Stats {
@@ -325,6 +330,8 @@ pub struct Run {
     beats: Mutex<HashMap<String, f64>>,
     /// Incidents some scenario has taken charge of.
     claimed: Mutex<HashSet<String>>,
+    /// Travellers on whom a seizure is played, by index.
+    scripted_cases: BTreeMap<usize, cases::Scripted>,
 }
 
 fn status_ok(s: u16) -> bool {
@@ -338,10 +345,30 @@ fn hhmm(plan_s: f64) -> String {
 
 impl Run {
     pub fn new(target: Arc<Target>, plan: Arc<DayPlan>, port: &Port, clock: Clock) -> Arc<Run> {
+        Run::build(target, plan, port, clock, true)
+    }
+
+    /// A run of an earlier day of `--days`: its hits open cases, but the seizures are
+    /// played on today's day only.
+    pub fn for_earlier_day(
+        target: Arc<Target>,
+        plan: Arc<DayPlan>,
+        port: &Port,
+        clock: Clock,
+    ) -> Arc<Run> {
+        Run::build(target, plan, port, clock, false)
+    }
+
+    fn build(
+        target: Arc<Target>,
+        plan: Arc<DayPlan>,
+        port: &Port,
+        clock: Clock,
+        seizures: bool,
+    ) -> Arc<Run> {
         let frame = guomen_sim::field::frame(port);
         Arc::new(Run {
             target,
-            plan,
             clock,
             stats: Arc::new(Stats::default()),
             frame,
@@ -349,6 +376,12 @@ impl Run {
             silenced: Mutex::default(),
             beats: Mutex::default(),
             claimed: Mutex::default(),
+            scripted_cases: if seizures {
+                cases::scripted(&plan)
+            } else {
+                BTreeMap::new()
+            },
+            plan,
         })
     }
 
@@ -490,7 +523,8 @@ impl Run {
         }
     }
 
-    async fn inspect(&self, i: usize) {
+    /// Clears traveller `i` of the plan (and opens the case a hit or a seizure calls for).
+    pub async fn inspect(&self, i: usize) {
         let t = &self.plan.travellers[i];
         let tok = &self.target.tokens.inspector;
         let Some(direction) = clearance_direction(t.direction) else {
@@ -520,8 +554,12 @@ impl Run {
             // same inspection.
             self.stats.sent_to_counter.fetch_add(1, Ordering::Relaxed);
         }
-        let mut final_ = v.is_final || v.crossing_id.is_some();
-        if !final_ {
+        let decided = if v.is_final || v.crossing_id.is_some() {
+            if t.lane_kind == LaneKind::Egate {
+                self.stats.egate_cleared.fetch_add(1, Ordering::Relaxed);
+            }
+            v
+        } else {
             // The inspector confirms the suggestion, as at a counter.
             let path = format!("/api/v1/inspections/{}/decision", v.id);
             let body = DecisionBody {
@@ -529,13 +567,11 @@ impl Run {
                 reason: None,
             };
             match self.post_as::<_, InspectionView>(&path, tok, &body).await {
-                Some(d) if d.is_final || d.crossing_id.is_some() => final_ = true,
+                Some(d) if d.is_final || d.crossing_id.is_some() => d,
                 _ => return,
             }
-        } else if t.lane_kind == LaneKind::Egate {
-            self.stats.egate_cleared.fetch_add(1, Ordering::Relaxed);
-        }
-        if final_ {
+        };
+        {
             self.stats.crossings.fetch_add(1, Ordering::Relaxed);
             if hits {
                 self.stats.hits.fetch_add(1, Ordering::Relaxed);
@@ -547,6 +583,7 @@ impl Run {
                 .entry(t.passport.nationality.to_owned())
                 .or_default() += 1;
         }
+        self.case_for(i, t, &decided).await;
     }
 
     // ----- links -----

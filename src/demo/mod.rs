@@ -3,6 +3,7 @@
 
 mod clock;
 mod drive;
+mod history;
 mod load;
 mod logs;
 mod road;
@@ -54,6 +55,10 @@ pub struct DemoArgs {
     /// A summer peak day (10,000+ crossings) instead of an ordinary one (about 6,700)
     #[arg(long)]
     pub peak: bool,
+    /// Days to play: today as above, after the `N - 1` days before it played as fast as the
+    /// station clears their travellers (so a monthly report has content)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub days: u32,
     /// Exit after the summary instead of keeping the station running until Ctrl-C
     #[arg(long)]
     pub exit: bool,
@@ -174,6 +179,9 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     if !(args.hours.is_finite() && args.hours > 0.0 && args.hours <= 24.0) {
         anyhow::bail!("--hours must be more than 0 and at most 24");
     }
+    if !(1..=62).contains(&args.days) {
+        anyhow::bail!("--days must be between 1 and 62");
+    }
     let (data, _temp) = match &args.data {
         Some(d) => (d.clone(), None),
         None => {
@@ -200,6 +208,12 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         day0 + chrono::Duration::seconds(i64::from(end_s)),
         args.speed,
     ));
+    // With earlier days the station starts on the first of them, so its journal's time
+    // only moves forward.
+    let first_day = date - chrono::Days::new(u64::from(args.days - 1));
+    if args.days > 1 {
+        sim_clock.hold_at(day_start(first_day, offset)? - chrono::Duration::minutes(30));
+    }
 
     let (stop_server, server_stopped) = watch::channel(false);
     let shutdown = {
@@ -301,6 +315,27 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     ));
 
     let target = Arc::new(Target::connect(&base, tokens, jt808_addr(&running)).await?);
+    let history = if args.days > 1 {
+        println!(
+            "earlier days: {} days from {first_day}, every traveller cleared as fast as the station answers",
+            args.days - 1
+        );
+        let h = history::play(
+            target.clone(),
+            sim_clock.clone(),
+            port.clone(),
+            args.seed,
+            args.peak,
+            date,
+            args.days,
+            offset,
+        )
+        .await?;
+        sim_clock.hold_at_start();
+        Some(h)
+    } else {
+        None
+    };
     let csv_path = data.join("demo-watchlist.csv");
     std::fs::write(&csv_path, plan.watchlist.csv())
         .with_context(|| format!("cannot write {}", csv_path.display()))?;
@@ -409,6 +444,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         args.seed,
         interrupted,
         journal_before,
+        history.as_ref(),
     )
     .await;
     // The road lines go before the summary's last line, which stays its JSON form.
@@ -622,6 +658,7 @@ async fn refusals(target: &Target) -> std::collections::BTreeMap<String, u64> {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn summary(
     run: &Arc<Run>,
     target: &Target,
@@ -630,6 +667,7 @@ async fn summary(
     seed: u64,
     interrupted: bool,
     journal_before: u64,
+    history: Option<&history::History>,
 ) -> String {
     let s = &run.stats;
     let g = Stats::get;
@@ -671,6 +709,48 @@ async fn summary(
         nat.len()
     ));
     line(format!("watchlist hits: {}", g(&s.hits)));
+    let cases = s.cases.lock().map(|c| c.clone()).unwrap_or_default();
+    let kinds: Vec<String> = cases
+        .by_kind
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    line(format!(
+        "cases: {} opened from the day's hits and finds{}, {} closed{}",
+        cases.by_kind.values().sum::<u64>(),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        },
+        cases.closed,
+        if cases.seizures.is_empty() {
+            String::new()
+        } else {
+            format!("; seized: {}", cases.seizures.join(", "))
+        }
+    ));
+    if let Some(h) = history {
+        line(format!(
+            "earlier days: {} ({} → {}) in {:.0} s: {} crossings, {} hits, {} cases{}",
+            h.days,
+            h.first.map(|d| d.to_string()).unwrap_or_default(),
+            h.last.map(|d| d.to_string()).unwrap_or_default(),
+            h.wall_s,
+            h.crossings,
+            h.hits,
+            h.cases.by_kind.values().sum::<u64>(),
+            match (&h.first_failure, h.failures) {
+                (Some(f), n) if n > 0 => format!("; {n} requests failed, first: {f}"),
+                _ => String::new(),
+            }
+        ));
+    }
+    let month = run.plan.config.date.format("%Y-%m");
+    line(format!(
+        "reports: {}/stats · {}/api/v1/reports/monthly?month={month}&format=html",
+        target.base, target.base
+    ));
     line(format!(
         "perimeter and dispatch: {} sensor events, {} partner notifications, {} incidents, {} dispatches, {} resolved, {} closed",
         g(&s.sensor_events),
@@ -832,6 +912,19 @@ async fn summary(
             "group_lanes_opened": l.group_lanes_opened,
             "assistance": l.assistance,
             "assistance_done": l.assistance_done,
+        })),
+        "cases": json!({
+            "opened": cases.by_kind.values().sum::<u64>(),
+            "by_kind": cases.by_kind,
+            "seizures": cases.seizures,
+            "closed": cases.closed,
+        }),
+        "earlier_days": history.map(|h| json!({
+            "days": h.days,
+            "crossings": h.crossings,
+            "hits": h.hits,
+            "cases": h.cases.by_kind.values().sum::<u64>(),
+            "failed_requests": h.failures,
         })),
         "top_nationalities": top_nat,
         "kpis": kpis.as_ref().map(|k| json!({

@@ -360,6 +360,11 @@ pub const ACCESS: &[RouteAccess] = &[
     },
     RouteAccess {
         method: "GET",
+        path: "/api/v1/reports/monthly",
+        roles: STAFF,
+    },
+    RouteAccess {
+        method: "GET",
         path: "/api/v1/cases/kinds",
         roles: STAFF,
     },

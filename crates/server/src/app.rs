@@ -62,6 +62,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::put_region_totals, stats::get_region_totals))
         .routes(routes!(stats::post_rebuild))
         .routes(routes!(stats::get_annual_report))
+        .routes(routes!(stats::get_monthly_report))
         .routes(routes!(cases::get_case_kinds))
         .routes(routes!(cases::post_case, cases::list_cases))
         .routes(routes!(cases::get_case))

@@ -1,9 +1,10 @@
-//! The annual report as a printable page (inline SVG charts) and as CSV tables. Both are
-//! rendered from the station's typed report; every text is in Chinese or English.
+//! The annual and monthly reports as a printable page (inline SVG charts) and as CSV
+//! tables. Both are rendered from the station's typed report; every text is in Chinese or
+//! English.
 
 use std::fmt::Write as _;
 
-use guomen_station::stats::AnnualReport;
+use guomen_station::stats::PeriodReport;
 use guomen_store::CountRow;
 
 fn esc(s: &str) -> String {
@@ -27,8 +28,51 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// Grouped counts as CSV: a `group,count` header and one row per group (their sum is the
+/// total: no summary row a spreadsheet would add in twice).
+pub fn counts_csv(group_by: &str, rows: &[CountRow]) -> String {
+    let mut out = format!("{},count\n", csv_field(group_by));
+    for r in rows {
+        let _ = writeln!(out, "{},{}", csv_field(&r.key), r.count);
+    }
+    out
+}
+
+/// A case kind or seizure category in the report's language (the code itself when the
+/// station no longer knows it).
+fn case_kind(code: &str, zh: bool) -> String {
+    use guomen_station::cases::CaseKind;
+    CaseKind::parse(code)
+        .map(|k| pick(k.label(), zh).to_owned())
+        .unwrap_or_else(|_| code.to_owned())
+}
+
+fn seizure_category(code: &str, zh: bool) -> String {
+    use guomen_station::cases::SeizureCategory;
+    SeizureCategory::parse(code)
+        .map(|k| pick(k.label(), zh).to_owned())
+        .unwrap_or_else(|_| code.to_owned())
+}
+
+fn decision(code: &str, zh: bool) -> String {
+    let (z, e) = match code {
+        "clear" => ("放行", "cleared"),
+        "refuse" => ("拒绝出入境", "refused"),
+        "detain" => ("扣留", "detained"),
+        "secondary" => ("二次查验", "secondary inspection"),
+        other => return other.to_owned(),
+    };
+    pick((z, e), zh).to_owned()
+}
+
+fn pick<'a>((z, e): (&'a str, &'a str), zh: bool) -> &'a str {
+    if zh { z } else { e }
+}
+
 struct Words {
     title: &'static str,
+    monthly_title: &'static str,
+    by_day: &'static str,
     crossings: &'static str,
     entries: &'static str,
     exits: &'static str,
@@ -57,6 +101,8 @@ struct Words {
 
 const ZH: Words = Words {
     title: "年度工作报告",
+    monthly_title: "月度工作报告",
+    by_day: "按日",
     crossings: "查验出入境人员（人次）",
     entries: "入境",
     exits: "出境",
@@ -85,6 +131,8 @@ const ZH: Words = Words {
 
 const EN: Words = Words {
     title: "Annual report",
+    monthly_title: "Monthly report",
+    by_day: "By day",
     crossings: "Travellers inspected (person-crossings)",
     entries: "Entries",
     exits: "Exits",
@@ -111,8 +159,8 @@ const EN: Words = Words {
     not_entered: "not entered",
 };
 
-fn headline(r: &AnnualReport, w: &Words) -> Vec<(&'static str, String)> {
-    vec![
+fn headline(r: &PeriodReport, w: &Words) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
         (w.crossings, r.crossings.to_string()),
         (w.entries, r.entries.to_string()),
         (w.exits, r.exits.to_string()),
@@ -142,21 +190,53 @@ fn headline(r: &AnnualReport, w: &Words) -> Vec<(&'static str, String)> {
                 .unwrap_or_else(|| "—".to_owned()),
         ),
         (w.green, r.green_channel_vehicles.to_string()),
-    ]
+    ];
+    // The region's totals are yearly: a month has no share or rank to show.
+    if r.month.is_some() {
+        rows.retain(|(k, _)| *k != w.share && *k != w.rank);
+    }
+    rows
 }
 
-pub fn annual_csv(r: &AnnualReport, zh: bool) -> String {
+/// The report's title and period: `年度工作报告, 2026` or `Monthly report, 2026-12`.
+fn title(r: &PeriodReport, w: &Words) -> (&'static str, String) {
+    match r.month {
+        Some(m) => (w.monthly_title, format!("{}-{m:02}", r.year)),
+        None => (w.title, r.year.to_string()),
+    }
+}
+
+/// The charts and tables of counts the report has: by day in a month's, by month in a
+/// year's; decisions in the report's language.
+fn count_tables(r: &PeriodReport, w: &Words, zh: bool) -> Vec<(&'static str, Vec<CountRow>)> {
+    let mut out = Vec::new();
+    if r.month.is_some() {
+        out.push((w.by_day, r.by_day.clone()));
+    } else {
+        out.push((w.by_month, r.by_month.clone()));
+    }
+    out.push((w.by_nat, r.top_nationalities.clone()));
+    let decisions = r
+        .by_decision
+        .iter()
+        .map(|row| CountRow {
+            key: decision(&row.key, zh),
+            count: row.count,
+        })
+        .collect();
+    out.push((w.by_decision, decisions));
+    out
+}
+
+pub fn report_csv(r: &PeriodReport, zh: bool) -> String {
     let w = if zh { &ZH } else { &EN };
     let mut out = String::new();
-    let _ = writeln!(out, "{},{}", csv_field(w.title), r.year);
+    let (t, period) = title(r, w);
+    let _ = writeln!(out, "{},{}", csv_field(t), period);
     for (k, v) in headline(r, w) {
         let _ = writeln!(out, "{},{}", csv_field(k), csv_field(&v));
     }
-    for (title, rows) in [
-        (w.by_month, &r.by_month),
-        (w.by_nat, &r.top_nationalities),
-        (w.by_decision, &r.by_decision),
-    ] {
+    for (title, rows) in count_tables(r, w, zh) {
         let _ = writeln!(out, "\n{}\n{},{}", csv_field(title), w.kind, w.count);
         for row in rows {
             let _ = writeln!(out, "{},{}", csv_field(&row.key), row.count);
@@ -164,7 +244,7 @@ pub fn annual_csv(r: &AnnualReport, zh: bool) -> String {
     }
     let _ = writeln!(out, "\n{}\n{},{}", csv_field(w.cases), w.kind, w.count);
     for (k, n) in &r.cases.by_kind {
-        let _ = writeln!(out, "{},{n}", csv_field(k));
+        let _ = writeln!(out, "{},{n}", csv_field(&case_kind(k, zh)));
     }
     let _ = writeln!(
         out,
@@ -179,7 +259,7 @@ pub fn annual_csv(r: &AnnualReport, zh: bool) -> String {
         let _ = writeln!(
             out,
             "{},{},{},{}",
-            csv_field(&s.category),
+            csv_field(&seizure_category(&s.category, zh)),
             csv_field(&s.item),
             s.quantity,
             csv_field(&s.unit)
@@ -214,8 +294,9 @@ fn bars(rows: &[CountRow]) -> String {
     svg
 }
 
-pub fn annual_html(r: &AnnualReport, zh: bool) -> String {
+pub fn report_html(r: &PeriodReport, zh: bool) -> String {
     let w = if zh { &ZH } else { &EN };
+    let (t, period) = title(r, w);
     let mut h = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <title>{} {}</title><style>\
@@ -225,10 +306,10 @@ pub fn annual_html(r: &AnnualReport, zh: bool) -> String {
          td.n{{text-align:right}}@media print{{body{{margin:0}}}}</style></head><body>\
          <h1>{} {}</h1><table id=\"headline\">",
         if zh { "zh" } else { "en" },
-        r.year,
-        esc(w.title),
-        r.year,
-        esc(w.title)
+        period,
+        esc(t),
+        period,
+        esc(t)
     );
     for (k, v) in headline(r, w) {
         let _ = write!(
@@ -239,12 +320,8 @@ pub fn annual_html(r: &AnnualReport, zh: bool) -> String {
         );
     }
     h.push_str("</table>");
-    for (title, rows) in [
-        (w.by_month, &r.by_month),
-        (w.by_nat, &r.top_nationalities),
-        (w.by_decision, &r.by_decision),
-    ] {
-        let _ = write!(h, "<h2>{}</h2>{}", esc(title), bars(rows));
+    for (title, rows) in count_tables(r, w, zh) {
+        let _ = write!(h, "<h2>{}</h2>{}", esc(title), bars(&rows));
     }
     let _ = write!(
         h,
@@ -254,7 +331,11 @@ pub fn annual_html(r: &AnnualReport, zh: bool) -> String {
         esc(w.count)
     );
     for (k, n) in &r.cases.by_kind {
-        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", esc(k));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{n}</td></tr>",
+            esc(&case_kind(k, zh))
+        );
     }
     let _ = write!(
         h,
@@ -269,7 +350,7 @@ pub fn annual_html(r: &AnnualReport, zh: bool) -> String {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            esc(&s.category),
+            esc(&seizure_category(&s.category, zh)),
             esc(&s.item),
             s.quantity,
             esc(&s.unit)

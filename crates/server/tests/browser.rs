@@ -110,6 +110,11 @@ fn main() {
             run: |c| Box::pin(lanes_panel_opens_a_recommended_lane(c)),
         },
         Case {
+            name: "analyst_groups_crossings_exports_csv_and_prints_the_annual_report",
+            needs: Needs::Inspections,
+            run: |c| Box::pin(analyst_stats_page_and_annual_report(c)),
+        },
+        Case {
             name: "server_made_text_shows_in_the_readers_language",
             needs: Needs::Incidents,
             run: |c| Box::pin(server_made_text_shows_in_the_readers_language(c)),
@@ -1910,4 +1915,178 @@ async fn lanes_panel_opens_a_recommended_lane(c: Ctx) -> TestResult {
             && opened["changed_by"] == json!("chief"),
         format!("opened lane: {opened}"),
     )
+}
+
+async fn analyst_stats_page_and_annual_report(c: Ctx) -> TestResult {
+    use reqwest::Method;
+    let inspector = c.user("insp", Role::Inspector).await?;
+    c.user("ana", Role::Analyst).await?;
+    let people = [
+        ("BAYAR", "TEMUULEN", "E5556667", "MNG", "entry"),
+        ("DORJ", "ANAR", "E5556668", "MNG", "entry"),
+        ("IVANOV", "PYOTR", "751000001", "RUS", "exit"),
+    ];
+    for (surname, given, doc, nat, dir) in people {
+        let mrz = Td3::new(surname, given, doc, nat)
+            .born("850505")
+            .sex('M')
+            .expires(&yymmdd_in_years(4))
+            .lines();
+        let lane = if dir == "entry" {
+            "road-counter-entry-1"
+        } else {
+            "road-counter-exit-1"
+        };
+        let (s, v) = c
+            .api(
+                Method::POST,
+                "/api/v1/inspections",
+                &inspector,
+                Some(json!({"site_id": "road-passenger", "lane_id": lane, "direction": dir, "mrz": mrz})),
+            )
+            .await?;
+        check(s == 201, format!("inspection: {s} {v}"))?;
+        if v["status"] == "pending" {
+            let id = v["id"].as_str().unwrap_or_default();
+            let (s, d) = c
+                .api(
+                    Method::POST,
+                    &format!("/api/v1/inspections/{id}/decision"),
+                    &inspector,
+                    Some(json!({"decision": v["suggested"]})),
+                )
+                .await?;
+            check(s == 200, format!("decision: {s} {d}"))?;
+        }
+    }
+    let (s, case) = c
+        .api(
+            Method::POST,
+            "/api/v1/cases",
+            &inspector,
+            Some(json!({"kind": "drugs", "summary": "body packing"})),
+        )
+        .await?;
+    check(s == 201, format!("case: {s} {case}"))?;
+    let id = case["id"].as_str().unwrap_or_default();
+    let (s, _) = c
+        .api(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/seizures"),
+            &inspector,
+            Some(json!({"category": "drugs", "item": "methamphetamine", "quantity": 18.8, "unit": "g"})),
+        )
+        .await?;
+    check(s == 201, "seizure recorded")?;
+
+    c.login("ana").await?;
+    c.client
+        .goto(&c.url("/stats"))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes' && document.querySelectorAll('#st-table tbody tr').length === 2",
+        Duration::from_secs(10),
+    )
+    .await?;
+    // Grouped by nationality (the default): MNG 2, RUS 1, as a chart and a table.
+    let rows = c
+        .js("return [...document.querySelectorAll('#st-table tbody tr')].map(r => [...r.cells].map(td => td.textContent))")
+        .await?;
+    check(
+        rows == json!([["MNG", "2", "66.7 %"], ["RUS", "1", "33.3 %"]]),
+        format!("table: {rows}"),
+    )?;
+    let bars = c
+        .js("return document.querySelectorAll('#st-chart svg rect').length")
+        .await?;
+    check(bars == json!(2), format!("bars: {bars}"))?;
+    // By direction, labelled in the reader's language.
+    c.js("document.getElementById('st-group').value = 'direction'; document.getElementById('st-show').click(); return true")
+        .await?;
+    let entry_in = |lang: &str| {
+        format!(
+            "G.lang === '{lang}' && document.querySelector('#st-table tbody td') && document.querySelector('#st-table tbody td').textContent === '{}'",
+            if lang == "zh" { "入境" } else { "entry" }
+        )
+    };
+    // In whichever language the browser asked for first, then in the other one.
+    let first = c.js("return G.lang").await?;
+    let (first, second) = if first == json!("zh") {
+        ("zh", "en")
+    } else {
+        ("en", "zh")
+    };
+    c.wait_js(&entry_in(first), Duration::from_secs(5)).await?;
+    if first == "zh" {
+        c.client
+            .find(Locator::Css("#lang-toggle"))
+            .await
+            .map_err(|e| e.to_string())?
+            .click()
+            .await
+            .map_err(|e| e.to_string())?;
+        c.wait_js(&entry_in(second), Duration::from_secs(5)).await?;
+    } else {
+        c.client
+            .find(Locator::Css("#lang-toggle"))
+            .await
+            .map_err(|e| e.to_string())?
+            .click()
+            .await
+            .map_err(|e| e.to_string())?;
+        c.wait_js(&entry_in(second), Duration::from_secs(5)).await?;
+        c.client
+            .find(Locator::Css("#lang-toggle"))
+            .await
+            .map_err(|e| e.to_string())?
+            .click()
+            .await
+            .map_err(|e| e.to_string())?;
+        c.wait_js(&entry_in("en"), Duration::from_secs(5)).await?;
+    }
+    c.wait_js(
+        "document.getElementById('st-total').textContent.includes('3 person-crossings')",
+        Duration::from_secs(5),
+    )
+    .await?;
+    c.screenshot("stats.png", 1366, 900).await?;
+    // The export link is the same question as CSV, and the session cookie downloads it.
+    let csv = c
+        .js("return fetch(document.getElementById('st-csv').href, {credentials: 'same-origin'}).then(r => r.text())")
+        .await?;
+    check(
+        csv.as_str().is_some_and(|t| {
+            t.starts_with("direction,count\n") && t.contains("entry,2") && t.contains("exit,1")
+        }),
+        format!("csv: {csv}"),
+    )?;
+    // The annual report, printable, with its charts, in the chosen language.
+    let href = c
+        .js("return document.getElementById('st-annual').href")
+        .await?;
+    let href = href.as_str().unwrap_or_default().to_owned();
+    check(
+        href.contains("format=html") && href.contains("lang=en"),
+        format!("report link: {href}"),
+    )?;
+    c.client.goto(&href).await.map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.querySelector('h1') && document.querySelectorAll('svg.chart').length >= 3",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let headline = c
+        .js("return Object.fromEntries([...document.querySelectorAll('#headline tr')].map(r => [r.cells[0].textContent, r.cells[1].textContent]))")
+        .await?;
+    check(
+        headline["Travellers inspected (person-crossings)"] == json!("3")
+            && headline["Cases handled"] == json!("1"),
+        format!("headline: {headline}"),
+    )?;
+    let seized = c
+        .js("return document.body.textContent.includes('methamphetamine') && document.body.textContent.includes('18.8')")
+        .await?;
+    check(seized == json!(true), "the seizure is listed")?;
+    c.screenshot("annual-report.png", 1000, 1400).await
 }

@@ -99,6 +99,30 @@ async fn counts_equal_the_crossings_listed_and_the_journal() {
     assert_eq!(s.status, StatusCode::OK, "{}", s.text);
     assert_eq!(s.json["total"], 14, "{}", s.json);
     assert_eq!(groups(&s.json), by_nat);
+    // The same groups as CSV, for a spreadsheet.
+    let csv = app
+        .get(
+            "/api/v1/stats/crossings?group_by=nationality&format=csv",
+            &analyst,
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    let mut lines = csv.text.lines();
+    assert_eq!(lines.next(), Some("nationality,count"), "{}", csv.text);
+    let from_csv: BTreeMap<String, u64> = lines
+        .map(|l| {
+            let (k, n) = l.split_once(',').unwrap();
+            (k.to_owned(), n.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(from_csv, by_nat);
+    let bad = app
+        .get(
+            "/api/v1/stats/crossings?group_by=nationality&format=xlsx",
+            &analyst,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     let s = app
         .get("/api/v1/stats/crossings?group_by=direction", &analyst)
         .await;
@@ -422,7 +446,10 @@ async fn the_annual_report_counts_crossings_cases_and_seizures() {
         )
         .await;
     assert!(
-        html.text.contains("年度工作报告") && html.text.contains("<svg"),
+        html.text.contains("年度工作报告")
+            && html.text.contains("<svg")
+            && html.text.contains("枪支弹药")
+            && html.text.contains("放行"),
         "{}",
         html.text
     );
@@ -433,4 +460,103 @@ async fn the_annual_report_counts_crossings_cases_and_seizures() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+}
+
+#[tokio::test]
+async fn the_monthly_report_counts_its_month_day_by_day() {
+    let app = TestApp::new().await;
+    let inspector = app.user("insp", Role::Inspector).await;
+    let analyst = app.user("ana", Role::Analyst).await;
+    for i in 0..3 {
+        cross(&app, &inspector, "road-counter-entry-1", "entry", i).await;
+    }
+    let case = app
+        .post(
+            "/api/v1/cases",
+            &inspector,
+            json!({"kind": "drugs", "summary": "body packing"}),
+        )
+        .await;
+    let id = case.json["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/seizures"),
+            &inspector,
+            json!({"category": "drugs", "item": "heroin", "quantity": 18.8, "unit": "g"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let today = app.state.station.today();
+    let month = today.format("%Y-%m").to_string();
+    let r = app
+        .get(&format!("/api/v1/reports/monthly?month={month}"), &analyst)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let j = &r.json;
+    assert_eq!(j["crossings"], 3, "{j}");
+    assert_eq!(
+        j["month"],
+        today.format("%m").to_string().parse::<u32>().unwrap(),
+        "{j}"
+    );
+    assert_eq!(j["by_day"][0]["key"], today.to_string(), "{j}");
+    assert_eq!(j["by_day"][0]["count"], 3, "{j}");
+    assert_eq!(j["cases"]["by_kind"]["drugs"], 1, "{j}");
+    assert_eq!(j["seizures"][0]["quantity"], 18.8, "{j}");
+    assert!(j.get("region_share").is_some_and(|v| v.is_null()), "{j}");
+
+    // The same month a year later is empty, not this one's.
+    let later = format!(
+        "{}-{}",
+        today.format("%Y").to_string().parse::<i32>().unwrap() + 1,
+        today.format("%m")
+    );
+    let r = app
+        .get(&format!("/api/v1/reports/monthly?month={later}"), &analyst)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["crossings"], 0, "{}", r.text);
+    assert_eq!(r.json["cases"]["total"], 0, "{}", r.text);
+
+    let html = app
+        .get(
+            &format!("/api/v1/reports/monthly?month={month}&format=html&lang=en"),
+            &analyst,
+        )
+        .await;
+    assert!(
+        html.text.contains("Monthly report") && html.text.contains("By day"),
+        "{}",
+        html.text
+    );
+    let csv = app
+        .get(
+            &format!("/api/v1/reports/monthly?month={month}&format=csv"),
+            &analyst,
+        )
+        .await;
+    assert!(csv.text.starts_with("月度工作报告,"), "{}", csv.text);
+    assert!(
+        !csv.text.contains("全区排名"),
+        "a month has no rank: {}",
+        csv.text
+    );
+    for bad in ["2026-13", "2026", "december", "2026-1"] {
+        let r = app
+            .get(&format!("/api/v1/reports/monthly?month={bad}"), &analyst)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+    }
+    let r = app
+        .get(
+            &format!("/api/v1/reports/monthly?month={month}&lang=fr"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }

@@ -330,17 +330,81 @@ impl Station {
     }
 }
 
-/// The year's report, computed from the counts the journal keeps and the journaled cases.
+/// Which period a report covers: a station-local calendar year or month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportPeriod {
+    Year(i32),
+    Month(i32, u32),
+}
+
+impl ReportPeriod {
+    /// The period's first and last station-local days; an error naming the period when the
+    /// calendar has no such year or month.
+    pub fn days(self) -> StationResult<(NaiveDate, NaiveDate)> {
+        let out = match self {
+            ReportPeriod::Year(y) => {
+                NaiveDate::from_ymd_opt(y, 1, 1).zip(NaiveDate::from_ymd_opt(y, 12, 31))
+            }
+            ReportPeriod::Month(y, m) => NaiveDate::from_ymd_opt(y, m, 1).and_then(|first| {
+                let next = if m == 12 {
+                    NaiveDate::from_ymd_opt(y + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(y, m + 1, 1)
+                }?;
+                Some((first, next.pred_opt()?))
+            }),
+        };
+        // Years the counts can hold: four digits, as `month` keys are written.
+        match out {
+            Some((from, to)) if (1..=9999).contains(&from.year()) => Ok((from, to)),
+            _ => Err(StationError::unprocessable(match self {
+                ReportPeriod::Year(y) => format!("year {y} is out of range"),
+                ReportPeriod::Month(y, m) => format!("month {y}-{m:02} is out of range"),
+            })),
+        }
+    }
+}
+
+impl std::str::FromStr for ReportPeriod {
+    type Err = StationError;
+
+    /// `2026` or `2026-12`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            StationError::unprocessable(format!(
+                "`{}` is not a period; expected YYYY or YYYY-MM",
+                s.chars().take(20).collect::<String>()
+            ))
+        };
+        let period = match s.split_once('-') {
+            None if s.len() == 4 => ReportPeriod::Year(s.parse().map_err(|_| bad())?),
+            Some((y, m)) if y.len() == 4 && m.len() == 2 => {
+                ReportPeriod::Month(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?)
+            }
+            _ => return Err(bad()),
+        };
+        period.days()?;
+        Ok(period)
+    }
+}
+
+/// A year's or a month's report, computed from the counts the journal keeps and the
+/// journaled cases, trains and vehicles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AnnualReport {
+pub struct PeriodReport {
     pub year: i32,
+    /// The month of a monthly report; `None` for a year's.
+    pub month: Option<u32>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     /// Person-crossings (人次).
     pub crossings: u64,
     pub entries: u64,
     pub exits: u64,
     /// Nationalities of the travellers (countries and regions).
     pub countries: u64,
-    /// This station's share of the region's crossings, when the region's totals are entered.
+    /// This station's share of the region's crossings, when the region's totals for the
+    /// year are entered (a year's report only: the region's totals are yearly).
     pub region_share: Option<f64>,
     /// This station's rank among the region's stations by crossings, when entered.
     pub region_rank: Option<u64>,
@@ -352,6 +416,8 @@ pub struct AnnualReport {
     pub hits: u64,
     pub by_decision: Vec<CountRow>,
     pub by_month: Vec<CountRow>,
+    /// Day by day, for a month's report (empty in a year's).
+    pub by_day: Vec<CountRow>,
     pub top_nationalities: Vec<CountRow>,
     pub cases: CaseTotals,
     /// Seizures summed by category, item and unit.
@@ -383,16 +449,18 @@ pub struct TrainTotals {
 
 impl Station {
     /// The annual report for `year` (station-local calendar year).
-    pub async fn annual_report(&self, who: &Principal, year: i32) -> StationResult<AnnualReport> {
+    pub async fn annual_report(&self, who: &Principal, year: i32) -> StationResult<PeriodReport> {
+        self.period_report(who, ReportPeriod::Year(year)).await
+    }
+
+    /// The report of a station-local year or month.
+    pub async fn period_report(
+        &self,
+        who: &Principal,
+        period: ReportPeriod,
+    ) -> StationResult<PeriodReport> {
         may_read_stats(who)?;
-        let (Some(from), Some(to)) = (
-            NaiveDate::from_ymd_opt(year, 1, 1),
-            NaiveDate::from_ymd_opt(year, 12, 31),
-        ) else {
-            return Err(StationError::unprocessable(format!(
-                "year {year} is out of range"
-            )));
-        };
+        let (from, to) = period.days()?;
         let by = |dim| self.store.crossing_counts(dim, from, to);
         let directions = by(StatsDim::Direction).await?;
         let count_of = |rows: &[CountRow], key: &str| {
@@ -404,24 +472,28 @@ impl Station {
         let crossings: u64 = directions.iter().map(|r| r.count).sum();
         let nationalities = by(StatsDim::Nationality).await?;
         let hits = by(StatsDim::Hit).await?;
-        let (region_share, region_rank) =
-            match self.store.doc(REGION_TOTALS, &year.to_string()).await? {
-                Some(doc) => {
-                    let totals: RegionTotals = serde_json::from_value(doc.body).map_err(|e| {
-                        StationError::internal(format!("stored region totals for {year}: {e}"))
-                    })?;
-                    let share =
-                        (totals.crossings > 0).then(|| crossings as f64 / totals.crossings as f64);
-                    let rank = 1 + totals
-                        .stations
-                        .iter()
-                        .filter(|s| s.crossings > crossings)
-                        .count() as u64;
-                    (share, Some(rank))
-                }
-                None => (None, None),
-            };
-        let cases = self.cases_of_year(year).await?;
+        let year = from.year();
+        let region = match period {
+            ReportPeriod::Year(_) => self.store.doc(REGION_TOTALS, &year.to_string()).await?,
+            ReportPeriod::Month(..) => None,
+        };
+        let (region_share, region_rank) = match region {
+            Some(doc) => {
+                let totals: RegionTotals = serde_json::from_value(doc.body).map_err(|e| {
+                    StationError::internal(format!("stored region totals for {year}: {e}"))
+                })?;
+                let share =
+                    (totals.crossings > 0).then(|| crossings as f64 / totals.crossings as f64);
+                let rank = 1 + totals
+                    .stations
+                    .iter()
+                    .filter(|s| s.crossings > crossings)
+                    .count() as u64;
+                (share, Some(rank))
+            }
+            None => (None, None),
+        };
+        let cases = self.cases_in(from, to).await?;
         let mut by_kind = std::collections::BTreeMap::new();
         let mut seizures: Vec<SeizureTotal> = Vec::new();
         for c in &cases {
@@ -443,8 +515,14 @@ impl Station {
         let kind_count = |k: &str| by_kind.get(k).copied().unwrap_or(0);
         let mut top_nationalities = nationalities.clone();
         top_nationalities.truncate(10);
-        Ok(AnnualReport {
+        Ok(PeriodReport {
             year,
+            month: match period {
+                ReportPeriod::Month(_, m) => Some(m),
+                ReportPeriod::Year(_) => None,
+            },
+            from,
+            to,
             crossings,
             entries: count_of(&directions, "entry"),
             exits: count_of(&directions, "exit"),
@@ -456,20 +534,29 @@ impl Station {
             hits: count_of(&hits, "hit"),
             by_decision: by(StatsDim::Decision).await?,
             by_month: by(StatsDim::Month).await?,
+            by_day: match period {
+                ReportPeriod::Month(..) => by(StatsDim::Day).await?,
+                ReportPeriod::Year(_) => Vec::new(),
+            },
             top_nationalities,
             cases: CaseTotals {
                 total: cases.len() as u64,
                 by_kind,
             },
             seizures,
-            trains: self.train_totals(year).await?,
-            green_channel_vehicles: self.green_vehicles(year).await?,
+            trains: self.train_totals(from, to).await?,
+            green_channel_vehicles: self.green_vehicles(from, to).await?,
         })
     }
 
-    /// Reads the journal's events of `kind` whose station-local year is `year`; these kinds
-    /// are a few thousand a year, never the crossings.
-    async fn events_of_year(&self, kind: EventKind, year: i32) -> StationResult<Vec<Event>> {
+    /// Reads the journal's events of `kind` whose station-local day is within `from..=to`;
+    /// these kinds are a few thousand a year, never the crossings.
+    async fn events_in(
+        &self,
+        kind: EventKind,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StationResult<Vec<Event>> {
         let kinds = [kind.as_str()];
         let mut out = Vec::new();
         let mut after = 0u64;
@@ -478,7 +565,7 @@ impl Station {
             let Some(last) = rows.last() else { break };
             after = last.seq;
             for row in rows {
-                if self.local_day(row.time).year() != year {
+                if !(from..=to).contains(&self.local_day(row.time)) {
                     continue;
                 }
                 match Event::from_journal(&row.kind, &row.payload) {
@@ -495,10 +582,10 @@ impl Station {
         Ok(out)
     }
 
-    /// Trains released in the year, with their clearance times (arrival to release).
-    async fn train_totals(&self, year: i32) -> StationResult<TrainTotals> {
+    /// Trains released in the period, with their clearance times (arrival to release).
+    async fn train_totals(&self, from: NaiveDate, to: NaiveDate) -> StationResult<TrainTotals> {
         let mut durations: Vec<f64> = self
-            .events_of_year(EventKind::TrainReleased, year)
+            .events_in(EventKind::TrainReleased, from, to)
             .await?
             .into_iter()
             .filter_map(|e| match e {
@@ -518,25 +605,70 @@ impl Station {
         })
     }
 
-    /// Green-channel vehicles released in the year.
-    async fn green_vehicles(&self, year: i32) -> StationResult<u64> {
+    /// Green-channel vehicles released in the period.
+    async fn green_vehicles(&self, from: NaiveDate, to: NaiveDate) -> StationResult<u64> {
         Ok(self
-            .events_of_year(EventKind::RoadVehicleReleased, year)
+            .events_in(EventKind::RoadVehicleReleased, from, to)
             .await?
             .iter()
             .filter(|e| matches!(e, Event::RoadVehicleReleased(v) if v.channel == crate::road::Channel::Green))
             .count() as u64)
     }
 
-    async fn cases_of_year(&self, year: i32) -> StationResult<Vec<crate::cases::Case>> {
+    /// Cases opened in the period.
+    async fn cases_in(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StationResult<Vec<crate::cases::Case>> {
         let mut out = Vec::new();
         for doc in self.store.docs(crate::cases::CASES).await? {
             let case: crate::cases::Case = serde_json::from_value(doc.body)
                 .map_err(|e| StationError::internal(format!("stored case `{}`: {e}", doc.id)))?;
-            if self.local_day(case.opened_at).year() == year {
+            if (from..=to).contains(&self.local_day(case.opened_at)) {
                 out.push(case);
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReportPeriod;
+
+    #[test]
+    fn report_periods_parse_and_refuse_what_the_calendar_lacks() {
+        let days = |s: &str| {
+            s.parse::<ReportPeriod>()
+                .and_then(|p| p.days())
+                .map(|(f, t)| (f.to_string(), t.to_string()))
+        };
+        assert_eq!(
+            days("2026").unwrap(),
+            ("2026-01-01".into(), "2026-12-31".into())
+        );
+        assert_eq!(
+            days("2024-02").unwrap(),
+            ("2024-02-01".into(), "2024-02-29".into())
+        );
+        assert_eq!(
+            days("2026-12").unwrap(),
+            ("2026-12-01".into(), "2026-12-31".into())
+        );
+        for bad in [
+            "",
+            "26",
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "20261",
+            "abcd",
+            "2026-ab",
+            "0000",
+            "2026-12-01",
+        ] {
+            assert!(bad.parse::<ReportPeriod>().is_err(), "{bad:?} accepted");
+        }
     }
 }

@@ -4,6 +4,7 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
+use guomen_station::stats::{PeriodReport, ReportPeriod};
 use guomen_store::StatsDim;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,6 +23,8 @@ pub struct CrossingStatsQuery {
     /// `nationality`, `site`, `direction`, `lane_kind`, `channel`, `conveyance`, `decision`,
     /// `hit`, `hour` (station-local `00`–`23`), `day` or `month`.
     pub group_by: String,
+    /// `json` (default) or `csv` (`key,count` rows, for a spreadsheet).
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -72,19 +75,51 @@ impl From<guomen_station::stats::CrossingStats> for CrossingStats {
 #[utoipa::path(get, path = "/api/v1/stats/crossings", tag = "statistics",
     security(("bearer" = [])),
     params(CrossingStatsQuery),
-    responses((status = 200, body = CrossingStats),
+    responses((status = 200, body = CrossingStats,
+               description = "The groups as JSON (or CSV with `format=csv`)"),
               (status = 422, body = crate::error::ErrorEnvelope)))]
 pub async fn get_crossing_stats(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,
     ApiQuery(q): ApiQuery<CrossingStatsQuery>,
-) -> ApiResult<Json<CrossingStats>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let by: StatsDim = q
         .group_by
         .parse()
         .map_err(|e: guomen_store::stats::UnknownDim| ApiError::unprocessable(e.to_string()))?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::unprocessable(format!(
+                "unknown format `{}`; expected json or csv",
+                other.chars().take(20).collect::<String>()
+            )));
+        }
+    };
     let stats = state.station.crossing_stats(&who, by, q.from, q.to).await?;
-    Ok(Json(stats.into()))
+    if !csv {
+        return Ok(Json(CrossingStats::from(stats)).into_response());
+    }
+    let file = format!(
+        "attachment; filename=\"crossings-{}-{}-by-{}.csv\"",
+        stats.from,
+        stats.to,
+        stats.group_by.as_str()
+    );
+    let body = crate::report::counts_csv(stats.group_by.as_str(), &stats.groups);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, file),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -219,7 +254,7 @@ pub struct AnnualQuery {
 #[utoipa::path(get, path = "/api/v1/reports/annual", tag = "statistics",
     security(("bearer" = [])),
     params(AnnualQuery),
-    responses((status = 200, body = AnnualReport,
+    responses((status = 200, body = Report,
                description = "The report as JSON (or CSV or HTML with `format`)"),
               (status = 422, body = crate::error::ErrorEnvelope)))]
 pub async fn get_annual_report(
@@ -227,17 +262,70 @@ pub async fn get_annual_report(
     Extension(who): Extension<Principal>,
     ApiQuery(q): ApiQuery<AnnualQuery>,
 ) -> ApiResult<axum::response::Response> {
+    let report = state
+        .station
+        .period_report(&who, ReportPeriod::Year(q.year))
+        .await?;
+    render_report(report, q.format.as_deref(), q.lang.as_deref())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MonthlyQuery {
+    /// `YYYY-MM`, station-local.
+    pub month: String,
+    /// `json` (default), `csv` (tables) or `html` (a printable page with charts).
+    pub format: Option<String>,
+    /// `zh` (default) or `en`, for `html` and `csv` headings.
+    pub lang: Option<String>,
+}
+
+/// A month's report: the annual report's figures for one station-local month, with the
+/// crossings day by day.
+#[utoipa::path(get, path = "/api/v1/reports/monthly", tag = "statistics",
+    security(("bearer" = [])),
+    params(MonthlyQuery),
+    responses((status = 200, body = Report,
+               description = "The report as JSON (or CSV or HTML with `format`)"),
+              (status = 422, body = crate::error::ErrorEnvelope)))]
+pub async fn get_monthly_report(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    ApiQuery(q): ApiQuery<MonthlyQuery>,
+) -> ApiResult<axum::response::Response> {
+    let period: ReportPeriod = q.month.parse()?;
+    if !matches!(period, ReportPeriod::Month(..)) {
+        return Err(ApiError::unprocessable(
+            "`month` must be YYYY-MM; a year's report is GET /api/v1/reports/annual".to_owned(),
+        ));
+    }
+    let report = state.station.period_report(&who, period).await?;
+    render_report(report, q.format.as_deref(), q.lang.as_deref())
+}
+
+fn render_report(
+    report: PeriodReport,
+    format: Option<&str>,
+    lang: Option<&str>,
+) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let report = state.station.annual_report(&who, q.year).await?;
-    let zh = q.lang.as_deref() != Some("en");
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(AnnualReport::from(report)).into_response()),
+    let zh = match lang {
+        None | Some("zh") => true,
+        Some("en") => false,
+        Some(other) => {
+            return Err(ApiError::unprocessable(format!(
+                "unknown lang `{}`; expected zh or en",
+                other.chars().take(20).collect::<String>()
+            )));
+        }
+    };
+    match format.unwrap_or("json") {
+        "json" => Ok(Json(Report::from(report)).into_response()),
         "csv" => Ok((
             [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            crate::report::annual_csv(&report, zh),
+            crate::report::report_csv(&report, zh),
         )
             .into_response()),
-        "html" => Ok(axum::response::Html(crate::report::annual_html(&report, zh)).into_response()),
+        "html" => Ok(axum::response::Html(crate::report::report_html(&report, zh)).into_response()),
         other => Err(ApiError::unprocessable(format!(
             "unknown format `{}`; expected json, csv or html",
             other.chars().take(20).collect::<String>()
@@ -266,10 +354,16 @@ pub struct TrainTotals {
     pub p90_clearance_s: Option<f64>,
 }
 
-/// The year's report (see `GET /api/v1/reports/annual`).
+/// A year's or a month's report (see `GET /api/v1/reports/annual` and `.../monthly`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AnnualReport {
+pub struct Report {
     pub year: i32,
+    /// The month of a monthly report (absent from a year's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<u32>,
+    /// The period's first and last station-local days.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     /// Person-crossings (人次).
     pub crossings: u64,
     pub entries: u64,
@@ -282,6 +376,9 @@ pub struct AnnualReport {
     pub hits: u64,
     pub by_decision: Vec<CountGroup>,
     pub by_month: Vec<CountGroup>,
+    /// Day by day (a monthly report only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_day: Vec<CountGroup>,
     pub top_nationalities: Vec<CountGroup>,
     pub cases: CaseTotals,
     pub seizures: Vec<SeizureTotal>,
@@ -298,10 +395,13 @@ fn groups(rows: Vec<guomen_store::CountRow>) -> Vec<CountGroup> {
         .collect()
 }
 
-impl From<guomen_station::stats::AnnualReport> for AnnualReport {
-    fn from(r: guomen_station::stats::AnnualReport) -> Self {
-        let guomen_station::stats::AnnualReport {
+impl From<PeriodReport> for Report {
+    fn from(r: PeriodReport) -> Self {
+        let PeriodReport {
             year,
+            month,
+            from,
+            to,
             crossings,
             entries,
             exits,
@@ -313,14 +413,18 @@ impl From<guomen_station::stats::AnnualReport> for AnnualReport {
             hits,
             by_decision,
             by_month,
+            by_day,
             top_nationalities,
             cases,
             seizures,
             trains,
             green_channel_vehicles,
         } = r;
-        AnnualReport {
+        Report {
             year,
+            month,
+            from,
+            to,
             crossings,
             entries,
             exits,
@@ -332,6 +436,7 @@ impl From<guomen_station::stats::AnnualReport> for AnnualReport {
             hits,
             by_decision: groups(by_decision),
             by_month: groups(by_month),
+            by_day: groups(by_day),
             top_nationalities: groups(top_nationalities),
             cases: CaseTotals {
                 total: cases.total,

@@ -38,6 +38,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("duty-log.js", JS),
     asset!("trains.js", JS),
     asset!("board.js", JS),
+    asset!("stats.js", JS),
     asset!("favicon.svg", "image/svg+xml"),
 ];
 
@@ -49,6 +50,7 @@ pub const INCIDENT_HTML: &str = include_str!("../../assets/incident.html");
 pub const DUTY_LOG_HTML: &str = include_str!("../../assets/duty-log.html");
 pub const TRAINS_HTML: &str = include_str!("../../assets/trains.html");
 pub const BOARD_HTML: &str = include_str!("../../assets/board.html");
+pub const STATS_HTML: &str = include_str!("../../assets/stats.html");
 pub const FORBIDDEN_HTML: &str = include_str!("../../assets/forbidden.html");
 
 /// The HTML templates, for the dictionary check.
@@ -62,6 +64,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("forbidden.html", FORBIDDEN_HTML),
     ("trains.html", TRAINS_HTML),
     ("board.html", BOARD_HTML),
+    ("stats.html", STATS_HTML),
 ];
 
 struct Served {

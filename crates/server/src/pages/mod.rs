@@ -1,4 +1,5 @@
-//! The pages people work in: login, command centre, counter, incident detail, duty log.
+//! The pages people work in: login, command centre, counter, incident detail, duty log,
+//! trains, statistics.
 //!
 //! Server-rendered HTML in the user's language with small hand-written scripts that talk to
 //! the same `/api` as every other client. Nothing is built or fetched at run time: every asset
@@ -40,6 +41,7 @@ pub const PAGE_ACCESS: &[(&str, &[Role])] = &[
         &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier],
     ),
     ("/trains/{id}/board", &[Admin, DutyChief, Inspector]),
+    ("/stats", &[Admin, DutyChief, Analyst]),
 ];
 
 /// The page routes and the asset route.
@@ -53,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/duty-log", get(duty_log_page))
         .route("/trains", get(trains_page))
         .route("/trains/{id}/board", get(board_page))
+        .route("/stats", get(stats_page))
         .route("/assets/{name}", get(assets::serve))
 }
 
@@ -287,6 +290,25 @@ async fn board_page(
                 assets::BOARD_HTML,
                 &[("train_id", id)],
                 &["board.js"],
+            ),
+        ),
+    }
+}
+
+/// The analyst's statistics: a period, a grouping, a chart, a table, CSV and the reports.
+async fn stats_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match gate(&state, &headers, "/stats").await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(
+                lang,
+                &who,
+                "stats",
+                "page.stats",
+                assets::STATS_HTML,
+                &[],
+                &["stats.js"],
             ),
         ),
     }

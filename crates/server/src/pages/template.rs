@@ -116,6 +116,7 @@ fn layout(
             ("/counter", "nav.counter"),
             ("/duty-log", "nav.duty_log"),
             ("/trains", "nav.trains"),
+            ("/stats", "nav.stats"),
         ] {
             let allowed = PAGE_ACCESS
                 .iter()

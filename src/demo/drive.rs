@@ -525,12 +525,20 @@ impl Run {
 
     /// Clears traveller `i` of the plan (and opens the case a hit or a seizure calls for).
     pub async fn inspect(&self, i: usize) {
+        if let Some(v) = self.begin_inspection(i).await {
+            self.finish_inspection(i, v).await;
+        }
+    }
+
+    /// The first half of [`Run::inspect`]: the document read at the lane; the inspection as
+    /// the station answered.
+    pub async fn begin_inspection(&self, i: usize) -> Option<InspectionView> {
         let t = &self.plan.travellers[i];
         let tok = &self.target.tokens.inspector;
         let Some(direction) = clearance_direction(t.direction) else {
             self.stats
                 .fail(format!("traveller {}: no direction to cross in", t.id));
-            return;
+            return None;
         };
         let body = NewInspection {
             site_id: t.site_id.clone(),
@@ -541,13 +549,18 @@ impl Run {
             face_template: None,
             enrolled: t.enrolled,
         };
-        let Some(v) = self
+        let v = self
             .post_as::<_, InspectionView>("/api/v1/inspections", tok, &body)
-            .await
-        else {
-            return;
-        };
+            .await?;
         self.stats.inspections.fetch_add(1, Ordering::Relaxed);
+        Some(v)
+    }
+
+    /// The second half of [`Run::inspect`]: the inspector's decision where the station left
+    /// one pending, the crossing counted, and the case a hit or a seizure calls for.
+    pub async fn finish_inspection(&self, i: usize, v: InspectionView) {
+        let t = &self.plan.travellers[i];
+        let tok = &self.target.tokens.inspector;
         let hits = v.hit_count > 0;
         if v.decision == "sent_to_counter" {
             // The gate hands the traveller to a counter, where an inspector decides the

@@ -1,5 +1,6 @@
 //! `guomen demo --days N`: the N − 1 days before today, played before today's day so that a
-//! monthly report has content. Each earlier day is its own seeded plan with its own lists
+//! monthly report has content. Each earlier day plays the same hours as today (`--hours`), and
+//! is its own seeded plan with its own lists
 //! (imported as that day's), and only its travellers are played: every one cleared through
 //! the API on the station's clock held at the traveller's time, as fast as the station
 //! clears them, with the cases their hits call for. The field (units, sensors, links) plays
@@ -12,10 +13,35 @@ use chrono::{FixedOffset, NaiveDate};
 use guomen_port::Port;
 use guomen_sim::plan::DAY_S;
 use guomen_sim::{PlanConfig, day_plan};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
 use super::clock::DemoClock;
 use super::drive::{CaseDay, Clock, Run, Stats, Target};
+
+/// Travellers read at once, at most (the counters and gates of a busy minute).
+const BATCH: usize = 16;
+/// Seconds from a counter's read to its decision in the earlier days.
+const COUNTER_SERVICE_S: i64 = 75;
+
+/// Runs the futures concurrently and returns their outputs in order.
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: Send + 'static,
+    F::Output: Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for (n, f) in futures.enumerate() {
+        set.spawn(async move { (n, f.await) });
+    }
+    let mut out: Vec<(usize, F::Output)> = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok(r) = r {
+            out.push(r);
+        }
+    }
+    out.sort_by_key(|(n, _)| *n);
+    out.into_iter().map(|(_, o)| o).collect()
+}
 
 /// What the earlier days did, for the summary.
 #[derive(Debug, Default)]
@@ -46,6 +72,7 @@ pub async fn play(
     peak: bool,
     today: NaiveDate,
     days: u32,
+    end_s: u32,
     offset: FixedOffset,
 ) -> anyhow::Result<History> {
     let mut out = History::default();
@@ -80,25 +107,40 @@ pub async fn play(
             plan.travellers.len()
         ));
         super::logs::set_bar(Some(bar.clone()));
-        let permits = Arc::new(Semaphore::new(16));
-        let mut inflight = tokio::task::JoinSet::new();
-        for (i, t) in plan.travellers.iter().enumerate() {
-            if t.at_s >= DAY_S {
-                break;
+        // Travellers in batches that arrive within a minute of each other: the batch's
+        // documents are read at its first arrival, and the inspectors decide a counter's
+        // time later, so the lanes observe plausible service times (the station keeps them
+        // for its wait estimates on the days that follow).
+        let travellers: Vec<usize> = (0..plan.travellers.len())
+            .filter(|&i| plan.travellers[i].at_s < end_s.min(DAY_S))
+            .collect();
+        let mut next = 0;
+        while next < travellers.len() {
+            let first = plan.travellers[travellers[next]].at_s;
+            let mut end = next;
+            while end < travellers.len()
+                && end - next < BATCH
+                && plan.travellers[travellers[end]].at_s < first + 60
+            {
+                end += 1;
             }
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            clock.hold_at(day0 + chrono::Duration::seconds(i64::from(t.at_s)));
-            let run = run.clone();
-            inflight.spawn(async move {
-                run.inspect(i).await;
-                drop(permit);
-            });
-            while inflight.try_join_next().is_some() {}
-            bar.set_position(i as u64);
+            let batch = &travellers[next..end];
+            clock.hold_at(day0 + chrono::Duration::seconds(i64::from(first)));
+            let read: Vec<_> = futures_join(batch.iter().map(|&i| {
+                let run = run.clone();
+                async move { (i, run.begin_inspection(i).await) }
+            }))
+            .await;
+            let read_at = guomen_station::Clock::now(clock.as_ref());
+            clock.hold_at(read_at + chrono::Duration::seconds(COUNTER_SERVICE_S));
+            futures_join(read.into_iter().filter_map(|(i, v)| {
+                let run = run.clone();
+                v.map(|v| async move { run.finish_inspection(i, v).await })
+            }))
+            .await;
+            next = end;
+            bar.set_position(next as u64);
         }
-        while inflight.join_next().await.is_some() {}
         bar.finish_and_clear();
         super::logs::set_bar(None);
         let s = &run.stats;

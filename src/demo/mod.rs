@@ -55,8 +55,9 @@ pub struct DemoArgs {
     /// A summer peak day (10,000+ crossings) instead of an ordinary one (about 6,700)
     #[arg(long)]
     pub peak: bool,
-    /// Days to play: today as above, after the `N - 1` days before it played as fast as the
-    /// station clears their travellers (so a monthly report has content)
+    /// Days to play: today as above, after the `N - 1` days before it (the same hours of
+    /// each) played as fast as the station clears their travellers, so a monthly report has
+    /// content
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub days: u32,
     /// Exit after the summary instead of keeping the station running until Ctrl-C
@@ -328,6 +329,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
             args.peak,
             date,
             args.days,
+            end_s,
             offset,
         )
         .await?;

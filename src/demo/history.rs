@@ -24,9 +24,9 @@ const BATCH: usize = 16;
 const COUNTER_SERVICE_S: i64 = 75;
 
 /// Runs the futures concurrently and returns their outputs in order.
-async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let mut set = tokio::task::JoinSet::new();

@@ -8,6 +8,7 @@
   let port = null;
   let current = null; // the inspection awaiting a final decision
   let busy = false;
+  let me = {}; // who is signed in (an auxiliary's refuse or detain waits for an officer)
 
   function saved() {
     try { return JSON.parse(localStorage.getItem(KEY) || "{}"); } catch (e) { return {}; }
@@ -93,11 +94,18 @@
     if (reason) body.reason = reason;
     try {
       const r = await G.api("POST", "/api/v1/inspections/" + encodeURIComponent(current.id) + "/decision", body);
-      status("ctr.recorded", { decision: G.t("decision." + ((r && r.decision) || decision)) }, "ok");
-      current = null;
       $("override").hidden = true;
-      $("result").classList.add("done");
-      loadRecent();
+      if (r && r.status === "awaiting_countersign") {
+        // An auxiliary's refuse or detain: not final until an officer countersigns.
+        status("ctr.awaiting_countersign", { decision: G.t("decision." + (r.proposed_decision || decision)) });
+        current = r;
+        show(r);
+      } else {
+        status("ctr.recorded", { decision: G.t("decision." + ((r && r.decision) || decision)) }, "ok");
+        current = null;
+        $("result").classList.add("done");
+        loadRecent();
+      }
     } catch (e) {
       status("ctr.rejected", { msg: G.errorText(e) }, "error");
     } finally {
@@ -105,6 +113,24 @@
       $("mrz").focus();
     }
   }
+
+  async function countersign() {
+    if (!current || busy) return;
+    busy = true;
+    try {
+      const r = await G.api("POST", "/api/v1/inspections/" + encodeURIComponent(current.id) + "/countersign");
+      status("ctr.countersigned", { decision: G.t("decision." + r.decision) }, "ok");
+      current = null;
+      show(r);
+      $("result").classList.add("done");
+      loadRecent();
+    } catch (e) {
+      status("ctr.rejected", { msg: G.errorText(e) }, "error");
+    } finally {
+      busy = false;
+    }
+  }
+  $("countersign-btn").addEventListener("click", countersign);
 
   // ---------- showing a result ----------
   const DOC_FIELDS = ["format", "document_number", "surname", "given_names", "nationality", "issuing_state", "birth_date", "expiry_date", "sex"];
@@ -150,6 +176,18 @@
     $("no-hits").hidden = hits.length > 0;
     $("hits").innerHTML = hits.map((h) => "<article class=\"hit list-" + G.esc(h.list) + "\"><h4><span aria-hidden=\"true\">⚠</span> " + G.esc(G.t("list." + h.list) !== "list." + h.list ? G.t("list." + h.list) : h.list) + " · " + G.esc(h.entry_id) + " · " + G.esc(G.t("ctr.score")) + " " + G.esc(typeof h.score === "number" ? h.score.toFixed(2) : h.score) + "</h4>" + (h.name ? "<p>" + G.esc(h.name) + "</p>" : "") + (h.action ? "<p><strong>" + G.esc(G.t("ctr.action")) + ":</strong> " + G.esc(h.action) + "</p>" : "") + explainHtml(h.explain) + "</article>").join("");
     $("ov-decision").value = dec === "clear" ? "secondary" : "clear";
+    // Where the traveller belongs, if not at this lane.
+    const a = r.channel_advice;
+    $("channel-advice").hidden = !a;
+    $("channel-advice-text").textContent = a ? G.text(a.reason, a.channel + " · " + a.lane_id) : "";
+    // An auxiliary's refuse or detain waiting for an officer, or countersigned.
+    const waiting = r.status === "awaiting_countersign";
+    const signed = r.personal && r.personal.countersigned_by;
+    $("countersign").hidden = !waiting && !signed;
+    $("countersign-text").textContent = waiting
+      ? G.t("ctr.awaiting_countersign", { decision: G.t("decision." + (r.proposed_decision || dec)) })
+      : (signed ? G.t("ctr.countersigned", { decision: G.t("decision." + dec) }) : "");
+    $("countersign-btn").hidden = !waiting || me.grade === "auxiliary" || me.grade === "nco";
   }
 
   // ---------- recent crossings ----------
@@ -221,6 +259,7 @@
   (async function start() {
     try {
       port = await G.api("GET", "/api/v1/port");
+      me = (await G.api("GET", "/api/v1/me")) || {};
     } catch (e) {
       status("ctr.rejected", { msg: G.errorText(e) }, "error");
       return;

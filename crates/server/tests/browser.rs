@@ -362,6 +362,7 @@ impl Ctx {
             } else {
                 Default::default()
             },
+            grade: None,
         };
         self.state
             .station

@@ -130,3 +130,109 @@ pub fn advise(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use guomen_port::{DocumentKind, Port};
+
+    use super::*;
+    use crate::Direction;
+
+    fn doc(nat: &str, year: i32) -> DocumentFacts {
+        DocumentFacts {
+            nationality: Some(nat.into()),
+            issuing_state: Some(nat.into()),
+            birth_date: NaiveDate::from_ymd_opt(year, 3, 14),
+            expiry_date: NaiveDate::from_ymd_opt(2031, 1, 1),
+            kind: Some(DocumentKind::Passport),
+            specimen: false,
+            problems: Vec::new(),
+            enrolled: false,
+        }
+    }
+
+    /// The advice for a traveller at `lane_id` of the Erenhot port, entering.
+    fn at(
+        port: &Port,
+        lane_id: &str,
+        doc: &DocumentFacts,
+        declared: Declared<'_>,
+    ) -> Option<(String, String, String)> {
+        let lane = port.lane(lane_id).unwrap();
+        let ctx = Context {
+            lane,
+            direction: Direction::Entry,
+            today: NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+            home_country: Some("CHN"),
+            threshold: crate::DEFAULT_THRESHOLD,
+        };
+        let site: Vec<&Lane> = port.lanes.iter().filter(|l| l.site == lane.site).collect();
+        advise(doc, &ctx, &site, &declared).map(|a| (a.channel, a.lane_id, a.reason.code))
+    }
+
+    #[test]
+    fn citizens_go_to_the_holiday_channel_only_in_a_holiday_window() {
+        let port = guomen_port::erenhot();
+        let holiday = Declared {
+            holiday: true,
+            ..Declared::default()
+        };
+        assert_eq!(
+            at(&port, "road-counter-entry-1", &doc("CHN", 1980), holiday),
+            Some((
+                "citizens_holiday_return".into(),
+                "road-holiday-return".into(),
+                codes::CHANNEL_HOLIDAY.into()
+            ))
+        );
+        // Out of the window a Chinese adult with a passport is sent to the e-gates.
+        let (channel, _, code) =
+            at(&port, "road-counter-entry-1", &doc("CHN", 1980), Declared::default()).unwrap();
+        assert_eq!((channel.as_str(), code.as_str()), ("egate", codes::CHANNEL_EGATE));
+        // A Chinese child is no e-gate case: nowhere else.
+        assert_eq!(
+            at(&port, "road-counter-entry-1", &doc("CHN", 2020), Declared::default()),
+            None
+        );
+        // A foreigner in the holiday channel belongs at a counter, even in the window.
+        let (channel, lane, _) =
+            at(&port, "road-holiday-return", &doc("MNG", 1980), holiday).unwrap();
+        assert_eq!(channel, "counter");
+        assert_eq!(port.lane(&lane).unwrap().kind, LaneKind::ManualCounter);
+        assert_eq!(at(&port, "road-holiday-return", &doc("CHN", 1980), holiday), None);
+    }
+
+    #[test]
+    fn a_study_visa_and_a_rescue_case_name_their_channels_and_rescue_comes_first() {
+        let port = guomen_port::erenhot();
+        let student = Declared {
+            visa_type: Some("x1"),
+            ..Declared::default()
+        };
+        assert_eq!(
+            at(&port, "road-counter-entry-1", &doc("MNG", 2004), student).map(|a| a.0),
+            Some("students".into())
+        );
+        let both = Declared {
+            visa_type: Some("X2"),
+            purpose: Some("rescue"),
+            holiday: false,
+        };
+        // The rail site has a rescue channel and no students' channel.
+        assert_eq!(
+            at(&port, "rail-counter-entry-1", &doc("MNG", 2004), both).map(|a| a.0),
+            Some("cross_border_rescue".into())
+        );
+        // The road site has no rescue channel: the students' channel then.
+        assert_eq!(
+            at(&port, "road-counter-entry-1", &doc("MNG", 2004), both).map(|a| a.0),
+            Some("students".into())
+        );
+        // An ineligible traveller at an e-gate belongs at a counter.
+        assert_eq!(
+            at(&port, "road-egate-entry-1", &doc("MNG", 1980), Declared::default()).map(|a| a.0),
+            Some("counter".into())
+        );
+    }
+}

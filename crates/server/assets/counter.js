@@ -62,11 +62,17 @@
     busy = true;
     status("ctr.checking");
     const body = { site_id: $("site").value, lane_id: $("lane").value, direction: direction(), mrz: ls };
+    // What the traveller declares, for the special channels (this traveller only).
+    const visa = $("visa").value.trim();
+    if (visa) body.visa_type = visa;
+    if ($("purpose").value) body.purpose = $("purpose").value;
     try {
       const r = await G.api("POST", "/api/v1/inspections", body);
       current = r;
       show(r);
       $("mrz").value = "";
+      $("visa").value = "";
+      $("purpose").value = "";
       if (r.crossing_id) {
         status("ctr.final", { decision: G.t("decision." + r.decision) }, "ok");
         current = null;

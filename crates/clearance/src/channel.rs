@@ -63,7 +63,10 @@ fn belongs(doc: &DocumentFacts, ctx: &Context<'_>, d: &Declared<'_>) -> Vec<Chan
 
 /// Whether `lane` takes this traveller: open in their direction, and its own rules met.
 fn takes(lane: &Lane, doc: &DocumentFacts, ctx: &Context<'_>) -> bool {
-    let there = Context { lane, ..ctx.clone() };
+    let there = Context {
+        lane,
+        ..ctx.clone()
+    };
     eligibility(doc, &there).is_empty()
 }
 
@@ -100,7 +103,11 @@ pub fn advise(
         // A channel that serves travellers by what they are: the wrong ones go to a counter.
         (
             LaneKind::SpecialChannel,
-            Some(c @ (Channel::Students | Channel::CitizensHolidayReturn | Channel::CrossBorderRescue)),
+            Some(
+                c @ (Channel::Students
+                | Channel::CitizensHolidayReturn
+                | Channel::CrossBorderRescue),
+            ),
         ) => {
             if channels.contains(&c) {
                 None
@@ -112,7 +119,9 @@ pub fn advise(
         (LaneKind::ManualCounter, _) => {
             for c in &channels {
                 if let Some(l) = site_lanes.iter().find(|l| {
-                    l.kind == LaneKind::SpecialChannel && l.channel == Some(*c) && takes(l, doc, ctx)
+                    l.kind == LaneKind::SpecialChannel
+                        && l.channel == Some(*c)
+                        && takes(l, doc, ctx)
                 }) {
                     return Some(advice(c.as_str(), l, code_of(*c)));
                 }
@@ -187,12 +196,25 @@ mod tests {
             ))
         );
         // Out of the window a Chinese adult with a passport is sent to the e-gates.
-        let (channel, _, code) =
-            at(&port, "road-counter-entry-1", &doc("CHN", 1980), Declared::default()).unwrap();
-        assert_eq!((channel.as_str(), code.as_str()), ("egate", codes::CHANNEL_EGATE));
+        let (channel, _, code) = at(
+            &port,
+            "road-counter-entry-1",
+            &doc("CHN", 1980),
+            Declared::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (channel.as_str(), code.as_str()),
+            ("egate", codes::CHANNEL_EGATE)
+        );
         // A Chinese child is no e-gate case: nowhere else.
         assert_eq!(
-            at(&port, "road-counter-entry-1", &doc("CHN", 2020), Declared::default()),
+            at(
+                &port,
+                "road-counter-entry-1",
+                &doc("CHN", 2020),
+                Declared::default()
+            ),
             None
         );
         // A foreigner in the holiday channel belongs at a counter, even in the window.
@@ -200,7 +222,10 @@ mod tests {
             at(&port, "road-holiday-return", &doc("MNG", 1980), holiday).unwrap();
         assert_eq!(channel, "counter");
         assert_eq!(port.lane(&lane).unwrap().kind, LaneKind::ManualCounter);
-        assert_eq!(at(&port, "road-holiday-return", &doc("CHN", 1980), holiday), None);
+        assert_eq!(
+            at(&port, "road-holiday-return", &doc("CHN", 1980), holiday),
+            None
+        );
     }
 
     #[test]
@@ -231,7 +256,13 @@ mod tests {
         );
         // An ineligible traveller at an e-gate belongs at a counter.
         assert_eq!(
-            at(&port, "road-egate-entry-1", &doc("MNG", 1980), Declared::default()).map(|a| a.0),
+            at(
+                &port,
+                "road-egate-entry-1",
+                &doc("MNG", 1980),
+                Declared::default()
+            )
+            .map(|a| a.0),
             Some("counter".into())
         );
     }

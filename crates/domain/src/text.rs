@@ -207,7 +207,15 @@ pub mod codes {
             EXCLUDE_FUTURE => &["ahead_s"],
             EXCLUDE_NO_SPEED => &["speed_mps", "min_mps"],
             EXCLUDE_NOT_FASTEST => &["max", "eta_s"],
-            FLOW_REC_GROUP => &["size", "nationality", "at", "reason", "person", "n", "persons"],
+            FLOW_REC_GROUP => &[
+                "size",
+                "nationality",
+                "at",
+                "reason",
+                "person",
+                "n",
+                "persons",
+            ],
             FLOW_REC_GROUP_BUS | FLOW_REC_GROUP_SEEN => &[
                 "plate",
                 "size",

@@ -357,14 +357,22 @@ fn holiday_windows_are_read_and_bad_dates_are_named_with_their_line() {
         .iter()
         .find(|w| w.name.en == "Spring Festival")
         .expect("the spring festival window");
-    assert!(spring.covers("2027-02-01") && spring.covers("2027-01-28") && spring.covers("2027-02-14"));
+    assert!(
+        spring.covers("2027-02-01") && spring.covers("2027-01-28") && spring.covers("2027-02-14")
+    );
     assert!(!spring.covers("2027-02-15") && !spring.covers("2026-12-01"));
 
-    let toml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/ports/erenhot/port.toml"))
-        .unwrap()
-        .replace("end = \"2027-02-14\"", "end = \"2027-13-14\"");
+    let toml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/ports/erenhot/port.toml"
+    ))
+    .unwrap()
+    .replace("end = \"2027-02-14\"", "end = \"2027-13-14\"");
     let geo = include_str!("../ports/erenhot/geometry.geojson");
     let err = crate::load_str(&toml, "port.toml", geo, "geometry.geojson").unwrap_err();
     let text = format!("{err:?}");
-    assert!(text.contains("holiday_window") && text.contains("YYYY-MM-DD"), "{text}");
+    assert!(
+        text.contains("holiday_window") && text.contains("YYYY-MM-DD"),
+        "{text}"
+    );
 }

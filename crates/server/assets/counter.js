@@ -52,7 +52,9 @@
     return ls.length >= 2 && ls[1].length >= 30;
   }
 
+  let lastStatus = null; // re-rendered when the language changes
   function status(key, vars, cls) {
+    lastStatus = [key, vars, cls];
     const s = $("scan-status");
     s.textContent = G.t(key, vars);
     s.className = cls || "muted";
@@ -259,6 +261,8 @@
     const s = $("site").value, l = $("lane").value;
     fillSites(s); fillLanes(l);
     if (current) show(current);
+    if (lastStatus && !(lastStatus[1] && lastStatus[1].decision)) status(lastStatus[0], lastStatus[1], lastStatus[2]);
+    else if (lastStatus && current) status(lastStatus[0], { decision: G.t("decision." + (current.proposed_decision || current.decision)) }, lastStatus[2]);
     loadRecent();
   });
 

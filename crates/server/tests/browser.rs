@@ -1994,7 +1994,11 @@ async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestRe
     let zh = first["lang"] == json!("zh");
     check(
         advice.contains("road-students")
-            && advice.contains(if zh { "留学生专用通道" } else { "students' channel" }),
+            && advice.contains(if zh {
+                "留学生专用通道"
+            } else {
+                "students' channel"
+            }),
         format!("the students' channel is advised: {first}"),
     )?;
     check(
@@ -2023,7 +2027,11 @@ async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestRe
         .map_err(|e| e.to_string())?;
     let after = c.js(texts).await?;
     println!("awaiting countersign: {before} then {after}");
-    let (zh_state, en_state) = if zh { (&before, &after) } else { (&after, &before) };
+    let (zh_state, en_state) = if zh {
+        (&before, &after)
+    } else {
+        (&after, &before)
+    };
     check(
         zh_state["waiting"]
             .as_str()
@@ -2062,7 +2070,12 @@ async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestRe
     // The officer countersigns the proposal the journal names: the refusal is recorded.
     let admin = c.user("admin", Role::Admin).await?;
     let (_, journal) = c
-        .api(reqwest::Method::GET, "/api/v1/journal?limit=500", &admin, None)
+        .api(
+            reqwest::Method::GET,
+            "/api/v1/journal?limit=500",
+            &admin,
+            None,
+        )
         .await?;
     let id = journal
         .as_array()

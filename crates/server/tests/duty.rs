@@ -288,7 +288,11 @@ async fn the_answer_says_when_a_traveller_belongs_in_another_channel() {
                           "direction": "entry", "purpose": "rescue"});
     body["document"] = traveller("MNG", "E2000005");
     let r = app.post("/api/v1/inspections", &insp, body).await;
-    assert_eq!(r.json["channel_advice"]["channel"], "cross_border_rescue", "{}", r.text);
+    assert_eq!(
+        r.json["channel_advice"]["channel"], "cross_border_rescue",
+        "{}",
+        r.text
+    );
     assert_eq!(r.json["channel_advice"]["lane_id"], "rail-rescue");
     // A Mongolian at a counter without anything special: nowhere else.
     let i = inspect(
@@ -389,7 +393,8 @@ async fn permit_notices_print_in_four_languages_and_an_administrator_edits_them(
     assert_eq!(got.json["text"], text);
     let (_, html) = page(&app, "/notices/traveller?lang=ru", &carrier).await;
     assert!(
-        html.contains("<li>Окно 3 &lt;b&gt;только&lt;/b&gt;</li>") && html.contains("Erenhot Port."),
+        html.contains("<li>Окно 3 &lt;b&gt;только&lt;/b&gt;</li>")
+            && html.contains("Erenhot Port."),
         "{html}"
     );
     assert!(journal(&app, &admin).await.contains("notice.updated"));
@@ -466,7 +471,13 @@ async fn a_read_of_an_announced_buss_plate_opens_the_tour_group_lane_recommendat
     assert_eq!(rec["reason_text"]["params"]["reason"], "flow.why.free");
     assert_eq!(rec["reason_text"]["params"]["person"], "Bat");
     assert_eq!(rec["reason_text"]["params"]["size"], "38");
-    assert!(rec["reason"].as_str().unwrap().contains("was seen at the gate"), "{rec}");
+    assert!(
+        rec["reason"]
+            .as_str()
+            .unwrap()
+            .contains("was seen at the gate"),
+        "{rec}"
+    );
     let admin = app.user("root", Role::Admin).await;
     assert!(journal(&app, &admin).await.contains("group.seen"));
 }

@@ -142,7 +142,8 @@ impl Station {
                 format!("[{}]", u.scopes),
                 format!("[{}]", j.scopes),
             );
-            field("grade", format!("{:?}", u.grade), format!("{:?}", j.grade));
+            let grade = |g: Option<Grade>| g.map_or("none", Grade::as_str).to_owned();
+            field("grade", grade(u.grade), grade(j.grade));
             field("disabled", u.disabled.to_string(), j.disabled.to_string());
         }
         for (id, j) in users {

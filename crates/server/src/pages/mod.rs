@@ -371,14 +371,23 @@ async fn notice_page(
     } else {
         info.name.en.as_str()
     };
-    let links: String = [("zh", "中文"), ("en", "English"), ("mn", "Монгол"), ("ru", "Русский")]
-        .iter()
-        .map(|(l, name)| {
-            let current = if *l == lang { " aria-current=\"page\"" } else { "" };
-            format!("<a href=\"?lang={l}\" hreflang=\"{l}\"{current}>{name}</a>")
-        })
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let links: String = [
+        ("zh", "中文"),
+        ("en", "English"),
+        ("mn", "Монгол"),
+        ("ru", "Русский"),
+    ]
+    .iter()
+    .map(|(l, name)| {
+        let current = if *l == lang {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        format!("<a href=\"?lang={l}\" hreflang=\"{l}\"{current}>{name}</a>")
+    })
+    .collect::<Vec<_>>()
+    .join(" · ");
     let body = notice_html(&notice.text, port);
     let title = notice
         .text

@@ -341,10 +341,10 @@ pub async fn inspect(state: &Station, actor: &str, req: NewInspection) -> Statio
             ),
         ));
     }
-    let visa_type = token_field("visa_type", req.visa_type.as_deref(), 8)?
-        .map(|v| v.to_ascii_uppercase());
-    let purpose = token_field("purpose", req.purpose.as_deref(), 32)?
-        .map(|v| v.to_ascii_lowercase());
+    let visa_type =
+        token_field("visa_type", req.visa_type.as_deref(), 8)?.map(|v| v.to_ascii_uppercase());
+    let purpose =
+        token_field("purpose", req.purpose.as_deref(), 32)?.map(|v| v.to_ascii_lowercase());
     let now = state.now();
     let today = state.local_day(now);
     let mut read = match (&req.mrz, &req.document) {

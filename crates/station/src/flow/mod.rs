@@ -23,8 +23,8 @@ use serde_json::Value;
 
 use crate::auth::new_id;
 use crate::event::{
-    AssistanceDone, AssistanceRequested, Event, GroupAnnounced, GroupSeen, LaneClosed,
-    LaneOpened, LaneQueueCounted, LaneStaffed, ShiftAdded,
+    AssistanceDone, AssistanceRequested, Event, GroupAnnounced, GroupSeen, LaneClosed, LaneOpened,
+    LaneQueueCounted, LaneStaffed, ShiftAdded,
 };
 use crate::{Principal, Station, StationError, StationResult};
 
@@ -649,13 +649,13 @@ impl Station {
         });
         let body =
             serde_json::to_value(&group).map_err(|e| StationError::internal(e.to_string()))?;
-        self.append(vec![Change::event(event.to_new(&who.actor(), self.now())).with(
-            Projection::PutDoc {
+        self.append(vec![
+            Change::event(event.to_new(&who.actor(), self.now())).with(Projection::PutDoc {
                 collection: GROUPS.to_owned(),
                 id: group.id.clone(),
                 body,
-            },
-        )])
+            }),
+        ])
         .await?;
         Ok(Some(group))
     }

@@ -273,7 +273,11 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
                 .with("wait_min", minutes(wait))
                 .with("lane", &worst.lane_id)
                 .with("target_min", minutes(target));
-            let rec = |action: &str, lane_id: String, (why, why_text): (String, Text), expected_wait_s, persons| {
+            let rec = |action: &str,
+                       lane_id: String,
+                       (why, why_text): (String, Text),
+                       expected_wait_s,
+                       persons| {
                 Recommendation {
                     action: action.into(),
                     reason: format!("{what}; {why}"),
@@ -284,13 +288,9 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
                 }
             };
             let rec = match (take_free(site), closed) {
-                (Some(p), Some(c)) => rec(
-                    "open",
-                    c.lane_id.clone(),
-                    why_free(&p),
-                    after(1),
-                    vec![p],
-                ),
+                (Some(p), Some(c)) => {
+                    rec("open", c.lane_id.clone(), why_free(&p), after(1), vec![p])
+                }
                 (Some(p), None) => rec(
                     "add_staff",
                     worst.lane_id.clone(),
@@ -413,6 +413,78 @@ mod tests {
         );
         assert_eq!(r[0].persons, ["B"]);
         assert!(r[0].expected_wait_s.unwrap_or(f64::MAX) < 3600.0);
+    }
+
+    #[test]
+    fn reasons_are_codes_with_the_nested_why_and_its_parameters() {
+        let lanes = [
+            lane("c1", true, &["A"], 40, Some(3600.0)),
+            lane("c2", false, &[], 0, None),
+        ];
+        let r = run(&lanes, &[shift("A", "counter"), shift("Z", RESERVE_POST)]);
+        let t = &r[0].reason_text;
+        assert_eq!(t.code, codes::FLOW_REC_WAIT);
+        assert_eq!(t.param("reason"), Some(codes::FLOW_WHY_RESERVE));
+        assert_eq!(
+            (t.param("wait_min"), t.param("target_min"), t.param("n")),
+            (Some("60"), Some("30"), Some("1"))
+        );
+        assert_eq!(t.param("persons"), Some("Z"));
+        for c in [&t.code, &t.params["reason"]] {
+            assert!(codes::ALL.contains(&c.as_str()), "{c} is listed");
+            let listed = codes::params(&t.code);
+            assert!(
+                t.params.keys().all(|k| listed.contains(&k.as_str())),
+                "{t:?}"
+            );
+        }
+        let idle = run(&[lane("c1", true, &["A"], 0, Some(0.0))], &[]);
+        assert_eq!(idle[0].reason_text.code, codes::FLOW_REC_IDLE);
+        assert_eq!(idle[0].reason_text.param("minutes"), Some("30"));
+    }
+
+    #[test]
+    fn a_bus_seen_at_the_gate_makes_its_group_due_whatever_its_expected_time() {
+        let mut tour = lane("tour", false, &[], 0, None);
+        tour.kind = "special_channel".into();
+        tour.channel = Some("tour_group".into());
+        let mut g = Group {
+            id: "g1".into(),
+            kind: "tour".into(),
+            size: 40,
+            nationality: "MNG".into(),
+            site_id: "road".into(),
+            direction: "entry".into(),
+            plate: Some("1234УБА".into()),
+            expected_arrival: t0() + Duration::hours(5),
+            organisation: None,
+            announced_at: t0() - Duration::hours(1),
+            announced_by: "chief".into(),
+            seen_at: None,
+            seen_camera: None,
+        };
+        let go = |g: &Group| {
+            recommend(&Input {
+                now: t0(),
+                lanes: std::slice::from_ref(&tour),
+                on_duty: &[shift("B", "counter")],
+                groups: std::slice::from_ref(g),
+                service_s: &|_| 120.0,
+                idle_after: Duration::minutes(30),
+            })
+        };
+        assert!(go(&g).is_empty(), "five hours early");
+        g.seen_at = Some(t0() - Duration::minutes(3));
+        let r = go(&g);
+        assert_eq!(
+            (r[0].action.as_str(), r[0].lane_id.as_str()),
+            ("open", "tour")
+        );
+        assert_eq!(r[0].reason_text.code, codes::FLOW_REC_GROUP_SEEN);
+        assert_eq!(r[0].reason_text.param("plate"), Some("1234УБА"));
+        // An hour after the sighting the group no longer counts by it.
+        g.seen_at = Some(t0() - Duration::minutes(90));
+        assert!(go(&g).is_empty());
     }
 
     #[test]

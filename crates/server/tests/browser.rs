@@ -1987,6 +1987,7 @@ async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestRe
         waiting: document.getElementById('countersign').hidden ? null : document.getElementById('countersign-text').textContent,
         button: document.getElementById('countersign-btn').hidden,
         visa: document.getElementById('visa').value,
+        status: document.getElementById('scan-status').textContent,
       };"#;
     let first = c.js(texts).await?;
     println!("counter advice: {first}");
@@ -2049,6 +2050,15 @@ async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestRe
                 .as_str()
                 .is_some_and(|t| t.contains("留学生专用通道")),
         format!("the advice in both languages: {before} {after}"),
+    )?;
+    check(
+        zh_state["status"]
+            .as_str()
+            .is_some_and(|t| t.contains("待民警复核签字"))
+            && en_state["status"]
+                .as_str()
+                .is_some_and(|t| t.contains("Awaiting countersign")),
+        format!("the status line follows the language: {before} {after}"),
     )?;
     check(
         before["button"] == json!(true),

@@ -116,6 +116,10 @@ enum UserCommand {
         /// without any scope may do nothing as a device
         #[arg(long, value_name = "KIND:ID,...")]
         scope: Option<guomen_domain::Scopes>,
+        /// An inspector's grade: officer (the default), auxiliary or nco. An auxiliary's
+        /// refuse or detain waits for an officer's countersignature
+        #[arg(long)]
+        grade: Option<guomen_domain::Grade>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -376,6 +380,7 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             agency,
             organisation,
             scope,
+            grade,
             store,
         } => {
             let password = if password_stdin {
@@ -396,6 +401,7 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
                 agency,
                 organisation,
                 scopes: scope.unwrap_or_default(),
+                grade,
             };
             let result = station.create_user(new, "cli").await;
             station.close().await;
@@ -414,12 +420,13 @@ async fn user(cmd: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
             station.close().await;
             for u in users? {
                 let scopes = (!u.scopes.is_empty()).then(|| u.scopes.to_string());
+                let grade = u.grade.map(|g| format!("grade {g}"));
                 println!(
                     "{}\t{}\t{}{}{}",
                     u.id,
                     u.name,
                     u.role,
-                    [u.agency, u.organisation, scopes]
+                    [u.agency, u.organisation, scopes, grade]
                         .into_iter()
                         .flatten()
                         .map(|a| format!("\t{a}"))

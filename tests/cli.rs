@@ -466,3 +466,67 @@ fn tls_self_signed_writes_a_pair_and_plain_http_on_the_lan_is_refused_with_the_r
     assert_eq!(half.status.code(), Some(2));
     assert!(text(&half).contains("--tls-cert"), "{}", text(&half));
 }
+
+/// `guomen user add --role inspector --grade auxiliary` stores the grade (listed, journaled:
+/// a grade changed behind the station's back is named by `journal verify`); only inspectors
+/// have one, and an unknown grade is refused.
+#[test]
+fn an_inspector_has_a_grade_and_a_changed_grade_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let run = |args: &[&str]| guomen().args(args).args(["--data", data]).output().unwrap();
+    let aux = run(&[
+        "user",
+        "add",
+        "aux-bao",
+        "--role",
+        "inspector",
+        "--grade",
+        "auxiliary",
+    ]);
+    assert!(aux.status.success(), "{}", text(&aux));
+    let officer = run(&["user", "add", "li", "--role", "inspector"]);
+    assert!(officer.status.success(), "{}", text(&officer));
+    let bad = run(&[
+        "user",
+        "add",
+        "x",
+        "--role",
+        "inspector",
+        "--grade",
+        "general",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("unknown grade `general`"),
+        "{}",
+        text(&bad)
+    );
+    let chief = run(&["user", "add", "c", "--role", "duty_chief", "--grade", "nco"]);
+    assert!(!chief.status.success());
+    assert!(
+        text(&chief).contains("only an inspector user has a `grade`"),
+        "{}",
+        text(&chief)
+    );
+    let t = text(&run(&["user", "list"]));
+    assert!(t.contains("aux-bao\tinspector\tgrade auxiliary"), "{t}");
+    assert!(t.contains("li\tinspector\tgrade officer"), "{t}");
+
+    let ok = run(&["journal", "verify"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let db = rusqlite::Connection::open(dir.path().join("guomen.db")).unwrap();
+    db.execute(
+        "UPDATE users SET grade = 'officer' WHERE name = 'aux-bao'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let changed = run(&["journal", "verify"]);
+    let t = text(&changed);
+    assert_eq!(changed.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("grade is officer in the table, auxiliary in the journal"),
+        "{t}"
+    );
+}

@@ -548,6 +548,8 @@ impl Run {
             document: None,
             face_template: None,
             enrolled: t.enrolled,
+            visa_type: None,
+            purpose: None,
         };
         let v = self
             .post_as::<_, InspectionView>("/api/v1/inspections", tok, &body)

@@ -182,6 +182,8 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
                     document: None,
                     face_template: None,
                     enrolled: t.enrolled,
+                    visa_type: None,
+                    purpose: None,
                 })),
             )
         };

@@ -127,6 +127,7 @@ async fn unit_tokens(
             organisation: None,
             // A unit's terminal speaks for its own unit and nothing else.
             scopes: format!("unit:{}", unit.id).parse()?,
+            grade: None,
         };
         let token = match station.create_user(new, "demo").await {
             Ok((_, t)) => t,
@@ -251,6 +252,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
             } else {
                 Default::default()
             },
+            grade: None,
         };
         let (user, token, shown_pw) = match station.create_user(new, "demo").await {
             Ok((u, t)) => (u, t, pw),

@@ -55,6 +55,7 @@ pub async fn prepare(
             agency: None,
             organisation: Some(organisation.to_owned()),
             scopes: Default::default(),
+            grade: None,
         };
         let token = match station.create_user(new, "demo").await {
             Ok((_, t)) => t,

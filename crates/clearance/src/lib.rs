@@ -43,6 +43,8 @@
 //! plus birth date, sex, nationality and document adjustments). Lost/stolen document, identity
 //! change and face hits stand on their own, whatever the score.
 
+pub mod channel;
+
 use chrono::{Datelike, NaiveDate};
 use guomen_domain::watchlist::ListKind;
 use guomen_port::{Direction as LaneDirection, DocumentKind, Lane, LaneKind};

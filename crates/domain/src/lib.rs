@@ -42,6 +42,6 @@ pub mod text;
 pub mod unit;
 pub mod watchlist;
 
-pub use role::Role;
+pub use role::{Grade, Role};
 pub use scope::{Scope, ScopeKind, Scopes};
 pub use text::Text;

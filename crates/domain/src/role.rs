@@ -70,6 +70,51 @@ impl FromStr for Role {
     }
 }
 
+/// The grade of an inspector user (民警, 辅警, 士官): an auxiliary's refuse or detain is only
+/// proposed until an officer countersigns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    Officer,
+    Auxiliary,
+    Nco,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 3] = [Grade::Officer, Grade::Auxiliary, Grade::Nco];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Officer => "officer",
+            Grade::Auxiliary => "auxiliary",
+            Grade::Nco => "nco",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Grade> {
+        Grade::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    /// Whether a refuse or detain decided at this grade needs an officer's countersignature.
+    pub fn needs_countersign(self) -> bool {
+        self == Grade::Auxiliary
+    }
+}
+
+impl FromStr for Grade {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Grade::parse(s)
+            .ok_or_else(|| format!("unknown grade `{s}`; expected officer, auxiliary or nco"))
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +129,19 @@ mod tests {
             );
         }
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn grades_round_trip_and_only_auxiliaries_need_a_countersignature() {
+        for g in Grade::ALL {
+            assert_eq!(Grade::parse(g.as_str()), Some(g));
+            assert_eq!(
+                serde_json::to_value(g).unwrap(),
+                serde_json::Value::String(g.as_str().into())
+            );
+        }
+        assert_eq!(Grade::parse("general"), None);
+        assert!(Grade::Auxiliary.needs_countersign());
+        assert!(!Grade::Officer.needs_countersign() && !Grade::Nco.needs_countersign());
     }
 }

@@ -108,6 +108,37 @@ pub mod codes {
     /// `max`, `eta_s`.
     pub const EXCLUDE_NOT_FASTEST: &str = "geo.exclude.not_fastest";
 
+    // ----- lane recommendations (station flow) -----
+    /// `size`, `nationality`, `at`, `reason` (a `flow.why.*` code) and its parameters.
+    pub const FLOW_REC_GROUP: &str = "flow.rec.group";
+    /// `plate`, `size`, `nationality`, `at`, `reason` and its parameters.
+    pub const FLOW_REC_GROUP_BUS: &str = "flow.rec.group_bus";
+    /// `plate`, `size`, `nationality`, `at` (when seen), `reason` and its parameters.
+    pub const FLOW_REC_GROUP_SEEN: &str = "flow.rec.group_seen";
+    /// `wait_min`, `lane`, `target_min`, `reason` and its parameters.
+    pub const FLOW_REC_WAIT: &str = "flow.rec.wait";
+    /// `minutes`.
+    pub const FLOW_REC_IDLE: &str = "flow.rec.idle";
+    /// `person`.
+    pub const FLOW_WHY_FREE: &str = "flow.why.free";
+    /// `person`.
+    pub const FLOW_WHY_NO_LANE: &str = "flow.why.no_lane";
+    /// `n`, `persons`.
+    pub const FLOW_WHY_RESERVE: &str = "flow.why.reserve";
+    pub const FLOW_WHY_NOBODY: &str = "flow.why.nobody";
+
+    // ----- special channels (clearance: the channel a traveller belongs in) -----
+    /// `lane` (the advised lane id).
+    pub const CHANNEL_STUDENTS: &str = "clr.channel.students";
+    /// `lane`.
+    pub const CHANNEL_HOLIDAY: &str = "clr.channel.citizens_holiday_return";
+    /// `lane`.
+    pub const CHANNEL_RESCUE: &str = "clr.channel.cross_border_rescue";
+    /// `lane`.
+    pub const CHANNEL_EGATE: &str = "clr.channel.egate";
+    /// `lane`: not eligible for this special channel or e-gate; go to a counter.
+    pub const CHANNEL_COUNTER: &str = "clr.channel.counter";
+
     /// Every code above.
     pub const ALL: &[&str] = &[
         TITLE_WATCHLIST_HIT,
@@ -139,6 +170,20 @@ pub mod codes {
         EXCLUDE_FUTURE,
         EXCLUDE_NO_SPEED,
         EXCLUDE_NOT_FASTEST,
+        FLOW_REC_GROUP,
+        FLOW_REC_GROUP_BUS,
+        FLOW_REC_GROUP_SEEN,
+        FLOW_REC_WAIT,
+        FLOW_REC_IDLE,
+        FLOW_WHY_FREE,
+        FLOW_WHY_NO_LANE,
+        FLOW_WHY_RESERVE,
+        FLOW_WHY_NOBODY,
+        CHANNEL_STUDENTS,
+        CHANNEL_HOLIDAY,
+        CHANNEL_RESCUE,
+        CHANNEL_EGATE,
+        CHANNEL_COUNTER,
     ];
 
     /// The parameters a code takes (for the dictionary check: each `{name}` of an entry must
@@ -162,6 +207,39 @@ pub mod codes {
             EXCLUDE_FUTURE => &["ahead_s"],
             EXCLUDE_NO_SPEED => &["speed_mps", "min_mps"],
             EXCLUDE_NOT_FASTEST => &["max", "eta_s"],
+            FLOW_REC_GROUP => &[
+                "size",
+                "nationality",
+                "at",
+                "reason",
+                "person",
+                "n",
+                "persons",
+            ],
+            FLOW_REC_GROUP_BUS | FLOW_REC_GROUP_SEEN => &[
+                "plate",
+                "size",
+                "nationality",
+                "at",
+                "reason",
+                "person",
+                "n",
+                "persons",
+            ],
+            FLOW_REC_WAIT => &[
+                "wait_min",
+                "lane",
+                "target_min",
+                "reason",
+                "person",
+                "n",
+                "persons",
+            ],
+            FLOW_REC_IDLE => &["minutes"],
+            FLOW_WHY_FREE | FLOW_WHY_NO_LANE => &["person"],
+            FLOW_WHY_RESERVE => &["n", "persons"],
+            CHANNEL_STUDENTS | CHANNEL_HOLIDAY | CHANNEL_RESCUE | CHANNEL_EGATE
+            | CHANNEL_COUNTER => &["lane"],
             _ => &[],
         }
     }
@@ -192,7 +270,12 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for c in codes::ALL {
             assert!(seen.insert(*c), "{c} twice");
-            assert!(c.starts_with("ops.") || c.starts_with("geo."), "{c}");
+            assert!(
+                ["ops.", "geo.", "flow.", "clr."]
+                    .iter()
+                    .any(|p| c.starts_with(p)),
+                "{c}"
+            );
         }
     }
 }

@@ -86,6 +86,7 @@ pub(crate) fn parse(
         duty_points: builder.duty_points,
         lanes: builder.lanes,
         lane_kinds: builder.lane_kinds,
+        holiday_windows: builder.holiday_windows,
         zones: builder.zones,
         border_line: builder.border_line,
         markers: builder.markers,
@@ -110,6 +111,7 @@ struct Builder {
     duty_points: Vec<DutyPoint>,
     lanes: Vec<Lane>,
     lane_kinds: Vec<LaneKindFlow>,
+    holiday_windows: Vec<HolidayWindow>,
     zones: Vec<Zone>,
     border_line: Option<BorderLine>,
     border_line_declared: bool,
@@ -146,6 +148,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("duty_point", true),
     ("lane", true),
     ("lane_kind", true),
+    ("holiday_window", true),
     ("zone", true),
     ("border_line", false),
     ("marker", true),
@@ -366,6 +369,39 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     kind,
                     service_s,
                     wait_target_s,
+                    line,
+                });
+            }
+        }
+        "holiday_window" => {
+            let name = f.name(cx, "name");
+            let start = f.string(cx, "start");
+            let end = f.string(cx, "end");
+            let (Some(name), Some(start), Some(end)) = (name, start, end) else {
+                return;
+            };
+            let mut ok = true;
+            for (key, v) in [("start", &start), ("end", &end)] {
+                if !iso_date(v) {
+                    cx.schema(
+                        Some(line),
+                        format!("holiday_window: `{key}` must be a date YYYY-MM-DD, found {v:?}"),
+                    );
+                    ok = false;
+                }
+            }
+            if ok && end < start {
+                cx.schema(
+                    Some(line),
+                    format!("holiday_window: `end` {end} is before `start` {start}"),
+                );
+                ok = false;
+            }
+            if ok {
+                b.holiday_windows.push(HolidayWindow {
+                    name,
+                    start,
+                    end,
                     line,
                 });
             }
@@ -931,4 +967,22 @@ impl<'t> Fields<'t> {
             }
         }
     }
+}
+
+/// `YYYY-MM-DD` with a month 1..=12 and a day 1..=31.
+fn iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let month: u8 = s[5..7].parse().unwrap_or(0);
+    let day: u8 = s[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
 }

@@ -509,6 +509,27 @@ pub struct LaneKindFlow {
     pub line: usize,
 }
 
+/// A holiday window (`[[holiday_window]]`) in which the citizens' holiday return channel
+/// (中国公民节日回国专用通道) takes the port's own nationals coming home. Dates are
+/// station-local `YYYY-MM-DD`, both days included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HolidayWindow {
+    pub name: Name,
+    pub start: String,
+    pub end: String,
+    /// 1-based TOML line.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+impl HolidayWindow {
+    /// Whether the station-local day `date` (`YYYY-MM-DD`) falls in the window.
+    pub fn covers(&self, date: &str) -> bool {
+        // ISO dates of the same width order as text.
+        self.start.as_str() <= date && date <= self.end.as_str()
+    }
+}
+
 /// The built-in flow defaults of a lane kind, for kinds the port file does not list.
 pub fn default_lane_flow(kind: LaneKind) -> LaneKindFlow {
     let service_s = match kind {
@@ -546,6 +567,8 @@ pub struct Port {
     pub lanes: Vec<Lane>,
     /// `[[lane_kind]]`: service time and wait target per lane kind.
     pub lane_kinds: Vec<LaneKindFlow>,
+    /// `[[holiday_window]]`: when the citizens' holiday return channel is for its citizens.
+    pub holiday_windows: Vec<HolidayWindow>,
     /// `[[zone]]`.
     pub zones: Vec<Zone>,
     /// `[border_line]`, if declared (its absence is a validation error).

@@ -348,3 +348,31 @@ fn lane_kinds_give_service_times_and_wait_targets() {
     assert_eq!((egate.service_s, egate.wait_target_s), (20, 900));
     assert_eq!(port.lane_flow(LaneKind::ManualCounter).wait_target_s, 1800);
 }
+
+#[test]
+fn holiday_windows_are_read_and_bad_dates_are_named_with_their_line() {
+    let port = crate::erenhot();
+    let spring = port
+        .holiday_windows
+        .iter()
+        .find(|w| w.name.en == "Spring Festival")
+        .expect("the spring festival window");
+    assert!(
+        spring.covers("2027-02-01") && spring.covers("2027-01-28") && spring.covers("2027-02-14")
+    );
+    assert!(!spring.covers("2027-02-15") && !spring.covers("2026-12-01"));
+
+    let toml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/ports/erenhot/port.toml"
+    ))
+    .unwrap()
+    .replace("end = \"2027-02-14\"", "end = \"2027-13-14\"");
+    let geo = include_str!("../ports/erenhot/geometry.geojson");
+    let err = crate::load_str(&toml, "port.toml", geo, "geometry.geojson").unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("holiday_window") && text.contains("YYYY-MM-DD"),
+        "{text}"
+    );
+}

@@ -256,6 +256,8 @@
     const r = await optional("/api/v1/lanes/recommendations", "recs");
     S.lanes = Array.isArray(l) ? l : [];
     S.recs = Array.isArray(r) ? r : [];
+    const c = await optional("/api/v1/supervision/checks", "checks");
+    S.checks = Array.isArray(c) ? c : [];
     renderLanes();
   }
 
@@ -280,8 +282,12 @@
       const button = r.action === "open" || r.action === "close"
         ? " <button type=\"button\" class=\"primary\" data-rec=\"" + i + "\">" + G.esc(G.t(r.action === "open" ? "lane.do_open" : "lane.do_close")) + "</button>"
         : "";
-      return "<li data-rec-lane=\"" + G.esc(r.lane_id) + "\" data-action=\"" + G.esc(r.action) + "\"><strong>" + G.esc(G.t("rec." + r.action)) + "</strong> " + G.esc(laneName(r.lane_id)) + " — " + G.esc(G.t("lane.after", { wait: fmtWait(r.expected_wait_s) })) + button + "<br><span class=\"muted\">" + G.esc(r.reason) + "</span></li>";
+      return "<li data-rec-lane=\"" + G.esc(r.lane_id) + "\" data-action=\"" + G.esc(r.action) + "\"><strong>" + G.esc(G.t("rec." + r.action)) + "</strong> " + G.esc(laneName(r.lane_id)) + " — " + G.esc(G.t("lane.after", { wait: fmtWait(r.expected_wait_s) })) + button + "<br><span class=\"muted\">" + G.esc(G.text(r.reason_text, r.reason)) + "</span></li>";
     }).join("");
+    // The duty supervision desk's checks of the day, newest first.
+    const checks = (S.checks || []).slice().reverse();
+    $("sup-empty").hidden = checks.length > 0;
+    $("sup-checks").innerHTML = checks.map((c) => "<li data-check=\"" + G.esc(c.id) + "\">" + G.esc(G.fmtTime(c.checked_at)) + " · " + G.esc(c.post) + (c.person ? " · " + G.esc(c.person) : "") + " · <strong>" + G.esc(G.t(c.present ? "sup.present" : "sup.absent")) + "</strong>" + ((c.issues || []).length ? " · " + G.esc(G.t("sup.issues")) + ": " + G.esc(c.issues.join(", ")) : "") + (c.remarks ? " · " + G.esc(c.remarks) : "") + " <span class=\"muted\">(" + G.esc(c.checked_by) + ")</span></li>").join("");
     if (S.unavailable.lanes) {
       $("lanes-error").hidden = false;
       $("lanes-error").textContent = G.t("lane.unavailable");

@@ -8,6 +8,7 @@
   let port = null;
   let current = null; // the inspection awaiting a final decision
   let busy = false;
+  let me = {}; // who is signed in (an auxiliary's refuse or detain waits for an officer)
 
   function saved() {
     try { return JSON.parse(localStorage.getItem(KEY) || "{}"); } catch (e) { return {}; }
@@ -51,7 +52,9 @@
     return ls.length >= 2 && ls[1].length >= 30;
   }
 
+  let lastStatus = null; // re-rendered when the language changes
   function status(key, vars, cls) {
+    lastStatus = [key, vars, cls];
     const s = $("scan-status");
     s.textContent = G.t(key, vars);
     s.className = cls || "muted";
@@ -61,11 +64,17 @@
     busy = true;
     status("ctr.checking");
     const body = { site_id: $("site").value, lane_id: $("lane").value, direction: direction(), mrz: ls };
+    // What the traveller declares, for the special channels (this traveller only).
+    const visa = $("visa").value.trim();
+    if (visa) body.visa_type = visa;
+    if ($("purpose").value) body.purpose = $("purpose").value;
     try {
       const r = await G.api("POST", "/api/v1/inspections", body);
       current = r;
       show(r);
       $("mrz").value = "";
+      $("visa").value = "";
+      $("purpose").value = "";
       if (r.crossing_id) {
         status("ctr.final", { decision: G.t("decision." + r.decision) }, "ok");
         current = null;
@@ -93,11 +102,18 @@
     if (reason) body.reason = reason;
     try {
       const r = await G.api("POST", "/api/v1/inspections/" + encodeURIComponent(current.id) + "/decision", body);
-      status("ctr.recorded", { decision: G.t("decision." + ((r && r.decision) || decision)) }, "ok");
-      current = null;
       $("override").hidden = true;
-      $("result").classList.add("done");
-      loadRecent();
+      if (r && r.status === "awaiting_countersign") {
+        // An auxiliary's refuse or detain: not final until an officer countersigns.
+        status("ctr.awaiting_countersign", { decision: G.t("decision." + (r.proposed_decision || decision)) });
+        current = r;
+        show(r);
+      } else {
+        status("ctr.recorded", { decision: G.t("decision." + ((r && r.decision) || decision)) }, "ok");
+        current = null;
+        $("result").classList.add("done");
+        loadRecent();
+      }
     } catch (e) {
       status("ctr.rejected", { msg: G.errorText(e) }, "error");
     } finally {
@@ -105,6 +121,24 @@
       $("mrz").focus();
     }
   }
+
+  async function countersign() {
+    if (!current || busy) return;
+    busy = true;
+    try {
+      const r = await G.api("POST", "/api/v1/inspections/" + encodeURIComponent(current.id) + "/countersign");
+      status("ctr.countersigned", { decision: G.t("decision." + r.decision) }, "ok");
+      current = null;
+      show(r);
+      $("result").classList.add("done");
+      loadRecent();
+    } catch (e) {
+      status("ctr.rejected", { msg: G.errorText(e) }, "error");
+    } finally {
+      busy = false;
+    }
+  }
+  $("countersign-btn").addEventListener("click", countersign);
 
   // ---------- showing a result ----------
   const DOC_FIELDS = ["format", "document_number", "surname", "given_names", "nationality", "issuing_state", "birth_date", "expiry_date", "sex"];
@@ -150,6 +184,18 @@
     $("no-hits").hidden = hits.length > 0;
     $("hits").innerHTML = hits.map((h) => "<article class=\"hit list-" + G.esc(h.list) + "\"><h4><span aria-hidden=\"true\">⚠</span> " + G.esc(G.t("list." + h.list) !== "list." + h.list ? G.t("list." + h.list) : h.list) + " · " + G.esc(h.entry_id) + " · " + G.esc(G.t("ctr.score")) + " " + G.esc(typeof h.score === "number" ? h.score.toFixed(2) : h.score) + "</h4>" + (h.name ? "<p>" + G.esc(h.name) + "</p>" : "") + (h.action ? "<p><strong>" + G.esc(G.t("ctr.action")) + ":</strong> " + G.esc(h.action) + "</p>" : "") + explainHtml(h.explain) + "</article>").join("");
     $("ov-decision").value = dec === "clear" ? "secondary" : "clear";
+    // Where the traveller belongs, if not at this lane.
+    const a = r.channel_advice;
+    $("channel-advice").hidden = !a;
+    $("channel-advice-text").textContent = a ? G.text(a.reason, a.channel + " · " + a.lane_id) : "";
+    // An auxiliary's refuse or detain waiting for an officer, or countersigned.
+    const waiting = r.status === "awaiting_countersign";
+    const signed = r.personal && r.personal.countersigned_by;
+    $("countersign").hidden = !waiting && !signed;
+    $("countersign-text").textContent = waiting
+      ? G.t("ctr.awaiting_countersign", { decision: G.t("decision." + (r.proposed_decision || dec)) })
+      : (signed ? G.t("ctr.countersigned", { decision: G.t("decision." + dec) }) : "");
+    $("countersign-btn").hidden = !waiting || me.grade === "auxiliary" || me.grade === "nco";
   }
 
   // ---------- recent crossings ----------
@@ -215,12 +261,15 @@
     const s = $("site").value, l = $("lane").value;
     fillSites(s); fillLanes(l);
     if (current) show(current);
+    if (lastStatus && !(lastStatus[1] && lastStatus[1].decision)) status(lastStatus[0], lastStatus[1], lastStatus[2]);
+    else if (lastStatus && current) status(lastStatus[0], { decision: G.t("decision." + (current.proposed_decision || current.decision)) }, lastStatus[2]);
     loadRecent();
   });
 
   (async function start() {
     try {
       port = await G.api("GET", "/api/v1/port");
+      me = (await G.api("GET", "/api/v1/me")) || {};
     } catch (e) {
       status("ctr.rejected", { msg: G.errorText(e) }, "error");
       return;

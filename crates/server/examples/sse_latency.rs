@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         agency: None,
         organisation: None,
         scopes: "sensor:*".parse()?,
+        grade: None,
     };
     let (_, device) = station
         .create_user(fence, "bench")

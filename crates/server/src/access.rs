@@ -41,6 +41,8 @@ const FLOW_READ: &[Role] = &[Admin, DutyChief, Inspector];
 const QUEUE_COUNT: &[Role] = &[Admin, DutyChief, Inspector, Device];
 const GROUPS: &[Role] = &[Admin, DutyChief, Carrier];
 const ASSIST: &[Role] = &[Admin, DutyChief, Inspector, Carrier];
+/// Anyone signed in who is a person: notices are printed for travellers and drivers.
+const PEOPLE: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier];
 
 pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
@@ -151,6 +153,33 @@ pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
         method: "POST",
         path: "/api/v1/assistance/{id}/done",
+        roles: DECIDE,
+    },
+    // The duty supervision desk: the duty chief (the role model has no supervisor role).
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/supervision/checks",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/supervision/checks",
+        roles: COMMAND,
+    },
+    RouteAccess {
+        method: "GET",
+        path: "/api/v1/notices/{kind}/{lang}",
+        roles: PEOPLE,
+    },
+    RouteAccess {
+        method: "PUT",
+        path: "/api/v1/notices/{kind}/{lang}",
+        roles: ADMIN,
+    },
+    // Officers countersign an auxiliary's refuse or detain; the station checks the grade.
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/inspections/{id}/countersign",
         roles: DECIDE,
     },
     RouteAccess {

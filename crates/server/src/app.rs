@@ -146,6 +146,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flow::post_group))
         .routes(routes!(flow::post_assistance, flow::list_assistance))
         .routes(routes!(flow::post_assistance_done))
+        .routes(routes!(flow::post_check, flow::get_checks))
+        .routes(routes!(flow::get_notice, flow::put_notice))
+        .routes(routes!(clearance::post_countersign))
 }
 
 /// Routes that need no credential: probes, metrics, and the login itself.

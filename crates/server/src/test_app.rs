@@ -102,6 +102,7 @@ impl TestApp {
             agency: (role == Role::Partner).then(|| "military border unit".to_owned()),
             organisation: (role == Role::Carrier).then(|| "test carrier".to_owned()),
             scopes: scopes.parse().expect("test scopes are valid"),
+            grade: None,
         };
         let (_, token) = self
             .state

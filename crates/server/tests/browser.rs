@@ -115,6 +115,11 @@ fn main() {
             run: |c| Box::pin(analyst_stats_page_and_annual_report(c)),
         },
         Case {
+            name: "counter_shows_channel_advice_and_awaiting_countersign_in_both_languages",
+            needs: Needs::Inspections,
+            run: |c| Box::pin(counter_shows_channel_advice_and_awaiting_countersign(c)),
+        },
+        Case {
             name: "server_made_text_shows_in_the_readers_language",
             needs: Needs::Incidents,
             run: |c| Box::pin(server_made_text_shows_in_the_readers_language(c)),
@@ -367,6 +372,26 @@ impl Ctx {
             } else {
                 Default::default()
             },
+            grade: None,
+        };
+        self.state
+            .station
+            .create_user(new, "system")
+            .await
+            .map(|(_, token)| token)
+            .map_err(|e| format!("creating {name}: {e:?}"))
+    }
+
+    /// An inspector of a grade, password `password-NAME`, and their API token.
+    async fn inspector(&self, name: &str, grade: guomen_domain::Grade) -> Result<String, String> {
+        let new = guomen_station::users::NewUser {
+            name: name.to_owned(),
+            role: Role::Inspector,
+            password: Some(format!("password-{name}")),
+            agency: None,
+            organisation: None,
+            scopes: Default::default(),
+            grade: Some(grade),
         };
         self.state
             .station
@@ -2089,4 +2114,180 @@ async fn analyst_stats_page_and_annual_report(c: Ctx) -> TestResult {
         .await?;
     check(seized == json!(true), "the seizure is listed")?;
     c.screenshot("annual-report.png", 1000, 1400).await
+}
+
+/// An auxiliary at a counter: a student with a study visa is told to the students' channel,
+/// and the auxiliary's refusal shows "awaiting countersign" until an officer signs it; both
+/// in Chinese and in English.
+async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestResult {
+    use guomen_domain::Grade;
+    const LANE: &str = "road-counter-entry-1";
+    c.inspector("aux", Grade::Auxiliary).await?;
+    let officer = c.inspector("officer", Grade::Officer).await?;
+    c.login("aux").await?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    c.client
+        .execute(
+            "const s = document.getElementById('site'); s.value = arguments[0]; \
+             s.dispatchEvent(new Event('change')); \
+             const l = document.getElementById('lane'); l.value = arguments[1]; \
+             l.dispatchEvent(new Event('change')); \
+             document.getElementById('dir-entry').checked = true; \
+             document.getElementById('visa').value = 'X2'; \
+             document.getElementById('mrz').focus();",
+            vec![json!("road-passenger"), json!(LANE)],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let student = Td3::new("GANBOLD", "NOMIN", "E5550123", "MNG")
+        .born("040517")
+        .sex('F')
+        .expires(&yymmdd_in_years(5))
+        .try_lines()?;
+    c.client
+        .find(Locator::Css("#mrz"))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys(&format!("{}\n{}\n", student[0], student[1]))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "!document.getElementById('channel-advice').hidden",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let texts = r#"return {
+        lang: document.documentElement.dataset.lang,
+        advice: document.getElementById('channel-advice').textContent,
+        waiting: document.getElementById('countersign').hidden ? null : document.getElementById('countersign-text').textContent,
+        button: document.getElementById('countersign-btn').hidden,
+        visa: document.getElementById('visa').value,
+        status: document.getElementById('scan-status').textContent,
+      };"#;
+    let first = c.js(texts).await?;
+    println!("counter advice: {first}");
+    let advice = first["advice"].as_str().unwrap_or_default();
+    let zh = first["lang"] == json!("zh");
+    check(
+        advice.contains("road-students")
+            && advice.contains(if zh {
+                "留学生专用通道"
+            } else {
+                "students' channel"
+            }),
+        format!("the students' channel is advised: {first}"),
+    )?;
+    check(
+        first["waiting"].is_null() && first["visa"] == json!(""),
+        format!("nothing awaits yet and the visa box is emptied: {first}"),
+    )?;
+
+    // The auxiliary overrides to refuse: it waits for an officer.
+    c.js("document.getElementById('override').hidden = false; \
+          document.getElementById('ov-decision').value = 'refuse'; \
+          document.getElementById('ov-reason').value = 'forged admission letter'; \
+          document.getElementById('override').requestSubmit();")
+        .await?;
+    c.wait_js(
+        "!document.getElementById('countersign').hidden",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let before = c.js(texts).await?;
+    c.client
+        .find(Locator::Css("#lang-toggle"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    let after = c.js(texts).await?;
+    println!("awaiting countersign: {before} then {after}");
+    let (zh_state, en_state) = if zh {
+        (&before, &after)
+    } else {
+        (&after, &before)
+    };
+    check(
+        zh_state["waiting"]
+            .as_str()
+            .is_some_and(|t| t.contains("待民警复核签字") && t.contains("拒绝"))
+            && en_state["waiting"]
+                .as_str()
+                .is_some_and(|t| t.contains("Awaiting countersign")),
+        format!("awaiting countersign in both languages: {before} {after}"),
+    )?;
+    check(
+        en_state["advice"]
+            .as_str()
+            .is_some_and(|t| t.contains("students' channel"))
+            && zh_state["advice"]
+                .as_str()
+                .is_some_and(|t| t.contains("留学生专用通道")),
+        format!("the advice in both languages: {before} {after}"),
+    )?;
+    check(
+        zh_state["status"]
+            .as_str()
+            .is_some_and(|t| t.contains("待民警复核签字"))
+            && en_state["status"]
+                .as_str()
+                .is_some_and(|t| t.contains("Awaiting countersign")),
+        format!("the status line follows the language: {before} {after}"),
+    )?;
+    check(
+        before["button"] == json!(true),
+        "an auxiliary gets no countersign button",
+    )?;
+    c.screenshot("counter-countersign.png", 1920, 1080).await?;
+    let (s, crossings) = c
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/crossings?lane={LANE}"),
+            &officer,
+            None,
+        )
+        .await?;
+    check(
+        s == 200 && crossings == json!([]),
+        format!("no crossing before the countersignature: {s} {crossings}"),
+    )?;
+    // The officer countersigns the proposal the journal names: the refusal is recorded.
+    let admin = c.user("admin", Role::Admin).await?;
+    let (_, journal) = c
+        .api(
+            reqwest::Method::GET,
+            "/api/v1/journal?limit=500",
+            &admin,
+            None,
+        )
+        .await?;
+    let id = journal
+        .as_array()
+        .or_else(|| journal["events"].as_array())
+        .and_then(|a| {
+            a.iter()
+                .find(|e| e["kind"] == json!("inspection.countersign_requested"))
+        })
+        .and_then(|e| e["payload"]["id"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no countersign request in the journal: {journal}"))?;
+    let (s, signed) = c
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/inspections/{id}/countersign"),
+            &officer,
+            Some(json!({})),
+        )
+        .await?;
+    check(
+        s == 200
+            && signed["decision"] == json!("refuse")
+            && signed["personal"]["countersigned_by"] == json!("user:officer"),
+        format!("countersigned: {s} {signed}"),
+    )
 }

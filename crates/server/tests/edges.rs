@@ -86,6 +86,7 @@ impl Station {
             agency: None,
             organisation: None,
             scopes: scopes.parse().expect("valid scopes"),
+            grade: None,
         };
         self.running
             .state

@@ -360,6 +360,7 @@ impl Live {
             } else {
                 Default::default()
             },
+            grade: None,
         };
         self.running
             .state

@@ -127,6 +127,7 @@ async fn tls_broker() -> Result<(), Failed> {
         scopes: format!("sensor:{sensor}")
             .parse()
             .map_err(|e| format!("{e}"))?,
+        grade: None,
     };
     let (_, token) = running
         .state
@@ -197,6 +198,7 @@ async fn external_broker(addr: SocketAddr) -> Result<(), Failed> {
         scopes: format!("sensor:{sensor}")
             .parse()
             .map_err(|e| format!("{e}"))?,
+        grade: None,
     };
     let (_, token) = running
         .state

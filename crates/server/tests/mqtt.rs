@@ -64,6 +64,7 @@ impl Station {
             agency: None,
             organisation: None,
             scopes: scopes.parse::<Scopes>().unwrap(),
+            grade: None,
         };
         self.running
             .state

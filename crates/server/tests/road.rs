@@ -389,6 +389,7 @@ async fn other_carrier(y: &Yard, org: &str) -> String {
                 agency: None,
                 organisation: Some(org.to_owned()),
                 scopes: Default::default(),
+                grade: None,
             },
             "system",
         )

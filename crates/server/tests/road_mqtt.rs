@@ -75,6 +75,7 @@ async fn camera_device(running: &Running, name: &str, scopes: &str) -> Result<St
                 agency: None,
                 organisation: None,
                 scopes: scopes.parse().map_err(|e| format!("{e:?}"))?,
+                grade: None,
             },
             "test",
         )

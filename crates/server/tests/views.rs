@@ -98,6 +98,7 @@ async fn a_partner_stream_carries_only_its_agencys_incidents_live_and_on_replay(
                 agency: Some("customs".into()),
                 organisation: None,
                 scopes: Default::default(),
+                grade: None,
             },
             "system",
         )

@@ -52,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
                 agency: None,
                 organisation: None,
                 scopes: Default::default(),
+                grade: None,
             },
             "system",
         )

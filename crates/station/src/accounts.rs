@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use guomen_domain::{Role, Scopes};
+use guomen_domain::{Grade, Role, Scopes};
 
 use crate::event::Event;
 use crate::{Station, StationResult};
@@ -27,6 +27,7 @@ struct JournaledUser {
     agency: Option<String>,
     organisation: Option<String>,
     scopes: Scopes,
+    grade: Option<Grade>,
     disabled: bool,
 }
 
@@ -71,6 +72,7 @@ impl Station {
                                 agency: u.agency,
                                 organisation: u.organisation,
                                 scopes: u.scopes,
+                                grade: u.grade,
                                 disabled: false,
                             },
                         );
@@ -140,6 +142,8 @@ impl Station {
                 format!("[{}]", u.scopes),
                 format!("[{}]", j.scopes),
             );
+            let grade = |g: Option<Grade>| g.map_or("none", Grade::as_str).to_owned();
+            field("grade", grade(u.grade), grade(j.grade));
             field("disabled", u.disabled.to_string(), j.disabled.to_string());
         }
         for (id, j) in users {

@@ -36,6 +36,9 @@ pub struct Principal {
     /// What a device may speak for; empty for everyone else.
     #[serde(skip_serializing_if = "Scopes::is_empty")]
     pub scopes: Scopes,
+    /// An inspector's grade: an auxiliary's refuse or detain waits for an officer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<guomen_domain::Grade>,
     #[serde(skip)]
     pub token_id: String,
 }
@@ -474,6 +477,7 @@ impl Station {
             agency: user.agency,
             organisation: user.organisation,
             scopes: user.scopes,
+            grade: user.grade,
             token_id: tok.id,
         }))
     }
@@ -489,6 +493,7 @@ impl Station {
             || user.agency != who.agency
             || user.organisation != who.organisation
             || user.scopes != who.scopes
+            || user.grade != who.grade
         {
             return Ok(false);
         }
@@ -577,6 +582,7 @@ impl Station {
                 agency: user.agency,
                 organisation: user.organisation,
                 scopes: user.scopes,
+                grade: user.grade,
                 token_id: record.id,
             },
         })

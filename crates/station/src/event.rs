@@ -171,6 +171,16 @@ events! {
     GroupAnnounced = "group.announced" (GroupAnnounced),
     AssistanceRequested = "assistance.requested" (AssistanceRequested),
     AssistanceDone = "assistance.done" (AssistanceDone),
+    /// An announced group's bus read by an ANPR camera: its lane is recommended now.
+    GroupSeen = "group.seen" (GroupSeen),
+    /// A supervisor's check of a post from the duty supervision desk (勤务督导).
+    SupervisionChecked = "supervision.checked" (SupervisionChecked),
+    /// An auxiliary inspector proposed a refuse or detain: it waits for an officer.
+    InspectionCountersignRequested = "inspection.countersign_requested" (InspectionCountersignRequested),
+    /// An officer countersigned an auxiliary's proposal (the crossing is recorded with it).
+    InspectionCountersigned = "inspection.countersigned" (InspectionCountersigned),
+    /// An administrator changed a permit notice template (告知单).
+    NoticeUpdated = "notice.updated" (NoticeUpdated),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -424,6 +434,11 @@ pub const fn rule(kind: EventKind) -> KindRule {
     const FLOW: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
     // Staff names, shifts, groups and help for travellers: the people who run the port.
     const DUTY: [Sight; 8] = [Full, Full, Full, No, No, No, No, Full];
+    // A supervisor's findings about named staff at their posts: the command (who supervises)
+    // and the administrator, not the inspectors being checked nor analysts.
+    const SUPERVISION: [Sight; 8] = [Full, Full, No, No, No, No, No, Full];
+    // Permit notice templates are public text: the staff see who changed them.
+    const NOTICES: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
     const fn r(
         journal: Journal,
         projects: Projects,
@@ -563,6 +578,21 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::GroupAnnounced => r(Always, Projects::Docs("groups"), Replay::None, DUTY),
         K::AssistanceRequested => r(Always, Projects::Docs("assistance"), Replay::None, DUTY),
         K::AssistanceDone => r(Always, Projects::Docs("assistance"), Replay::None, DUTY),
+        K::GroupSeen => r(Always, Projects::Docs("groups"), Replay::None, DUTY),
+        K::SupervisionChecked => r(
+            Always,
+            Projects::Docs("supervision_checks"),
+            Replay::None,
+            SUPERVISION,
+        ),
+        K::InspectionCountersignRequested => r(
+            Always,
+            Projects::Docs("inspections"),
+            Replay::None,
+            INSPECTIONS,
+        ),
+        K::InspectionCountersigned => r(Always, Projects::Nothing, Replay::None, INSPECTIONS),
+        K::NoticeUpdated => r(Always, Projects::Docs("notices"), Replay::None, NOTICES),
     }
 }
 

@@ -986,6 +986,8 @@ impl Station {
                         document: Some(manual),
                         face_template: None,
                         enrolled: false,
+                        visa_type: None,
+                        purpose: None,
                     },
                 )
             }
@@ -1023,6 +1025,8 @@ impl Station {
                         document: None,
                         face_template: None,
                         enrolled: false,
+                        visa_type: None,
+                        purpose: None,
                     },
                 )
             }

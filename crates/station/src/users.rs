@@ -1,7 +1,7 @@
 //! Users and tokens, the same use cases for the API and the CLI, so both journal the same
 //! facts. Password and token hashes go to projections only, never to the journal.
 
-use guomen_domain::{Role, Scopes};
+use guomen_domain::{Grade, Role, Scopes};
 use guomen_store::{Change, Projection, TokenRecord, UserRecord};
 
 use crate::auth::{hash_password, new_id, new_token, validate_password};
@@ -66,6 +66,17 @@ fn validate_scopes(role: Role, scopes: &Scopes) -> StationResult<()> {
     Ok(())
 }
 
+/// An inspector's grade; an inspector created without one is an officer. Other roles have none.
+fn validate_grade(role: Role, grade: Option<Grade>) -> StationResult<Option<Grade>> {
+    match (role, grade) {
+        (Role::Inspector, g) => Ok(Some(g.unwrap_or(Grade::Officer))),
+        (_, None) => Ok(None),
+        (_, Some(_)) => Err(StationError::unprocessable(
+            "only an inspector user has a `grade` (officer, auxiliary, nco)",
+        )),
+    }
+}
+
 async fn hash_blocking(password: String) -> StationResult<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -85,6 +96,8 @@ pub struct NewUser {
     pub organisation: Option<String>,
     /// What a device may speak for (devices only; a device without any may do nothing).
     pub scopes: Scopes,
+    /// An inspector's grade (inspectors only; an officer when not given).
+    pub grade: Option<Grade>,
 }
 
 impl Station {
@@ -127,6 +140,7 @@ impl Station {
         let agency = validate_agency(new.role, new.agency.as_deref())?;
         let organisation = validate_organisation(new.role, new.organisation.as_deref())?;
         validate_scopes(new.role, &new.scopes)?;
+        let grade = validate_grade(new.role, new.grade)?;
         let password_hash = match new.password {
             Some(p) => {
                 validate_password(&p)?;
@@ -150,6 +164,7 @@ impl Station {
             agency,
             organisation,
             scopes: new.scopes,
+            grade,
         };
         let event = Event::UserCreated(UserCreated {
             user_id: user.id.clone(),
@@ -159,6 +174,7 @@ impl Station {
             agency: user.agency.clone(),
             organisation: user.organisation.clone(),
             scopes: user.scopes.clone(),
+            grade: user.grade,
         });
         let created =
             Change::event(event.to_new(actor, self.now())).with(Projection::PutUser(user.clone()));
@@ -294,6 +310,7 @@ impl Station {
             agency: None,
             organisation: None,
             scopes: Scopes::default(),
+            grade: None,
         };
         self.create_user(new, actor).await
     }

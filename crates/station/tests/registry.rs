@@ -62,6 +62,7 @@ async fn round_trip(store: Arc<dyn Store>) -> Result<(), String> {
         organisation: None,
         scopes: Default::default(),
         token_id: String::new(),
+        grade: None,
     };
     let n1 = station
         .incident(&chief, "n1")
@@ -229,6 +230,7 @@ fn old_journal_trial() -> Trial {
                     organisation: None,
                     scopes: Default::default(),
                     token_id: String::new(),
+                    grade: None,
                 };
                 let all = station
                     .incidents(&admin, guomen_station::ops::IncidentFilter::All)

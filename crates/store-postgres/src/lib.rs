@@ -56,6 +56,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_replication_cursor",
         include_str!("../migrations/0011_replication_cursor.sql"),
     ),
+    // Numbered in the free range, applied after 0011: the list order is the schema version.
+    (
+        "0005_user_grade",
+        include_str!("../migrations/0005_user_grade.sql"),
+    ),
 ];
 
 /// Tuning knobs and the schema to live in.
@@ -294,6 +299,14 @@ impl PgStore {
             created: self.time(&created, &what)?,
             agency: r.try_get("agency").map_err(|e| self.err(e))?,
             organisation: r.try_get("organisation").map_err(|e| self.err(e))?,
+            grade: r
+                .try_get::<Option<String>, _>("grade")
+                .map_err(|e| self.err(e))?
+                .map(|g| {
+                    guomen_domain::Grade::parse(&g)
+                        .ok_or_else(|| self.corrupt(&what, format!("unknown grade `{g}`")))
+                })
+                .transpose()?,
             scopes: r
                 .try_get::<String, _>("scopes")
                 .map_err(|e| self.err(e))?
@@ -389,7 +402,7 @@ fn to_i64(v: u64) -> i64 {
 
 const JOURNAL_COLUMNS: &str =
     "SELECT seq, time, actor, kind, payload, prev_hash, hash FROM journal";
-const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency, organisation, scopes \
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency, organisation, scopes, grade \
      FROM users";
 
 #[async_trait]

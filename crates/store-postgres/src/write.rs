@@ -333,12 +333,13 @@ impl Writer {
                 }
                 sqlx::query(
                     "INSERT INTO users (id, name, role, password_hash, disabled, created, agency, \
-                     organisation, scopes) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     organisation, scopes, grade) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, \
                      password_hash = EXCLUDED.password_hash, disabled = EXCLUDED.disabled, \
                      created = EXCLUDED.created, agency = EXCLUDED.agency, \
-                     organisation = EXCLUDED.organisation, scopes = EXCLUDED.scopes",
+                     organisation = EXCLUDED.organisation, scopes = EXCLUDED.scopes, \
+                     grade = EXCLUDED.grade",
                 )
                 .bind(&u.id)
                 .bind(&u.name)
@@ -349,6 +350,7 @@ impl Writer {
                 .bind(&u.agency)
                 .bind(&u.organisation)
                 .bind(u.scopes.to_string())
+                .bind(u.grade.map(|g| g.as_str()))
                 .execute(&mut *c)
                 .await
                 .map_err(|e| self.conflict(e, || format!("user name `{}` is taken", u.name)))?;

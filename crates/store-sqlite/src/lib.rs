@@ -61,6 +61,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_replication_cursor",
         include_str!("../migrations/0011_replication_cursor.sql"),
     ),
+    // Numbered in the free range, applied after 0011: the list order is the schema version.
+    (
+        "0005_user_grade",
+        include_str!("../migrations/0005_user_grade.sql"),
+    ),
 ];
 
 /// Tuning knobs; [`SqliteOptions::default`] is what a station runs with.

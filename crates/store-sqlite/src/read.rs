@@ -159,6 +159,7 @@ type UserRow = (
     Option<String>,
     Option<String>,
     String,
+    Option<String>,
 );
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
@@ -172,11 +173,13 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
 fn user(raw: UserRow, path: &Path) -> StoreResult<UserRecord> {
-    let (id, name, role, password_hash, disabled, created, agency, organisation, scopes) = raw;
+    let (id, name, role, password_hash, disabled, created, agency, organisation, scopes, grade) =
+        raw;
     let what = format!("user `{id}`");
     Ok(UserRecord {
         role: role
@@ -192,10 +195,17 @@ fn user(raw: UserRow, path: &Path) -> StoreResult<UserRecord> {
         scopes: scopes
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("{}: {what}: {e}", path.display())))?,
+        grade: grade
+            .map(|g| {
+                guomen_domain::Grade::parse(&g).ok_or_else(|| {
+                    StoreError::Corrupt(format!("{}: {what}: unknown grade `{g}`", path.display()))
+                })
+            })
+            .transpose()?,
     })
 }
 
-const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency, organisation, scopes \
+const USER_COLUMNS: &str = "SELECT id, name, role, password_hash, disabled, created, agency, organisation, scopes, grade \
      FROM users";
 
 pub(crate) fn user_by(

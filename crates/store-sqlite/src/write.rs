@@ -264,12 +264,13 @@ fn project(
             }
             conn.prepare_cached(
                 "INSERT INTO users (id, name, role, password_hash, disabled, created, agency, \
-                 organisation, scopes) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 organisation, scopes, grade) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role, \
                  password_hash = excluded.password_hash, disabled = excluded.disabled, \
                  created = excluded.created, agency = excluded.agency, \
-                 organisation = excluded.organisation, scopes = excluded.scopes",
+                 organisation = excluded.organisation, scopes = excluded.scopes, \
+                 grade = excluded.grade",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -281,7 +282,8 @@ fn project(
                     format_time(u.created),
                     u.agency,
                     u.organisation,
-                    u.scopes.to_string()
+                    u.scopes.to_string(),
+                    u.grade.map(|g| g.as_str())
                 ])
             })
             .map_err(|e| conflict(path, e, || format!("user name `{}` is taken", u.name)))?;

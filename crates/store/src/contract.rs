@@ -131,6 +131,7 @@ fn user(id: &str, name: &str, role: Role) -> UserRecord {
         } else {
             Scopes::default()
         },
+        grade: (role == Role::Inspector).then_some(guomen_domain::Grade::Auxiliary),
     }
 }
 
@@ -302,25 +303,27 @@ pub async fn station_clock_times_are_kept_and_never_go_back(b: Arc<dyn Backend>)
     Ok(())
 }
 
-/// A user's agency, organisation and scopes are stored and read back; a user without them
-/// has none.
+/// A user's agency, organisation, scopes and grade are stored and read back; a user without
+/// them has none.
 pub async fn users_keep_their_agency(b: Arc<dyn Backend>) -> CaseResult {
     let s = open(&b).await?;
     let partner = user("u1", "customs-desk", Role::Partner);
     let chief = user("u2", "chief", Role::DutyChief);
     let carrier = user("u3", "railway-ops", Role::Carrier);
     let device = user("u4", "fence-gw", Role::Device);
+    let auxiliary = user("u5", "aux-bao", Role::Inspector);
     ok(
         s.append(vec![
             add_user(&partner),
             add_user(&chief),
             add_user(&carrier),
             add_user(&device),
+            add_user(&auxiliary),
         ])
         .await,
         "add users",
     )?;
-    for expected in [&partner, &chief, &carrier, &device] {
+    for expected in [&partner, &chief, &carrier, &device, &auxiliary] {
         let got = ok(s.user_by_id(&expected.id).await, "user_by_id")?;
         eq(got.as_ref(), Some(expected), "user read back as written")?;
     }
@@ -332,6 +335,14 @@ pub async fn users_keep_their_agency(b: Arc<dyn Backend>) -> CaseResult {
     )?;
     let got = ok(s.user_by_id("u2").await, "user_by_id")?;
     eq(got.and_then(|u| u.agency), None, "no agency")?;
+    let got = ok(s.user_by_name("aux-bao").await, "user_by_name")?;
+    eq(
+        got.and_then(|u| u.grade),
+        Some(guomen_domain::Grade::Auxiliary),
+        "inspector's grade",
+    )?;
+    let got = ok(s.user_by_id("u2").await, "user_by_id")?;
+    eq(got.and_then(|u| u.grade), None, "no grade")?;
     s.close().await;
     Ok(())
 }

@@ -155,6 +155,9 @@ pub struct UserRecord {
     /// What a device may speak for; empty for everyone else.
     #[serde(default)]
     pub scopes: Scopes,
+    /// An inspector's grade (officer, auxiliary, NCO); `None` for other roles.
+    #[serde(default)]
+    pub grade: Option<guomen_domain::Grade>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -69,6 +69,14 @@ pub struct NewInspection {
     /// The traveller is enrolled for e-gates (told by the gate's biometric registry).
     #[serde(default)]
     pub enrolled: bool,
+    /// The visa type (`X1`/`X2` study visas, `L`, `M`, ...): a study visa belongs in the
+    /// students' channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visa_type: Option<String>,
+    /// The purpose of the crossing (`study`, `tourism`, `rescue`, `medical_rescue`, ...): a
+    /// rescue case belongs in the cross-border rescue channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 impl From<NewInspection> for sc::inspect::NewInspection {
@@ -91,6 +99,8 @@ impl From<NewInspection> for sc::inspect::NewInspection {
             }),
             face_template: b.face_template,
             enrolled: b.enrolled,
+            visa_type: b.visa_type,
+            purpose: b.purpose,
         }
     }
 }
@@ -143,6 +153,23 @@ pub struct InspectionPersonal {
     pub document: Value,
     pub decided_by: Option<String>,
     pub override_reason: Option<String>,
+    pub visa_type: Option<String>,
+    pub purpose: Option<String>,
+    /// Who proposed the refuse or detain an officer countersigns (an auxiliary).
+    pub proposed_by: Option<String>,
+    /// The officer who countersigned.
+    pub countersigned_by: Option<String>,
+}
+
+/// Where a traveller belongs instead of the lane they are at.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChannelAdvice {
+    /// `students`, `citizens_holiday_return`, `cross_border_rescue`, `egate` or `counter`.
+    pub channel: String,
+    /// The lane of the site to send them to.
+    pub lane_id: String,
+    /// Why, as a code (`clr.channel.*`, parameter `lane`).
+    pub reason: crate::api::types::Text,
 }
 
 /// An inspection as the caller's role sees it: `personal` only for admin, duty chief and
@@ -160,7 +187,7 @@ pub struct InspectionView {
     pub suggested: String,
     #[serde(rename = "final")]
     pub is_final: bool,
-    /// `pending` or `decided`.
+    /// `pending`, `awaiting_countersign` (an auxiliary's refuse or detain) or `decided`.
     pub status: String,
     pub reason_codes: Vec<ReasonCode>,
     pub actions: Vec<String>,
@@ -169,6 +196,11 @@ pub struct InspectionView {
     pub hit_count: usize,
     pub crossing_id: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// Where the traveller belongs if not at this lane.
+    pub channel_advice: Option<ChannelAdvice>,
+    /// The refuse or detain an auxiliary proposed (waiting for, or given, an officer's
+    /// countersignature).
+    pub proposed_decision: Option<String>,
     pub personal: Option<InspectionPersonal>,
 }
 
@@ -196,6 +228,8 @@ impl From<sc::InspectionView> for InspectionView {
             hit_count,
             crossing_id,
             decided_at,
+            channel_advice,
+            proposed_decision,
             personal,
         } = v;
         InspectionView {
@@ -223,6 +257,19 @@ impl From<sc::InspectionView> for InspectionView {
             hit_count,
             crossing_id,
             decided_at,
+            channel_advice: channel_advice.map(|a| {
+                let guomen_clearance::channel::ChannelAdvice {
+                    channel,
+                    lane_id,
+                    reason,
+                } = a;
+                ChannelAdvice {
+                    channel,
+                    lane_id,
+                    reason: reason.into(),
+                }
+            }),
+            proposed_decision: proposed_decision.map(decision_str),
             personal: personal.map(|p| {
                 let sc::InspectionPersonal {
                     created_by,
@@ -231,6 +278,10 @@ impl From<sc::InspectionView> for InspectionView {
                     document,
                     decided_by,
                     override_reason,
+                    visa_type,
+                    purpose,
+                    proposed_by,
+                    countersigned_by,
                 } = p;
                 InspectionPersonal {
                     created_by,
@@ -259,6 +310,10 @@ impl From<sc::InspectionView> for InspectionView {
                     document,
                     decided_by,
                     override_reason,
+                    visa_type,
+                    purpose,
+                    proposed_by,
+                    countersigned_by,
                 }
             }),
         }
@@ -324,6 +379,39 @@ pub async fn post_decision(
     let v = state
         .station
         .decide(&who, &id, &body.decision, body.reason)
+        .await?;
+    Ok(Json(v.into()))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountersignBody {
+    /// The decision to record; the auxiliary's proposal when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// Needed when the decision overrides the suggestion and the proposal gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An officer countersigns an auxiliary's refuse or detain (`status` `awaiting_countersign`):
+/// the crossing is recorded with the officer as the decider; journaled. Auxiliaries and NCOs
+/// get 403 `not_an_officer`; an inspection awaiting nothing 409.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/countersign", tag = "clearance",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "inspection id")),
+    request_body(content = CountersignBody, description = "optional"),
+    responses((status = 200, body = InspectionView), (status = 403, body = crate::error::ErrorEnvelope),
+              (status = 404, body = crate::error::ErrorEnvelope), (status = 409, body = crate::error::ErrorEnvelope)))]
+pub async fn post_countersign(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    crate::json::ApiJsonOrEmpty(body): crate::json::ApiJsonOrEmpty<CountersignBody>,
+) -> ApiResult<Json<InspectionView>> {
+    let v = state
+        .station
+        .countersign(&who, &id, body.decision.as_deref(), body.reason)
         .await?;
     Ok(Json(v.into()))
 }

@@ -220,7 +220,13 @@ pub struct Recommendation {
     /// `open`, `add_staff`, `call_reserve` or `close`.
     pub action: String,
     pub lane_id: String,
+    /// The reason in English (logs, old readers).
     pub reason: String,
+    /// The reason's code (`flow.rec.*`): the pages render `reason_text` in the reader's
+    /// language.
+    pub reason_code: String,
+    /// The reason as a code with parameters (a nested `flow.why.*` code in `reason`).
+    pub reason_text: crate::api::types::Text,
     /// The wait expected once done (seconds).
     pub expected_wait_s: Option<f64>,
     /// Who could staff it: free on duty, or the reinforcement pool.
@@ -233,6 +239,7 @@ impl From<st::Recommendation> for Recommendation {
             action,
             lane_id,
             reason,
+            reason_text,
             expected_wait_s,
             persons,
         } = r;
@@ -240,6 +247,8 @@ impl From<st::Recommendation> for Recommendation {
             action,
             lane_id,
             reason,
+            reason_code: reason_text.code.clone(),
+            reason_text: reason_text.into(),
             expected_wait_s,
             persons,
         }
@@ -376,6 +385,9 @@ pub struct Group {
     pub organisation: Option<String>,
     pub announced_at: DateTime<Utc>,
     pub announced_by: String,
+    /// When an ANPR camera read the group's bus (its lane is recommended from then).
+    pub seen_at: Option<DateTime<Utc>>,
+    pub seen_camera: Option<String>,
 }
 
 impl From<st::Group> for Group {
@@ -392,6 +404,8 @@ impl From<st::Group> for Group {
             organisation,
             announced_at,
             announced_by,
+            seen_at,
+            seen_camera,
         } = g;
         Group {
             id,
@@ -405,6 +419,8 @@ impl From<st::Group> for Group {
             organisation,
             announced_at,
             announced_by,
+            seen_at,
+            seen_camera,
         }
     }
 }
@@ -547,4 +563,191 @@ pub async fn post_assistance_done(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Assistance>> {
     Ok(Json(state.station.assistance_done(&who, &id).await?.into()))
+}
+
+// ----- the duty supervision desk -----
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCheck {
+    pub site_id: String,
+    /// The post checked (`counter`, `egate`, `patrol`, ...).
+    pub post: String,
+    /// Who was checked, when one person.
+    #[serde(default)]
+    pub person: Option<String>,
+    /// Whether the post was staffed as rostered.
+    pub present: bool,
+    /// Issues found (`uniform`, `equipment`, `procedure`, free words); empty when none.
+    #[serde(default)]
+    pub issues: Vec<String>,
+    #[serde(default)]
+    pub remarks: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SupervisionCheck {
+    pub id: String,
+    pub site_id: String,
+    pub post: String,
+    pub person: Option<String>,
+    pub present: bool,
+    pub issues: Vec<String>,
+    pub remarks: String,
+    pub checked_at: DateTime<Utc>,
+    /// The supervisor (user name).
+    pub checked_by: String,
+}
+
+impl From<st::duty::SupervisionCheck> for SupervisionCheck {
+    fn from(c: st::duty::SupervisionCheck) -> Self {
+        let st::duty::SupervisionCheck {
+            id,
+            site_id,
+            post,
+            person,
+            present,
+            issues,
+            remarks,
+            checked_at,
+            checked_by,
+        } = c;
+        SupervisionCheck {
+            id,
+            site_id,
+            post,
+            person,
+            present,
+            issues,
+            remarks,
+            checked_at,
+            checked_by,
+        }
+    }
+}
+
+/// Records a supervisor's check of a post (勤务督导), journaled with who checked.
+#[utoipa::path(post, path = "/api/v1/supervision/checks", tag = "roster",
+    security(("bearer" = [])),
+    request_body = NewCheck,
+    responses((status = 201, body = SupervisionCheck), (status = 422, body = crate::error::ErrorEnvelope)))]
+pub async fn post_check(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    ApiJson(b): ApiJson<NewCheck>,
+) -> ApiResult<(StatusCode, Json<SupervisionCheck>)> {
+    let c = state
+        .station
+        .record_check(
+            &who,
+            st::duty::NewCheck {
+                site_id: b.site_id,
+                post: b.post,
+                person: b.person,
+                present: b.present,
+                issues: b.issues,
+                remarks: b.remarks,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ChecksQuery {
+    /// The station-local day (`YYYY-MM-DD`); today when absent.
+    pub date: Option<chrono::NaiveDate>,
+}
+
+/// The supervision checks of a day, oldest first.
+#[utoipa::path(get, path = "/api/v1/supervision/checks", tag = "roster",
+    security(("bearer" = [])),
+    params(ChecksQuery),
+    responses((status = 200, body = Vec<SupervisionCheck>)))]
+pub async fn get_checks(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ChecksQuery>,
+) -> ApiResult<Json<Vec<SupervisionCheck>>> {
+    let c = state.station.supervision_checks(q.date).await?;
+    Ok(Json(c.into_iter().map(Into::into).collect()))
+}
+
+// ----- permit notices -----
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeBody {
+    /// The template: `# ` a title, `## ` a heading, `- ` an item, other lines paragraphs;
+    /// `{port}` is replaced by the port's name. At most 20,000 characters.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Notice {
+    /// `traveller` or `driver`.
+    pub kind: String,
+    /// `zh`, `en`, `mn` or `ru`.
+    pub lang: String,
+    pub text: String,
+    /// Whether it is the shipped default.
+    pub is_default: bool,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<String>,
+}
+
+impl From<st::duty::Notice> for Notice {
+    fn from(n: st::duty::Notice) -> Self {
+        let st::duty::Notice {
+            kind,
+            lang,
+            text,
+            is_default,
+            updated_at,
+            updated_by,
+        } = n;
+        Notice {
+            kind,
+            lang,
+            text,
+            is_default,
+            updated_at,
+            updated_by,
+        }
+    }
+}
+
+/// A permit notice's template (the page `/notices/{kind}?lang=` prints it).
+#[utoipa::path(get, path = "/api/v1/notices/{kind}/{lang}", tag = "notices",
+    security(("bearer" = [])),
+    params(("kind" = String, Path, description = "`traveller` or `driver`"),
+           ("lang" = String, Path, description = "`zh`, `en`, `mn` or `ru`")),
+    responses((status = 200, body = Notice), (status = 404, body = crate::error::ErrorEnvelope)))]
+pub async fn get_notice(
+    State(state): State<AppState>,
+    Path((kind, lang)): Path<(String, String)>,
+) -> ApiResult<Json<Notice>> {
+    Ok(Json(state.station.notice(&kind, &lang).await?.into()))
+}
+
+/// Replaces a permit notice's template (administrators; journaled).
+#[utoipa::path(put, path = "/api/v1/notices/{kind}/{lang}", tag = "notices",
+    security(("bearer" = [])),
+    params(("kind" = String, Path, description = "`traveller` or `driver`"),
+           ("lang" = String, Path, description = "`zh`, `en`, `mn` or `ru`")),
+    request_body = NoticeBody,
+    responses((status = 200, body = Notice), (status = 404, body = crate::error::ErrorEnvelope),
+              (status = 422, body = crate::error::ErrorEnvelope)))]
+pub async fn put_notice(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path((kind, lang)): Path<(String, String)>,
+    ApiJson(b): ApiJson<NoticeBody>,
+) -> ApiResult<Json<Notice>> {
+    Ok(Json(
+        state
+            .station
+            .set_notice(&who, &kind, &lang, &b.text)
+            .await?
+            .into(),
+    ))
 }

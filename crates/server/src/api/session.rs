@@ -137,6 +137,10 @@ pub struct Me {
     /// What a device may speak for (`sensor:ID`, `unit:ID`, ... or `*`), for device users.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// An inspector's grade: `officer`, `auxiliary` or `nco`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub grade: Option<guomen_domain::Grade>,
 }
 
 /// Who am I: the authenticated principal.
@@ -151,5 +155,6 @@ pub async fn me(Extension(who): Extension<Principal>) -> Json<Me> {
         agency: who.agency,
         organisation: who.organisation,
         scopes: who.scopes.iter().map(ToString::to_string).collect(),
+        grade: who.grade,
     })
 }

@@ -27,6 +27,9 @@ pub struct UserView {
     pub organisation: Option<String>,
     /// What a device may speak for, for device users.
     pub scopes: Vec<String>,
+    /// An inspector's grade: `officer`, `auxiliary` or `nco`.
+    #[schema(value_type = Option<String>)]
+    pub grade: Option<guomen_domain::Grade>,
 }
 
 impl From<guomen_store::UserRecord> for UserView {
@@ -41,6 +44,7 @@ impl From<guomen_store::UserRecord> for UserView {
             agency: u.agency,
             organisation: u.organisation,
             scopes: u.scopes.iter().map(ToString::to_string).collect(),
+            grade: u.grade,
         }
     }
 }
@@ -66,6 +70,10 @@ pub struct NewUser {
     /// without any may do nothing as a device.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// For inspector users: `officer` (the default), `auxiliary` or `nco`. An auxiliary's
+    /// refuse or detain waits for an officer's countersignature.
+    #[serde(default)]
+    pub grade: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -135,6 +143,11 @@ pub async fn create_user(
             .collect::<Result<Vec<_>, _>>()
             .map(Scopes::new)
             .map_err(|e| ApiError::unprocessable(e.to_string()))?,
+        grade: body
+            .grade
+            .map(|g| g.parse::<guomen_domain::Grade>())
+            .transpose()
+            .map_err(ApiError::unprocessable)?,
     };
     let (user, token) = state.station.create_user(new, &who.actor()).await?;
     Ok((

@@ -42,6 +42,11 @@ pub const PAGE_ACCESS: &[(&str, &[Role])] = &[
     ),
     ("/trains/{id}/board", &[Admin, DutyChief, Inspector]),
     ("/stats", &[Admin, DutyChief, Analyst]),
+    // Permit notices are printed for travellers and drivers: any signed-in person.
+    (
+        "/notices/{kind}",
+        &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier],
+    ),
 ];
 
 /// The page routes and the asset route.
@@ -56,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/trains", get(trains_page))
         .route("/trains/{id}/board", get(board_page))
         .route("/stats", get(stats_page))
+        .route("/notices/{kind}", get(notice_page))
         .route("/assets/{name}", get(assets::serve))
 }
 
@@ -312,6 +318,118 @@ async fn stats_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
             ),
         ),
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct NoticeQuery {
+    lang: Option<String>,
+}
+
+/// The notice's template as HTML: `# ` a title, `## ` a heading, `- ` list items, other
+/// lines paragraphs; every line escaped, `{port}` the port's name in the notice's language
+/// (Chinese for Chinese, English otherwise).
+fn notice_html(text: &str, port: &str) -> String {
+    let mut out = String::new();
+    let mut in_list = false;
+    for line in text.lines().map(str::trim_end) {
+        let line = template::escape(&line.replace("{port}", port));
+        let item = line.strip_prefix("- ");
+        if item.is_none() && in_list {
+            out.push_str("</ul>\n");
+            in_list = false;
+        }
+        if let Some(i) = item {
+            if !in_list {
+                out.push_str("<ul>\n");
+                in_list = true;
+            }
+            out.push_str(&format!("<li>{i}</li>\n"));
+        } else if let Some(h) = line.strip_prefix("## ") {
+            out.push_str(&format!("<h2>{h}</h2>\n"));
+        } else if let Some(h) = line.strip_prefix("# ") {
+            out.push_str(&format!("<h1>{h}</h1>\n"));
+        } else if !line.trim().is_empty() {
+            out.push_str(&format!("<p>{line}</p>\n"));
+        }
+    }
+    if in_list {
+        out.push_str("</ul>\n");
+    }
+    out
+}
+
+/// A printable permit notice (`/notices/traveller?lang=mn`): a page of its own, in the
+/// notice's language (zh, en, mn, ru; the reader's page language by default), for any
+/// signed-in person, printed as it is shown (the language links do not print).
+async fn notice_page(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (_who, page_lang) = match gate(&state, &headers, "/notices/{kind}").await {
+        Gate::Closed(r) => return r,
+        Gate::Open(who, lang) => (who, lang),
+    };
+    let lang = q.lang.unwrap_or_else(|| page_lang.code().to_owned());
+    let notice = match state.station.notice(&kind, &lang).await {
+        Ok(n) => n,
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            let status = e.status;
+            return html(
+                status,
+                format!(
+                    "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body><p>{}</p></body></html>",
+                    status.as_u16(),
+                    template::escape(&e.message)
+                ),
+            );
+        }
+    };
+    let info = &state.station.port().info;
+    let port = if lang == "zh" {
+        info.name.zh.as_str()
+    } else {
+        info.name.en.as_str()
+    };
+    let links: String = [
+        ("zh", "中文"),
+        ("en", "English"),
+        ("mn", "Монгол"),
+        ("ru", "Русский"),
+    ]
+    .iter()
+    .map(|(l, name)| {
+        let current = if *l == lang {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        format!("<a href=\"?lang={l}\" hreflang=\"{l}\"{current}>{name}</a>")
+    })
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let body = notice_html(&notice.text, port);
+    let title = notice
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .unwrap_or(&notice.kind)
+        .replace("{port}", port);
+    html(
+        StatusCode::OK,
+        format!(
+            "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{title}</title>\n<link rel=\"stylesheet\" href=\"{css}\">\n</head>\n\
+             <body class=\"notice-page\">\n<nav class=\"notice-langs no-print\">{links}</nav>\n\
+             <main class=\"notice\" data-kind=\"{kind}\" data-lang=\"{lang}\">\n{body}</main>\n</body>\n</html>\n",
+            title = template::escape(&title),
+            css = asset_url("app.css"),
+            kind = template::escape(&notice.kind),
+        ),
+    )
 }
 
 #[cfg(test)]

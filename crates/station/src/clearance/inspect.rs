@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 use super::INSPECTIONS_COLLECTION;
 use crate::Station;
 use crate::auth::new_id;
-use crate::event::{CrossingRecorded, Event, InspectionCreated};
+use crate::event::{
+    CrossingRecorded, Event, InspectionCountersignRequested, InspectionCountersigned,
+    InspectionCreated,
+};
 use crate::{StationError, StationResult};
 
 /// Hits kept per inspection, best first.
@@ -70,6 +73,30 @@ pub struct NewInspection {
     /// The traveller is enrolled for e-gates (told by the gate's biometric registry).
     #[serde(default)]
     pub enrolled: bool,
+    /// The visa type (`X1`, `X2` study visas, `L`, `M`...), for the special channels.
+    #[serde(default)]
+    pub visa_type: Option<String>,
+    /// The purpose of the crossing (`study`, `tourism`, `rescue`...), for the special channels.
+    #[serde(default)]
+    pub purpose: Option<String>,
+}
+
+/// An optional short token (`visa_type`, `purpose`): trimmed, empty as absent.
+fn token_field(field: &str, v: Option<&str>, max: usize) -> StationResult<Option<String>> {
+    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > max
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(bad(
+            field,
+            format!("at most {max} letters, digits, `_` or `-`"),
+        ));
+    }
+    Ok(Some(v.to_owned()))
 }
 
 fn bad(field: &str, message: impl Into<String>) -> StationError {
@@ -314,6 +341,10 @@ pub async fn inspect(state: &Station, actor: &str, req: NewInspection) -> Statio
             ),
         ));
     }
+    let visa_type =
+        token_field("visa_type", req.visa_type.as_deref(), 8)?.map(|v| v.to_ascii_uppercase());
+    let purpose =
+        token_field("purpose", req.purpose.as_deref(), 32)?.map(|v| v.to_ascii_lowercase());
     let now = state.now();
     let today = state.local_day(now);
     let mut read = match (&req.mrz, &req.document) {
@@ -360,6 +391,16 @@ pub async fn inspect(state: &Station, actor: &str, req: NewInspection) -> Statio
         threshold,
     };
     let outcome = decide(&read.facts, &facts, &ctx);
+    let day = today.format("%Y-%m-%d").to_string();
+    let declared = guomen_clearance::channel::Declared {
+        visa_type: visa_type.as_deref(),
+        purpose: purpose.as_deref(),
+        holiday: port.holiday_windows.iter().any(|w| w.covers(&day)),
+    };
+    let site_lanes: Vec<&guomen_port::Lane> =
+        port.lanes.iter().filter(|l| l.site == lane.site).collect();
+    let channel_advice =
+        guomen_clearance::channel::advise(&read.facts, &ctx, &site_lanes, &declared);
     let id = new_id();
     let hits_json: Vec<Value> = hits
         .iter()
@@ -387,6 +428,9 @@ pub async fn inspect(state: &Station, actor: &str, req: NewInspection) -> Statio
         "crossing_id": null,
         "decided_by": null,
         "override_reason": null,
+        "visa_type": visa_type,
+        "purpose": purpose,
+        "channel_advice": channel_advice,
     });
     let mut changes = Vec::new();
     // A wanted person (or a refused one coming in) is the command centre's business at once.
@@ -530,11 +574,16 @@ fn crossing_change(
         }))
 }
 
+/// The status of an auxiliary's refuse or detain until an officer countersigns it.
+pub const AWAITING_COUNTERSIGN: &str = "awaiting_countersign";
+
 /// Records an inspector's decision on a pending inspection: confirming the suggestion needs no
-/// reason, overriding it does.
+/// reason, overriding it does. An auxiliary's refuse or detain is only proposed: the
+/// inspection stays pending, `awaiting_countersign`, until an officer countersigns it.
 pub async fn decide_pending(
     state: &Station,
     actor: &str,
+    grade: Option<guomen_domain::Grade>,
     id: &str,
     decision: &str,
     reason: Option<String>,
@@ -567,6 +616,62 @@ pub async fn decide_pending(
                 .unwrap_or("?")
         )));
     }
+    if record.get("status").and_then(Value::as_str) == Some(AWAITING_COUNTERSIGN) {
+        return Err(StationError::conflict(format!(
+            "inspection {id} awaits an officer's countersignature"
+        ))
+        .with_code(AWAITING_COUNTERSIGN));
+    }
+    check_override(&record, id, chosen, reason.as_deref())?;
+    let now = state.now();
+    if grade.is_some_and(|g| g.needs_countersign())
+        && matches!(chosen, Decision::Refuse | Decision::Detain)
+    {
+        if let Some(o) = record.as_object_mut() {
+            o.insert("status".into(), json!(AWAITING_COUNTERSIGN));
+            o.insert(
+                "proposal".into(),
+                json!({"decision": chosen.as_str(), "by": actor, "at": now, "reason": reason}),
+            );
+        }
+        let event = Event::InspectionCountersignRequested(InspectionCountersignRequested {
+            id: id.to_owned(),
+            site_id: str_of(&record, "site_id"),
+            lane_id: str_of(&record, "lane_id"),
+            decision: chosen.as_str().to_owned(),
+        });
+        state
+            .append(vec![Change::event(event.to_new(actor, now)).with(
+                Projection::PutDoc {
+                    collection: INSPECTIONS_COLLECTION.to_owned(),
+                    id: id.to_owned(),
+                    body: record.clone(),
+                },
+            )])
+            .await?;
+        return Ok(record);
+    }
+    let crossing = finalise(&mut record, chosen, actor, reason, now);
+    let change = crossing_change(state, &record, crossing, actor, now)?;
+    state.append(vec![change]).await?;
+    Ok(record)
+}
+
+fn str_of(record: &Value, key: &str) -> String {
+    record
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Refuses a decision that overrides the inspection's suggestion without a reason.
+fn check_override(
+    record: &Value,
+    id: &str,
+    chosen: Decision,
+    reason: Option<&str>,
+) -> StationResult<()> {
     let suggested = record
         .get("suggested")
         .and_then(Value::as_str)
@@ -584,10 +689,85 @@ pub async fn decide_pending(
             ),
         ));
     }
+    Ok(())
+}
+
+/// An officer's countersignature on an auxiliary's proposed refuse or detain: records the
+/// crossing with the proposed decision (or the officer's own, `decision`, with a reason when
+/// it overrides the suggestion). The countersigner is the decider; the proposal stays on the
+/// record.
+pub async fn countersign(
+    state: &Station,
+    actor: &str,
+    id: &str,
+    decision: Option<&str>,
+    reason: Option<String>,
+) -> StationResult<Value> {
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+        return Err(bad("reason", "at most 2000 characters"));
+    }
+    let _one = state.clearance.decision_lock.lock().await;
+    let doc = state
+        .store
+        .doc(INSPECTIONS_COLLECTION, id)
+        .await?
+        .ok_or_else(|| StationError::not_found(format!("no inspection {id}")))?;
+    let mut record = doc.body;
+    if record.get("status").and_then(Value::as_str) != Some(AWAITING_COUNTERSIGN) {
+        return Err(StationError::conflict(format!(
+            "inspection {id} awaits no countersignature (status {})",
+            record.get("status").and_then(Value::as_str).unwrap_or("?")
+        ))
+        .with_code("not_awaiting_countersign"));
+    }
+    let proposal = record.get("proposal").cloned().unwrap_or(Value::Null);
+    let proposed = proposal
+        .get("decision")
+        .and_then(Value::as_str)
+        .and_then(Decision::parse)
+        .ok_or_else(|| StationError::internal(format!("inspection {id} has no proposal")))?;
+    let proposed_by = str_of(&proposal, "by");
+    if proposed_by == actor {
+        return Err(StationError::forbidden(
+            "the inspector who proposed a decision cannot countersign it",
+        ));
+    }
+    let chosen = match decision.map(str::trim) {
+        None | Some("") => proposed,
+        Some(d) => Decision::parse(d).ok_or_else(|| {
+            bad(
+                "decision",
+                format!("unknown decision `{d}`; expected clear, secondary, refuse or detain"),
+            )
+        })?,
+    };
+    let reason = reason.or_else(|| {
+        proposal
+            .get("reason")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    check_override(&record, id, chosen, reason.as_deref())?;
     let now = state.now();
+    if let Some(o) = record.as_object_mut() {
+        o.insert("countersigned_by".into(), json!(actor));
+        o.insert("countersigned_at".into(), json!(now));
+    }
     let crossing = finalise(&mut record, chosen, actor, reason, now);
     let change = crossing_change(state, &record, crossing, actor, now)?;
-    state.append(vec![change]).await?;
+    let signed = Change::event(
+        Event::InspectionCountersigned(InspectionCountersigned {
+            id: id.to_owned(),
+            decision: chosen.as_str().to_owned(),
+            proposed: proposed.as_str().to_owned(),
+            proposed_by,
+        })
+        .to_new(actor, now),
+    );
+    state.append(vec![signed, change]).await?;
     Ok(record)
 }
 

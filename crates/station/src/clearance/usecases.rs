@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use guomen_clearance::channel::ChannelAdvice;
 use guomen_clearance::{Decision, Reason};
 use guomen_domain::Role;
 use guomen_domain::watchlist::ListKind;
@@ -68,6 +69,31 @@ pub struct InspectionRecord {
     pub override_reason: Option<String>,
     #[serde(default)]
     pub decided_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub visa_type: Option<String>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// Where the traveller belongs if not at this lane.
+    #[serde(default)]
+    pub channel_advice: Option<ChannelAdvice>,
+    /// An auxiliary's refuse or detain waiting for an officer's countersignature.
+    #[serde(default)]
+    pub proposal: Option<Proposal>,
+    #[serde(default)]
+    pub countersigned_by: Option<String>,
+    #[serde(default)]
+    pub countersigned_at: Option<DateTime<Utc>>,
+}
+
+/// A decision an auxiliary proposed (refuse or detain), until an officer countersigns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub decision: Decision,
+    /// The journal actor who proposed it.
+    pub by: String,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl InspectionRecord {
@@ -108,6 +134,12 @@ pub struct InspectionView {
     pub hit_count: usize,
     pub crossing_id: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// Where the traveller belongs if not at this lane (a special channel, an e-gate or a
+    /// counter), with the reason as a code.
+    pub channel_advice: Option<ChannelAdvice>,
+    /// The refuse or detain an auxiliary proposed, while it waits for an officer
+    /// (`status` is then `awaiting_countersign`) and after.
+    pub proposed_decision: Option<Decision>,
     /// Personal: only for admin, duty chief, inspector.
     pub personal: Option<InspectionPersonal>,
 }
@@ -120,6 +152,11 @@ pub struct InspectionPersonal {
     pub document: Value,
     pub decided_by: Option<String>,
     pub override_reason: Option<String>,
+    pub visa_type: Option<String>,
+    pub purpose: Option<String>,
+    /// Who proposed the decision an officer countersigned (or has yet to).
+    pub proposed_by: Option<String>,
+    pub countersigned_by: Option<String>,
 }
 
 impl InspectionRecord {
@@ -132,6 +169,10 @@ impl InspectionRecord {
             document: self.document,
             decided_by: self.decided_by,
             override_reason: self.override_reason,
+            visa_type: self.visa_type,
+            purpose: self.purpose,
+            proposed_by: self.proposal.as_ref().map(|p| p.by.clone()),
+            countersigned_by: self.countersigned_by,
         });
         InspectionView {
             reason_codes: self
@@ -159,6 +200,8 @@ impl InspectionRecord {
             nationality: self.nationality,
             crossing_id: self.crossing_id,
             decided_at: self.decided_at,
+            channel_advice: self.channel_advice,
+            proposed_decision: self.proposal.map(|p| p.decision),
             personal,
         }
     }
@@ -287,7 +330,33 @@ impl Station {
         decision: &str,
         reason: Option<String>,
     ) -> StationResult<InspectionView> {
-        let record = inspect::decide_pending(self, &who.actor(), id, decision, reason).await?;
+        let record =
+            inspect::decide_pending(self, &who.actor(), who.grade, id, decision, reason).await?;
+        Ok(InspectionRecord::from_doc(record, id)?.view(who.role))
+    }
+
+    /// An officer's countersignature on an auxiliary's proposed refuse or detain: a duty
+    /// chief, an administrator or an inspector of grade officer. `decision` defaults to the
+    /// proposal.
+    pub async fn countersign(
+        &self,
+        who: &Principal,
+        id: &str,
+        decision: Option<&str>,
+        reason: Option<String>,
+    ) -> StationResult<InspectionView> {
+        let officer = match who.role {
+            Role::Admin | Role::DutyChief => true,
+            Role::Inspector => who.grade.is_none_or(|g| g == guomen_domain::Grade::Officer),
+            _ => false,
+        };
+        if !officer {
+            return Err(StationError::forbidden(
+                "only an officer (an inspector of grade officer, a duty chief or an administrator) countersigns",
+            )
+            .with_code("not_an_officer"));
+        }
+        let record = inspect::countersign(self, &who.actor(), id, decision, reason).await?;
         Ok(InspectionRecord::from_doc(record, id)?.view(who.role))
     }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use guomen_domain::watchlist::ListKind;
-use guomen_domain::{Role, Scopes};
+use guomen_domain::{Grade, Role, Scopes};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +21,9 @@ pub struct UserCreated {
     /// What a device user may speak for.
     #[serde(default, skip_serializing_if = "Scopes::is_empty")]
     pub scopes: Scopes,
+    /// An inspector's grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -456,4 +459,61 @@ pub struct AssistanceRequested {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssistanceDone {
     pub id: String,
+}
+
+/// An announced group's bus seen at a gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSeen {
+    pub id: String,
+    /// The plate as read (canonical form).
+    pub plate: String,
+    pub camera_id: String,
+    pub site_id: String,
+    pub time: DateTime<Utc>,
+}
+
+/// A supervisor's check of a post.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupervisionChecked {
+    pub id: String,
+    pub site_id: String,
+    pub post: String,
+    /// Who was checked, if one person.
+    #[serde(default)]
+    pub person: Option<String>,
+    pub present: bool,
+    pub issues: Vec<String>,
+    pub remarks: String,
+}
+
+/// An auxiliary's proposed refuse or detain, waiting for an officer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InspectionCountersignRequested {
+    pub id: String,
+    pub site_id: String,
+    pub lane_id: String,
+    /// The proposed decision: `refuse` or `detain`.
+    pub decision: String,
+}
+
+/// An officer's countersignature: the decision recorded and the proposal it answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InspectionCountersigned {
+    pub id: String,
+    pub decision: String,
+    pub proposed: String,
+    /// The journal actor who proposed it.
+    pub proposed_by: String,
+}
+
+/// A permit notice template changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeUpdated {
+    /// `traveller` or `driver`.
+    pub kind: String,
+    /// `zh`, `en`, `mn` or `ru`.
+    pub lang: String,
+    /// SHA-256 of the new text, hex.
+    pub sha256: String,
+    pub chars: usize,
 }

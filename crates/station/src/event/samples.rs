@@ -28,6 +28,7 @@ pub fn sample(kind: EventKind) -> Event {
             agency: Some("customs".into()),
             organisation: None,
             scopes: Default::default(),
+            grade: None,
         }),
         K::UserRoleChanged => Event::UserRoleChanged(UserRoleChanged {
             user_id: "u1".into(),
@@ -482,6 +483,42 @@ pub fn sample(kind: EventKind) -> Event {
             assigned_to: Some("Zhao Lei".into()),
         }),
         K::AssistanceDone => Event::AssistanceDone(AssistanceDone { id: "a1".into() }),
+        K::GroupSeen => Event::GroupSeen(GroupSeen {
+            id: "g1".into(),
+            plate: "1234УБА".into(),
+            camera_id: "anpr-passenger-entry".into(),
+            site_id: "road-passenger".into(),
+            time: t(80),
+        }),
+        K::SupervisionChecked => Event::SupervisionChecked(SupervisionChecked {
+            id: "sc1".into(),
+            site_id: "road-passenger".into(),
+            post: "counter".into(),
+            person: Some("Zhao Lei".into()),
+            present: true,
+            issues: vec!["uniform".into()],
+            remarks: "cap missing".into(),
+        }),
+        K::InspectionCountersignRequested => {
+            Event::InspectionCountersignRequested(InspectionCountersignRequested {
+                id: "i1".into(),
+                site_id: "road-passenger".into(),
+                lane_id: "road-counter-entry-1".into(),
+                decision: "refuse".into(),
+            })
+        }
+        K::InspectionCountersigned => Event::InspectionCountersigned(InspectionCountersigned {
+            id: "i1".into(),
+            decision: "refuse".into(),
+            proposed: "refuse".into(),
+            proposed_by: "user:aux-bao".into(),
+        }),
+        K::NoticeUpdated => Event::NoticeUpdated(NoticeUpdated {
+            kind: "traveller".into(),
+            lang: "mn".into(),
+            sha256: "0".repeat(64),
+            chars: 512,
+        }),
     }
 }
 

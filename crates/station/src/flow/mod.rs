@@ -7,6 +7,7 @@
 //! started and finished, counts) is derived from the same facts as they are appended
 //! ([`Station::append`] hands every durable event to [`Flow::observe`]).
 
+pub mod duty;
 pub mod obs;
 pub mod recommend;
 
@@ -22,7 +23,7 @@ use serde_json::Value;
 
 use crate::auth::new_id;
 use crate::event::{
-    AssistanceDone, AssistanceRequested, Event, GroupAnnounced, LaneClosed, LaneOpened,
+    AssistanceDone, AssistanceRequested, Event, GroupAnnounced, GroupSeen, LaneClosed, LaneOpened,
     LaneQueueCounted, LaneStaffed, ShiftAdded,
 };
 use crate::{Principal, Station, StationError, StationResult};
@@ -190,7 +191,28 @@ pub struct Group {
     pub organisation: Option<String>,
     pub announced_at: DateTime<Utc>,
     pub announced_by: String,
+    /// When an ANPR camera read the group's bus, and which camera.
+    #[serde(default)]
+    pub seen_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub seen_camera: Option<String>,
 }
+
+/// A plate compared as the cameras read it: the canonical plate when it is one, else the
+/// letters and digits in upper case.
+pub fn plate_key(p: &str) -> String {
+    match guomen_plates::normalise(p) {
+        Ok(plate) => plate.as_str().to_owned(),
+        Err(_) => p
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_uppercase)
+            .collect(),
+    }
+}
+
+/// How far from its expected arrival a bus read still belongs to an announced group.
+const GROUP_MATCH_HOURS: i64 = 12;
 
 #[derive(Debug, Clone)]
 pub struct NewAssistance {
@@ -560,6 +582,8 @@ impl Station {
             organisation,
             announced_at: now,
             announced_by: who.name.clone(),
+            seen_at: None,
+            seen_camera: None,
         };
         let event = Event::GroupAnnounced(GroupAnnounced {
             id: group.id.clone(),
@@ -583,6 +607,57 @@ impl Station {
         )])
         .await?;
         Ok(group)
+    }
+
+    /// A plate read at a passenger gate: the announced group whose bus it is (same site and
+    /// direction, expected within 12 hours, not yet seen) is marked seen, which opens the
+    /// tour-group lane's recommendation at once. Returns the group, if any.
+    pub(crate) async fn group_bus_seen(
+        &self,
+        who: &Principal,
+        plate: &str,
+        site_id: &str,
+        direction: &str,
+        camera_id: &str,
+        time: DateTime<Utc>,
+    ) -> StationResult<Option<Group>> {
+        let key = plate_key(plate);
+        let _w = self.flow.write.lock().await;
+        let Some(mut group) = self
+            .groups()
+            .await?
+            .into_iter()
+            .filter(|g| {
+                g.seen_at.is_none()
+                    && g.site_id == site_id
+                    && g.direction == direction
+                    && g.plate.as_deref().is_some_and(|p| plate_key(p) == key)
+                    && (g.expected_arrival - time).num_hours().abs() <= GROUP_MATCH_HOURS
+            })
+            .min_by_key(|g| (g.expected_arrival - time).num_seconds().abs())
+        else {
+            return Ok(None);
+        };
+        group.seen_at = Some(time);
+        group.seen_camera = Some(camera_id.to_owned());
+        let event = Event::GroupSeen(GroupSeen {
+            id: group.id.clone(),
+            plate: key,
+            camera_id: camera_id.to_owned(),
+            site_id: site_id.to_owned(),
+            time,
+        });
+        let body =
+            serde_json::to_value(&group).map_err(|e| StationError::internal(e.to_string()))?;
+        self.append(vec![
+            Change::event(event.to_new(&who.actor(), self.now())).with(Projection::PutDoc {
+                collection: GROUPS.to_owned(),
+                id: group.id.clone(),
+                body,
+            }),
+        ])
+        .await?;
+        Ok(Some(group))
     }
 
     async fn groups(&self) -> StationResult<Vec<Group>> {

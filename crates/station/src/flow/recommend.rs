@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use guomen_domain::text::{Text, codes};
 use guomen_queueing::{LaneLoad, estimate};
 use serde::Serialize;
 
@@ -16,7 +17,10 @@ use super::{Group, LaneStatus, RESERVE_POST, Shift};
 pub struct Recommendation {
     pub action: String,
     pub lane_id: String,
+    /// The reason in English (logs, old readers).
     pub reason: String,
+    /// The reason as a code with parameters, for each reader's language.
+    pub reason_text: Text,
     /// The wait expected at the lane's kind once done (seconds).
     pub expected_wait_s: Option<f64>,
     /// Who could staff it (free on duty, or in the reinforcement pool).
@@ -36,6 +40,67 @@ pub struct Input<'a> {
 /// after the expected time it still counts as coming.
 const GROUP_LEAD: i64 = 120;
 const GROUP_GRACE: i64 = 30;
+/// How long a bus seen by a plate read keeps its group's lane recommended.
+const GROUP_SEEN_FOR: i64 = 60;
+
+/// Whether an announced group is coming to its lane now: expected within the lead time (or
+/// a little late), or its bus seen at a gate a short while ago.
+pub fn group_due(g: &Group, now: DateTime<Utc>) -> bool {
+    let expected = g.expected_arrival <= now + Duration::minutes(GROUP_LEAD)
+        && g.expected_arrival + Duration::minutes(GROUP_GRACE) >= now;
+    expected || group_due_by_sight(g, now)
+}
+
+/// Whether the group is due because its bus was seen (not only by its expected time).
+fn group_due_by_sight(g: &Group, now: DateTime<Utc>) -> bool {
+    g.seen_at
+        .is_some_and(|t| t <= now && now - t <= Duration::minutes(GROUP_SEEN_FOR))
+}
+
+/// Why a person can do it (or who to call): the nested reason of a recommendation, in English
+/// and as a code whose parameters the outer text carries on.
+fn why_free(person: &str) -> (String, Text) {
+    (
+        format!("{person} is on duty and free"),
+        Text::new(codes::FLOW_WHY_FREE).with("person", person),
+    )
+}
+
+fn why_no_lane(person: &str) -> (String, Text) {
+    (
+        format!("no closed lane of this kind is left, {person} is on duty and free"),
+        Text::new(codes::FLOW_WHY_NO_LANE).with("person", person),
+    )
+}
+
+fn why_reserve(names: &[String]) -> (String, Text) {
+    (
+        format!(
+            "nobody free on duty, {} in the reinforcement pool ({})",
+            names.len(),
+            names.join(", ")
+        ),
+        Text::new(codes::FLOW_WHY_RESERVE)
+            .with("n", names.len())
+            .with("persons", names.join(", ")),
+    )
+}
+
+fn why_nobody() -> (String, Text) {
+    (
+        "nobody free on duty and nobody in the reinforcement pool".to_owned(),
+        Text::new(codes::FLOW_WHY_NOBODY),
+    )
+}
+
+/// `outer` with the nested reason `why` as its `reason` parameter (and `why`'s parameters).
+fn nest(mut outer: Text, why: Text) -> Text {
+    outer = outer.with("reason", &why.code);
+    for (k, v) in why.params {
+        outer = outer.with(&k, v);
+    }
+    outer
+}
 
 fn minutes(s: f64) -> f64 {
     (s / 60.0).round()
@@ -83,9 +148,7 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
 
     // Announced groups first: their lane must be open before the bus pulls in.
     for g in input.groups {
-        if g.expected_arrival > input.now + Duration::minutes(GROUP_LEAD)
-            || g.expected_arrival + Duration::minutes(GROUP_GRACE) < input.now
-        {
+        if !group_due(g, input.now) {
             continue;
         }
         let lanes: Vec<&LaneStatus> = input
@@ -104,32 +167,57 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
             continue;
         };
         let service = (input.service_s)(&lane.kind);
-        let local = g.expected_arrival.format("%H:%M UTC");
-        let (action, persons, why) = match take_free(&g.site_id) {
-            Some(p) => ("open", vec![p.clone()], format!("{p} is on duty and free")),
+        let at = g.expected_arrival.format("%H:%M UTC").to_string();
+        let (action, persons, (why, why_text)) = match take_free(&g.site_id) {
+            Some(p) => ("open", vec![p.clone()], why_free(&p)),
             None if !reserve_names.is_empty() => (
                 "call_reserve",
                 reserve_names.clone(),
-                format!(
-                    "nobody free on duty; {} in the reinforcement pool",
-                    reserve_names.len()
-                ),
+                why_reserve(&reserve_names),
             ),
-            None => (
-                "call_reserve",
-                vec![],
-                "nobody free on duty and nobody in the reinforcement pool".to_owned(),
+            None => ("call_reserve", vec![], why_nobody()),
+        };
+        let (reason, text) = match (&g.seen_at, &g.plate) {
+            (Some(seen), Some(plate)) if group_due_by_sight(g, input.now) => (
+                format!(
+                    "the bus {plate} of the tour group of {} ({}) was seen at the gate at {}: open the tour-group lane before it reaches the counters; {why}",
+                    g.size,
+                    g.nationality,
+                    seen.format("%H:%M UTC")
+                ),
+                Text::new(codes::FLOW_REC_GROUP_SEEN)
+                    .with("plate", plate)
+                    .with("size", g.size)
+                    .with("nationality", &g.nationality)
+                    .with("at", seen.format("%H:%M UTC")),
+            ),
+            (_, Some(plate)) => (
+                format!(
+                    "tour group of {} ({}) expected at {at}, bus {plate}: open the tour-group lane before it arrives; {why}",
+                    g.size, g.nationality
+                ),
+                Text::new(codes::FLOW_REC_GROUP_BUS)
+                    .with("plate", plate)
+                    .with("size", g.size)
+                    .with("nationality", &g.nationality)
+                    .with("at", &at),
+            ),
+            (_, None) => (
+                format!(
+                    "tour group of {} ({}) expected at {at}: open the tour-group lane before it arrives; {why}",
+                    g.size, g.nationality
+                ),
+                Text::new(codes::FLOW_REC_GROUP)
+                    .with("size", g.size)
+                    .with("nationality", &g.nationality)
+                    .with("at", &at),
             ),
         };
         out.push(Recommendation {
             action: action.into(),
             lane_id: lane.lane_id.clone(),
-            reason: format!(
-                "tour group of {} ({}) expected at {local}{}: open the tour-group lane before it arrives; {why}",
-                g.size,
-                g.nationality,
-                g.plate.as_deref().map(|p| format!(", bus {p}")).unwrap_or_default()
-            ),
+            reason,
+            reason_text: nest(text, why_text),
             // The group served at one position, on average half of it ahead of each member.
             expected_wait_s: Some((f64::from(g.size) * service / 2.0).round()),
             persons,
@@ -181,43 +269,49 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
                 worst.lane_id,
                 minutes(target)
             );
+            let what_text = Text::new(codes::FLOW_REC_WAIT)
+                .with("wait_min", minutes(wait))
+                .with("lane", &worst.lane_id)
+                .with("target_min", minutes(target));
+            let rec = |action: &str,
+                       lane_id: String,
+                       (why, why_text): (String, Text),
+                       expected_wait_s,
+                       persons| {
+                Recommendation {
+                    action: action.into(),
+                    reason: format!("{what}; {why}"),
+                    reason_text: nest(what_text.clone(), why_text),
+                    lane_id,
+                    expected_wait_s,
+                    persons,
+                }
+            };
             let rec = match (take_free(site), closed) {
-                (Some(p), Some(c)) => Recommendation {
-                    action: "open".into(),
-                    lane_id: c.lane_id.clone(),
-                    reason: format!("{what}; {p} is on duty and free to staff {}", c.lane_id),
-                    expected_wait_s: after(1),
-                    persons: vec![p],
-                },
-                (Some(p), None) => Recommendation {
-                    action: "add_staff".into(),
-                    lane_id: worst.lane_id.clone(),
-                    reason: format!(
-                        "{what}; no closed lane of this kind is left, {p} is on duty and free"
-                    ),
-                    expected_wait_s: after(1),
-                    persons: vec![p],
-                },
-                (None, c) if !reserve_names.is_empty() => Recommendation {
-                    action: "call_reserve".into(),
-                    lane_id: c.map_or(worst.lane_id.clone(), |c| c.lane_id.clone()),
-                    reason: format!(
-                        "{what}; nobody free on duty, {} in the reinforcement pool ({})",
-                        reserve_names.len(),
-                        reserve_names.join(", ")
-                    ),
-                    expected_wait_s: after(1),
-                    persons: reserve_names.clone(),
-                },
-                (None, c) => Recommendation {
-                    action: "call_reserve".into(),
-                    lane_id: c.map_or(worst.lane_id.clone(), |c| c.lane_id.clone()),
-                    reason: format!(
-                        "{what}; nobody free on duty and nobody in the reinforcement pool"
-                    ),
-                    expected_wait_s: Some(wait),
-                    persons: vec![],
-                },
+                (Some(p), Some(c)) => {
+                    rec("open", c.lane_id.clone(), why_free(&p), after(1), vec![p])
+                }
+                (Some(p), None) => rec(
+                    "add_staff",
+                    worst.lane_id.clone(),
+                    why_no_lane(&p),
+                    after(1),
+                    vec![p],
+                ),
+                (None, c) if !reserve_names.is_empty() => rec(
+                    "call_reserve",
+                    c.map_or(worst.lane_id.clone(), |c| c.lane_id.clone()),
+                    why_reserve(&reserve_names),
+                    after(1),
+                    reserve_names.clone(),
+                ),
+                (None, c) => rec(
+                    "call_reserve",
+                    c.map_or(worst.lane_id.clone(), |c| c.lane_id.clone()),
+                    why_nobody(),
+                    Some(wait),
+                    vec![],
+                ),
             };
             claimed.push(rec.lane_id.clone());
             out.push(rec);
@@ -233,8 +327,7 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
             let expecting_group = input.groups.iter().any(|g| {
                 l.channel.as_deref() == Some("tour_group")
                     && g.site_id == l.site_id
-                    && g.expected_arrival + Duration::minutes(GROUP_GRACE) >= input.now
-                    && g.expected_arrival <= input.now + Duration::minutes(GROUP_LEAD)
+                    && group_due(g, input.now)
             });
             if idle && !expecting_group {
                 out.push(Recommendation {
@@ -244,6 +337,8 @@ pub fn recommend(input: &Input<'_>) -> Vec<Recommendation> {
                         "nobody waiting and nobody arrived for {} min",
                         input.idle_after.num_minutes()
                     ),
+                    reason_text: Text::new(codes::FLOW_REC_IDLE)
+                        .with("minutes", input.idle_after.num_minutes()),
                     expected_wait_s: Some(0.0),
                     persons: l.staff.clone(),
                 });
@@ -318,6 +413,78 @@ mod tests {
         );
         assert_eq!(r[0].persons, ["B"]);
         assert!(r[0].expected_wait_s.unwrap_or(f64::MAX) < 3600.0);
+    }
+
+    #[test]
+    fn reasons_are_codes_with_the_nested_why_and_its_parameters() {
+        let lanes = [
+            lane("c1", true, &["A"], 40, Some(3600.0)),
+            lane("c2", false, &[], 0, None),
+        ];
+        let r = run(&lanes, &[shift("A", "counter"), shift("Z", RESERVE_POST)]);
+        let t = &r[0].reason_text;
+        assert_eq!(t.code, codes::FLOW_REC_WAIT);
+        assert_eq!(t.param("reason"), Some(codes::FLOW_WHY_RESERVE));
+        assert_eq!(
+            (t.param("wait_min"), t.param("target_min"), t.param("n")),
+            (Some("60"), Some("30"), Some("1"))
+        );
+        assert_eq!(t.param("persons"), Some("Z"));
+        for c in [&t.code, &t.params["reason"]] {
+            assert!(codes::ALL.contains(&c.as_str()), "{c} is listed");
+            let listed = codes::params(&t.code);
+            assert!(
+                t.params.keys().all(|k| listed.contains(&k.as_str())),
+                "{t:?}"
+            );
+        }
+        let idle = run(&[lane("c1", true, &["A"], 0, Some(0.0))], &[]);
+        assert_eq!(idle[0].reason_text.code, codes::FLOW_REC_IDLE);
+        assert_eq!(idle[0].reason_text.param("minutes"), Some("30"));
+    }
+
+    #[test]
+    fn a_bus_seen_at_the_gate_makes_its_group_due_whatever_its_expected_time() {
+        let mut tour = lane("tour", false, &[], 0, None);
+        tour.kind = "special_channel".into();
+        tour.channel = Some("tour_group".into());
+        let mut g = Group {
+            id: "g1".into(),
+            kind: "tour".into(),
+            size: 40,
+            nationality: "MNG".into(),
+            site_id: "road".into(),
+            direction: "entry".into(),
+            plate: Some("1234УБА".into()),
+            expected_arrival: t0() + Duration::hours(5),
+            organisation: None,
+            announced_at: t0() - Duration::hours(1),
+            announced_by: "chief".into(),
+            seen_at: None,
+            seen_camera: None,
+        };
+        let go = |g: &Group| {
+            recommend(&Input {
+                now: t0(),
+                lanes: std::slice::from_ref(&tour),
+                on_duty: &[shift("B", "counter")],
+                groups: std::slice::from_ref(g),
+                service_s: &|_| 120.0,
+                idle_after: Duration::minutes(30),
+            })
+        };
+        assert!(go(&g).is_empty(), "five hours early");
+        g.seen_at = Some(t0() - Duration::minutes(3));
+        let r = go(&g);
+        assert_eq!(
+            (r[0].action.as_str(), r[0].lane_id.as_str()),
+            ("open", "tour")
+        );
+        assert_eq!(r[0].reason_text.code, codes::FLOW_REC_GROUP_SEEN);
+        assert_eq!(r[0].reason_text.param("plate"), Some("1234УБА"));
+        // An hour after the sighting the group no longer counts by it.
+        g.seen_at = Some(t0() - Duration::minutes(90));
+        assert!(go(&g).is_empty());
     }
 
     #[test]

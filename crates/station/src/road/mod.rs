@@ -1089,6 +1089,16 @@ impl Station {
             ),
         );
         self.append(changes).await?;
+        // An announced tour group's bus: its lane is recommended from now.
+        self.group_bus_seen(
+            who,
+            &vehicle.plate,
+            &vehicle.site_id,
+            direction.as_str(),
+            &read.camera_id,
+            time,
+        )
+        .await?;
         Ok(ReadResult {
             outcome,
             vehicle_id,

@@ -16,11 +16,13 @@ use crate::translit::Scheme;
 const POOL: usize = 128;
 /// Name-index candidates scored in full, at most.
 const MAX_FULL: usize = 32;
-/// Postings scanned per query beyond the rarest key. Keys past the budget (the most common
-/// parts, which carry the least evidence) only confirm candidates already pooled. Each
-/// posting scanned is a cache miss in the accumulator: at a million entries 60,000 of them
-/// were most of a slow query's time, and 15,000 found the same listed travellers; 8,000 was
-/// faster again but lost name-only variants (typo in a rarely shared name: 89.9 → 88.6 %).
+/// Postings of single-part keys scanned per query, rarest key first (the rarest is always
+/// scanned, but no further than the budget). Keys past the budget (the most common parts,
+/// which carry the least evidence) only confirm candidates already pooled. Each posting
+/// scanned is a cache miss in the accumulator: at a million entries 60,000 of them were most
+/// of a slow query's time. Since two parts together have their own keys (see [`PAIR_BUDGET`])
+/// the single keys need not find the name's combinations: 3,000 found the same listed
+/// travellers and name-only variants as 15,000 did.
 const SCAN_BUDGET: usize = 3_000;
 /// Common keys per query part that confirm pooled candidates, strongest first: more only
 /// repeat what the part's best key said, each at the price of a walk through a long list.
@@ -482,7 +484,10 @@ const PAIR_VARIANT: f32 = 0.9;
 /// Postings of pair keys scanned per query (the rarest pair list always is): a pair of two
 /// common parts ("Mohammed Ali") still has thousands of namesakes, whose lists only confirm.
 const PAIR_BUDGET: usize = 4_000;
-/// Pair lists past the budget that confirm pooled candidates, rarest first.
+/// Longest part (in letters) whose typing variants a query looks up.
+const MAX_VARIANT_LEN: usize = 24;
+/// Pair lists past the budget that confirm pooled candidates, rarest first (and the rarest
+/// list in full when the budget cut it).
 const PAIR_PROBES: usize = 2;
 
 /// The key of two part skeletons in either order: a name's parts may come reversed.
@@ -524,7 +529,9 @@ fn entry_pair_keys(toks: &[Tok], out: &mut Vec<u64>) {
 fn typo_variants(t: &Tok) -> Vec<String> {
     let k = t.key.as_bytes();
     let mut out: Vec<String> = Vec::new();
-    if !t.key.is_ascii() || k.len() < 3 {
+    // Longer parts are not names but run-together text: no variants (they would cost a
+    // look-up each).
+    if !t.key.is_ascii() || k.len() < 3 || k.len() > MAX_VARIANT_LEN {
         return out;
     }
     let mut buf: Vec<u8> = Vec::with_capacity(k.len());

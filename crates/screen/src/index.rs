@@ -13,18 +13,20 @@ use crate::normalize::{MAX_SOUND_BYTES, MAX_TOKENS, skeleton, sound_into};
 use crate::translit::Scheme;
 
 /// Entries kept from the candidate accumulator (most name evidence first) for the cheap bound.
-const POOL: usize = 256;
+const POOL: usize = 128;
 /// Name-index candidates scored in full, at most.
 const MAX_FULL: usize = 32;
-/// Postings scanned per query beyond the rarest key. Keys past the budget (the most common
-/// parts, which carry the least evidence) only confirm candidates already pooled. Each
-/// posting scanned is a cache miss in the accumulator: at a million entries 60,000 of them
-/// were most of a slow query's time, and 15,000 found the same listed travellers; 8,000 was
-/// faster again but lost name-only variants (typo in a rarely shared name: 89.9 → 88.6 %).
-const SCAN_BUDGET: usize = 15_000;
+/// Postings of single-part keys scanned per query, rarest key first (the rarest is always
+/// scanned, but no further than the budget). Keys past the budget (the most common parts,
+/// which carry the least evidence) only confirm candidates already pooled. Each posting
+/// scanned is a cache miss in the accumulator: at a million entries 60,000 of them were most
+/// of a slow query's time. Since two parts together have their own keys (see [`PAIR_BUDGET`])
+/// the single keys need not find the name's combinations: 3,000 found the same listed
+/// travellers and name-only variants as 15,000 did.
+const SCAN_BUDGET: usize = 3_000;
 /// Common keys per query part that confirm pooled candidates, strongest first: more only
 /// repeat what the part's best key said, each at the price of a walk through a long list.
-const PROBE_PER_PART: usize = 3;
+const PROBE_PER_PART: usize = 2;
 /// Query parts the accumulator tells apart: name parts (later ones share the last name slot)
 /// and, in the last slot, the full birth date.
 const MAX_PARTS: usize = 10;
@@ -35,6 +37,8 @@ const W_BIRTH: f32 = 0.4;
 /// Name-index candidates whose key evidence is below this share of the best possible are not
 /// scored: not even one part matched well enough to reach a threshold.
 const MIN_EVIDENCE: f64 = 0.35;
+/// What each part more or fewer than the traveller's name takes from an entry's rank.
+const PART_GAP: f64 = 0.02;
 /// Renderings a packed name holds, at most (one per scheme).
 const MAX_RENDS: usize = Scheme::ALL.len() + 1;
 /// Distinct candidate names whose score a query remembers.
@@ -43,6 +47,25 @@ const NAME_MEMO: usize = 256;
 const RUN: usize = 4;
 /// Cosine similarity at and above which two face templates are taken to be one person.
 pub const FACE_THRESHOLD: f32 = 0.8;
+/// Scale of the 8-bit face rows: a unit vector's components are at most 1.
+const FACE_Q: f32 = 127.0;
+/// How far the 8-bit dot product of two unit vectors of `dim` components may be from the
+/// exact one: each component is off by at most `h = 0.5 / FACE_Q`, so each of the two cross
+/// terms by at most `sqrt(dim) * h` and the product of the errors by `dim * h * h` (0.091 in
+/// all at 128 dimensions), plus a little for float rounding.
+fn face_q_slack(dim: usize) -> f32 {
+    let h = 0.5 / FACE_Q;
+    let d = dim as f32;
+    2.0 * d.sqrt() * h + d * h * h + 0.01
+}
+
+/// Rows of unit vectors in 8 bits.
+fn quantize(v: &[f32]) -> Vec<i8> {
+    v.iter()
+        .map(|x| (x * FACE_Q).round().clamp(-127.0, 127.0) as i8)
+        .collect()
+}
+
 /// On identity change (exact birth date and nationality, refused or wanted list) the name need
 /// only be a variant: this is the lowest name score still reported.
 pub const IDENTITY_CHANGE_NAME_MIN: f64 = 0.5;
@@ -323,8 +346,13 @@ pub struct Index {
     /// Sorted keys (names, birth date + nationality, documents) with CSR offsets into `postings`.
     keys: Vec<u64>,
     offsets: Vec<u32>,
+    /// Where each run of keys sharing their top bits starts in `keys` (see [`KeyDir`]).
+    dir: KeyDir,
     postings: Vec<u32>,
     faces: Vec<f32>,
+    /// The same rows in 8 bits (each component times [`FACE_Q`], rounded): a query reads these
+    /// first, a quarter of the bytes, and the exact rows only for the few that may match.
+    faces_q: Vec<i8>,
     face_rows: Vec<u32>,
     face_dim: usize,
     face_skipped: usize,
@@ -447,6 +475,131 @@ fn joined_keys(toks: &[Tok], both_orders: bool, out: &mut Vec<(u64, f32, u8)>) {
     }
 }
 
+const TAG_PAIR: u8 = b'P';
+/// Parts of one rendering that make pair keys (the first ones): four parts make six pairs.
+const PAIR_PARTS: usize = 4;
+/// Share of a part's best single-key evidence that a pair key credits to a part found only
+/// through one of its typing variants (a letter added or two letters swapped).
+const PAIR_VARIANT: f32 = 0.9;
+/// Postings of pair keys scanned per query (the rarest pair list always is): a pair of two
+/// common parts ("Mohammed Ali") still has thousands of namesakes, whose lists only confirm.
+const PAIR_BUDGET: usize = 4_000;
+/// Longest part (in letters) whose typing variants a query looks up.
+const MAX_VARIANT_LEN: usize = 24;
+/// Pair lists past the budget that confirm pooled candidates, rarest first (and the rarest
+/// list in full when the budget cut it).
+const PAIR_PROBES: usize = 2;
+
+/// The key of two part skeletons in either order: a name's parts may come reversed.
+fn pair_key(a: &str, b: &str) -> u64 {
+    let (x, y) = if a <= b { (a, b) } else { (b, a) };
+    let mut h: u64 = FNV_OFFSET ^ u64::from(TAG_PAIR);
+    for &c in x.as_bytes().iter().chain([0u8].iter()).chain(y.as_bytes()) {
+        h ^= u64::from(c);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    mix(h)
+}
+
+/// The parts of a rendering that pair keys are made of: ASCII skeletons of two letters or
+/// more, the first [`PAIR_PARTS`], with their part slot.
+fn pair_parts(toks: &[Tok]) -> impl Iterator<Item = (u8, &Tok)> {
+    toks.iter()
+        .enumerate()
+        .filter(|(_, t)| t.skel.is_ascii() && t.skel.len() >= 2)
+        .take(PAIR_PARTS)
+        .map(|(i, t)| (u8::try_from(i.min(BIRTH_SLOT - 1)).unwrap_or(0), t))
+}
+
+/// Pair keys of one rendering of a listed name: one per two parts (in any order, adjacent or
+/// not). A single common part ("Mohammed", "Ivanov") is in a hundred thousand entries; two of
+/// them together are in far fewer, so a traveller whose other part has a typing slip is still
+/// found among a short list instead of a flood.
+fn entry_pair_keys(toks: &[Tok], out: &mut Vec<u64>) {
+    let parts: Vec<&str> = pair_parts(toks).map(|(_, t)| t.skel.as_str()).collect();
+    for (i, a) in parts.iter().enumerate() {
+        for b in parts.iter().skip(i + 1) {
+            out.push(pair_key(a, b));
+        }
+    }
+}
+
+/// Skeletons of a part's typing variants: each letter left out (the traveller's spelling has
+/// one letter added) and each two neighbours swapped; the part's own skeleton is left out.
+fn typo_variants(t: &Tok) -> Vec<String> {
+    let k = t.key.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    // Longer parts are not names but run-together text: no variants (they would cost a
+    // look-up each).
+    if !t.key.is_ascii() || k.len() < 3 || k.len() > MAX_VARIANT_LEN {
+        return out;
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(k.len());
+    let push = |v: &[u8], out: &mut Vec<String>| {
+        if let Ok(v) = std::str::from_utf8(v) {
+            let sk = skeleton(v);
+            if sk.len() >= 2 && sk != t.skel && !out.contains(&sk) {
+                out.push(sk);
+            }
+        }
+    };
+    for j in 0..k.len() {
+        buf.clear();
+        buf.extend(
+            k.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != j)
+                .map(|(_, c)| *c),
+        );
+        push(&buf, &mut out);
+    }
+    for j in 0..k.len() - 1 {
+        if k.get(j) == k.get(j + 1) {
+            continue;
+        }
+        buf.clear();
+        buf.extend_from_slice(k);
+        buf.swap(j, j + 1);
+        push(&buf, &mut out);
+    }
+    out
+}
+
+/// A query's pair key: (key, part a, part b, which part is a typing variant: 0 none, 1 a,
+/// 2 b, the single-part key of that variant's skeleton).
+type PairKey = (u64, u8, u8, u8, u64);
+
+/// Pair keys of a query rendering: every two parts as they are, and each with one part
+/// replaced by a typing variant.
+fn query_pair_keys(toks: &[Tok], variants: bool, out: &mut Vec<PairKey>) {
+    let parts: Vec<(u8, &Tok, Vec<String>)> = pair_parts(toks)
+        .map(|(p, t)| {
+            (
+                p,
+                t,
+                if variants {
+                    typo_variants(t)
+                } else {
+                    Vec::new()
+                },
+            )
+        })
+        .collect();
+    for (i, (pa, ta, va)) in parts.iter().enumerate() {
+        for (pb, tb, vb) in parts.iter().skip(i + 1) {
+            out.push((pair_key(&ta.skel, &tb.skel), *pa, *pb, 0, 0));
+            for v in va {
+                let k = hkey(TAG_PART, v.as_bytes());
+                out.push((pair_key(v, &tb.skel), *pa, *pb, 1, k));
+            }
+            for v in vb {
+                let k = hkey(TAG_PART, v.as_bytes());
+                out.push((pair_key(&ta.skel, v), *pa, *pb, 2, k));
+            }
+        }
+    }
+}
+
 fn is_han(word: &str) -> bool {
     word.chars()
         .any(|c| crate::normalize::char_script(c) == Some(crate::Script::Han))
@@ -513,6 +666,50 @@ fn spelling_keys(skel: &str, part: u8, out: &mut Vec<(u64, f32, u8)>) {
     let n = sound_into(skel, &mut snd);
     if n >= 3 {
         out.push((hkey(TAG_SOUND, snd.get(..n).unwrap_or(&[])), W_SOUND, part));
+    }
+}
+
+/// A directory over sorted hashed keys: for each value of a key's top `bits` bits, the
+/// position of the first key with that prefix or more. A look-up reads one directory slot and
+/// then a handful of neighbouring keys (a cache line or two), where a search through the
+/// whole table costs a miss per step.
+#[derive(Debug, Default)]
+struct KeyDir {
+    bits: u32,
+    starts: Vec<u32>,
+}
+
+impl KeyDir {
+    /// About eight keys per slot.
+    fn new(keys: &[u64]) -> KeyDir {
+        let bits = (keys.len() / 8).max(1).ilog2().clamp(1, 24);
+        let slots = 1usize << bits;
+        let mut starts = Vec::with_capacity(slots + 1);
+        let mut i = 0usize;
+        for b in 0..=slots as u64 {
+            while keys.get(i).is_some_and(|k| (k >> (64 - bits)) < b) {
+                i += 1;
+            }
+            starts.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        KeyDir { bits, starts }
+    }
+
+    /// Position of `key` in `keys` (the keys this directory was built over), as
+    /// `binary_search` answers.
+    fn find(&self, keys: &[u64], key: u64) -> Result<usize, usize> {
+        let b = (key >> (64 - self.bits.clamp(1, 63))) as usize;
+        match (self.starts.get(b), self.starts.get(b + 1)) {
+            (Some(&lo), Some(&hi)) => {
+                let (lo, hi) = (lo as usize, hi as usize);
+                match keys.get(lo..hi).map(|w| w.binary_search(&key)) {
+                    Some(Ok(i)) => Ok(lo + i),
+                    Some(Err(i)) => Err(lo + i),
+                    None => find_key(keys, key),
+                }
+            }
+            _ => find_key(keys, key),
+        }
     }
 }
 
@@ -601,8 +798,12 @@ fn clip(s: &str, max: usize) -> &str {
     s.get(..cut).unwrap_or("")
 }
 
+/// Skeleton length byte of a packed part whose skeleton is its key.
+const SAME_AS_KEY: u8 = u8::MAX;
+
 /// Appends one name to a record's packed names:
-/// `u16 len, name, u8 renderings, { u8 scheme (255: none), u8 parts, { u8 len, key, u8 len, skeleton } }`.
+/// `u16 len, name, u8 renderings, { u8 scheme (255: none), u8 parts, { u8 len, key, u8 len, skeleton } }`
+/// where a skeleton equal to its key is the single byte [`SAME_AS_KEY`].
 fn pack_name(name: &str, renderings: &[(Option<Scheme>, Vec<Tok>)], out: &mut Vec<u8>) {
     let name = clip(name, usize::from(u16::MAX));
     out.extend_from_slice(&u16::try_from(name.len()).unwrap_or(0).to_le_bytes());
@@ -620,10 +821,16 @@ fn pack_name(name: &str, renderings: &[(Option<Scheme>, Vec<Tok>)], out: &mut Ve
         let toks = toks.get(..toks.len().min(MAX_TOKENS)).unwrap_or(&[]);
         out.push(u8::try_from(toks.len()).unwrap_or(0));
         for t in toks {
-            for s in [t.key.as_str(), t.skel.as_str()] {
-                let s = clip(s, usize::from(u8::MAX));
-                out.push(u8::try_from(s.len()).unwrap_or(0));
-                out.extend_from_slice(s.as_bytes());
+            let key = clip(&t.key, usize::from(SAME_AS_KEY) - 1);
+            out.push(u8::try_from(key.len()).unwrap_or(0));
+            out.extend_from_slice(key.as_bytes());
+            if t.skel == key {
+                // Most skeletons equal their key (and every one outside ASCII): one byte.
+                out.push(SAME_AS_KEY);
+            } else {
+                let skel = clip(&t.skel, usize::from(SAME_AS_KEY) - 1);
+                out.push(u8::try_from(skel.len()).unwrap_or(0));
+                out.extend_from_slice(skel.as_bytes());
             }
         }
     }
@@ -684,8 +891,10 @@ impl<'a> NameBuf<'a> {
             for _ in 0..nt {
                 let kl = usize::from(rd.u8()?);
                 let key = rd.str(kl)?;
-                let sl = usize::from(rd.u8()?);
-                let skel = rd.str(sl)?;
+                let skel = match rd.u8()? {
+                    SAME_AS_KEY => key,
+                    sl => rd.str(usize::from(sl))?,
+                };
                 if let Some(slot) = self.toks.get_mut(t) {
                     *slot = TokRef { key, skel };
                     t += 1;
@@ -711,6 +920,42 @@ impl<'a> NameBuf<'a> {
     }
 }
 
+/// How many parts, at the least, one of the packed names (its first rendering) has more or
+/// fewer than `n`: the key evidence does not see extra parts, the full comparison does.
+fn parts_gap(names: &[u8], n: usize) -> usize {
+    let mut rd = Rd { b: names, pos: 0 };
+    let mut gap = usize::MAX;
+    let skip = |rd: &mut Rd<'_>| -> Option<()> {
+        let l = usize::from(rd.u8()?);
+        rd.pos += l;
+        Some(())
+    };
+    'names: while rd.pos < names.len() {
+        let Some(len) = rd.u16() else { break };
+        rd.pos += usize::from(len);
+        let Some(nr) = rd.u8() else { break };
+        for r in 0..nr {
+            let (Some(_), Some(parts)) = (rd.u8(), rd.u8()) else {
+                break 'names;
+            };
+            if r == 0 {
+                gap = gap.min(usize::from(parts).abs_diff(n));
+            }
+            for _ in 0..parts {
+                if skip(&mut rd).is_none() {
+                    break 'names;
+                }
+                match rd.u8() {
+                    Some(SAME_AS_KEY) => {}
+                    Some(l) => rd.pos += usize::from(l),
+                    None => break 'names,
+                }
+            }
+        }
+    }
+    if gap == usize::MAX { 0 } else { gap }
+}
+
 fn packed_name_count(names: &[u8]) -> usize {
     let mut rd = Rd { b: names, pos: 0 };
     let mut buf = NameBuf::new();
@@ -729,6 +974,7 @@ fn prepare(
     codes: &mut Codes,
 ) -> Rec {
     let mut kw: Vec<(u64, f32, u8)> = Vec::new();
+    let mut pairs: Vec<u64> = Vec::new();
     let id = clip(&e.id, usize::from(u16::MAX));
     let mut names = Vec::with_capacity(2 + id.len() + 64);
     names.extend_from_slice(&u16::try_from(id.len()).unwrap_or(0).to_le_bytes());
@@ -741,11 +987,13 @@ fn prepare(
             .collect();
         for (_, toks) in &rends {
             name_keys(toks, dict, &mut kw);
+            entry_pair_keys(toks, &mut pairs);
         }
         pack_name(name, &rends, &mut names);
     }
     keys.clear();
     keys.extend(kw.iter().map(|k| k.0));
+    keys.append(&mut pairs);
     let nationalities: Vec<Arc<str>> = e.nationalities.iter().map(|n| intern(codes, n)).collect();
     keys.extend(e.birth_dates.iter().filter_map(birth_key));
     if matches!(e.list, ListKind::RefusedEntry | ListKind::Wanted) {
@@ -860,6 +1108,7 @@ impl Index {
         offsets.push(u32::try_from(postings.len()).unwrap_or(u32::MAX));
         keys.shrink_to_fit();
         offsets.shrink_to_fit();
+        let dir = KeyDir::new(&keys);
         // Faces in entry order: the first template indexed fixes the dimension.
         let (mut faces, mut face_rows, mut face_dim, mut face_skipped) =
             (Vec::new(), Vec::new(), 0usize, 0usize);
@@ -880,12 +1129,15 @@ impl Index {
             }
         }
         faces.shrink_to_fit();
+        let faces_q = quantize(&faces);
         Index {
             recs,
             keys,
             offsets,
+            dir,
             postings,
             faces,
+            faces_q,
             face_rows,
             face_dim,
             face_skipped,
@@ -895,7 +1147,7 @@ impl Index {
     }
 
     fn postings_of(&self, key: u64) -> &[u32] {
-        match find_key(&self.keys, key) {
+        match self.dir.find(&self.keys, key) {
             Ok(i) => {
                 let lo = self.offsets.get(i).copied().unwrap_or(0) as usize;
                 let hi = self.offsets.get(i + 1).copied().unwrap_or(0) as usize;
@@ -976,9 +1228,11 @@ impl Index {
         let m = IndexMemory {
             records,
             keys: vec(&self.keys, self.keys.capacity())
-                + vec(&self.offsets, self.offsets.capacity()),
+                + vec(&self.offsets, self.offsets.capacity())
+                + vec(&self.dir.starts, self.dir.starts.capacity()),
             postings: vec(&self.postings, self.postings.capacity()),
             faces: vec(&self.faces, self.faces.capacity())
+                + vec(&self.faces_q, self.faces_q.capacity())
                 + vec(&self.face_rows, self.face_rows.capacity()),
             accumulators,
             total: 0,
@@ -1053,6 +1307,74 @@ impl Index {
             }
         }
         let max_evidence = part_max.iter().sum::<f32>().max(f32::EPSILON);
+        // Two parts together: each pair list credits both of its parts with what their best
+        // single key would (a little less for the part that is a typing variant).
+        let mut pkeys: Vec<PairKey> = Vec::new();
+        for (i, r) in form.renderings.iter().enumerate() {
+            // Typing variants of the first rendering only: the other schemes of a Cyrillic
+            // name differ from it in a letter or two already.
+            query_pair_keys(&r.toks, i == 0, &mut pkeys);
+        }
+        pkeys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.3.cmp(&b.3)));
+        pkeys.dedup_by_key(|k| k.0);
+        // A part found only as a typing variant is worth what its corrected spelling is as a
+        // single key (a little less): the misspelt part itself may be in no list at all.
+        let mut pair_lists: Vec<(&[u32], u8, u8, u8, f32)> = pkeys
+            .iter()
+            .filter_map(|&(k, a, b, v, vk)| {
+                let l = self.postings_of(k);
+                if l.is_empty() {
+                    return None;
+                }
+                let fixed = if v == 0 {
+                    0.0
+                } else {
+                    let sl = self.postings_of(vk).len().max(l.len());
+                    W_PART * (1.0 + n / sl as f32).ln()
+                };
+                Some((l, a, b, v, fixed))
+            })
+            .collect();
+        pair_lists.sort_by_key(|l| l.0.len());
+        let mut spent = 0usize;
+        let psplit = pair_lists
+            .iter()
+            .position(|l| {
+                spent = spent.saturating_add(l.0.len());
+                spent > PAIR_BUDGET
+            })
+            .unwrap_or(pair_lists.len())
+            .max(1)
+            .min(pair_lists.len());
+        let credit = |p: u8, variant: bool, fixed: f32| {
+            let m = part_max.get(usize::from(p)).copied().unwrap_or(0.0);
+            if variant {
+                PAIR_VARIANT * m.max(fixed)
+            } else {
+                m
+            }
+        };
+        let expanded: Vec<(&[u32], f32, usize)> = pair_lists
+            .iter()
+            .flat_map(|&(l, a, b, v, fixed)| {
+                [
+                    (l, credit(a, v == 1, fixed), usize::from(a)),
+                    (l, credit(b, v == 2, fixed), usize::from(b)),
+                ]
+            })
+            .collect();
+        let (pscan, prest) = expanded.split_at(2 * psplit);
+        // A rarest pair list cut to the budget (below) confirms in full.
+        let cut = pscan
+            .first()
+            .filter(|l| l.0.len() > PAIR_BUDGET)
+            .map_or(0, |_| 2);
+        let pprobe: Vec<(&[u32], f32, usize)> = pscan
+            .iter()
+            .take(cut)
+            .chain(prest.iter().take(2 * PAIR_PROBES))
+            .copied()
+            .collect();
         // Rarest first; the rarest key is always scanned, the rest within the budget.
         lists.sort_by_key(|l| l.0.len());
         let mut spent = 0usize;
@@ -1065,6 +1387,21 @@ impl Index {
             .unwrap_or(lists.len())
             .max(1);
         let (scan, probe) = lists.split_at_mut(split);
+        let mut scan: Vec<(&[u32], f32, usize)> = scan.to_vec();
+        // The rarest list is scanned even when it is longer than the budget (a very common
+        // full name: "John Smith"), but only as far as the budget: its entries are equally
+        // good by this key, and among equals the lowest entry numbers are pooled anyway.
+        if let Some(first) = scan.first_mut() {
+            first.0 = first
+                .0
+                .get(..first.0.len().min(SCAN_BUDGET))
+                .unwrap_or(first.0);
+        }
+        let mut pscan: Vec<(&[u32], f32, usize)> = pscan.to_vec();
+        for l in pscan.iter_mut().take(2) {
+            l.0 = l.0.get(..l.0.len().min(PAIR_BUDGET)).unwrap_or(l.0);
+        }
+        scan.extend_from_slice(&pscan);
         scan.sort_by_key(|l| l.2);
         probe.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
         // Per part only the strongest common keys confirm: each further one costs a walk
@@ -1078,6 +1415,9 @@ impl Index {
             });
             c <= PROBE_PER_PART
         });
+        // Common pairs confirm first: they stand for two parts at once.
+        let mut probe: Vec<(&[u32], f32, usize)> = pprobe.iter().copied().chain(probe).collect();
+        probe.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
         let mut acc = self.take_acc();
         let base = acc.begin();
         for (list, v, p) in scan.iter() {
@@ -1141,6 +1481,7 @@ impl Index {
                 }
             }
         }
+        let qparts = form.renderings.first().map_or(0, |r| r.toks.len());
         let mut ranked: Vec<(f64, u32)> = touched
             .iter()
             .filter_map(|&e| {
@@ -1148,10 +1489,14 @@ impl Index {
                 if ev < MIN_EVIDENCE {
                     return None;
                 }
-                let fields = field_sum(self.recs.get(e as usize)?, ctx);
+                let rec = self.recs.get(e as usize)?;
+                let fields = field_sum(rec, ctx);
+                // Among equal evidence (namesakes), names with as many parts as the
+                // traveller's first.
+                let gap = parts_gap(rec.names(), qparts) as f64 * PART_GAP;
                 // The name scores at most 1: entries that cannot reach the threshold even so
                 // are not worth a full comparison.
-                (1.0 + fields >= threshold).then_some((ev + fields, e))
+                (1.0 + fields >= threshold).then_some((ev + fields - gap, e))
             })
             .collect();
         self.give_acc(acc);
@@ -1377,11 +1722,30 @@ impl Index {
         if !norm.is_finite() || norm == 0.0 {
             return Vec::new();
         }
-        self.faces
+        let unit: Vec<f32> = t.iter().map(|x| x / norm).collect();
+        let q = quantize(&unit);
+        // Rounding moves each component by at most half a step: the 8-bit dot product of two
+        // unit vectors is within `face_q_slack` of the exact one, so no match is lost.
+        let floor = ((FACE_THRESHOLD - face_q_slack(self.face_dim)) * FACE_Q * FACE_Q).floor();
+        let floor = if floor.is_finite() {
+            floor as i32
+        } else {
+            i32::MIN
+        };
+        self.faces_q
             .chunks_exact(self.face_dim)
+            .zip(self.faces.chunks_exact(self.face_dim))
             .zip(&self.face_rows)
-            .filter_map(|(row, e)| {
-                let s = row.iter().zip(t).map(|(a, b)| a * b).sum::<f32>() / norm;
+            .filter_map(|((row_q, row), e)| {
+                let d: i32 = row_q
+                    .iter()
+                    .zip(&q)
+                    .map(|(a, b)| i32::from(*a) * i32::from(*b))
+                    .sum();
+                if d < floor {
+                    return None;
+                }
+                let s = row.iter().zip(&unit).map(|(a, b)| a * b).sum::<f32>();
                 (s >= FACE_THRESHOLD).then_some((*e, s))
             })
             .collect()
@@ -1919,6 +2283,173 @@ mod tests {
             assert_eq!(find_key(&skewed, probe), skewed.binary_search(&probe));
         }
         assert_eq!(find_key(&[], 7), Err(0));
+        let dir = KeyDir::new(&keys);
+        for probe in (0..60_000u64)
+            .map(|i| mix(i.wrapping_mul(0x9e37)))
+            .chain([0, u64::MAX])
+        {
+            assert_eq!(
+                dir.find(&keys, probe),
+                keys.binary_search(&probe),
+                "{probe}"
+            );
+        }
+        let dir = KeyDir::new(&skewed);
+        for probe in [0, 1, 4, 5, 998_001, 998_002, u64::MAX] {
+            assert_eq!(dir.find(&skewed, probe), skewed.binary_search(&probe));
+        }
+        let empty = KeyDir::new(&[]);
+        assert_eq!(empty.find(&[], 7), Err(0));
+    }
+
+    fn listed(id: &str, name: &str) -> WatchlistEntry {
+        WatchlistEntry {
+            id: id.into(),
+            list: ListKind::Alert,
+            names: vec![name.into()],
+            birth_dates: vec![],
+            sex: None,
+            nationalities: vec![],
+            documents: vec![],
+            reason: String::new(),
+            action: String::new(),
+            face_template: None,
+        }
+    }
+
+    #[test]
+    fn pair_keys_ignore_order_and_meet_typing_variants() {
+        let toks = |s: &str| {
+            analyze(s)
+                .renderings
+                .into_iter()
+                .next()
+                .map(|r| r.toks)
+                .unwrap_or_default()
+        };
+        let mut listed = Vec::new();
+        entry_pair_keys(&toks("wolfgang cohen"), &mut listed);
+        assert_eq!(listed.len(), 1);
+        let mut reversed = Vec::new();
+        entry_pair_keys(&toks("cohen wolfgang"), &mut reversed);
+        assert_eq!(
+            listed, reversed,
+            "the pair key does not depend on the order"
+        );
+        // Three parts make three pairs, adjacent or not.
+        let mut three = Vec::new();
+        entry_pair_keys(&toks("ahmed hassan abdullah"), &mut three);
+        assert_eq!(three.len(), 3);
+        // A letter added or two letters swapped: one of the query's variant keys is the
+        // listed pair's key, and it says which part is the variant.
+        for (q, part) in [
+            ("wolfgang choen", 2),
+            ("wolfgang cohjen", 2),
+            ("wolfgnag cohen", 1),
+            ("choen wolfgang", 1),
+        ] {
+            let mut keys = Vec::new();
+            query_pair_keys(&toks(q), true, &mut keys);
+            let hit = keys.iter().find(|k| Some(&k.0) == listed.first());
+            assert_eq!(hit.map(|k| k.3), Some(part), "{q}");
+        }
+        // Without variants only the parts as they are.
+        let mut keys = Vec::new();
+        query_pair_keys(&toks("wolfgang choen"), false, &mut keys);
+        assert!(keys.iter().all(|k| Some(&k.0) != listed.first()));
+        // A different name does not meet it.
+        let mut keys = Vec::new();
+        query_pair_keys(&toks("wolfgang meyer"), true, &mut keys);
+        assert!(keys.iter().all(|k| Some(&k.0) != listed.first()));
+    }
+
+    #[test]
+    fn a_variant_is_found_among_thousands_of_namesakes_of_each_part() {
+        // 3,000 entries share the first part, 3,000 the second; the listed person is the only
+        // one with both. A letter added to, or two swapped in, the rarer part, or the parts
+        // reversed, still finds it: the pair of parts is selective where each part floods.
+        let mut entries: Vec<WatchlistEntry> = (0..3_000)
+            .flat_map(|i| {
+                [
+                    listed(&format!("m{i}"), &format!("mohammed {}", filler(i))),
+                    listed(&format!("h{i}"), &format!("{} hassan", filler(i + 7_000))),
+                ]
+            })
+            .collect();
+        entries.push(listed("target", "mohammed hassan"));
+        let idx = Index::build(entries, None);
+        for q in [
+            "mohammed hassan",
+            "hassan mohammed",
+            "mohammed hasssan",
+            "mohammed hsasan",
+            "mohammed hkassan",
+            "mohammde hassan",
+        ] {
+            let hits = idx.screen(&Query::name(q), crate::DEFAULT_NAME_THRESHOLD);
+            assert!(
+                hits.iter().any(|h| h.entry_id == "target"),
+                "{q}: {:?}",
+                hits.iter().map(|h| &h.entry_id).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    /// A made-up name part, different for each number (letters only).
+    fn filler(mut i: usize) -> String {
+        let mut s = String::from("q");
+        for _ in 0..4 {
+            s.push(char::from(b'a' + (i % 26) as u8));
+            i /= 26;
+        }
+        s
+    }
+
+    #[test]
+    fn face_rows_in_8_bits_lose_no_match() {
+        // Worst case for rounding: components just off half a step.
+        let dim = 128;
+        let mut entries = Vec::new();
+        let mut seed = 7u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            ((seed >> 33) % 2001) as f32 / 1000.0 - 1.0
+        };
+        let base: Vec<f32> = (0..dim).map(|_| rnd()).collect();
+        for i in 0..200 {
+            // Mixtures of the base and noise: cosines spread around the threshold.
+            let mix = 0.3 + 0.7 * (i as f32 / 200.0);
+            let t: Vec<f32> = base.iter().map(|b| mix * b + (1.0 - mix) * rnd()).collect();
+            let mut e = listed(&format!("f{i}"), "");
+            e.names.clear();
+            e.list = ListKind::Wanted;
+            e.face_template = Some(t);
+            entries.push(e);
+        }
+        let exact: Vec<(u32, f32)> = {
+            let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            let nb = norm(&base);
+            entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| {
+                    let t = e.face_template.as_deref()?;
+                    let s = t.iter().zip(&base).map(|(a, b)| a * b).sum::<f32>() / (norm(t) * nb);
+                    (s >= FACE_THRESHOLD).then_some((i as u32, s))
+                })
+                .collect()
+        };
+        assert!(exact.len() > 10 && exact.len() < 190, "{}", exact.len());
+        let idx = Index::build(entries, None);
+        let got = idx.face_matches(Some(&base));
+        assert_eq!(
+            got.iter().map(|g| g.0).collect::<Vec<_>>(),
+            exact.iter().map(|e| e.0).collect::<Vec<_>>()
+        );
+        for (g, e) in got.iter().zip(&exact) {
+            assert!((g.1 - e.1).abs() < 1e-4);
+        }
+        assert!(face_q_slack(128) < 0.11 && face_q_slack(128) > 0.09);
     }
 
     #[test]

@@ -325,6 +325,8 @@ pub struct Run {
     beats: Mutex<HashMap<String, f64>>,
     /// Incidents some scenario has taken charge of.
     claimed: Mutex<HashSet<String>>,
+    /// Travellers verified on board their train (`trains.rs`), not at a counter.
+    pub on_board: Mutex<HashSet<u32>>,
 }
 
 fn status_ok(s: u16) -> bool {
@@ -349,6 +351,7 @@ impl Run {
             silenced: Mutex::default(),
             beats: Mutex::default(),
             claimed: Mutex::default(),
+            on_board: Mutex::default(),
         })
     }
 
@@ -463,7 +466,7 @@ impl Run {
         let mut inflight = tokio::task::JoinSet::new();
         let mut max_lag = 0.0_f64;
         for (i, t) in self.plan.travellers.iter().enumerate() {
-            if f64::from(t.at_s) < start {
+            if f64::from(t.at_s) < start || lock(&self.on_board).contains(&t.id) {
                 continue;
             }
             if !self.clock.until(f64::from(t.at_s)).await {

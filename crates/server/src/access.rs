@@ -54,6 +54,11 @@ pub const ACCESS: &[RouteAccess] = &[
         roles: TRAIN_READ,
     },
     RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/timetable",
+        roles: COMMAND,
+    },
+    RouteAccess {
         method: "GET",
         path: "/api/v1/trains/{id}",
         roles: TRAIN_READ,

@@ -29,9 +29,9 @@ const AGENCIES: [(&str, &str); 2] = [("demo-customs", "customs"), ("demo-quarant
 /// Seats per passenger carriage.
 const SEATS: usize = 36;
 /// Inspection teams working carriages in parallel on a passenger train.
-const TEAMS: usize = 4;
+const TEAMS: usize = 6;
 /// Simulated seconds per person verified on board.
-const PER_PERSON_S: f64 = 20.0;
+const PER_PERSON_S: f64 = 15.0;
 
 /// One train run of the day with its people.
 #[derive(Debug, Clone)]

@@ -480,6 +480,26 @@ async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_f
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The ambulance and the agencies at the platform are told: a medical incident in the
+    // command centre naming train, person id and carriage, never the name.
+    let incident = r.json["priority"][0]["incident_id"]
+        .as_str()
+        .expect("the priority names its incident")
+        .to_owned();
+    let inc = w
+        .app
+        .get(&format!("/api/v1/incidents/{incident}"), &w.chief)
+        .await;
+    assert_eq!(inc.status, StatusCode::OK, "{}", inc.text);
+    assert_eq!(inc.json["kind"], "medical_emergency");
+    assert_eq!(inc.json["title_text"]["code"], "ops.title.ill_on_board");
+    assert_eq!(inc.json["details"]["person_id"], "P0003");
+    assert_eq!(inc.json["details"]["carriage"], "06");
+    let notified = inc.json["details"]["notified"].as_array().unwrap();
+    for who in ["ambulance", "railway", "quarantine", "customs"] {
+        assert!(notified.iter().any(|n| n == who), "{who}: {}", inc.text);
+    }
+    assert!(!inc.text.contains("TSEND"), "the incident names no one: {}", inc.text);
     let r = w
         .app
         .post(

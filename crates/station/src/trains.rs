@@ -112,6 +112,15 @@ pub struct TrainRecord {
     /// Persons to verify first (ill on board), with when their clearance came.
     #[serde(default)]
     pub priority: Vec<PriorityPerson>,
+    /// Carriage → manifest persons listed in it and verified so far.
+    #[serde(default)]
+    pub carriages: BTreeMap<String, CarriageCount>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriageCount {
+    pub listed: usize,
+    pub verified: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +131,9 @@ pub struct PriorityPerson {
     pub marked_by: String,
     /// Seconds from the train's arrival to the person's clearance, once cleared.
     pub cleared_after_s: Option<i64>,
+    /// The medical incident that told the ambulance and the agencies.
+    #[serde(default)]
+    pub incident_id: Option<String>,
 }
 
 /// `POST /api/v1/trains/{id}/verifications`: a scanned MRZ, or a manifest person picked when
@@ -241,6 +253,9 @@ pub struct VerificationCounts {
     pub verified: usize,
     pub exceptions: usize,
     pub remaining: usize,
+    /// Carriages the manifest names, and those whose every listed person is verified.
+    pub carriages: usize,
+    pub carriages_done: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -293,6 +308,12 @@ impl TrainRecord {
                 verified,
                 exceptions: self.exceptions,
                 remaining,
+                carriages: self.carriages.len(),
+                carriages_done: self
+                    .carriages
+                    .values()
+                    .filter(|c| c.verified >= c.listed)
+                    .count(),
             },
             agencies: self.agencies.clone(),
             timer: Timer {
@@ -533,6 +554,7 @@ impl Station {
             target_s: self.target_s(req.kind),
             inspections: BTreeMap::new(),
             priority: Vec::new(),
+            carriages: BTreeMap::new(),
         };
         let event = Event::TrainScheduled(TrainScheduled {
             train_id: t.id.clone(),
@@ -541,6 +563,7 @@ impl Station {
             direction: req.direction.as_str().to_owned(),
             site_id: req.site_id,
             scheduled_arrival: req.scheduled_arrival,
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, self.now()))
@@ -727,6 +750,17 @@ impl Station {
         t.manifest_version = version;
         t.manifest_persons = listed.len();
         t.prescreen_hits = hits.clone();
+        // Carriages as listed by this version; persons verified before keep counting.
+        t.carriages = BTreeMap::new();
+        for p in &listed {
+            if let Some(c) = &p.person.carriage {
+                let e = t.carriages.entry(c.clone()).or_default();
+                e.listed += 1;
+                if t.verified.contains(&p.person_id) {
+                    e.verified += 1;
+                }
+            }
+        }
         if who.role == Role::Carrier && t.carrier.is_none() {
             t.carrier = who.organisation.clone();
         }
@@ -768,6 +802,7 @@ impl Station {
             errors: errors.len(),
             added: added.len(),
             removed: removed.len(),
+            carrier: t.carrier.clone(),
         });
         changes.push(self.train_change(who, event, &t).with(Projection::PutDoc {
             collection: MANIFESTS_COLLECTION.to_owned(),
@@ -803,6 +838,7 @@ impl Station {
         let event = Event::TrainArrived(TrainArrived {
             train_id: t.id.clone(),
             at: now,
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))
@@ -854,6 +890,7 @@ impl Station {
             train_id: t.id.clone(),
             agency: agency.to_owned(),
             at: now,
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))
@@ -922,6 +959,7 @@ impl Station {
             duration_s,
             target_s: t.target_s,
             no_shows: t.no_shows.len(),
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))
@@ -1141,7 +1179,11 @@ impl Station {
         let now = self.now();
         match (&person, matched) {
             (Some(p), ManifestMatch::Manifest) => {
-                t.verified.insert(p.person_id.clone());
+                if t.verified.insert(p.person_id.clone())
+                    && let Some(c) = p.person.carriage.as_ref().and_then(|c| t.carriages.get_mut(c))
+                {
+                    c.verified += 1;
+                }
                 t.inspections.insert(p.person_id.clone(), view.id.clone());
                 if decision.as_deref() == Some("clear")
                     && let (Some(pr), Some(a)) = (
@@ -1228,7 +1270,52 @@ impl Station {
             marked_at: now,
             marked_by: who.name.clone(),
             cleared_after_s: None,
+            incident_id: None,
         });
+        // The ambulance and the agencies at the platform are told: a medical incident in the
+        // command centre, naming the train, the person's manifest id and carriage (never a
+        // name), whose `notified` agencies see it in their partner view.
+        let carriage = persons
+            .iter()
+            .find(|p| p.person_id == person_id)
+            .and_then(|p| p.person.carriage.clone())
+            .unwrap_or_else(|| "?".into());
+        let mut notified = vec!["ambulance".to_owned()];
+        notified.extend(t.agencies.keys().cloned());
+        let site = self.port.site(&t.site_id);
+        let location = site
+            .filter(|s| self.port.zones.iter().any(|z| z.id == s.feature))
+            .map(|s| guomen_ops::Location::Zone(s.feature.clone()));
+        let new = guomen_ops::NewIncident {
+            kind: guomen_domain::incident::IncidentKind::MedicalEmergency,
+            priority: None,
+            title: format!(
+                "Ill on board {}, carriage {carriage}: passenger {person_id} verified first; ambulance and agencies notified",
+                t.number
+            ),
+            title_text: Some(
+                guomen_domain::text::Text::new(guomen_domain::text::codes::TITLE_ILL_ON_BOARD)
+                    .with("train", &t.number)
+                    .with("person", person_id)
+                    .with("carriage", &carriage),
+            ),
+            location,
+            source: guomen_domain::incident::IncidentSource::Manual,
+            source_ref: Some(format!("train:{}:{person_id}", t.id)),
+            details: json!({
+                "train_id": t.id,
+                "train": t.number,
+                "person_id": person_id,
+                "carriage": carriage,
+                "reason": reason,
+                "notified": notified,
+            }),
+            actor: who.actor(),
+        };
+        let incident = self.create_incident(who, new).await?;
+        if let Some(p) = t.priority.iter_mut().find(|p| p.person_id == person_id) {
+            p.incident_id = Some(incident.id.clone());
+        }
         let event = Event::TrainPriority(PriorityMarked {
             train_id: t.id.clone(),
             person_id: person_id.to_owned(),

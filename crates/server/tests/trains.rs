@@ -154,7 +154,7 @@ async fn a_manifest_is_screened_before_arrival_and_the_hit_names_carriage_and_se
     );
     assert_eq!(
         t.json["verification"],
-        json!({"verified": 0, "exceptions": 0, "remaining": 3})
+        json!({"verified": 0, "exceptions": 0, "remaining": 3, "carriages": 2, "carriages_done": 0})
     );
     assert_eq!(t.json["timer"]["started"], Value::Null);
 
@@ -584,7 +584,7 @@ async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_f
     assert_eq!(t.json["status"], "verifying");
     assert_eq!(
         t.json["verification"],
-        json!({"verified": 2, "exceptions": 2, "remaining": 1})
+        json!({"verified": 2, "exceptions": 2, "remaining": 1, "carriages": 2, "carriages_done": 1})
     );
     assert!(
         t.json["timer"]["predicted_finish"].is_string(),

@@ -467,9 +467,10 @@ W-1,wanted,Batbold Ganzorig,,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest\
             .contains(&kind.as_str()),
             "a carrier saw {kind}: {data}"
         );
-        assert_eq!(data["train_id"].as_str(), Some(mine.as_str()), "{kind}: {data}");
-        assert_ne!(data["train_id"].as_str(), Some(theirs.as_str()));
-        assert!(data.get("hits").is_none(), "{kind}: {data}");
+        let p = &data["payload"];
+        assert_eq!(p["train_id"].as_str(), Some(mine.as_str()), "{kind}: {data}");
+        assert!(p.get("hits").is_none(), "{kind}: {data}");
+        assert_eq!(data["actor"], Value::Null, "{kind}: {data}");
     }
     // The staff see the hit and the other train.
     let chief_replay = app.send_raw(sse_request(&chief, Some(0))).await;
@@ -481,6 +482,6 @@ W-1,wanted,Batbold Ganzorig,,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest\
     assert!(
         frames
             .iter()
-            .any(|(_, _, d)| d["train_id"].as_str() == Some(theirs.as_str()))
+            .any(|(_, _, d)| d["payload"]["train_id"].as_str() == Some(theirs.as_str()))
     );
 }

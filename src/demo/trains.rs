@@ -18,14 +18,17 @@ use guomen_server::api::trains::{
     ManifestAnswerDto, NewTrainBody, PriorityBody, TimetableBody, TrainDto, VerificationBody,
     VerificationDto,
 };
-use guomen_sim::plan::{Party, Traveller, TrainKind};
+use guomen_sim::plan::{Party, TrainKind, Traveller};
 
 use super::drive::{RAILWAY_AGENCY, Run, Target};
 
 /// The carrier of the China–Europe freight trains.
 const FREIGHT_CARRIER: &str = "China Railway Container Transport";
 /// The agencies at the platform, each with a demo partner user (`demo-railway` exists).
-const AGENCIES: [(&str, &str); 2] = [("demo-customs", "customs"), ("demo-quarantine", "quarantine")];
+const AGENCIES: [(&str, &str); 2] = [
+    ("demo-customs", "customs"),
+    ("demo-quarantine", "quarantine"),
+];
 /// Seats per passenger carriage.
 const SEATS: usize = 36;
 /// Inspection teams working carriages in parallel on a passenger train.
@@ -366,7 +369,11 @@ async fn one_train(run: Arc<Run>, trains: Arc<Trains>, i: usize, day0: DateTime<
     let chief = &target.tokens.chief;
     let path = |what: &str| format!("/api/v1/trains/{}/{what}", p.id);
     // The manifest an hour before arrival (at the day's start for an early train).
-    if !run.clock.until(f64::from(p.at_s.saturating_sub(3600))).await {
+    if !run
+        .clock
+        .until(f64::from(p.at_s.saturating_sub(3600)))
+        .await
+    {
         return;
     }
     let text = guomen_paxlst::write(
@@ -387,16 +394,14 @@ async fn one_train(run: Arc<Run>, trains: Arc<Trains>, i: usize, day0: DateTime<
         .send()
         .await;
     match sent {
-        Ok(r) if r.status().as_u16() == 201 => {
-            match r.json::<ManifestAnswerDto>().await {
-                Ok(a) => {
-                    if let Ok(mut m) = trains.manifests.lock() {
-                        m.push((p.number.clone(), a.persons));
-                    }
+        Ok(r) if r.status().as_u16() == 201 => match r.json::<ManifestAnswerDto>().await {
+            Ok(a) => {
+                if let Ok(mut m) = trains.manifests.lock() {
+                    m.push((p.number.clone(), a.persons));
                 }
-                Err(e) => trains.problem(format!("{} manifest answer: {e}", p.number)),
             }
-        }
+            Err(e) => trains.problem(format!("{} manifest answer: {e}", p.number)),
+        },
         Ok(r) => {
             let s = r.status();
             trains.problem(format!(
@@ -420,8 +425,9 @@ async fn one_train(run: Arc<Run>, trains: Arc<Trains>, i: usize, day0: DateTime<
         }
         let railway = trains.agencies.get(RAILWAY_AGENCY).unwrap_or(chief);
         let body = PriorityBody {
-            reason: "passenger taken ill on board (suspected brain haemorrhage); ambulance requested"
-                .into(),
+            reason:
+                "passenger taken ill on board (suspected brain haemorrhage); ambulance requested"
+                    .into(),
         };
         match target
             .post(&path(&format!("persons/{pid}/priority")), railway, &body)
@@ -623,7 +629,11 @@ pub async fn summary(
         .unwrap_or_default();
     let int = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_i64);
     let released: Vec<&TrainDto> = list.iter().filter(|t| t.status == "released").collect();
-    let manifests = trains.manifests.lock().map(|m| m.clone()).unwrap_or_default();
+    let manifests = trains
+        .manifests
+        .lock()
+        .map(|m| m.clone())
+        .unwrap_or_default();
     out.push(format!(
         "trains: {} scheduled ({} from the weekly timetable, {} freight), {} manifests as PAXLST before arrival ({} persons), {} released",
         list.len(),
@@ -660,7 +670,11 @@ pub async fn summary(
     if !cleared.is_empty() {
         out.push(format!("trains cleared: {}", cleared.join(", ")));
     }
-    let ill = trains.ill_cleared.lock().map(|c| c.clone()).unwrap_or_default();
+    let ill = trains
+        .ill_cleared
+        .lock()
+        .map(|c| c.clone())
+        .unwrap_or_default();
     for (number, s) in &ill {
         out.push(format!(
             "ill on board: the passenger on {number} verified first and cleared {:.1} min after arrival (seed: under 7)",

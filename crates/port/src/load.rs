@@ -385,18 +385,18 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
         }
         "trains" => {
             let d = TrainSettings::default();
-            let target = |cx: &mut Cx<'_>, f: &mut Fields<'_>, key: &'static str, d: u32| {
-                match f.opt_int(cx, key) {
-                    Some(Some(v)) if v > 0 => v as u32,
-                    Some(Some(v)) => {
-                        cx.schema(
-                            Some(line),
-                            format!("trains: `{key}` must be a positive number of seconds, found {v}"),
-                        );
-                        d
-                    }
-                    _ => d,
+            let target = |cx: &mut Cx<'_>, f: &mut Fields<'_>, key: &'static str, d: u32| match f
+                .opt_int(cx, key)
+            {
+                Some(Some(v)) if v > 0 => v as u32,
+                Some(Some(v)) => {
+                    cx.schema(
+                        Some(line),
+                        format!("trains: `{key}` must be a positive number of seconds, found {v}"),
+                    );
+                    d
                 }
+                _ => d,
             };
             let passenger_target_s = target(cx, f, "passenger_target_s", d.passenger_target_s);
             let freight_target_s = target(cx, f, "freight_target_s", d.freight_target_s);
@@ -439,8 +439,14 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                 }
                 *d != Direction::Both
             });
-            if let (Some(number), Some(kind), Some(direction), Some(site), Some(days), Some(arrival)) =
-                (number, kind, direction, site, days, arrival)
+            if let (
+                Some(number),
+                Some(kind),
+                Some(direction),
+                Some(site),
+                Some(days),
+                Some(arrival),
+            ) = (number, kind, direction, site, days, arrival)
             {
                 b.train_services.push(TrainService {
                     number,

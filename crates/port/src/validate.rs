@@ -295,7 +295,10 @@ impl Validator<'_> {
             if !known(&sites, &t.site) {
                 problems.push((
                     t.line,
-                    format!("train_service \"{}\": unknown site \"{}\"", t.number, t.site),
+                    format!(
+                        "train_service \"{}\": unknown site \"{}\"",
+                        t.number, t.site
+                    ),
                 ));
             }
         }

@@ -2020,7 +2020,8 @@ async fn trains_panel_follows_a_train_live(c: Ctx) -> TestResult {
         .js("return document.getElementById('trains-panel').textContent")
         .await?;
     check(
-        zh.as_str().unwrap_or_default().contains("列车") && zh.as_str().unwrap_or_default().contains("车厢"),
+        zh.as_str().unwrap_or_default().contains("列车")
+            && zh.as_str().unwrap_or_default().contains("车厢"),
         format!("zh panel {zh}"),
     )?;
     c.js("G.setLang('en')").await?;

@@ -499,7 +499,11 @@ async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_f
     for who in ["ambulance", "railway", "quarantine", "customs"] {
         assert!(notified.iter().any(|n| n == who), "{who}: {}", inc.text);
     }
-    assert!(!inc.text.contains("TSEND"), "the incident names no one: {}", inc.text);
+    assert!(
+        !inc.text.contains("TSEND"),
+        "the incident names no one: {}",
+        inc.text
+    );
     let r = w
         .app
         .post(
@@ -656,7 +660,13 @@ async fn the_weekly_timetable_comes_from_the_port_config() {
     assert_eq!(k3["scheduled_arrival"], "2025-07-15T12:30:00Z");
     // The passenger target is the station's, from `[trains]`.
     assert_eq!(k3["timer"]["target_s"], 2700);
-    let ids: Vec<Value> = r.json.as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
+    let ids: Vec<Value> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
 
     // Scheduling the day again adds nothing.
     let again = w
@@ -737,11 +747,19 @@ async fn freight_targets_and_agencies_come_from_the_port_config() {
     assert_eq!(r.json["agencies"], json!({}));
     let road = r.json["id"].as_str().unwrap().to_owned();
     w.app
-        .post(&format!("/api/v1/trains/{road}/arrive"), &w.chief, json!({}))
+        .post(
+            &format!("/api/v1/trains/{road}/arrive"),
+            &w.chief,
+            json!({}),
+        )
         .await;
     let r = w
         .app
-        .post(&format!("/api/v1/trains/{road}/release"), &w.chief, json!({}))
+        .post(
+            &format!("/api/v1/trains/{road}/release"),
+            &w.chief,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
@@ -804,7 +822,14 @@ async fn an_mrz_surname_with_filler_for_a_hyphen_matches_the_manifest() {
     let w = world().await;
     let inspector = w.app.user("insp", Role::Inspector).await;
     let id = new_train(&w, "K24", "passenger").await;
-    let p = person("OYUN-ERDENE", "SARNAI", (1992, 2, 2), "E2222222", "03", "004");
+    let p = person(
+        "OYUN-ERDENE",
+        "SARNAI",
+        (1992, 2, 2),
+        "E2222222",
+        "03",
+        "004",
+    );
     let r = send(
         &w.app,
         &format!("/api/v1/trains/{id}/manifest"),

@@ -408,7 +408,12 @@ W-1,wanted,Batbold Ganzorig,,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest\
             )
             .await;
         assert_eq!(r.status.as_u16(), 201, "{}", r.text);
-        assert_eq!(r.json["hits"].as_array().map(Vec::len), Some(1), "{}", r.text);
+        assert_eq!(
+            r.json["hits"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            r.text
+        );
         app.post(&format!("/api/v1/trains/{id}/arrive"), &chief, json!({}))
             .await;
         ids.push(id);
@@ -468,7 +473,11 @@ W-1,wanted,Batbold Ganzorig,,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest\
             "a carrier saw {kind}: {data}"
         );
         let p = &data["payload"];
-        assert_eq!(p["train_id"].as_str(), Some(mine.as_str()), "{kind}: {data}");
+        assert_eq!(
+            p["train_id"].as_str(),
+            Some(mine.as_str()),
+            "{kind}: {data}"
+        );
         assert!(p.get("hits").is_none(), "{kind}: {data}");
         assert_eq!(data["actor"], Value::Null, "{kind}: {data}");
     }
@@ -478,7 +487,12 @@ W-1,wanted,Batbold Ganzorig,,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest\
         f.iter().any(|(_, k, _)| k == "train.released")
     })
     .await;
-    assert!(frames.iter().any(|(_, k, _)| k == "clearance.watchlist_hit"), "{frames:?}");
+    assert!(
+        frames
+            .iter()
+            .any(|(_, k, _)| k == "clearance.watchlist_hit"),
+        "{frames:?}"
+    );
     assert!(
         frames
             .iter()

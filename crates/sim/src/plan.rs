@@ -363,7 +363,14 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
                 "K23" | "K24" => 140,
                 _ => 160,
             };
-            Some((s.number.clone(), s.direction, s.site.clone(), route, h * 60 + m, pax))
+            Some((
+                s.number.clone(),
+                s.direction,
+                s.site.clone(),
+                route,
+                h * 60 + m,
+                pax,
+            ))
         })
         .collect();
     let mut trains = Vec::new();

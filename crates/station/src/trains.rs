@@ -457,7 +457,12 @@ impl Station {
             .map(|t| (t.number.clone(), t))
             .collect();
         let mut out = Vec::new();
-        for s in self.port.train_services.iter().filter(|s| s.runs_on(weekday)) {
+        for s in self
+            .port
+            .train_services
+            .iter()
+            .filter(|s| s.runs_on(weekday))
+        {
             if let Some(t) = existing.get(&s.number) {
                 out.push(t.clone());
                 continue;
@@ -1180,7 +1185,11 @@ impl Station {
         match (&person, matched) {
             (Some(p), ManifestMatch::Manifest) => {
                 if t.verified.insert(p.person_id.clone())
-                    && let Some(c) = p.person.carriage.as_ref().and_then(|c| t.carriages.get_mut(c))
+                    && let Some(c) = p
+                        .person
+                        .carriage
+                        .as_ref()
+                        .and_then(|c| t.carriages.get_mut(c))
                 {
                     c.verified += 1;
                 }

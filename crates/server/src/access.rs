@@ -25,7 +25,6 @@ const ADMIN: &[Role] = &[Admin];
 const DEVICES: &[Role] = &[Admin, Device];
 const COMMAND_OR_DEVICE: &[Role] = &[Admin, DutyChief, Device];
 const PARTNERS: &[Role] = &[Admin, DutyChief, Partner];
-const WATCHERS: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner];
 /// The live stream: carriers too (their own organisation's train facts only).
 const STREAM: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier];
 const KPI_READERS: &[Role] = &[Admin, DutyChief, Analyst];

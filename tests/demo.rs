@@ -270,6 +270,45 @@ async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
     } else {
         not_here.push("links");
     }
+    if has("/api/v1/trains/timetable") {
+        // K686 runs every day at 06:55: scheduled from the timetable, its manifest sent as
+        // PAXLST, verified on board (the ill passenger first) and released with a duration.
+        let trains = &summary["trains"];
+        let released = trains["released"].as_array().expect("released trains");
+        let k686 = released
+            .iter()
+            .find(|t| t["number"] == "K686")
+            .unwrap_or_else(|| panic!("K686 not released: {summary}"));
+        assert!(k686["duration_s"].as_i64().unwrap() > 0, "{summary}");
+        assert_eq!(k686["target_s"], 2700, "{summary}");
+        assert!(k686["verified"].as_i64().unwrap() > 0, "{summary}");
+        assert_eq!(
+            trains["ill_cleared_after_s"].as_array().map(Vec::len),
+            Some(1),
+            "{summary}"
+        );
+        assert!(stdout.contains("trains cleared: K686"), "{stdout}");
+        // The served station shows the same release and duration.
+        let day = summary["kpis"]["day"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let (s, list) = get(&format!("/api/v1/trains?date={day}")).await;
+        assert_eq!(s, 200);
+        let served = list
+            .as_array()
+            .and_then(|a| a.iter().find(|t| t["number"] == "K686"))
+            .unwrap_or_else(|| panic!("K686 not served: {list}"));
+        assert_eq!(served["status"], "released");
+        assert_eq!(served["timer"]["elapsed_s"], k686["duration_s"]);
+        assert!(
+            served["priority"][0]["cleared_after_s"].is_i64(),
+            "{served}"
+        );
+        checked.push("trains");
+    } else {
+        not_here.push("trains");
+    }
     // The journal holds the demo's work and verifies.
     let (s, journal) = get("/api/v1/journal?limit=1000").await;
     assert_eq!(s, 200);

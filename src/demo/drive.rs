@@ -332,6 +332,8 @@ pub struct Run {
     claimed: Mutex<HashSet<String>>,
     /// Travellers on whom a seizure is played, by index.
     scripted_cases: BTreeMap<usize, cases::Scripted>,
+    /// Travellers verified on board their train (`trains.rs`), not at a counter.
+    pub on_board: Mutex<HashSet<u32>>,
 }
 
 fn status_ok(s: u16) -> bool {
@@ -382,6 +384,7 @@ impl Run {
                 BTreeMap::new()
             },
             plan,
+            on_board: Mutex::default(),
         })
     }
 
@@ -496,7 +499,7 @@ impl Run {
         let mut inflight = tokio::task::JoinSet::new();
         let mut max_lag = 0.0_f64;
         for (i, t) in self.plan.travellers.iter().enumerate() {
-            if f64::from(t.at_s) < start {
+            if f64::from(t.at_s) < start || lock(&self.on_board).contains(&t.id) {
                 continue;
             }
             if !self.clock.until(f64::from(t.at_s)).await {

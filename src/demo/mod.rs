@@ -7,6 +7,7 @@ mod history;
 mod load;
 mod logs;
 mod road;
+mod trains;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -392,6 +393,11 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
         "road freight: {} appointments booked for the morning at the freight gate",
         road.booked
     );
+    let trains = Arc::new(trains::prepare(&station, &run, date, day0).await?);
+    println!(
+        "trains: {} from the weekly timetable and {} freight trains scheduled for the day",
+        trains.timetable, trains.freight
+    );
     sim_clock.start_day();
     let started = Instant::now();
     let ticker = {
@@ -419,7 +425,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let interrupted = {
         let run = run.clone();
         tokio::select! {
-            _ = async { tokio::join!(run.play(), road::play(run.clone(), road.clone())) } => false,
+            _ = async { tokio::join!(run.play(), road::play(run.clone(), road.clone()), trains::play(run.clone(), trains.clone(), day0)) } => false,
             _ = tokio::signal::ctrl_c() => { let _ = stop_tx.send(true); true }
         }
     };
@@ -453,14 +459,17 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     .await;
     // The road lines go before the summary's last line, which stays its JSON form.
     let road_lines = road::summary(&target, &road, offset).await;
+    let (train_lines, train_json) = trains::summary(&target, &trains, date).await;
     let (head, last) = summary
         .trim_end()
         .rsplit_once('\n')
         .unwrap_or(("", summary.trim_end()));
     println!("{head}");
-    for l in road_lines {
+    for l in road_lines.into_iter().chain(train_lines) {
         println!("{l}");
     }
+    let mut last: serde_json::Value = serde_json::from_str(last).unwrap_or_default();
+    last["trains"] = train_json;
     println!("{last}");
 
     if !(args.exit || interrupted) {

@@ -62,6 +62,8 @@ pub mod codes {
     pub const TITLE_LINK_FAILURE: &str = "ops.title.link_failure";
     /// `agency`, `text` (the partner's own words, as given).
     pub const TITLE_PARTNER: &str = "ops.title.partner";
+    /// `train`, `person`, `carriage` (a person taken ill on board, by manifest id).
+    pub const TITLE_ILL_ON_BOARD: &str = "ops.title.ill_on_board";
 
     // ----- priority reasons -----
     /// `zone`.
@@ -146,6 +148,7 @@ pub mod codes {
         TITLE_ALARM,
         TITLE_LINK_FAILURE,
         TITLE_PARTNER,
+        TITLE_ILL_ON_BOARD,
         PRIORITY_IN_ZONE,
         PRIORITY_OUTSIDE,
         PRIORITY_IN_ZONE_TOWARD,
@@ -195,6 +198,7 @@ pub mod codes {
             TITLE_ALARM => &["sensor_kind", "sensor"],
             TITLE_LINK_FAILURE => &["of"],
             TITLE_PARTNER => &["agency", "text"],
+            TITLE_ILL_ON_BOARD => &["train", "person", "carriage"],
             PRIORITY_IN_ZONE | PRIORITY_IN_ZONE_PARTNER => &["zone"],
             PRIORITY_IN_ZONE_TOWARD => &["zone", "toward", "distance_m", "eta_s"],
             PRIORITY_OUTSIDE_TOWARD => &["toward", "distance_m", "eta_s"],

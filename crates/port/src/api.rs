@@ -14,7 +14,7 @@ impl Port {
             .iter()
             .map(|s| {
                 json!({
-                    "id": s.id, "name": s.name, "kind": s.kind,
+                    "id": s.id, "name": s.name, "kind": s.kind, "agencies": s.agencies,
                     "duty_points": self.duty_points_of_site(&s.id).map(|d| d.id.as_str()).collect::<Vec<_>>(),
                     "geometry": geometry(&s.feature),
                 })
@@ -103,6 +103,8 @@ impl Port {
             "cameras": cameras,
             "units": units,
             "links": links,
+            "trains": self.trains,
+            "train_services": self.train_services,
             "summary": self.summary(),
         })
     }

@@ -87,6 +87,8 @@ pub(crate) fn parse(
         lanes: builder.lanes,
         lane_kinds: builder.lane_kinds,
         holiday_windows: builder.holiday_windows,
+        trains: builder.trains.unwrap_or_default(),
+        train_services: builder.train_services,
         zones: builder.zones,
         border_line: builder.border_line,
         markers: builder.markers,
@@ -112,6 +114,8 @@ struct Builder {
     lanes: Vec<Lane>,
     lane_kinds: Vec<LaneKindFlow>,
     holiday_windows: Vec<HolidayWindow>,
+    trains: Option<TrainSettings>,
+    train_services: Vec<TrainService>,
     zones: Vec<Zone>,
     border_line: Option<BorderLine>,
     border_line_declared: bool,
@@ -149,6 +153,8 @@ const SECTIONS: &[(&str, bool)] = &[
     ("lane", true),
     ("lane_kind", true),
     ("holiday_window", true),
+    ("trains", false),
+    ("train_service", true),
     ("zone", true),
     ("border_line", false),
     ("marker", true),
@@ -260,6 +266,7 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
             let name = f.name(cx, "name");
             let kind = f.choice(cx, "kind", SiteKind::parse, SiteKind::choices);
             let feature = f.string(cx, "feature");
+            let agencies = f.opt_strings(cx, "agencies");
             let slot_capacity = match f.opt_int(cx, "slot_capacity") {
                 Some(Some(v)) if v < 0 => {
                     cx.schema(
@@ -271,17 +278,23 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                 Some(v) => Some(v.map(|v| v.unsigned_abs())),
                 None => None,
             };
-            match (id, name, kind, feature, slot_capacity) {
-                (Some(id), Some(name), Some(kind), Some(feature), Some(slot_capacity)) => {
-                    b.sites.push(Site {
-                        id,
-                        name,
-                        kind,
-                        feature,
-                        slot_capacity,
-                        line,
-                    })
-                }
+            match (id, name, kind, feature, slot_capacity, agencies) {
+                (
+                    Some(id),
+                    Some(name),
+                    Some(kind),
+                    Some(feature),
+                    Some(slot_capacity),
+                    Some(agencies),
+                ) => b.sites.push(Site {
+                    id,
+                    name,
+                    kind,
+                    feature,
+                    slot_capacity,
+                    agencies: agencies.unwrap_or_default(),
+                    line,
+                }),
                 (id, ..) => incomplete(cx, section, id, line),
             }
         }
@@ -402,6 +415,85 @@ fn read_item(cx: &mut Cx<'_>, section: &str, f: &mut Fields<'_>, b: &mut Builder
                     name,
                     start,
                     end,
+                    line,
+                });
+            }
+        }
+        "trains" => {
+            let d = TrainSettings::default();
+            let target = |cx: &mut Cx<'_>, f: &mut Fields<'_>, key: &'static str, d: u32| match f
+                .opt_int(cx, key)
+            {
+                Some(Some(v)) if v > 0 => v as u32,
+                Some(Some(v)) => {
+                    cx.schema(
+                        Some(line),
+                        format!("trains: `{key}` must be a positive number of seconds, found {v}"),
+                    );
+                    d
+                }
+                _ => d,
+            };
+            let passenger_target_s = target(cx, f, "passenger_target_s", d.passenger_target_s);
+            let freight_target_s = target(cx, f, "freight_target_s", d.freight_target_s);
+            b.trains = Some(TrainSettings {
+                passenger_target_s,
+                freight_target_s,
+                line,
+            });
+        }
+        "train_service" => {
+            let number = f.string(cx, "number");
+            if let Some(n) = &number {
+                f.label = Some(n.clone());
+            }
+            let kind = f.choice(cx, "kind", TrainKind::parse, TrainKind::choices);
+            let direction = f.choice(cx, "direction", Direction::parse, Direction::choices);
+            let site = f.string(cx, "site");
+            let days = f.opt_choices(cx, "days", Weekday::parse, Weekday::choices);
+            let arrival = f.string(cx, "arrival");
+            let origin = f.opt_string(cx, "origin");
+            let destination = f.opt_string(cx, "destination");
+            let carrier = f.opt_string(cx, "carrier");
+            let label = number.clone().unwrap_or_default();
+            let arrival = arrival.filter(|a| {
+                let ok = TrainService::read_hm(a).is_some();
+                if !ok {
+                    cx.schema(
+                        Some(line),
+                        format!("train_service \"{label}\": `arrival` must be HH:MM, found {a:?}"),
+                    );
+                }
+                ok
+            });
+            let direction = direction.filter(|d| {
+                if *d == Direction::Both {
+                    cx.schema(
+                        Some(line),
+                        format!("train_service \"{label}\": `direction` must be entry or exit"),
+                    );
+                }
+                *d != Direction::Both
+            });
+            if let (
+                Some(number),
+                Some(kind),
+                Some(direction),
+                Some(site),
+                Some(days),
+                Some(arrival),
+            ) = (number, kind, direction, site, days, arrival)
+            {
+                b.train_services.push(TrainService {
+                    number,
+                    kind,
+                    direction,
+                    site,
+                    days: days.unwrap_or_default(),
+                    arrival,
+                    origin: origin.flatten(),
+                    destination: destination.flatten(),
+                    carrier: carrier.flatten(),
                     line,
                 });
             }

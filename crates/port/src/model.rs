@@ -120,6 +120,29 @@ string_enum! {
 }
 
 string_enum! {
+    /// The kind of a train run.
+    TrainKind {
+        /// A passenger service on the timetable.
+        Passenger = "passenger",
+        /// A freight train (China–Europe and others) with its crew.
+        Freight = "freight",
+    }
+}
+
+string_enum! {
+    /// A day of the week, for the timetable.
+    Weekday {
+        Mon = "mon",
+        Tue = "tue",
+        Wed = "wed",
+        Thu = "thu",
+        Fri = "fri",
+        Sat = "sat",
+        Sun = "sun",
+    }
+}
+
+string_enum! {
     /// Which way a lane is open.
     Direction {
         /// Into the home country.
@@ -276,9 +299,88 @@ pub struct Site {
     /// Road sites: appointment slots per direction and hour (the duty chief may change one
     /// slot's capacity at run time). `None`: the site takes no appointments.
     pub slot_capacity: Option<u32>,
+    /// Rail sites: the partner agencies at the platform whose part must be done before a
+    /// train is released (customs, railway, quarantine...). Empty: none.
+    pub agencies: Vec<String>,
     /// 1-based TOML line.
     #[serde(skip)]
     pub line: usize,
+}
+
+/// `[trains]`: the target from a train's arrival to its release, per kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrainSettings {
+    /// Seconds for a passenger train (the station sets it).
+    pub passenger_target_s: u32,
+    /// Seconds for a freight train (the seed's 20 minutes).
+    pub freight_target_s: u32,
+    /// 1-based TOML line (0 when the file has no `[trains]`).
+    #[serde(skip)]
+    pub line: usize,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            passenger_target_s: 45 * 60,
+            freight_target_s: 20 * 60,
+            line: 0,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// The target of a train of this kind, in seconds.
+    pub fn target_s(&self, kind: TrainKind) -> u32 {
+        match kind {
+            TrainKind::Passenger => self.passenger_target_s,
+            TrainKind::Freight => self.freight_target_s,
+        }
+    }
+}
+
+/// `[[train_service]]`: a service of the weekly timetable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrainService {
+    /// Train number, e.g. `K3`.
+    pub number: String,
+    pub kind: TrainKind,
+    /// `entry` or `exit` (never `both`).
+    pub direction: Direction,
+    /// Id of the rail [`Site`] where it stops for clearance.
+    pub site: String,
+    /// Days it arrives; empty means every day.
+    pub days: Vec<Weekday>,
+    /// Arrival at the port, station-local `HH:MM`.
+    pub arrival: String,
+    pub origin: Option<String>,
+    pub destination: Option<String>,
+    /// The carrier organisation that sends its manifests.
+    pub carrier: Option<String>,
+    /// 1-based TOML line.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+impl TrainService {
+    /// Whether the service arrives on `day`.
+    pub fn runs_on(&self, day: Weekday) -> bool {
+        self.days.is_empty() || self.days.contains(&day)
+    }
+
+    /// The arrival as `(hour, minute)`, when it reads.
+    pub fn arrival_hm(&self) -> Option<(u32, u32)> {
+        Self::read_hm(&self.arrival)
+    }
+
+    pub(crate) fn read_hm(text: &str) -> Option<(u32, u32)> {
+        let (h, m) = text.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some((h, m))
+    }
 }
 
 /// A duty point (执勤点) of a site.
@@ -569,6 +671,10 @@ pub struct Port {
     pub lane_kinds: Vec<LaneKindFlow>,
     /// `[[holiday_window]]`: when the citizens' holiday return channel is for its citizens.
     pub holiday_windows: Vec<HolidayWindow>,
+    /// `[trains]`: clearance targets per train kind.
+    pub trains: TrainSettings,
+    /// `[[train_service]]`: the weekly passenger timetable.
+    pub train_services: Vec<TrainService>,
     /// `[[zone]]`.
     pub zones: Vec<Zone>,
     /// `[border_line]`, if declared (its absence is a validation error).

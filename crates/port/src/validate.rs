@@ -291,6 +291,17 @@ impl Validator<'_> {
                 ));
             }
         }
+        for t in &p.train_services {
+            if !known(&sites, &t.site) {
+                problems.push((
+                    t.line,
+                    format!(
+                        "train_service \"{}\": unknown site \"{}\"",
+                        t.number, t.site
+                    ),
+                ));
+            }
+        }
         let lanes: BTreeSet<&str> = p.lanes.iter().map(|l| l.id.as_str()).collect();
         for c in &p.cameras {
             match (&c.lane, c.kind) {

@@ -424,6 +424,40 @@
       "<tr data-vehicle=\"" + G.esc(v.id) + "\"" + (v.overdue ? " class=\"overdue\" title=\"" + G.esc(G.t("veh.overdue")) + "\"" : "") + "><td>" + G.esc(v.plate) + "</td><td><span class=\"badge ch-" + G.esc(v.channel) + "\">" + G.esc(G.t("channel." + v.channel)) + "</span></td><td>" + G.esc(G.t("vstatus." + v.status)) + "</td><td>" + fmtS(v.wait_s) + (v.overdue ? " ⚠" : "") + "</td></tr>").join("");
   }
 
+  // ---------- trains ----------
+  async function fetchTrains() {
+    const list = await optional("/api/v1/trains", "trains");
+    S.trains = Array.isArray(list) ? list : [];
+    renderTrains();
+  }
+
+  function mmss(s) {
+    if (typeof s !== "number") return "—";
+    const m = Math.floor(s / 60);
+    return m + ":" + String(Math.floor(s % 60)).padStart(2, "0");
+  }
+
+  // The timer runs between events: elapsed from the arrival on the page's clock until the
+  // train is released; the prediction is the station's (from the verification rate).
+  function renderTrains() {
+    const list = S.trains || [];
+    $("train-count").textContent = String(list.length);
+    $("trains-empty").hidden = list.length > 0;
+    $("trains").tBodies[0].innerHTML = list.map((t) => {
+      const tm = t.timer || {};
+      const started = tm.started ? Date.parse(tm.started) : null;
+      const elapsed = t.status === "released" ? tm.elapsed_s : (started ? Math.max(0, (Date.now() - started) / 1000) : null);
+      const predicted = tm.predicted_finish && started ? (Date.parse(tm.predicted_finish) - started) / 1000 : null;
+      const late = t.status !== "released" && ((typeof predicted === "number" && predicted > tm.target_s) || (typeof elapsed === "number" && elapsed > tm.target_s));
+      const v = t.verification || {};
+      const hits = t.prescreen ? t.prescreen.hit_count : "—";
+      const timer = mmss(elapsed) + " / " + mmss(tm.target_s) + (typeof predicted === "number" && t.status !== "released" ? " · " + G.t("tr.predicted", { t: mmss(predicted) }) : "");
+      return "<tr data-train=\"" + G.esc(t.id) + "\"" + (late ? " class=\"overdue\" title=\"" + G.esc(G.t("tr.over_target")) + "\"" : "") + "><td>" + G.esc(t.number) + "</td><td>" + G.esc(G.t("tr.status." + t.status)) +
+        "</td><td>" + num(t.manifest && t.manifest.persons) + "</td><td>" + (typeof hits === "number" ? num(hits) : hits) + "</td><td>" + num(v.carriages_done) + " / " + num(v.carriages) +
+        "</td><td class=\"timer\">" + G.esc(timer) + (late ? " ⚠" : "") + "</td></tr>";
+    }).join("");
+  }
+
   // ---------- live stream ----------
   let es = null;
   let lastSeq = null;
@@ -471,6 +505,7 @@
     if (kind.startsWith("link")) refreshSoon("links", fetchLinks);
     if (kind.startsWith("lane") || kind.startsWith("roster") || kind.startsWith("group") || kind.startsWith("crossing") || kind.startsWith("inspection")) refreshSoon("lanes", fetchLanes);
     if (kind.startsWith("crossing") || kind.startsWith("inspection") || kind.includes("hit")) refreshSoon("stats", fetchStats);
+    if (kind.startsWith("train")) refreshSoon("trains", fetchTrains);
     if (kind.startsWith("road")) {
       refreshSoon("vehicles", fetchVehicles);
       if (kind.includes("overdue") && p.plate) G.toast(G.t("veh.overdue_toast", { plate: p.plate, min: Math.round((p.waited_s || 0) / 60) }), "error");
@@ -525,6 +560,7 @@
 
   document.addEventListener("guomen:lang", () => {
     renderVehicles();
+    renderTrains();
     if (!S.map) return;
     S.map.relabel();
     renderIncidents();
@@ -536,7 +572,7 @@
   });
 
   // Ages of fixes keep counting without any event.
-  setInterval(() => { if (S.map) { drawUnits(); } }, 5000);
+  setInterval(() => { if (S.map) { drawUnits(); renderTrains(); } }, 5000);
   // Waits change with time alone (a queue with no new count still drains).
   setInterval(() => { if (S.map) fetchLanes(); }, 30000);
 
@@ -544,6 +580,7 @@
   window.guomenTest = {
     beeps: 0,
     state: S,
+    renderTrains,
     ready: false,
     load(data) {
       for (const u of data.units || []) updateUnit(u, false);
@@ -597,7 +634,8 @@
     renderStats();
     connect();
     renderVehicles();
-    await Promise.all([fetchIncidents(true), fetchUnits(), fetchLinks(), fetchStats(), fetchVehicles(), fetchLanes()]);
+    renderTrains();
+    await Promise.all([fetchIncidents(true), fetchUnits(), fetchLinks(), fetchStats(), fetchVehicles(), fetchLanes(), fetchTrains()]);
     renderIncidents();
     G.ready();
     window.guomenTest.ready = true;

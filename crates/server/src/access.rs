@@ -25,7 +25,8 @@ const ADMIN: &[Role] = &[Admin];
 const DEVICES: &[Role] = &[Admin, Device];
 const COMMAND_OR_DEVICE: &[Role] = &[Admin, DutyChief, Device];
 const PARTNERS: &[Role] = &[Admin, DutyChief, Partner];
-const WATCHERS: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner];
+/// The live stream: carriers too (their own organisation's train facts only).
+const STREAM: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Partner, Carrier];
 const KPI_READERS: &[Role] = &[Admin, DutyChief, Analyst];
 const INSPECT: &[Role] = &[Admin, DutyChief, Inspector, Device];
 const INSPECTION_READ: &[Role] = &[Admin, DutyChief, Inspector, Analyst, Device];
@@ -54,6 +55,11 @@ pub const ACCESS: &[RouteAccess] = &[
         method: "GET",
         path: "/api/v1/trains",
         roles: TRAIN_READ,
+    },
+    RouteAccess {
+        method: "POST",
+        path: "/api/v1/trains/timetable",
+        roles: COMMAND,
     },
     RouteAccess {
         method: "GET",
@@ -330,7 +336,7 @@ pub const ACCESS: &[RouteAccess] = &[
     RouteAccess {
         method: "GET",
         path: "/api/v1/stream",
-        roles: WATCHERS,
+        roles: STREAM,
     },
     RouteAccess {
         method: "GET",

@@ -128,6 +128,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(road::post_release))
         .routes(routes!(trains::create_train, trains::list_trains))
         .routes(routes!(trains::get_train))
+        .routes(routes!(trains::schedule_timetable))
         .routes(routes!(trains::post_manifest))
         .routes(routes!(trains::arrive))
         .routes(routes!(trains::agency_done))

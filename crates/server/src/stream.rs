@@ -35,8 +35,10 @@ const PAGE: u32 = 500;
 fn frame(station: &Station, viewer: &Viewer, ev: &BusEvent) -> Option<SseEvent> {
     let payload = station.view_of(viewer, &ev.event)?;
     let kind = ev.kind().as_str();
+    // A carrier is outside the station: it is told what happened to its train, not who did it.
+    let actor = (viewer.audience != guomen_station::event::Audience::Carrier).then_some(&ev.actor);
     let data = json!({
-        "seq": ev.seq, "time": ev.time, "kind": kind, "actor": ev.actor, "payload": payload,
+        "seq": ev.seq, "time": ev.time, "kind": kind, "actor": actor, "payload": payload,
     });
     let e = SseEvent::default().event(kind).data(data.to_string());
     Some(match ev.seq {

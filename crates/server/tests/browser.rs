@@ -120,6 +120,11 @@ fn main() {
             run: |c| Box::pin(counter_shows_channel_advice_and_awaiting_countersign(c)),
         },
         Case {
+            name: "trains_panel_follows_a_train_live_and_warns_past_the_target",
+            needs: Needs::Inspections,
+            run: |c| Box::pin(trains_panel_follows_a_train_live(c)),
+        },
+        Case {
             name: "server_made_text_shows_in_the_readers_language",
             needs: Needs::Incidents,
             run: |c| Box::pin(server_made_text_shows_in_the_readers_language(c)),
@@ -2290,4 +2295,122 @@ async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestRe
             && signed["personal"]["countersigned_by"] == json!("user:officer"),
         format!("countersigned: {s} {signed}"),
     )
+}
+
+async fn trains_panel_follows_a_train_live(c: Ctx) -> TestResult {
+    let chief = c.user("chief", Role::DutyChief).await?;
+    let insp = c.user("insp", Role::Inspector).await?;
+    c.login("chief").await?;
+    c.wait_js(
+        "document.body.dataset.ready === 'yes'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    check(
+        c.js("return document.getElementById('trains-empty').hidden")
+            .await?
+            == json!(false),
+        "no train at first",
+    )?;
+    let (s, train) = c
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/trains",
+            &chief,
+            Some(json!({"number": "K24", "kind": "passenger", "direction": "entry",
+                        "site_id": "rail-passenger", "scheduled_arrival": chrono::Utc::now().to_rfc3339()})),
+        )
+        .await?;
+    check(s == 201, format!("train: {s} {train}"))?;
+    let id = train["id"].as_str().unwrap_or_default().to_owned();
+    // The stream brings the new train: no reload.
+    c.wait_js(
+        "document.querySelectorAll('#trains [data-train]').length === 1",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let person = |surname: &str, doc: &str, carriage: &str| {
+        json!({"role": "passenger", "surname": surname, "given_names": "ANU", "sex": "F",
+               "birth_date": "1990-03-03", "nationality": "MNG", "carriage": carriage, "seat": "001",
+               "documents": [{"type": "P", "number": doc, "expiry": "2031-05-01", "issuing_state": "MNG"}]})
+    };
+    let manifest = json!({"messages": [{"type": "passenger_list", "transport": {"journey": "K24"},
+        "persons": [person("TSEND", "E1111111", "05"), person("DORJ", "E2222222", "06")]}]});
+    let (s, a) = c
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/trains/{id}/manifest"),
+            &chief,
+            Some(manifest),
+        )
+        .await?;
+    check(s == 201, format!("manifest: {s} {a}"))?;
+    for (path, token, body) in [
+        ("arrive", &chief, json!({})),
+        (
+            "verifications",
+            &insp,
+            json!({"person_id": "P0001", "carriage": "05"}),
+        ),
+    ] {
+        let (s, a) = c
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/trains/{id}/{path}"),
+                token,
+                Some(body),
+            )
+            .await?;
+        check(s == 200 || s == 201, format!("{path}: {s} {a}"))?;
+    }
+    // Status, manifest count, hits (staff), carriages done and the timer against 45 minutes.
+    c.wait_js(
+        "(document.querySelector('#trains [data-train]') || {}).textContent.includes('1 / 2')",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let row = c
+        .js("return document.querySelector('#trains [data-train]').textContent")
+        .await?;
+    let row = row.as_str().unwrap_or_default().to_owned();
+    check(
+        row.contains("K24") && row.contains("Verifying") && row.contains("/ 45:00"),
+        format!("row {row}"),
+    )?;
+    check(
+        c.js("return document.querySelector('#trains [data-train]').classList.contains('overdue')")
+            .await?
+            == json!(false),
+        "no warning while the prediction is inside the target",
+    )?;
+    // A prediction past the target warns the duty chief.
+    c.js("const t = window.guomenTest.state.trains[0]; \
+          t.timer.predicted_finish = new Date(Date.parse(t.timer.started) + (t.timer.target_s + 600) * 1000).toISOString(); \
+          window.guomenTest.renderTrains();")
+        .await?;
+    let warned = c
+        .js("const r = document.querySelector('#trains [data-train]'); return [r.classList.contains('overdue'), r.textContent]")
+        .await?;
+    check(
+        warned[0] == json!(true) && warned[1].as_str().unwrap_or_default().contains('⚠'),
+        format!("no warning: {warned}"),
+    )?;
+    c.js("G.setLang('zh')").await?;
+    let zh = c
+        .js("return document.getElementById('trains-panel').textContent")
+        .await?;
+    check(
+        zh.as_str().unwrap_or_default().contains("列车")
+            && zh.as_str().unwrap_or_default().contains("车厢"),
+        format!("zh panel {zh}"),
+    )?;
+    c.js("G.setLang('en')").await?;
+    let en = c
+        .js("return document.getElementById('trains-panel').textContent")
+        .await?;
+    check(
+        en.as_str().unwrap_or_default().contains("Carriages done"),
+        format!("en panel {en}"),
+    )?;
+    c.screenshot("command-trains.png", 1920, 1080).await
 }

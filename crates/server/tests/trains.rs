@@ -154,7 +154,7 @@ async fn a_manifest_is_screened_before_arrival_and_the_hit_names_carriage_and_se
     );
     assert_eq!(
         t.json["verification"],
-        json!({"verified": 0, "exceptions": 0, "remaining": 3})
+        json!({"verified": 0, "exceptions": 0, "remaining": 3, "carriages": 2, "carriages_done": 0})
     );
     assert_eq!(t.json["timer"]["started"], Value::Null);
 
@@ -480,6 +480,30 @@ async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_f
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The ambulance and the agencies at the platform are told: a medical incident in the
+    // command centre naming train, person id and carriage, never the name.
+    let incident = r.json["priority"][0]["incident_id"]
+        .as_str()
+        .expect("the priority names its incident")
+        .to_owned();
+    let inc = w
+        .app
+        .get(&format!("/api/v1/incidents/{incident}"), &w.chief)
+        .await;
+    assert_eq!(inc.status, StatusCode::OK, "{}", inc.text);
+    assert_eq!(inc.json["kind"], "medical_emergency");
+    assert_eq!(inc.json["title_text"]["code"], "ops.title.ill_on_board");
+    assert_eq!(inc.json["details"]["person_id"], "P0003");
+    assert_eq!(inc.json["details"]["carriage"], "06");
+    let notified = inc.json["details"]["notified"].as_array().unwrap();
+    for who in ["ambulance", "railway", "quarantine", "customs"] {
+        assert!(notified.iter().any(|n| n == who), "{who}: {}", inc.text);
+    }
+    assert!(
+        !inc.text.contains("TSEND"),
+        "the incident names no one: {}",
+        inc.text
+    );
     let r = w
         .app
         .post(
@@ -564,7 +588,7 @@ async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_f
     assert_eq!(t.json["status"], "verifying");
     assert_eq!(
         t.json["verification"],
-        json!({"verified": 2, "exceptions": 2, "remaining": 1})
+        json!({"verified": 2, "exceptions": 2, "remaining": 1, "carriages": 2, "carriages_done": 1})
     );
     assert!(
         t.json["timer"]["predicted_finish"].is_string(),
@@ -603,4 +627,290 @@ async fn on_board_verification_matches_the_manifest_and_the_ill_passenger_goes_f
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert!(r.text.contains("released"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_weekly_timetable_comes_from_the_port_config() {
+    let w = world().await;
+    // 2025-07-15 is a Tuesday: K686 runs daily, K23 on Tuesdays and Saturdays, K3 on Tuesdays.
+    let r = w
+        .app
+        .post(
+            "/api/v1/trains/timetable",
+            &w.chief,
+            json!({"date": "2025-07-15"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let numbers: Vec<&str> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["K686", "K23", "K3"]);
+    let k3 = &r.json[2];
+    assert_eq!(k3["kind"], "passenger");
+    assert_eq!(k3["direction"], "exit");
+    assert_eq!(k3["origin"], "Beijing");
+    assert_eq!(k3["destination"], "Moscow");
+    assert_eq!(k3["carrier"], "China Railway");
+    // 20:30 at +08:00.
+    assert_eq!(k3["scheduled_arrival"], "2025-07-15T12:30:00Z");
+    // The passenger target is the station's, from `[trains]`.
+    assert_eq!(k3["timer"]["target_s"], 2700);
+    let ids: Vec<Value> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
+
+    // Scheduling the day again adds nothing.
+    let again = w
+        .app
+        .post(
+            "/api/v1/trains/timetable",
+            &w.chief,
+            json!({"date": "2025-07-15"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    let again_ids: Vec<Value> = again
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
+    assert_eq!(ids, again_ids);
+    let day = w.app.get("/api/v1/trains?date=2025-07-15", &w.chief).await;
+    assert_eq!(day.json.as_array().unwrap().len(), 3, "{}", day.text);
+
+    // A Sunday: K686 and K4 from Moscow.
+    let r = w
+        .app
+        .post(
+            "/api/v1/trains/timetable",
+            &w.chief,
+            json!({"date": "2025-07-20"}),
+        )
+        .await;
+    let numbers: Vec<&str> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["K686", "K4"]);
+
+    // Only the command schedules; a bad date is a clear error.
+    let inspector = w.app.user("insp", Role::Inspector).await;
+    let r = w
+        .app
+        .post("/api/v1/trains/timetable", &inspector, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = w
+        .app
+        .post(
+            "/api/v1/trains/timetable",
+            &w.chief,
+            json!({"date": "someday"}),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn freight_targets_and_agencies_come_from_the_port_config() {
+    let w = world().await;
+    let id = new_train(&w, "X8001", "freight").await;
+    let t = w.app.get(&format!("/api/v1/trains/{id}"), &w.chief).await;
+    assert_eq!(t.json["timer"]["target_s"], 1200);
+    let agencies: Vec<&String> = t.json["agencies"].as_object().unwrap().keys().collect();
+    assert_eq!(agencies, ["customs", "quarantine", "railway"]);
+    // A site that names no agencies needs none: released as soon as nobody is undecided.
+    let r = w
+        .app
+        .post(
+            "/api/v1/trains",
+            &w.chief,
+            json!({"number": "R1", "kind": "freight", "direction": "entry", "site_id": "road-freight",
+                   "scheduled_arrival": Utc::now().to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["agencies"], json!({}));
+    let road = r.json["id"].as_str().unwrap().to_owned();
+    w.app
+        .post(
+            &format!("/api/v1/trains/{road}/arrive"),
+            &w.chief,
+            json!({}),
+        )
+        .await;
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{road}/release"),
+            &w.chief,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// The lane a verification was recorded on.
+async fn lane_of(w: &World, inspection: &Value) -> String {
+    let r = w
+        .app
+        .get(
+            &format!("/api/v1/inspections/{}", inspection.as_str().unwrap()),
+            &w.chief,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json["lane_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verifications_use_the_on_board_lane_of_the_trains_direction() {
+    let w = world().await;
+    let inspector = w.app.user("insp", Role::Inspector).await;
+    for (direction, lane) in [("entry", "rail-on-board"), ("exit", "rail-on-board-exit")] {
+        let r = w
+            .app
+            .post(
+                "/api/v1/trains",
+                &w.chief,
+                json!({"number": format!("K-{direction}"), "kind": "passenger", "direction": direction,
+                       "site_id": "rail-passenger", "scheduled_arrival": Utc::now().to_rfc3339()}),
+            )
+            .await;
+        let id = r.json["id"].as_str().unwrap().to_owned();
+        let r = send(
+            &w.app,
+            &format!("/api/v1/trains/{id}/manifest"),
+            &w.chief,
+            "application/edifact",
+            manifest(passengers()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        w.app
+            .post(&format!("/api/v1/trains/{id}/arrive"), &w.chief, json!({}))
+            .await;
+        let r = w
+            .app
+            .post(
+                &format!("/api/v1/trains/{id}/verifications"),
+                &inspector,
+                json!({"person_id": "P0002", "carriage": "05"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(lane_of(&w, &r.json["inspection_id"]).await, lane);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mrz_surname_with_filler_for_a_hyphen_matches_the_manifest() {
+    let w = world().await;
+    let inspector = w.app.user("insp", Role::Inspector).await;
+    let id = new_train(&w, "K24", "passenger").await;
+    let p = person(
+        "OYUN-ERDENE",
+        "SARNAI",
+        (1992, 2, 2),
+        "E2222222",
+        "03",
+        "004",
+    );
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.chief,
+        "application/edifact",
+        manifest(vec![p]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    w.app
+        .post(&format!("/api/v1/trains/{id}/arrive"), &w.chief, json!({}))
+        .await;
+    let mrz = Td3::new("OYUN<ERDENE", "SARNAI", "E2222222", "MNG")
+        .born("920202")
+        .sex('M')
+        .expires("310501")
+        .lines();
+    let r = w
+        .app
+        .post(
+            &format!("/api/v1/trains/{id}/verifications"),
+            &inspector,
+            json!({"mrz": mrz, "carriage": "03"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["match"], "manifest", "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_verifications_and_agency_parts_lose_nothing() {
+    let w = world().await;
+    let inspector = w.app.user("insp", Role::Inspector).await;
+    let id = new_train(&w, "K24", "passenger").await;
+    let persons: Vec<Person> = (0..24)
+        .map(|i| {
+            person(
+                &format!("DORJ{}", char::from(b'A' + i as u8)),
+                "BAT",
+                (1980, 1, 1 + i),
+                &format!("E30000{i:02}"),
+                "02",
+                &format!("{i:03}"),
+            )
+        })
+        .collect();
+    let r = send(
+        &w.app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &w.chief,
+        "application/edifact",
+        manifest(persons),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    w.app
+        .post(&format!("/api/v1/trains/{id}/arrive"), &w.chief, json!({}))
+        .await;
+    let verify = format!("/api/v1/trains/{id}/verifications");
+    let mut calls = Vec::new();
+    for i in 1..=24 {
+        calls.push(w.app.post(
+            &verify,
+            &inspector,
+            json!({"person_id": format!("P{i:04}"), "carriage": "02"}),
+        ));
+    }
+    let agencies: Vec<String> = ["customs", "railway", "quarantine"]
+        .iter()
+        .map(|a| format!("/api/v1/trains/{id}/agencies/{a}/done"))
+        .collect();
+    let parts = agencies.iter().map(|p| w.app.post(p, &w.chief, json!({})));
+    let (verified, done) = tokio::join!(
+        futures::future::join_all(calls),
+        futures::future::join_all(parts)
+    );
+    assert!(verified.iter().all(|r| r.status == StatusCode::CREATED));
+    assert!(done.iter().all(|r| r.status == StatusCode::OK));
+    let t = w.app.get(&format!("/api/v1/trains/{id}"), &w.chief).await;
+    assert_eq!(t.json["verification"]["verified"], 24, "{}", t.text);
+    for a in ["customs", "railway", "quarantine"] {
+        assert_eq!(t.json["agencies"][a]["done"], true, "{}", t.text);
+    }
 }

@@ -338,3 +338,165 @@ async fn a_revoked_token_ends_its_stream() {
     assert!(ended, "the stream must end after the token is revoked");
     assert!(started.elapsed() <= Duration::from_secs(30));
 }
+
+/// A carrier follows its own organisation's trains on the stream: status and counts only,
+/// never a hit, a person's verification, an incident, or another organisation's train.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_carriers_stream_shows_only_its_own_trains_and_never_hits() {
+    let app = TestApp::new().await;
+    let admin = app.user("admin", Role::Admin).await;
+    let chief = app.user("chief", Role::DutyChief).await;
+    // `TestApp::user` puts carriers in the organisation `test carrier`.
+    let carrier = app.user("ulbrail", Role::Carrier).await;
+    let csv = "id,list,name,aliases,birth_date,sex,nationality,document_number,document_country,reason,action\n\
+W-1,wanted,Batbold Ganzorig,,1979-04-02,M,MNG,E1234567,MNG,armed robbery,arrest\n";
+    let r = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/watchlists/wanted/import?format=csv")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(csv))
+                .unwrap(),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let manifest = guomen_paxlst::write(
+        &guomen_paxlst::Message {
+            persons: vec![guomen_paxlst::Person {
+                surname: "GANZORIG".into(),
+                given_names: "BATBOLD".into(),
+                sex: Some("M".into()),
+                birth_date: chrono::NaiveDate::from_ymd_opt(1979, 4, 2),
+                nationality: Some("MNG".into()),
+                documents: vec![guomen_paxlst::Document {
+                    kind: "P".into(),
+                    number: "E1234567".into(),
+                    expiry: chrono::NaiveDate::from_ymd_opt(2031, 5, 1),
+                    issuing_state: Some("MNG".into()),
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        },
+        "ULBRAIL",
+        "GUOMEN",
+        "1",
+    );
+    let mut ids = Vec::new();
+    for (number, org) in [("K24", "test carrier"), ("K4", "another railway")] {
+        let r = app
+            .post(
+                "/api/v1/trains",
+                &chief,
+                json!({"number": number, "kind": "passenger", "direction": "entry",
+                       "site_id": "rail-passenger", "scheduled_arrival": chrono::Utc::now().to_rfc3339(),
+                       "carrier": org}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+        let id = r.json["id"].as_str().unwrap().to_owned();
+        let r = app
+            .send(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(format!("/api/v1/trains/{id}/manifest"))
+                    .header(header::AUTHORIZATION, format!("Bearer {chief}"))
+                    .header(header::CONTENT_TYPE, "application/edifact")
+                    .body(Body::from(manifest.clone()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+        assert_eq!(
+            r.json["hits"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            r.text
+        );
+        app.post(&format!("/api/v1/trains/{id}/arrive"), &chief, json!({}))
+            .await;
+        ids.push(id);
+    }
+    let (mine, theirs) = (&ids[0], &ids[1]);
+    let inspector = app.user("insp", Role::Inspector).await;
+    let r = app
+        .post(
+            &format!("/api/v1/trains/{mine}/verifications"),
+            &inspector,
+            json!({"person_id": "P0001", "carriage": "01"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    for agency in ["customs", "railway", "quarantine"] {
+        app.post(
+            &format!("/api/v1/trains/{mine}/agencies/{agency}/done"),
+            &chief,
+            json!({}),
+        )
+        .await;
+    }
+    // The wanted person awaits the inspector's decision: decide, then release.
+    let insp_id = r.json["inspection_id"].as_str().unwrap();
+    let d = app
+        .post(
+            &format!("/api/v1/inspections/{insp_id}/decision"),
+            &inspector,
+            json!({"decision": r.json["suggested"]}),
+        )
+        .await;
+    assert!(d.status.is_success(), "{}", d.text);
+    let r = app
+        .post(&format!("/api/v1/trains/{mine}/release"), &chief, json!({}))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+
+    let replay = app.send_raw(sse_request(&carrier, Some(0))).await;
+    assert_eq!(replay.status().as_u16(), 200);
+    let (frames, _) = read_frames(replay, Duration::from_secs(10), |f| {
+        f.iter().any(|(_, k, _)| k == "train.released")
+    })
+    .await;
+    let kinds: Vec<&str> = frames.iter().map(|(_, k, _)| k.as_str()).collect();
+    assert!(kinds.contains(&"train.released"), "{kinds:?}");
+    assert!(kinds.contains(&"train.manifest_received"), "{kinds:?}");
+    for (_, kind, data) in &frames {
+        assert!(
+            [
+                "train.scheduled",
+                "train.manifest_received",
+                "train.arrived",
+                "train.agency_done",
+                "train.released"
+            ]
+            .contains(&kind.as_str()),
+            "a carrier saw {kind}: {data}"
+        );
+        let p = &data["payload"];
+        assert_eq!(
+            p["train_id"].as_str(),
+            Some(mine.as_str()),
+            "{kind}: {data}"
+        );
+        assert!(p.get("hits").is_none(), "{kind}: {data}");
+        assert_eq!(data["actor"], Value::Null, "{kind}: {data}");
+    }
+    // The staff see the hit and the other train.
+    let chief_replay = app.send_raw(sse_request(&chief, Some(0))).await;
+    let (frames, _) = read_frames(chief_replay, Duration::from_secs(10), |f| {
+        f.iter().any(|(_, k, _)| k == "train.released")
+    })
+    .await;
+    assert!(
+        frames
+            .iter()
+            .any(|(_, k, _)| k == "clearance.watchlist_hit"),
+        "{frames:?}"
+    );
+    assert!(
+        frames
+            .iter()
+            .any(|(_, _, d)| d["payload"]["train_id"].as_str() == Some(theirs.as_str()))
+    );
+}

@@ -98,7 +98,7 @@ pub struct Train {
     pub number: String,
     pub kind: TrainKind,
     pub direction: Direction,
-    pub route: &'static str,
+    pub route: String,
     /// Arrival at the port, seconds into the plan.
     pub at_s: u32,
     /// Ids of the travellers on board (passengers or crew).
@@ -336,34 +336,47 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
     let scale = if config.peak { PEAK_DAY } else { NORMAL_DAY };
     let total = (scale * b.rng.gen_range(0.97..1.03)).round() as usize;
 
-    // Passenger trains: (number, direction, route, local arrival minute of day, passengers).
-    let timetable: [(&str, Direction, &'static str, u32, usize); 3] = [
-        (
-            "K686",
-            Direction::Entry,
-            "Zamyn-Üüd – Erenhot",
-            6 * 60 + 55,
-            180,
-        ),
-        (
-            "K23",
-            Direction::Exit,
-            "Beijing – Ulaanbaatar",
-            13 * 60 + 20,
-            140,
-        ),
-        (
-            "K3",
-            Direction::Exit,
-            "Beijing – Ulaanbaatar – Moscow",
-            20 * 60 + 30,
-            160,
-        ),
-    ];
+    // Passenger trains: the port's weekly timetable for the day (number, direction, site,
+    // route, local arrival minute of day), with a typical load per service.
+    let weekday = match config.date.weekday() {
+        chrono::Weekday::Mon => guomen_port::Weekday::Mon,
+        chrono::Weekday::Tue => guomen_port::Weekday::Tue,
+        chrono::Weekday::Wed => guomen_port::Weekday::Wed,
+        chrono::Weekday::Thu => guomen_port::Weekday::Thu,
+        chrono::Weekday::Fri => guomen_port::Weekday::Fri,
+        chrono::Weekday::Sat => guomen_port::Weekday::Sat,
+        chrono::Weekday::Sun => guomen_port::Weekday::Sun,
+    };
+    let timetable: Vec<(String, Direction, String, String, u32, usize)> = port
+        .train_services
+        .iter()
+        .filter(|s| s.kind == guomen_port::TrainKind::Passenger && s.runs_on(weekday))
+        .filter_map(|s| {
+            let (h, m) = s.arrival_hm()?;
+            let route = format!(
+                "{} – {}",
+                s.origin.as_deref().unwrap_or("?"),
+                s.destination.as_deref().unwrap_or("?")
+            );
+            let pax = match s.number.as_str() {
+                "K686" => 180,
+                "K23" | "K24" => 140,
+                _ => 160,
+            };
+            Some((
+                s.number.clone(),
+                s.direction,
+                s.site.clone(),
+                route,
+                h * 60 + m,
+                pax,
+            ))
+        })
+        .collect();
     let mut trains = Vec::new();
     let at_of_minute = |m: u32| ((m / 60 + 24 - DAY_START_HOUR) % 24) * 3600 + (m % 60) * 60;
     let scale_f = scale / NORMAL_DAY;
-    for (number, d, route, minute, pax) in timetable {
+    for (number, d, site, route, minute, pax) in timetable {
         let at = at_of_minute(minute);
         let mut persons = Vec::new();
         let n = (pax as f64 * scale_f) as usize;
@@ -379,10 +392,10 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
             let t = at + 300 + (i as u32 * 2400 / n.max(1) as u32);
             if let Some(id) = b.push(
                 t,
-                "rail-passenger",
+                &site,
                 d,
                 p,
-                Party::Train(number.into()),
+                Party::Train(number.clone()),
                 channel,
                 Expect::Clear,
             ) {
@@ -390,7 +403,7 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
             }
         }
         trains.push(Train {
-            number: number.into(),
+            number,
             kind: TrainKind::Passenger,
             direction: d,
             route,
@@ -428,7 +441,7 @@ pub fn day_plan(port: &Port, config: PlanConfig) -> DayPlan {
             number,
             kind: TrainKind::ChinaEuropeFreight,
             direction: d,
-            route: "Chongqing – Erenhot – Moscow",
+            route: "Chongqing – Erenhot – Moscow".into(),
             at_s: at,
             persons,
         });

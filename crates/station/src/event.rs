@@ -317,6 +317,9 @@ pub enum Sight {
     Limited,
     /// Only what concerns the partner's own agency, in the partner view.
     OwnAgency,
+    /// Only the carrier's own organisation's trains, in the carrier view (status and counts,
+    /// never hits or persons).
+    OwnOrganisation,
 }
 
 /// Who reads events: the roles of the station and, beyond it, the national centre.
@@ -430,6 +433,9 @@ pub const fn rule(kind: EventKind) -> KindRule {
     // Train facts carry ids, numbers and counts, never names or hits: the staff see them;
     // partners and carriers read their own trains through the trains routes.
     const TRAINS: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
+    // A train's status facts: the carrier follows its own organisation's trains live (never
+    // hits, persons or the verification of each person).
+    const TRAIN_STATUS: [Sight; 8] = [Full, Full, Full, Full, No, OwnOrganisation, No, Full];
     // Lane state and counts carry no person: analysts may study the flow.
     const FLOW: [Sight; 8] = [Full, Full, Full, Full, No, No, No, Full];
     // Staff names, shifts, groups and help for travellers: the people who run the port.
@@ -563,11 +569,11 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::RoadVehicleChecked => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
         K::RoadVehicleReleased => r(Always, Projects::Docs("vehicles"), Replay::None, VEHICLES),
         K::RoadGreenOverdue => r(Always, Projects::Docs("vehicles"), Replay::None, COMMAND),
-        K::TrainScheduled => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
-        K::ManifestReceived => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
-        K::TrainArrived => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
-        K::TrainAgencyDone => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
-        K::TrainReleased => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        K::TrainScheduled => r(Always, Projects::Docs("trains"), Replay::None, TRAIN_STATUS),
+        K::ManifestReceived => r(Always, Projects::Docs("trains"), Replay::None, TRAIN_STATUS),
+        K::TrainArrived => r(Always, Projects::Docs("trains"), Replay::None, TRAIN_STATUS),
+        K::TrainAgencyDone => r(Always, Projects::Docs("trains"), Replay::None, TRAIN_STATUS),
+        K::TrainReleased => r(Always, Projects::Docs("trains"), Replay::None, TRAIN_STATUS),
         K::TrainPersonVerified => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::TrainPriority => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::LaneOpened => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
@@ -664,6 +670,7 @@ pub fn audience_table_markdown() -> String {
                 Sight::Full => "full",
                 Sight::Limited => "view",
                 Sight::OwnAgency => "own agency",
+                Sight::OwnOrganisation => "own organisation",
             };
             let _ = write!(out, " {cell} |");
         }

@@ -93,6 +93,8 @@ pub struct Station {
     pub(crate) replication: Arc<Mutex<Option<replication::Link>>>,
     /// What was observed at each lane recently (starts, ends, counts).
     pub(crate) flow: Arc<flow::Flow>,
+    /// Train runs are documents changed read-modify-write: one change at a time.
+    pub(crate) trains_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Station {
@@ -197,6 +199,7 @@ impl Station {
             road: Arc::new(road::Road::default()),
             replication: Arc::new(Mutex::new(None)),
             flow: Arc::new(flow::Flow::default()),
+            trains_writer: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

@@ -6,8 +6,8 @@
 //! a document of [`MANIFESTS_COLLECTION`]. Every change is one journaled `train.*` event with
 //! those documents in the same append.
 //!
-//! Pre-arrival screening goes through [`prescreen`], the one place that screens a batch: the
-//! screening crate's batch API replaces its body without touching the callers.
+//! Pre-arrival screening goes through [`prescreen`], the one place that screens a batch, on
+//! the screening crate's batch API.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,12 +35,6 @@ pub const MANIFESTS_COLLECTION: &str = "train_manifests";
 
 /// Persons one manifest may list (a long passenger train carries about 1,000).
 pub const MAX_PERSONS: usize = 5_000;
-/// The agencies at the platform when the port config names none.
-pub const DEFAULT_AGENCIES: &[&str] = &["customs", "railway", "quarantine"];
-/// Targets from arrival to release: the seed's 20 minutes for freight trains; passenger trains
-/// carry hundreds of people and get 45.
-pub const FREIGHT_TARGET_S: i64 = 20 * 60;
-pub const PASSENGER_TARGET_S: i64 = 45 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,6 +112,15 @@ pub struct TrainRecord {
     /// Persons to verify first (ill on board), with when their clearance came.
     #[serde(default)]
     pub priority: Vec<PriorityPerson>,
+    /// Carriage → manifest persons listed in it and verified so far.
+    #[serde(default)]
+    pub carriages: BTreeMap<String, CarriageCount>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriageCount {
+    pub listed: usize,
+    pub verified: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +131,9 @@ pub struct PriorityPerson {
     pub marked_by: String,
     /// Seconds from the train's arrival to the person's clearance, once cleared.
     pub cleared_after_s: Option<i64>,
+    /// The medical incident that told the ambulance and the agencies.
+    #[serde(default)]
+    pub incident_id: Option<String>,
 }
 
 /// `POST /api/v1/trains/{id}/verifications`: a scanned MRZ, or a manifest person picked when
@@ -247,6 +253,9 @@ pub struct VerificationCounts {
     pub verified: usize,
     pub exceptions: usize,
     pub remaining: usize,
+    /// Carriages the manifest names, and those whose every listed person is verified.
+    pub carriages: usize,
+    pub carriages_done: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -299,6 +308,12 @@ impl TrainRecord {
                 verified,
                 exceptions: self.exceptions,
                 remaining,
+                carriages: self.carriages.len(),
+                carriages_done: self
+                    .carriages
+                    .values()
+                    .filter(|c| c.verified >= c.listed)
+                    .count(),
             },
             agencies: self.agencies.clone(),
             timer: Timer {
@@ -347,14 +362,11 @@ pub fn query_of(p: &Person) -> Query {
     }
 }
 
-/// Screens every person of a manifest against every list in one batch. The one function
-/// that screens manifests: the engines' batch API (branch i13-engines) replaces this body.
+/// Screens every person of a manifest against every list in one batch
+/// ([`Index::screen_batch`]: duplicates screened once, one worker per core).
 pub fn prescreen(index: &Index, persons: &[Person], threshold: f64) -> Vec<Vec<Hit>> {
     let queries: Vec<Query> = persons.iter().map(query_of).collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    index.screen_many(&queries, threshold, threads)
+    index.screen_batch(&queries, threshold, 0)
 }
 
 /// A person's identity across manifest versions: names, birth date and first document.
@@ -402,12 +414,104 @@ impl Station {
         })
     }
 
-    fn required_agencies(&self, _site_id: &str) -> Vec<String> {
-        DEFAULT_AGENCIES.iter().map(|s| (*s).to_owned()).collect()
+    /// The agencies whose part must be done before a train at `site_id` is released: the port
+    /// config's `agencies` of the site.
+    fn required_agencies(&self, site_id: &str) -> Vec<String> {
+        self.port
+            .site(site_id)
+            .map(|s| s.agencies.clone())
+            .unwrap_or_default()
+    }
+
+    /// The target from arrival to release for a train of `kind` (port config `[trains]`).
+    fn target_s(&self, kind: TrainKind) -> i64 {
+        i64::from(self.port.trains.target_s(match kind {
+            TrainKind::Passenger => guomen_port::TrainKind::Passenger,
+            TrainKind::Freight => guomen_port::TrainKind::Freight,
+        }))
+    }
+
+    /// Schedules the runs of the port's weekly timetable (`[[train_service]]`) that arrive
+    /// on `date` (station-local) and are not scheduled yet (a run of the same number that
+    /// day); answers every timetable run of the day, by arrival.
+    pub async fn schedule_timetable(
+        &self,
+        who: &Principal,
+        date: NaiveDate,
+    ) -> StationResult<Vec<TrainView>> {
+        let weekday = match date.weekday() {
+            chrono::Weekday::Mon => guomen_port::Weekday::Mon,
+            chrono::Weekday::Tue => guomen_port::Weekday::Tue,
+            chrono::Weekday::Wed => guomen_port::Weekday::Wed,
+            chrono::Weekday::Thu => guomen_port::Weekday::Thu,
+            chrono::Weekday::Fri => guomen_port::Weekday::Fri,
+            chrono::Weekday::Sat => guomen_port::Weekday::Sat,
+            chrono::Weekday::Sun => guomen_port::Weekday::Sun,
+        };
+        let offset = self.utc_offset();
+        let _one = self.trains_writer.lock().await;
+        let existing: BTreeMap<String, TrainView> = self
+            .trains_on(who, date)
+            .await?
+            .into_iter()
+            .map(|t| (t.number.clone(), t))
+            .collect();
+        let mut out = Vec::new();
+        for s in self
+            .port
+            .train_services
+            .iter()
+            .filter(|s| s.runs_on(weekday))
+        {
+            if let Some(t) = existing.get(&s.number) {
+                out.push(t.clone());
+                continue;
+            }
+            let Some((h, m)) = s.arrival_hm() else {
+                continue;
+            };
+            let Some(at) = date
+                .and_hms_opt(h, m, 0)
+                .and_then(|t| t.and_local_timezone(offset).single())
+            else {
+                continue;
+            };
+            let direction = match s.direction {
+                guomen_port::Direction::Exit => Direction::Exit,
+                _ => Direction::Entry,
+            };
+            let kind = match s.kind {
+                guomen_port::TrainKind::Passenger => TrainKind::Passenger,
+                guomen_port::TrainKind::Freight => TrainKind::Freight,
+            };
+            let t = self
+                .insert_train(
+                    who,
+                    NewTrain {
+                        number: s.number.clone(),
+                        kind,
+                        direction,
+                        site_id: s.site.clone(),
+                        scheduled_arrival: at.with_timezone(&Utc),
+                        origin: s.origin.clone(),
+                        destination: s.destination.clone(),
+                        carrier: s.carrier.clone(),
+                    },
+                )
+                .await?;
+            out.push(t);
+        }
+        out.sort_by_key(|t| t.scheduled_arrival);
+        Ok(out)
     }
 
     /// Schedules a train run (a timetable service or a freight train the railway announced).
     pub async fn create_train(&self, who: &Principal, req: NewTrain) -> StationResult<TrainView> {
+        let _one = self.trains_writer.lock().await;
+        self.insert_train(who, req).await
+    }
+
+    async fn insert_train(&self, who: &Principal, req: NewTrain) -> StationResult<TrainView> {
         let number = req.number.trim().to_owned();
         if number.is_empty() || number.chars().count() > 32 {
             return Err(StationError::unprocessable("`number`: 1 to 32 characters"));
@@ -452,12 +556,10 @@ impl Station {
             verified: BTreeSet::new(),
             exceptions: 0,
             no_shows: Vec::new(),
-            target_s: match req.kind {
-                TrainKind::Freight => FREIGHT_TARGET_S,
-                TrainKind::Passenger => PASSENGER_TARGET_S,
-            },
+            target_s: self.target_s(req.kind),
             inspections: BTreeMap::new(),
             priority: Vec::new(),
+            carriages: BTreeMap::new(),
         };
         let event = Event::TrainScheduled(TrainScheduled {
             train_id: t.id.clone(),
@@ -466,6 +568,7 @@ impl Station {
             direction: req.direction.as_str().to_owned(),
             site_id: req.site_id,
             scheduled_arrival: req.scheduled_arrival,
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, self.now()))
@@ -506,6 +609,7 @@ impl Station {
         train_id: &str,
         input: ManifestInput,
     ) -> StationResult<ManifestAnswer> {
+        let _one = self.trains_writer.lock().await;
         let mut t = self.train_record(train_id).await?;
         if who.role == Role::Carrier {
             match (&t.carrier, &who.organisation) {
@@ -651,6 +755,17 @@ impl Station {
         t.manifest_version = version;
         t.manifest_persons = listed.len();
         t.prescreen_hits = hits.clone();
+        // Carriages as listed by this version; persons verified before keep counting.
+        t.carriages = BTreeMap::new();
+        for p in &listed {
+            if let Some(c) = &p.person.carriage {
+                let e = t.carriages.entry(c.clone()).or_default();
+                e.listed += 1;
+                if t.verified.contains(&p.person_id) {
+                    e.verified += 1;
+                }
+            }
+        }
         if who.role == Role::Carrier && t.carrier.is_none() {
             t.carrier = who.organisation.clone();
         }
@@ -692,6 +807,7 @@ impl Station {
             errors: errors.len(),
             added: added.len(),
             removed: removed.len(),
+            carrier: t.carrier.clone(),
         });
         changes.push(self.train_change(who, event, &t).with(Projection::PutDoc {
             collection: MANIFESTS_COLLECTION.to_owned(),
@@ -713,6 +829,7 @@ impl Station {
 
     /// The train is at the platform: the clock starts.
     pub async fn train_arrived(&self, who: &Principal, id: &str) -> StationResult<TrainView> {
+        let _one = self.trains_writer.lock().await;
         let mut t = self.train_record(id).await?;
         if t.arrived_at.is_some() {
             return Err(
@@ -726,6 +843,7 @@ impl Station {
         let event = Event::TrainArrived(TrainArrived {
             train_id: t.id.clone(),
             at: now,
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))
@@ -738,6 +856,7 @@ impl Station {
         id: &str,
         agency: &str,
     ) -> StationResult<TrainView> {
+        let _one = self.trains_writer.lock().await;
         let mut t = self.train_record(id).await?;
         if who.role == Role::Partner && who.agency.as_deref() != Some(agency) {
             return Err(StationError::forbidden(format!(
@@ -776,6 +895,7 @@ impl Station {
             train_id: t.id.clone(),
             agency: agency.to_owned(),
             at: now,
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))
@@ -783,6 +903,7 @@ impl Station {
 
     /// One release once every agency is done; the persons never verified are no-shows.
     pub async fn release_train(&self, who: &Principal, id: &str) -> StationResult<TrainView> {
+        let _one = self.trains_writer.lock().await;
         let mut t = self.train_record(id).await?;
         if t.released_at.is_some() {
             return Err(
@@ -843,6 +964,7 @@ impl Station {
             duration_s,
             target_s: t.target_s,
             no_shows: t.no_shows.len(),
+            carrier: t.carrier.clone(),
         });
         self.append(vec![self.train_change(who, event, &t)]).await?;
         Ok(t.view(who.role, now))
@@ -855,23 +977,23 @@ impl Station {
         })
     }
 
-    /// The lane train verifications are recorded on: the train site's lane for its direction
-    /// (a manual counter first), else the passenger station's.
+    /// The lane train verifications are recorded on: the train site's on-board verification
+    /// lane for its direction, else the site's lane for China–Europe freight crews (freight
+    /// trains), else a manual counter of the site, else any lane of the site open that way.
     fn train_lane(&self, t: &TrainRecord) -> Option<String> {
+        use guomen_port::{Channel, LaneKind};
         let fits = |l: &&guomen_port::Lane| {
             let d = l.direction.as_str();
             d == t.direction.as_str() || d == "both"
         };
-        let pick = |site: &str| {
-            let lanes: Vec<&guomen_port::Lane> =
-                self.port.lanes_of_site(site).filter(fits).collect();
-            lanes
-                .iter()
-                .find(|l| l.kind.as_str() == "manual_counter")
-                .or(lanes.first())
-                .map(|l| l.id.clone())
-        };
-        pick(&t.site_id).or_else(|| pick("rail-passenger"))
+        let lanes: Vec<&guomen_port::Lane> =
+            self.port.lanes_of_site(&t.site_id).filter(fits).collect();
+        let with = |c: Channel| lanes.iter().find(|l| l.channel == Some(c));
+        with(Channel::OnBoardVerification)
+            .or_else(|| with(Channel::ChinaEuropeFreight))
+            .or_else(|| lanes.iter().find(|l| l.kind == LaneKind::ManualCounter))
+            .or(lanes.first())
+            .map(|l| l.id.clone())
     }
 
     /// Verifies one person on board: matched to the manifest, then the usual clearance
@@ -883,6 +1005,7 @@ impl Station {
         id: &str,
         req: NewVerification,
     ) -> StationResult<VerificationAnswer> {
+        let _one = self.trains_writer.lock().await;
         let mut t = self.train_record(id).await?;
         if t.released_at.is_some() {
             return Err(StationError::conflict(format!(
@@ -998,8 +1121,16 @@ impl Station {
                 let same_doc = persons
                     .iter()
                     .find(|p| p.person.documents.iter().any(|d| d.number == number));
+                // The MRZ writes spaces, hyphens and apostrophes as `<`: compare letters only.
+                let letters = |s: &str| -> String {
+                    s.chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .flat_map(char::to_uppercase)
+                        .collect()
+                };
+                let surname = letters(&m.surname);
                 let same_name = |p: &&ManifestPerson| {
-                    p.person.surname.eq_ignore_ascii_case(&m.surname)
+                    letters(&p.person.surname) == surname
                         && (m.birth_date.is_none() || p.person.birth_date == m.birth_date)
                 };
                 let (matched, p) = match same_doc {
@@ -1057,7 +1188,15 @@ impl Station {
         let now = self.now();
         match (&person, matched) {
             (Some(p), ManifestMatch::Manifest) => {
-                t.verified.insert(p.person_id.clone());
+                if t.verified.insert(p.person_id.clone())
+                    && let Some(c) = p
+                        .person
+                        .carriage
+                        .as_ref()
+                        .and_then(|c| t.carriages.get_mut(c))
+                {
+                    c.verified += 1;
+                }
                 t.inspections.insert(p.person_id.clone(), view.id.clone());
                 if decision.as_deref() == Some("clear")
                     && let (Some(pr), Some(a)) = (
@@ -1103,6 +1242,7 @@ impl Station {
         person_id: &str,
         reason: &str,
     ) -> StationResult<TrainView> {
+        let _one = self.trains_writer.lock().await;
         let mut t = self.train_record(id).await?;
         if who.role == Role::Partner && who.agency.as_deref() != Some("railway") {
             return Err(StationError::forbidden(
@@ -1143,7 +1283,52 @@ impl Station {
             marked_at: now,
             marked_by: who.name.clone(),
             cleared_after_s: None,
+            incident_id: None,
         });
+        // The ambulance and the agencies at the platform are told: a medical incident in the
+        // command centre, naming the train, the person's manifest id and carriage (never a
+        // name), whose `notified` agencies see it in their partner view.
+        let carriage = persons
+            .iter()
+            .find(|p| p.person_id == person_id)
+            .and_then(|p| p.person.carriage.clone())
+            .unwrap_or_else(|| "?".into());
+        let mut notified = vec!["ambulance".to_owned()];
+        notified.extend(t.agencies.keys().cloned());
+        let site = self.port.site(&t.site_id);
+        let location = site
+            .filter(|s| self.port.zones.iter().any(|z| z.id == s.feature))
+            .map(|s| guomen_ops::Location::Zone(s.feature.clone()));
+        let new = guomen_ops::NewIncident {
+            kind: guomen_domain::incident::IncidentKind::MedicalEmergency,
+            priority: None,
+            title: format!(
+                "Ill on board {}, carriage {carriage}: passenger {person_id} verified first; ambulance and agencies notified",
+                t.number
+            ),
+            title_text: Some(
+                guomen_domain::text::Text::new(guomen_domain::text::codes::TITLE_ILL_ON_BOARD)
+                    .with("train", &t.number)
+                    .with("person", person_id)
+                    .with("carriage", &carriage),
+            ),
+            location,
+            source: guomen_domain::incident::IncidentSource::Manual,
+            source_ref: Some(format!("train:{}:{person_id}", t.id)),
+            details: json!({
+                "train_id": t.id,
+                "train": t.number,
+                "person_id": person_id,
+                "carriage": carriage,
+                "reason": reason,
+                "notified": notified,
+            }),
+            actor: who.actor(),
+        };
+        let incident = self.create_incident(who, new).await?;
+        if let Some(p) = t.priority.iter_mut().find(|p| p.person_id == person_id) {
+            p.incident_id = Some(incident.id.clone());
+        }
         let event = Event::TrainPriority(PriorityMarked {
             train_id: t.id.clone(),
             person_id: person_id.to_owned(),

@@ -27,9 +27,37 @@ pub struct SiteView {
     #[schema(value_type = String)]
     pub kind: Value,
     pub duty_points: Vec<String>,
+    /// Rail sites: the agencies whose part is done before a train is released.
+    #[serde(default)]
+    pub agencies: Vec<String>,
     /// GeoJSON geometry (WGS 84 lon/lat).
     #[schema(value_type = Option<Object>)]
     pub geometry: Value,
+}
+
+/// `[trains]`: the target from arrival to release per train kind, in seconds.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrainSettingsView {
+    pub passenger_target_s: u32,
+    pub freight_target_s: u32,
+}
+
+/// A service of the weekly timetable (`[[train_service]]`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrainServiceView {
+    pub number: String,
+    /// `passenger` or `freight`.
+    pub kind: String,
+    /// `entry` or `exit`.
+    pub direction: String,
+    pub site: String,
+    /// `mon` … `sun`; empty: every day.
+    pub days: Vec<String>,
+    /// Station-local `HH:MM`.
+    pub arrival: String,
+    pub origin: Option<String>,
+    pub destination: Option<String>,
+    pub carrier: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -160,6 +188,9 @@ pub struct PortView {
     pub cameras: Vec<CameraView>,
     pub units: Vec<PortUnitView>,
     pub links: Vec<PortLinkView>,
+    pub trains: TrainSettingsView,
+    /// The weekly passenger timetable.
+    pub train_services: Vec<TrainServiceView>,
     /// Figures of the port: border line length (m), restricted area (km²), counts of sites,
     /// duty points, lanes by kind, zones, markers, sensors, units, links.
     #[schema(value_type = Object)]

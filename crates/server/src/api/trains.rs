@@ -42,7 +42,7 @@ pub struct NewTrainBody {
 }
 
 /// A train as the caller's role sees it (carriers get no `prescreen`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TrainDto {
     pub id: String,
     pub number: String,
@@ -117,7 +117,7 @@ mod erased {
 }
 
 /// The answer to a manifest upload, once every person was screened.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ManifestAnswerDto {
     pub train_id: String,
     pub version: u32,
@@ -154,6 +154,33 @@ pub async fn create_train(
         .map_err(|e| ApiError::unprocessable(format!("train: {e}")))?;
     let v = state.station.create_train(&who, req).await?;
     Ok((StatusCode::CREATED, train_dto(v)))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimetableBody {
+    /// The station's local day, `YYYY-MM-DD` (default today).
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+/// Schedules the day's runs of the port's weekly timetable (`[[train_service]]`) not yet
+/// scheduled; answers every timetable run of the day.
+#[utoipa::path(post, path = "/api/v1/trains/timetable", tag = "trains",
+    security(("bearer" = [])),
+    request_body = TimetableBody,
+    responses((status = 201, body = Vec<TrainDto>), (status = 422, body = crate::error::ErrorEnvelope)))]
+pub async fn schedule_timetable(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    ApiJson(body): ApiJson<TimetableBody>,
+) -> ApiResult<(StatusCode, Json<Vec<TrainDto>>)> {
+    let date = body.date.unwrap_or_else(|| state.station.today());
+    let list = state.station.schedule_timetable(&who, date).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(list.into_iter().map(Into::into).collect()),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -322,7 +349,7 @@ pub struct VerificationBody {
     pub carriage: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct VerificationDto {
     /// `manifest`, `not_on_manifest` or `document_differs`.
     #[serde(rename = "match")]

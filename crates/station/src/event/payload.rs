@@ -326,6 +326,9 @@ pub struct TrainScheduled {
     pub direction: String,
     pub site_id: String,
     pub scheduled_arrival: chrono::DateTime<chrono::Utc>,
+    /// The carrier organisation of the train, when known: carriers see their own trains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 /// A manifest version was read and screened. Counts only: the names stay in the manifest
@@ -339,12 +342,18 @@ pub struct ManifestReceived {
     pub errors: usize,
     pub added: usize,
     pub removed: usize,
+    /// The carrier organisation of the train, when known: carriers see their own trains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainArrived {
     pub train_id: String,
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The carrier organisation of the train, when known: carriers see their own trains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 /// A partner agency's part of the joint inspection is done.
@@ -353,6 +362,9 @@ pub struct AgencyDone {
     pub train_id: String,
     pub agency: String,
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The carrier organisation of the train, when known: carriers see their own trains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 /// The one release of a train, with its duration from arrival.
@@ -363,6 +375,9 @@ pub struct TrainReleased {
     pub duration_s: i64,
     pub target_s: i64,
     pub no_shows: usize,
+    /// The carrier organisation of the train, when known: carriers see their own trains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 /// One person verified on board: how they compare with the manifest and the inspection that

@@ -401,6 +401,7 @@ pub fn sample(kind: EventKind) -> Event {
             direction: "entry".into(),
             site_id: "rail-passenger".into(),
             scheduled_arrival: t(15),
+            carrier: Some("China Railway".into()),
         }),
         K::ManifestReceived => Event::ManifestReceived(ManifestReceived {
             train_id: "tr-1".into(),
@@ -410,15 +411,18 @@ pub fn sample(kind: EventKind) -> Event {
             errors: 0,
             added: 3,
             removed: 1,
+            carrier: Some("China Railway".into()),
         }),
         K::TrainArrived => Event::TrainArrived(TrainArrived {
             train_id: "tr-1".into(),
             at: t(16),
+            carrier: Some("China Railway".into()),
         }),
         K::TrainAgencyDone => Event::TrainAgencyDone(AgencyDone {
             train_id: "tr-1".into(),
             agency: "customs".into(),
             at: t(20),
+            carrier: Some("China Railway".into()),
         }),
         K::TrainReleased => Event::TrainReleased(TrainReleased {
             train_id: "tr-1".into(),
@@ -426,6 +430,7 @@ pub fn sample(kind: EventKind) -> Event {
             duration_s: 1140,
             target_s: 2700,
             no_shows: 2,
+            carrier: Some("China Railway".into()),
         }),
         K::TrainPersonVerified => Event::TrainPersonVerified(PersonVerified {
             train_id: "tr-1".into(),

@@ -119,7 +119,7 @@ fn only_live_kinds_skip_the_journal() {
 }
 
 #[test]
-fn every_limited_cell_has_a_view_and_own_agency_is_for_incidents_only() {
+fn every_limited_cell_has_a_view_own_agency_is_for_incidents_and_own_organisation_for_trains() {
     for e in samples() {
         let r = rule(e.kind());
         for a in Audience::ALL {
@@ -134,6 +134,22 @@ fn every_limited_cell_has_a_view_and_own_agency_is_for_incidents_only() {
                     "{}: own-agency sight on a kind that names no incident",
                     e.kind()
                 ),
+                Sight::OwnOrganisation => {
+                    assert_eq!(a, Audience::Carrier, "{}", e.kind());
+                    let of = |org: &str| Viewer {
+                        audience: Audience::Carrier,
+                        agency: None,
+                        organisation: Some(org.into()),
+                        actor: None,
+                    };
+                    let mine = e.train_carrier().expect("a train fact names its carrier");
+                    let seen = e
+                        .view(&of(mine), &|_| true)
+                        .unwrap_or_else(|| panic!("{}: the carrier sees nothing", e.kind()));
+                    assert!(seen.get("hits").is_none(), "{}: {seen}", e.kind());
+                    assert!(e.view(&of("another railway"), &|_| true).is_none());
+                    assert!(e.view(&Viewer::of(Audience::Carrier), &|_| true).is_none());
+                }
                 _ => {}
             }
         }

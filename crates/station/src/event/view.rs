@@ -126,6 +126,29 @@ pub struct PartnerIncidentFact<'a> {
     pub disposition: Option<&'a str>,
 }
 
+/// A carrier's view of a fact about its own train: what happened and the counts it may
+/// know; no hit, no person, no inspector.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CarrierTrainView<'a> {
+    pub train_id: &'a str,
+    /// `scheduled`, `manifest_received`, `arrived`, `agency_done` or `released`.
+    pub what: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persons: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<i64>,
+}
+
 fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
@@ -162,7 +185,67 @@ impl Event {
             Sight::Full => Some(self.payload()),
             Sight::Limited => self.limited_view(),
             Sight::OwnAgency => self.partner_view(viewer, concerns),
+            Sight::OwnOrganisation => self.carrier_view(viewer),
         }
+    }
+
+    /// The carrier organisation a train fact concerns, for the kinds carriers may see.
+    pub fn train_carrier(&self) -> Option<&str> {
+        match self {
+            Event::TrainScheduled(e) => e.carrier.as_deref(),
+            Event::ManifestReceived(e) => e.carrier.as_deref(),
+            Event::TrainArrived(e) => e.carrier.as_deref(),
+            Event::TrainAgencyDone(e) => e.carrier.as_deref(),
+            Event::TrainReleased(e) => e.carrier.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A carrier's view of its own organisation's train facts: status and counts, never hits.
+    fn carrier_view(&self, viewer: &Viewer) -> Option<Value> {
+        let mine = viewer.organisation.as_deref()?;
+        if self.train_carrier() != Some(mine) {
+            return None;
+        }
+        let base = |train_id, what: &'static str| CarrierTrainView {
+            train_id,
+            what,
+            number: None,
+            at: None,
+            persons: None,
+            version: None,
+            errors: None,
+            agency: None,
+            duration_s: None,
+        };
+        Some(to_value(&match self {
+            Event::TrainScheduled(e) => CarrierTrainView {
+                number: Some(&e.number),
+                at: Some(e.scheduled_arrival),
+                ..base(&e.train_id, "scheduled")
+            },
+            Event::ManifestReceived(e) => CarrierTrainView {
+                persons: Some(e.persons),
+                version: Some(e.version),
+                errors: Some(e.errors),
+                ..base(&e.train_id, "manifest_received")
+            },
+            Event::TrainArrived(e) => CarrierTrainView {
+                at: Some(e.at),
+                ..base(&e.train_id, "arrived")
+            },
+            Event::TrainAgencyDone(e) => CarrierTrainView {
+                agency: Some(&e.agency),
+                at: Some(e.at),
+                ..base(&e.train_id, "agency_done")
+            },
+            Event::TrainReleased(e) => CarrierTrainView {
+                number: Some(&e.number),
+                duration_s: Some(e.duration_s),
+                ..base(&e.train_id, "released")
+            },
+            _ => return None,
+        }))
     }
 
     /// The analyst's view of the kinds marked `Limited` (none for the others: the table test

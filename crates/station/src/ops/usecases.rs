@@ -755,7 +755,7 @@ impl Station {
             .ok_or_else(|| StationError::not_found(format!("no incident `{id}`")))
     }
 
-    async fn create_incident(
+    pub(crate) async fn create_incident(
         &self,
         who: &Principal,
         new: NewIncident,

@@ -61,7 +61,12 @@ async fn main() -> anyhow::Result<()> {
         let target = NatsTarget::parse(&format!("nats://127.0.0.1:{port}"))
             .map_err(|e| anyhow::anyhow!(e))?;
         // The backlog: every station's journal in its stream, as the stations left it.
-        let js = jetstream::new(target.connect("drain-bench").await.map_err(|e| anyhow::anyhow!(e))?);
+        let js = jetstream::new(
+            target
+                .connect("drain-bench")
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?,
+        );
         for j in &journals {
             let station = &j[0].station;
             ensure_stream(&js, station, Duration::from_secs(3600))

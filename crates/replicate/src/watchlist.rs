@@ -270,8 +270,7 @@ async fn assemble(js: &jetstream::Context, version: u64, payload: &[u8]) -> Asse
                 return Assembly::Refused(format!("part {} at {seq} is unreadable: {e}", i + 1));
             }
         };
-        if p.release_id != last.release_id || p.part as usize != i + 1 || p.parts != last.parts
-        {
+        if p.release_id != last.release_id || p.part as usize != i + 1 || p.parts != last.parts {
             return Assembly::Refused(format!(
                 "the message at {seq} is not part {} of release {}",
                 i + 1,
@@ -463,7 +462,10 @@ mod tests {
         let parts = r.split("x", 1 << 20).unwrap();
         assert_eq!(parts, vec![r.clone()]);
         let text = serde_json::to_string(&parts[0]).unwrap();
-        assert!(!text.contains("release_id") && !text.contains("first_seq"), "{text}");
+        assert!(
+            !text.contains("release_id") && !text.contains("first_seq"),
+            "{text}"
+        );
         // A release from before parts existed reads as one part of one.
         let old: Release = serde_json::from_str(
             r#"{"list":"wanted","format":"csv","records":0,"skipped":0,"entries":[]}"#,
@@ -481,7 +483,10 @@ mod tests {
         let n = parts.len() as u32;
         let mut ids = Vec::new();
         for (i, p) in parts.iter().enumerate() {
-            assert_eq!((p.part, p.parts, p.release_id.as_str()), (i as u32 + 1, n, "rel-1"));
+            assert_eq!(
+                (p.part, p.parts, p.release_id.as_str()),
+                (i as u32 + 1, n, "rel-1")
+            );
             // The first_seq the sender fills in still fits.
             let mut p = p.clone();
             p.first_seq = Some(u64::MAX);

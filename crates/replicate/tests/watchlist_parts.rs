@@ -122,7 +122,9 @@ async fn a_list_larger_than_a_message_arrives_whole_and_an_incomplete_one_never(
 
     // A release cut off half-way (its sender died): parts without their last. The station
     // keeps screening against the whole release it has.
-    let cut = release("cut", 3000).split("dead-sender", 16 * 1024).unwrap();
+    let cut = release("cut", 3000)
+        .split("dead-sender", 16 * 1024)
+        .unwrap();
     let mut first = None;
     for mut p in cut.into_iter().take(3) {
         p.first_seq = first;

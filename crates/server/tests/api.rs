@@ -96,30 +96,30 @@ fn no_success_answer_is_an_untyped_object() {
         guomen_server::app::openapi_text(),
         guomen_server::national::openapi_text(),
     ] {
-    let doc: serde_json::Value = serde_json::from_str(text).unwrap();
-    for (path, ops) in doc["paths"].as_object().unwrap() {
-        for (method, op) in ops.as_object().unwrap() {
-            let Some(responses) = op["responses"].as_object() else {
-                continue;
-            };
-            for (status, r) in responses {
-                if !status.starts_with('2') {
+        let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let Some(responses) = op["responses"].as_object() else {
                     continue;
-                }
-                for (ct, media) in r["content"].as_object().into_iter().flatten() {
-                    let schema = &media["schema"];
-                    let bare = |s: &serde_json::Value| {
-                        s.get("$ref").is_none()
-                            && s.get("properties").is_none()
-                            && s["type"] == "object"
-                    };
-                    if bare(schema) || (schema["type"] == "array" && bare(&schema["items"])) {
-                        untyped.push(format!("{method} {path} {status} {ct}"));
+                };
+                for (status, r) in responses {
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    for (ct, media) in r["content"].as_object().into_iter().flatten() {
+                        let schema = &media["schema"];
+                        let bare = |s: &serde_json::Value| {
+                            s.get("$ref").is_none()
+                                && s.get("properties").is_none()
+                                && s["type"] == "object"
+                        };
+                        if bare(schema) || (schema["type"] == "array" && bare(&schema["items"])) {
+                            untyped.push(format!("{method} {path} {status} {ct}"));
+                        }
                     }
                 }
             }
         }
-    }
     }
     assert!(untyped.is_empty(), "untyped 2xx bodies: {untyped:#?}");
 }
@@ -149,8 +149,13 @@ fn the_centre_access_table_and_its_openapi_document_list_the_same_api_routes() {
         .iter()
         .map(|(m, p, _)| format!("{m} {p}"))
         .chain(
-            ["GET /healthz", "GET /readyz", "POST /auth/login", "POST /auth/logout"]
-                .map(String::from),
+            [
+                "GET /healthz",
+                "GET /readyz",
+                "POST /auth/login",
+                "POST /auth/logout",
+            ]
+            .map(String::from),
         )
         .collect();
     table.sort();

@@ -319,10 +319,9 @@ impl Centre {
         stations.sort_unstable();
         let mut tx = self.pool.begin().await?;
         // Each station's row, locked in a fixed order: what is verified and stored so far.
-        let mut before: HashMap<String, (i64, String, bool, i64, Option<DateTime<Utc>>)> =
-            HashMap::new();
+        let mut before: HashMap<String, StationRow> = HashMap::new();
         for s in &stations {
-            let row: (i64, String, bool, i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            let row: StationRow = sqlx::query_as(
                 "INSERT INTO national_station (station) VALUES ($1)
                  ON CONFLICT (station) DO UPDATE SET station = EXCLUDED.station
                  RETURNING verified_seq, verified_hash, chain_ok, last_seq, last_time",
@@ -597,6 +596,9 @@ impl Centre {
         Ok(rows.into_iter().map(|(s, h)| (seq_u64(s), h)).collect())
     }
 }
+
+/// A station's row as a batch finds it: verified seq and hash, chain ok, last seq and time.
+type StationRow = (i64, String, bool, i64, Option<DateTime<Utc>>);
 
 /// Where a station's chain walk ended.
 #[derive(Debug)]

@@ -65,7 +65,7 @@ impl Nats {
                 "    {{user: {s}, password: {s}-pw, permissions: {{\n\
                  \x20     publish: {{allow: [\"guomen.journal.{s}\", \"$JS.API.INFO\", \
                  \"$JS.API.STREAM.INFO.GUOMEN_JOURNAL_{s}\", \"$JS.API.STREAM.CREATE.GUOMEN_JOURNAL_{s}\", \
-                 \"$JS.API.STREAM.INFO.GUOMEN_WATCHLIST\", \"$JS.API.CONSUMER.*.GUOMEN_WATCHLIST.station-{s}\", \
+                 \"$JS.API.STREAM.INFO.GUOMEN_WATCHLIST\", \"$JS.API.STREAM.MSG.GET.GUOMEN_WATCHLIST\", \"$JS.API.CONSUMER.*.GUOMEN_WATCHLIST.station-{s}\", \
                  \"$JS.API.CONSUMER.CREATE.GUOMEN_WATCHLIST.station-{s}.>\", \
                  \"$JS.API.CONSUMER.DURABLE.CREATE.GUOMEN_WATCHLIST.station-{s}\", \
                  \"$JS.API.CONSUMER.MSG.NEXT.GUOMEN_WATCHLIST.station-{s}\", \

@@ -1,7 +1,7 @@
 //! Consuming every station's stream: the centre lists the streams named
 //! `GUOMEN_JOURNAL_*` and runs one durable pull consumer on each. A batch is committed to
-//! PostgreSQL before its last message is acknowledged (ack policy `all`), so a centre that
-//! stops at any point is re-delivered exactly what it had not committed.
+//! PostgreSQL before any of its messages is acknowledged (each on its own, ack policy
+//! `explicit`), so a centre that stops at any point is re-delivered what it had not committed.
 
 use std::collections::HashSet;
 use std::sync::Arc;

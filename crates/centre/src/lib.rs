@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use guomen_replicate::WireEvent;
-use guomen_store::GENESIS_HASH;
 use serde::Serialize;
 use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -203,11 +202,11 @@ impl Centre {
         Ok(())
     }
 
-    async fn ensure_months(&self, events: &[WireEvent]) -> anyhow::Result<()> {
-        let wanted: HashSet<(i32, u32)> = events
-            .iter()
-            .map(|e| (e.time.year(), e.time.month()))
-            .collect();
+    async fn ensure_months(
+        &self,
+        times: impl Iterator<Item = DateTime<Utc>>,
+    ) -> anyhow::Result<()> {
+        let wanted: HashSet<(i32, u32)> = times.map(|t| (t.year(), t.month())).collect();
         for (year, month) in wanted {
             if self
                 .months
@@ -252,13 +251,14 @@ impl Centre {
     /// Stores a batch in one transaction: new (station, seq) pairs are inserted, pairs already
     /// held are skipped, whatever the order and however often the batch comes. Each event's
     /// hash is checked against its content first; one that does not match is refused and
-    /// raised. Then each station's chain is walked forward.
+    /// raised. Then each station's chain is walked forward, in the same transaction, under a
+    /// lock on the station's row (so two centres consuming one station take turns).
     pub async fn ingest(&self, events: Vec<WireEvent>) -> anyhow::Result<Ingested> {
         let mut out = Ingested::default();
         let mut good = Vec::with_capacity(events.len());
         for e in events {
-            match e.verify_content() {
-                Ok(()) => good.push(e),
+            match e.verified_payload_text() {
+                Ok(text) => good.push((e, text)),
                 Err(why) => {
                     out.refused += 1;
                     self.alarm(&e.station, e.seq, &format!("refused: {why}"))
@@ -270,8 +270,13 @@ impl Centre {
         if good.is_empty() {
             return Ok(out);
         }
-        self.ensure_months(&good).await?;
+        self.ensure_months(good.iter().map(|(e, _)| e.time)).await?;
         let n = good.len();
+        let now = Utc::now();
+        // Per station: the newest event of the batch (for last_seq, last_time and the lag) and
+        // the national watchlist releases it applied.
+        let mut newest: HashMap<String, (i64, DateTime<Utc>)> = HashMap::new();
+        let mut releases: Vec<(String, i64)> = Vec::new();
         let mut station = Vec::with_capacity(n);
         let mut seq = Vec::with_capacity(n);
         let mut time = Vec::with_capacity(n);
@@ -281,22 +286,54 @@ impl Centre {
         let mut stub = Vec::with_capacity(n);
         let mut prev = Vec::with_capacity(n);
         let mut hash = Vec::with_capacity(n);
-        for e in &good {
-            station.push(e.station.clone());
-            seq.push(e.seq as i64);
+        for (e, text) in good {
+            let s = e.seq as i64;
+            match newest.get_mut(&e.station) {
+                Some(n) if n.0 >= s => {}
+                Some(n) => *n = (s, e.time),
+                None => {
+                    newest.insert(e.station.clone(), (s, e.time));
+                }
+            }
+            // A station journals each national release it applies under the actor
+            // `national-watchlist:N`: that is the version it screens against.
+            if e.kind == "watchlist.imported"
+                && let Some(v) = e
+                    .actor
+                    .strip_prefix(guomen_station::clearance::NATIONAL_ACTOR_PREFIX)
+                    .and_then(|v| v.parse::<i64>().ok())
+            {
+                releases.push((e.station.clone(), v));
+            }
+            station.push(e.station);
+            seq.push(s);
             time.push(e.time);
-            actor.push(e.actor.clone());
-            kind.push(e.kind.clone());
-            payload.push(match &e.payload {
-                Some(p) => Some(serde_json::to_string(p)?),
-                None => None,
-            });
+            actor.push(e.actor);
+            kind.push(e.kind);
+            payload.push(text);
             stub.push(e.stub);
-            prev.push(e.prev_hash.clone());
-            hash.push(e.hash.clone());
+            prev.push(e.prev_hash);
+            hash.push(e.hash);
         }
-        // One round trip: the chain table decides what is new, the journal takes only that.
-        let inserted: i64 = sqlx::query_scalar(
+        let mut stations: Vec<String> = newest.keys().cloned().collect();
+        stations.sort_unstable();
+        let mut tx = self.pool.begin().await?;
+        // Each station's row, locked in a fixed order: what is verified and stored so far.
+        let mut before: HashMap<String, StationRow> = HashMap::new();
+        for s in &stations {
+            let row: StationRow = sqlx::query_as(
+                "INSERT INTO national_station (station) VALUES ($1)
+                 ON CONFLICT (station) DO UPDATE SET station = EXCLUDED.station
+                 RETURNING verified_seq, verified_hash, chain_ok, last_seq, last_time",
+            )
+            .bind(s)
+            .fetch_one(&mut *tx)
+            .await?;
+            before.insert(s.clone(), row);
+        }
+        // One round trip: the chain table decides what is new, the journal takes only that;
+        // the new links come back for the walk.
+        let fresh: Vec<(String, i64, String, String)> = sqlx::query_as(
             "WITH batch AS (
                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[],
                     $5::text[], $6::text[], $7::bool[], $8::text[], $9::text[])
@@ -305,16 +342,15 @@ impl Centre {
                 INSERT INTO national_chain (station, seq, prev_hash, hash)
                 SELECT DISTINCT ON (station, seq) station, seq, prev_hash, hash FROM batch
                 ON CONFLICT DO NOTHING
-                RETURNING station, seq
+                RETURNING station, seq, prev_hash, hash
             ), stored AS (
                 INSERT INTO national_journal
                     (station, seq, time, actor, kind, payload, stub, prev_hash, hash)
                 SELECT DISTINCT ON (b.station, b.seq) b.station, b.seq, b.time, b.actor, b.kind,
                     b.payload, b.stub, b.prev_hash, b.hash
-                FROM batch b JOIN fresh f USING (station, seq)
-                RETURNING 1
+                FROM batch b JOIN fresh f USING (station, seq, prev_hash, hash)
             )
-            SELECT count(*) FROM stored",
+            SELECT station, seq, prev_hash, hash FROM fresh",
         )
         .bind(&station)
         .bind(&seq)
@@ -325,50 +361,98 @@ impl Centre {
         .bind(&stub)
         .bind(&prev)
         .bind(&hash)
-        .fetch_one(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .context("cannot insert the batch")?;
-        out.new = seq_u64(inserted);
+        out.new = fresh.len() as u64;
         out.duplicates = n as u64 - out.new;
-        let mut stations: Vec<&str> = good.iter().map(|e| e.station.as_str()).collect();
-        stations.sort_unstable();
-        stations.dedup();
-        let now = Utc::now();
-        for s in stations {
-            let newest = good
-                .iter()
-                .filter(|e| e.station == s)
-                .max_by_key(|e| e.seq)
-                .map(|e| e.time);
-            let lag = newest
-                .map(|t| ((now - t).num_milliseconds().max(0) as f64) / 1000.0)
-                .unwrap_or(0.0);
-            self.advance_chain(s, lag).await?;
+        let mut links: HashMap<&str, HashMap<i64, (&str, &str)>> = HashMap::new();
+        for (s, q, p, h) in &fresh {
+            links
+                .entry(s.as_str())
+                .or_default()
+                .insert(*q, (p.as_str(), h.as_str()));
         }
-        // A station journals each national release it applies under the actor
-        // `national-watchlist:N`: that is the version it screens against.
-        for e in &good {
-            if e.kind != "watchlist.imported" {
-                continue;
-            }
-            let Some(version) = e
-                .actor
-                .strip_prefix(guomen_station::clearance::NATIONAL_ACTOR_PREFIX)
-                .and_then(|v| v.parse::<i64>().ok())
-            else {
+        let mut outcomes = Vec::with_capacity(stations.len());
+        for s in &stations {
+            let Some((vseq, vhash, ok, last_seq, last_time)) = before.remove(s) else {
                 continue;
             };
+            let (top, top_time) = newest.get(s).copied().unwrap_or((0, now));
+            let lag = ((now - top_time).num_milliseconds().max(0) as f64) / 1000.0;
+            let (last_seq, last_time) = if top > last_seq {
+                (top, Some(top_time))
+            } else {
+                (last_seq, last_time)
+            };
+            let walk = if ok {
+                let empty = HashMap::new();
+                let new_links = links.get(s.as_str()).unwrap_or(&empty);
+                walk_chain(&mut tx, s, vseq, vhash, new_links, last_seq).await?
+            } else {
+                Walk {
+                    seq: vseq,
+                    hash: vhash,
+                    broken: None,
+                }
+            };
+            sqlx::query(
+                "UPDATE national_station SET
+                   verified_seq = $2, verified_hash = $3, last_seq = $4, last_time = $5,
+                   lag_s = $6, chain_ok = chain_ok AND $7,
+                   break_seq = COALESCE(break_seq, $8),
+                   break_reason = COALESCE(break_reason, $9),
+                   updated = now()
+                 WHERE station = $1",
+            )
+            .bind(s)
+            .bind(walk.seq)
+            .bind(&walk.hash)
+            .bind(last_seq)
+            .bind(last_time)
+            .bind(lag)
+            .bind(walk.broken.is_none())
+            .bind(walk.broken.as_ref().map(|(q, _)| *q as i64))
+            .bind(walk.broken.as_ref().map(|(_, r)| r.clone()))
+            .execute(&mut *tx)
+            .await?;
+            outcomes.push((s.clone(), ok, walk, last_seq));
+        }
+        for (s, version) in &releases {
             sqlx::query(
                 "UPDATE national_station SET watchlist_version = $2
                  WHERE station = $1
                    AND (watchlist_version IS NULL OR watchlist_version < $2)",
             )
-            .bind(&e.station)
+            .bind(s)
             .bind(version)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         }
+        tx.commit().await?;
+        for (s, ok, walk, last_seq) in outcomes {
+            if let Some((seq, reason)) = &walk.broken {
+                self.alarm(&s, *seq, reason).await?;
+            }
+            self.note_gap(&s, ok && walk.broken.is_none(), walk.seq, last_seq);
+        }
         Ok(out)
+    }
+
+    /// Remembers a gap after a station's verified seq, so that one that lasts is raised.
+    fn note_gap(&self, station: &str, ok: bool, verified: i64, last: i64) {
+        let mut gaps = self.gaps.lock().unwrap_or_else(|p| p.into_inner());
+        if last > verified && ok {
+            let missing = seq_u64(verified) + 1;
+            match gaps.get(station) {
+                Some((m, _)) if *m == missing => {}
+                _ => {
+                    gaps.insert(station.to_owned(), (missing, Instant::now()));
+                }
+            }
+        } else {
+            gaps.remove(station);
+        }
     }
 
     async fn mark_broken(&self, station: &str, seq: u64, why: &str) -> anyhow::Result<()> {
@@ -386,106 +470,6 @@ impl Centre {
         .bind(why)
         .execute(&self.pool)
         .await?;
-        Ok(())
-    }
-
-    /// Walks a station's stored chain forward from where it is verified: each next seq must
-    /// follow without a gap and link to the previous hash. A link that does not hold breaks
-    /// the chain for good (an alarm names station and seq); a gap only waits, until
-    /// [`Centre::check_gaps`] finds it has lasted too long.
-    pub async fn advance_chain(&self, station: &str, lag_s: f64) -> anyhow::Result<()> {
-        let row: Option<(i64, String, bool)> = sqlx::query_as(
-            "SELECT verified_seq, verified_hash, chain_ok FROM national_station WHERE station = $1",
-        )
-        .bind(station)
-        .fetch_optional(&self.pool)
-        .await?;
-        let (mut vseq, mut vhash, ok) = row.unwrap_or((0, GENESIS_HASH.to_owned(), true));
-        let mut broken: Option<(u64, String)> = None;
-        if ok {
-            'walk: loop {
-                let rows: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT seq, prev_hash, hash FROM national_chain
-                     WHERE station = $1 AND seq > $2 ORDER BY seq LIMIT 5000",
-                )
-                .bind(station)
-                .bind(vseq)
-                .fetch_all(&self.pool)
-                .await?;
-                if rows.is_empty() {
-                    break;
-                }
-                for (seq, prev, hash) in rows {
-                    if seq != vseq + 1 {
-                        break 'walk;
-                    }
-                    if prev != vhash {
-                        broken = Some((
-                            seq_u64(seq),
-                            format!(
-                                "chain broken: seq {seq}'s previous hash {prev} is not seq {vseq}'s hash {vhash}"
-                            ),
-                        ));
-                        break 'walk;
-                    }
-                    vseq = seq;
-                    vhash = hash;
-                }
-            }
-        }
-        let last: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT seq, time FROM national_journal WHERE station = $1 ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(station)
-        .fetch_optional(&self.pool)
-        .await?;
-        let (last_seq, last_time) = match last {
-            Some((s, t)) => (s, Some(t)),
-            None => (0, None),
-        };
-        sqlx::query(
-            "INSERT INTO national_station
-                (station, verified_seq, verified_hash, last_seq, last_time, lag_s, chain_ok,
-                 break_seq, break_reason, updated)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-             ON CONFLICT (station) DO UPDATE SET
-               verified_seq = EXCLUDED.verified_seq,
-               verified_hash = EXCLUDED.verified_hash,
-               last_seq = EXCLUDED.last_seq,
-               last_time = EXCLUDED.last_time,
-               lag_s = EXCLUDED.lag_s,
-               chain_ok = national_station.chain_ok AND EXCLUDED.chain_ok,
-               break_seq = COALESCE(national_station.break_seq, EXCLUDED.break_seq),
-               break_reason = COALESCE(national_station.break_reason, EXCLUDED.break_reason),
-               updated = now()",
-        )
-        .bind(station)
-        .bind(vseq)
-        .bind(&vhash)
-        .bind(last_seq)
-        .bind(last_time)
-        .bind(lag_s)
-        .bind(ok && broken.is_none())
-        .bind(broken.as_ref().map(|(s, _)| *s as i64))
-        .bind(broken.as_ref().map(|(_, r)| r.clone()))
-        .execute(&self.pool)
-        .await?;
-        if let Some((seq, reason)) = broken {
-            self.alarm(station, seq, &reason).await?;
-        }
-        // Remember a gap, so that one that lasts is raised.
-        let mut gaps = self.gaps.lock().unwrap_or_else(|p| p.into_inner());
-        if seq_u64(last_seq) > seq_u64(vseq) && ok {
-            let missing = seq_u64(vseq) + 1;
-            match gaps.get(station) {
-                Some((m, _)) if *m == missing => {}
-                _ => {
-                    gaps.insert(station.to_owned(), (missing, Instant::now()));
-                }
-            }
-        } else {
-            gaps.remove(station);
-        }
         Ok(())
     }
 
@@ -610,6 +594,89 @@ impl Centre {
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows.into_iter().map(|(s, h)| (seq_u64(s), h)).collect())
+    }
+}
+
+/// A station's row as a batch finds it: verified seq and hash, chain ok, last seq and time.
+type StationRow = (i64, String, bool, i64, Option<DateTime<Utc>>);
+
+/// Where a station's chain walk ended.
+#[derive(Debug)]
+struct Walk {
+    seq: i64,
+    hash: String,
+    /// The seq whose link does not hold, and why.
+    broken: Option<(u64, String)>,
+}
+
+/// Walks a station's chain forward from `(seq, hash)`, verified: each next seq must follow
+/// without a gap and link to the previous hash. The links this batch stored are walked in
+/// memory; links stored before it (`last_seq` says whether any lie ahead) are read back in
+/// chunks. A link that does not hold breaks the chain for good; a gap only stops the walk.
+async fn walk_chain(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    station: &str,
+    seq: i64,
+    hash: String,
+    new_links: &HashMap<i64, (&str, &str)>,
+    last_seq: i64,
+) -> anyhow::Result<Walk> {
+    let mut w = Walk {
+        seq,
+        hash,
+        broken: None,
+    };
+    let link = |w: &mut Walk, q: i64, p: &str, h: &str| -> bool {
+        if p != w.hash {
+            w.broken = Some((
+                seq_u64(q),
+                format!(
+                    "chain broken: seq {q}'s previous hash {p} is not seq {}'s hash {}",
+                    w.seq, w.hash
+                ),
+            ));
+            return false;
+        }
+        w.seq = q;
+        w.hash = h.to_owned();
+        true
+    };
+    let mut chunk = 256;
+    loop {
+        // This batch's own links first, without a round trip.
+        while let Some((p, h)) = new_links.get(&(w.seq + 1)) {
+            let next = w.seq + 1;
+            if !link(&mut w, next, p, h) {
+                return Ok(w);
+            }
+        }
+        if w.seq >= last_seq {
+            return Ok(w);
+        }
+        // Links held from earlier batches (events that arrived before a missing one).
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT seq, prev_hash, hash FROM national_chain
+             WHERE station = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+        )
+        .bind(station)
+        .bind(w.seq)
+        .bind(w.seq.saturating_add(chunk).min(last_seq))
+        .fetch_all(&mut **tx)
+        .await?;
+        chunk = 5000;
+        let before = w.seq;
+        for (q, p, h) in rows {
+            if q != w.seq + 1 {
+                break;
+            }
+            if !link(&mut w, q, &p, &h) {
+                return Ok(w);
+            }
+        }
+        if w.seq == before {
+            // A gap: wait for the missing event.
+            return Ok(w);
+        }
     }
 }
 

@@ -27,7 +27,11 @@ CREATE TABLE IF NOT EXISTS national_journal (
     PRIMARY KEY (station, seq, time)
 ) PARTITION BY RANGE (time);
 
-CREATE INDEX IF NOT EXISTS national_journal_kind_time ON national_journal (kind, time);
+-- National statistics read crossings by time: an index on those alone (a third of the events)
+-- costs ingest a third of what an index on every event's kind and time did.
+DROP INDEX IF EXISTS national_journal_kind_time;
+CREATE INDEX IF NOT EXISTS national_journal_crossing_time ON national_journal (time)
+    WHERE kind = 'crossing.recorded' AND NOT stub;
 
 -- Each station's chain as verified so far, and what the centre last heard from it.
 CREATE TABLE IF NOT EXISTS national_station (

@@ -50,12 +50,18 @@ impl WireEvent {
     /// payload text is re-serialised: the stores write it with the same serialiser, so the
     /// text is the one that was hashed.
     pub fn verify_content(&self) -> Result<(), String> {
+        self.verified_payload_text().map(|_| ())
+    }
+
+    /// [`WireEvent::verify_content`], returning the payload text it hashed (`None` for a
+    /// stub): the text to store, serialised once.
+    pub fn verified_payload_text(&self) -> Result<Option<String>, String> {
         if self.hash.len() != 64 || self.prev_hash.len() != 64 {
             return Err("hash fields are not 64 hex digits".into());
         }
         let Some(payload) = &self.payload else {
             return if self.stub {
-                Ok(())
+                Ok(None)
             } else {
                 Err("an event that is not a stub has no payload".into())
             };
@@ -70,7 +76,7 @@ impl WireEvent {
             &text,
         );
         if want == self.hash {
-            Ok(())
+            Ok(Some(text))
         } else {
             Err(format!(
                 "the hash does not match the event's content (computed {want})"

@@ -37,7 +37,7 @@ use crate::state::AppState;
 )]
 struct ApiDoc;
 
-struct BearerAuth;
+pub(crate) struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

@@ -5,28 +5,33 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
 use axum::extract::{FromRef, MatchedPath, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use guomen_centre::{Alarm, Centre, CrossingStats, GroupBy, NationalStation};
+use guomen_centre::{Centre, GroupBy};
 use guomen_domain::Role;
 use guomen_domain::Role::*;
 use guomen_replicate::NatsTarget;
 use guomen_station::{Station, SystemClock};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::{session, system};
+use crate::app::BearerAuth;
 use crate::auth::bearer_or_cookie;
 use crate::config::{ServeArgs, ServeConfig, StoreArgs, StoreTarget, open_store};
 use crate::error::{ApiError, ApiResult, envelope_bare_errors};
+use crate::json::ApiQuery;
 use crate::state::AppState;
 
 pub const DEFAULT_CENTRE_LISTEN: &str = "127.0.0.1:8090";
@@ -49,6 +54,7 @@ pub const NATIONAL_ACCESS: &[(&str, &str, &[Role])] = &[
     ("GET", "/api/v1/national/stations", NATIONAL_READERS),
     ("GET", "/api/v1/national/stats/crossings", NATIONAL_READERS),
     ("GET", "/api/v1/national/alarms", NATIONAL_READERS),
+    ("GET", "/api/v1/openapi.json", NATIONAL_READERS),
 ];
 
 #[derive(Clone)]
@@ -120,22 +126,79 @@ pub async fn start(
     Ok(RunningCentre { addr, centre, task })
 }
 
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "guomen national centre",
+        description = "The national centre: every station's journal replicated over NATS \
+            JetStream into PostgreSQL, chains checked, national figures. Every `/api` route \
+            needs `Authorization: Bearer TOKEN` (or the session cookie) and a role allowed on it; \
+            every error is `{\"error\": {\"code\", \"message\", \"details\"}}`."
+    ),
+    components(schemas(crate::error::ErrorEnvelope, crate::error::ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct CentreDoc;
+
+/// The centre's `/api` routes: each is listed in [`NATIONAL_ACCESS`].
+fn api_routes() -> OpenApiRouter<CentreState> {
+    OpenApiRouter::new()
+        .routes(routes!(stations))
+        .routes(routes!(crossing_stats))
+        .routes(routes!(alarms))
+        .routes(routes!(openapi_json))
+}
+
+/// Routes that need no credential: probes and the login the centre shares with a station.
+fn public_routes() -> OpenApiRouter<CentreState> {
+    OpenApiRouter::new()
+        .routes(routes!(system::healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+}
+
+/// The centre's OpenAPI document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = OpenApiRouter::with_openapi(CentreDoc::openapi())
+        .merge(api_routes())
+        .merge(public_routes())
+        .split_for_parts();
+    doc
+}
+
+pub fn openapi_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    })
+}
+
+/// The centre's OpenAPI 3.1 document (this one).
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system",
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "application/json",
+        body = system::OpenApiDocument)))]
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi_text().to_owned(),
+    )
+}
+
 /// The centre's whole application.
 pub fn router(state: CentreState) -> Router {
-    let api = Router::new()
-        .route("/api/v1/national/stations", get(stations))
-        .route("/api/v1/national/stats/crossings", get(crossing_stats))
-        .route("/api/v1/national/alarms", get(alarms))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_national_role,
-        ));
+    let (api, _) = api_routes().split_for_parts();
+    let api = api.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        require_national_role,
+    ));
+    let (public, _) = public_routes().split_for_parts();
     Router::new()
         .merge(api)
-        .route("/healthz", get(system::healthz))
-        .route("/readyz", get(readyz))
-        .route("/auth/login", post(session::login))
-        .route("/auth/logout", post(session::logout))
+        .merge(public)
         .route("/", get(|| async { Redirect::to("/national") }))
         .route("/national", get(national_page))
         .fallback(|req: Request| async move {
@@ -191,44 +254,149 @@ fn internal(e: anyhow::Error) -> ApiError {
     )
 }
 
-async fn readyz(State(state): State<CentreState>) -> Response {
-    match state.centre.ping().await {
-        Ok(()) => Json(serde_json::json!({"status": "ready", "store": "postgres"})).into_response(),
-        Err(e) => internal(e).into_response(),
+/// `GET /readyz` at the centre.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CentreReady {
+    /// `ready`.
+    pub status: &'static str,
+    /// `postgres`: the national store answered a round trip.
+    pub store: &'static str,
+}
+
+/// Readiness: the national store answers a round trip.
+#[utoipa::path(get, path = "/readyz", tag = "system",
+    responses((status = 200, body = CentreReady), (status = 503, body = crate::error::ErrorEnvelope)))]
+async fn readyz(State(state): State<CentreState>) -> ApiResult<Json<CentreReady>> {
+    state.centre.ping().await.map_err(internal)?;
+    Ok(Json(CentreReady {
+        status: "ready",
+        store: "postgres",
+    }))
+}
+
+/// One station as the centre holds it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalStation {
+    pub station_id: String,
+    /// The highest seq stored.
+    pub last_seq: u64,
+    /// The station's time of that event.
+    pub last_time: Option<DateTime<Utc>>,
+    /// How far behind the station's clock the newest event arrived, seconds.
+    pub lag_s: f64,
+    /// False once a link, a refused event or a lasting hole has broken the chain.
+    pub chain_ok: bool,
+    /// The seq up to which the chain is verified without a gap.
+    pub verified_seq: u64,
+    /// Where the chain broke.
+    pub break_seq: Option<u64>,
+    pub break_reason: Option<String>,
+    /// The national watchlist release the station screens against.
+    pub watchlist_version: Option<u64>,
+}
+
+impl From<guomen_centre::NationalStation> for NationalStation {
+    fn from(s: guomen_centre::NationalStation) -> NationalStation {
+        NationalStation {
+            station_id: s.station_id,
+            last_seq: s.last_seq,
+            last_time: s.last_time,
+            lag_s: s.lag_s,
+            chain_ok: s.chain_ok,
+            verified_seq: s.verified_seq,
+            break_seq: s.break_seq,
+            break_reason: s.break_reason,
+            watchlist_version: s.watchlist_version,
+        }
     }
 }
 
-/// Every station the centre holds: last seq and time, lag, chain state, watchlist version.
+/// Every station the centre holds: last seq and time, lag, chain state, watchlist version
+/// (admin, duty chief, analyst).
+#[utoipa::path(get, path = "/api/v1/national/stations", tag = "national",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<NationalStation>),
+              (status = 401, body = crate::error::ErrorEnvelope),
+              (status = 403, body = crate::error::ErrorEnvelope),
+              (status = 503, body = crate::error::ErrorEnvelope)))]
 async fn stations(State(state): State<CentreState>) -> ApiResult<Json<Vec<NationalStation>>> {
-    Ok(Json(state.centre.stations().await.map_err(internal)?))
+    let rows = state.centre.stations().await.map_err(internal)?;
+    Ok(Json(rows.into_iter().map(NationalStation::from).collect()))
 }
 
-#[derive(Debug, Deserialize)]
+/// A chain break or a refused message, naming station and seq.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalAlarm {
+    pub id: i64,
+    pub station_id: String,
+    pub seq: u64,
+    pub reason: String,
+    pub time: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct AlarmQuery {
+    /// At most this many, 1 to 1000 (default 100).
     limit: Option<u32>,
 }
 
-/// Chain breaks and refused messages, newest first.
+/// Chain breaks and refused messages, newest first (admin, duty chief, analyst).
+#[utoipa::path(get, path = "/api/v1/national/alarms", tag = "national",
+    security(("bearer" = [])),
+    params(AlarmQuery),
+    responses((status = 200, body = Vec<NationalAlarm>),
+              (status = 400, body = crate::error::ErrorEnvelope),
+              (status = 401, body = crate::error::ErrorEnvelope),
+              (status = 403, body = crate::error::ErrorEnvelope),
+              (status = 503, body = crate::error::ErrorEnvelope)))]
 async fn alarms(
     State(state): State<CentreState>,
-    Query(q): Query<AlarmQuery>,
-) -> ApiResult<Json<Vec<Alarm>>> {
+    ApiQuery(q): ApiQuery<AlarmQuery>,
+) -> ApiResult<Json<Vec<NationalAlarm>>> {
+    let rows = state
+        .centre
+        .alarms(q.limit.unwrap_or(100))
+        .await
+        .map_err(internal)?;
     Ok(Json(
-        state
-            .centre
-            .alarms(q.limit.unwrap_or(100))
-            .await
-            .map_err(internal)?,
+        rows.into_iter()
+            .map(|a| NationalAlarm {
+                id: a.id,
+                station_id: a.station_id,
+                seq: a.seq,
+                reason: a.reason,
+                time: a.time,
+            })
+            .collect(),
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct StatsQuery {
+    /// From this date (`2026-12-06`, midnight UTC) or RFC 3339 time, inclusive.
     from: Option<String>,
+    /// Up to this date or time, exclusive.
     to: Option<String>,
+    /// `station` (default), `nationality`, `site`, `direction`, `day` or `month`.
     group_by: Option<String>,
+}
+
+/// One group of national crossings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalGroup {
+    pub key: String,
+    pub count: u64,
+}
+
+/// National crossings, grouped.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalCrossingStats {
+    pub total: u64,
+    pub groups: Vec<NationalGroup>,
 }
 
 /// `2026-12-06` (midnight UTC) or an RFC 3339 time.
@@ -249,11 +417,19 @@ fn parse_bound(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, 
 }
 
 /// National crossings in `[from, to)`, grouped by station, nationality, site, direction,
-/// day or month (days and months on Beijing time).
+/// day or month (days and months on Beijing time) (admin, duty chief, analyst).
+#[utoipa::path(get, path = "/api/v1/national/stats/crossings", tag = "national",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses((status = 200, body = NationalCrossingStats),
+              (status = 400, body = crate::error::ErrorEnvelope),
+              (status = 401, body = crate::error::ErrorEnvelope),
+              (status = 403, body = crate::error::ErrorEnvelope),
+              (status = 503, body = crate::error::ErrorEnvelope)))]
 async fn crossing_stats(
     State(state): State<CentreState>,
-    Query(q): Query<StatsQuery>,
-) -> ApiResult<Json<CrossingStats>> {
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> ApiResult<Json<NationalCrossingStats>> {
     let from = parse_bound("from", q.from.as_deref())?;
     let to = parse_bound("to", q.to.as_deref())?;
     if let (Some(f), Some(t)) = (from, to)
@@ -267,13 +443,22 @@ async fn crossing_stats(
             "unknown group_by `{name}`; expected station, nationality, site, direction, day or month"
         ))
     })?;
-    Ok(Json(
-        state
-            .centre
-            .crossing_stats(from, to, group_by)
-            .await
-            .map_err(internal)?,
-    ))
+    let s = state
+        .centre
+        .crossing_stats(from, to, group_by)
+        .await
+        .map_err(internal)?;
+    Ok(Json(NationalCrossingStats {
+        total: s.total,
+        groups: s
+            .groups
+            .into_iter()
+            .map(|g| NationalGroup {
+                key: g.key,
+                count: g.count,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]

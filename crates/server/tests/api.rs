@@ -91,26 +91,31 @@ fn the_access_table_and_the_openapi_document_list_the_same_api_routes() {
 /// change without the snapshot noticing.
 #[test]
 fn no_success_answer_is_an_untyped_object() {
-    let doc: serde_json::Value = serde_json::from_str(guomen_server::app::openapi_text()).unwrap();
     let mut untyped = Vec::new();
-    for (path, ops) in doc["paths"].as_object().unwrap() {
-        for (method, op) in ops.as_object().unwrap() {
-            let Some(responses) = op["responses"].as_object() else {
-                continue;
-            };
-            for (status, r) in responses {
-                if !status.starts_with('2') {
+    for text in [
+        guomen_server::app::openapi_text(),
+        guomen_server::national::openapi_text(),
+    ] {
+        let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let Some(responses) = op["responses"].as_object() else {
                     continue;
-                }
-                for (ct, media) in r["content"].as_object().into_iter().flatten() {
-                    let schema = &media["schema"];
-                    let bare = |s: &serde_json::Value| {
-                        s.get("$ref").is_none()
-                            && s.get("properties").is_none()
-                            && s["type"] == "object"
-                    };
-                    if bare(schema) || (schema["type"] == "array" && bare(&schema["items"])) {
-                        untyped.push(format!("{method} {path} {status} {ct}"));
+                };
+                for (status, r) in responses {
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    for (ct, media) in r["content"].as_object().into_iter().flatten() {
+                        let schema = &media["schema"];
+                        let bare = |s: &serde_json::Value| {
+                            s.get("$ref").is_none()
+                                && s.get("properties").is_none()
+                                && s["type"] == "object"
+                        };
+                        if bare(schema) || (schema["type"] == "array" && bare(&schema["items"])) {
+                            untyped.push(format!("{method} {path} {status} {ct}"));
+                        }
                     }
                 }
             }
@@ -122,6 +127,39 @@ fn no_success_answer_is_an_untyped_object() {
 #[test]
 fn openapi_document_is_locked() {
     insta::assert_snapshot!("openapi", guomen_server::app::openapi_text());
+}
+
+/// The national centre's document (`guomen centre`): its own routes and those it shares.
+#[test]
+fn centre_openapi_document_is_locked() {
+    insta::assert_snapshot!("centre_openapi", guomen_server::national::openapi_text());
+}
+
+#[test]
+fn the_centre_access_table_and_its_openapi_document_list_the_same_api_routes() {
+    let doc = serde_json::to_value(guomen_server::national::openapi()).unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    documented.sort();
+    let mut table: Vec<String> = guomen_server::national::NATIONAL_ACCESS
+        .iter()
+        .map(|(m, p, _)| format!("{m} {p}"))
+        .chain(
+            [
+                "GET /healthz",
+                "GET /readyz",
+                "POST /auth/login",
+                "POST /auth/logout",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    table.sort();
+    assert_eq!(documented, table);
 }
 
 #[tokio::test]

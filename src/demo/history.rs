@@ -20,8 +20,10 @@ use super::drive::{CaseDay, Clock, Run, Stats, Target};
 
 /// Travellers read at once, at most (the counters and gates of a busy minute).
 const BATCH: usize = 16;
-/// Seconds from a counter's read to its decision in the earlier days.
-const COUNTER_SERVICE_S: i64 = 75;
+/// Seconds from a counter's read to its decision in the earlier days where the port names
+/// none: the port's own service time for its counters is used, so the earlier days leave
+/// the lanes' estimates where a fresh station starts them.
+const COUNTER_SERVICE_S: u32 = 90;
 
 /// Runs the futures concurrently and returns their outputs in order.
 async fn futures_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
@@ -76,6 +78,11 @@ pub async fn play(
     offset: FixedOffset,
 ) -> anyhow::Result<History> {
     let mut out = History::default();
+    let counter_service_s = port
+        .lane_kinds
+        .iter()
+        .find(|k| k.kind == guomen_port::LaneKind::ManualCounter)
+        .map_or(COUNTER_SERVICE_S, |k| k.service_s);
     let started = Instant::now();
     let (_keep, stop) = watch::channel(false);
     for back in (1..u64::from(days)).rev() {
@@ -108,9 +115,9 @@ pub async fn play(
         ));
         super::logs::set_bar(Some(bar.clone()));
         // Travellers in batches that arrive within a minute of each other: the batch's
-        // documents are read at its first arrival, and the inspectors decide a counter's
-        // time later, so the lanes observe plausible service times (the station keeps them
-        // for its wait estimates on the days that follow).
+        // documents are read at its first arrival, and the inspectors decide the port's
+        // counter service time later, so the lanes observe the service times the port
+        // expects (the station keeps them for its wait estimates on the days that follow).
         let travellers: Vec<usize> = (0..plan.travellers.len())
             .filter(|&i| plan.travellers[i].at_s < end_s.min(DAY_S))
             .collect();
@@ -132,7 +139,7 @@ pub async fn play(
             }))
             .await;
             let read_at = guomen_station::Clock::now(clock.as_ref());
-            clock.hold_at(read_at + chrono::Duration::seconds(COUNTER_SERVICE_S));
+            clock.hold_at(read_at + chrono::Duration::seconds(i64::from(counter_service_s)));
             futures_join(read.into_iter().filter_map(|(i, v)| {
                 let run = run.clone();
                 v.map(|v| async move { run.finish_inspection(i, v).await })

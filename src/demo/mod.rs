@@ -321,7 +321,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let target = Arc::new(Target::connect(&base, tokens, jt808_addr(&running)).await?);
     let history = if args.days > 1 {
         println!(
-            "earlier days: {} days from {first_day}, every traveller cleared as fast as the station answers",
+            "earlier days: {} day(s) from {first_day}, every traveller cleared as fast as the station answers",
             args.days - 1
         );
         let h = history::play(
@@ -745,7 +745,7 @@ async fn summary(
     ));
     if let Some(h) = history {
         line(format!(
-            "earlier days: {} ({} → {}) in {:.0} s: {} crossings, {} hits, {} cases{}",
+            "earlier days: {} day(s) ({} → {}) in {:.0} s: {} crossings, {} hits, {} cases{}",
             h.days,
             h.first.map(|d| d.to_string()).unwrap_or_default(),
             h.last.map(|d| d.to_string()).unwrap_or_default(),

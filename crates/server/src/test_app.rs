@@ -15,6 +15,30 @@ use tower::ServiceExt as _;
 use crate::config::ServeConfig;
 use crate::state::AppState;
 
+/// A station clock a test moves by hand.
+#[derive(Debug)]
+pub struct HandClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl HandClock {
+    pub fn new(t: chrono::DateTime<chrono::Utc>) -> HandClock {
+        HandClock(std::sync::Mutex::new(t))
+    }
+
+    pub fn set(&self, t: chrono::DateTime<chrono::Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = t;
+    }
+}
+
+impl guomen_station::Clock for HandClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn speed(&self) -> f64 {
+        1.0
+    }
+}
+
 pub struct TestApp {
     pub state: AppState,
     /// The store under the station, for tests that check what was journaled.

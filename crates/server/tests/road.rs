@@ -1,35 +1,16 @@
 //! Road freight end to end, in-process: carriers book slots, plates are read at the gate,
 //! vehicles go through their channel to release. Every name, plate and document is invented.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use guomen_domain::Role;
 use guomen_server::config::ServeConfig;
-use guomen_server::test_app::TestApp;
+use guomen_server::test_app::{HandClock, TestApp};
 use guomen_testkit::mrz::{Td3, yymmdd_in_years};
 use serde_json::{Value, json};
-
-/// A station clock the test moves by hand.
-#[derive(Debug)]
-struct HandClock(Mutex<DateTime<Utc>>);
-
-impl guomen_station::Clock for HandClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-    fn speed(&self) -> f64 {
-        1.0
-    }
-}
-
-impl HandClock {
-    fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap() = t;
-    }
-}
 
 /// 2026-12-06 05:00 at Erenhot (+08:00) = 2026-12-05 21:00 UTC.
 fn local(h: u32, m: u32) -> DateTime<Utc> {
@@ -53,7 +34,7 @@ async fn yard() -> Yard {
     let dir = tempfile::tempdir().unwrap();
     let cfg = ServeConfig::for_dir(dir.path());
     let store = guomen_server::config::open_store(&cfg.store).await.unwrap();
-    let clock = Arc::new(HandClock(Mutex::new(local(5, 0))));
+    let clock = Arc::new(HandClock::new(local(5, 0)));
     let app = TestApp::with_store_on(store, cfg, clock.clone());
     let admin = app.user("admin", Role::Admin).await;
     let chief = app.user("chief", Role::DutyChief).await;

@@ -914,3 +914,85 @@ async fn concurrent_verifications_and_agency_parts_lose_nothing() {
         assert_eq!(t.json["agencies"][a]["done"], true, "{}", t.text);
     }
 }
+
+/// The verification rate predicts the finish past the target: the duty chief is told once
+/// (`train.overrun_predicted` on the journal and the stream), not again with every person.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finish_predicted_past_the_target_is_told_once() {
+    use guomen_server::test_app::HandClock;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = guomen_server::config::ServeConfig::for_dir(dir.path());
+    let store = guomen_server::config::open_store(&cfg.store).await.unwrap();
+    let t0 = Utc::now();
+    let clock = Arc::new(HandClock::new(t0));
+    let app = TestApp::with_store_on(store, cfg, clock.clone());
+    let chief = app.user("chief", Role::DutyChief).await;
+    let inspector = app.user("insp", Role::Inspector).await;
+    let admin = app.user("admin", Role::Admin).await;
+    let r = app
+        .post(
+            "/api/v1/trains",
+            &chief,
+            json!({"number": "X8142", "kind": "freight", "direction": "entry", "site_id": "rail-passenger",
+                   "scheduled_arrival": t0.to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json["id"].as_str().unwrap().to_owned();
+    let crew: Vec<Person> = (0..3)
+        .map(|i| {
+            person(
+                &format!("SUKH{}", char::from(b'A' + i as u8)),
+                "BAT",
+                (1980, 1, 1 + i),
+                &format!("E40000{i:02}"),
+                "01",
+                &format!("{i:03}"),
+            )
+        })
+        .collect();
+    let r = send(
+        &app,
+        &format!("/api/v1/trains/{id}/manifest"),
+        &chief,
+        "application/edifact",
+        manifest(crew),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(&format!("/api/v1/trains/{id}/arrive"), &chief, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let warnings = || async {
+        let j = app.get("/api/v1/journal?limit=1000", &admin).await;
+        assert_eq!(j.status, StatusCode::OK, "{}", j.text);
+        j.json["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "train.overrun_predicted")
+            .cloned()
+            .collect::<Vec<Value>>()
+    };
+    // One of three after 10 minutes: 30 predicted against the freight target of 20.
+    for (i, minutes) in [(1, 10), (2, 11)] {
+        clock.set(t0 + chrono::Duration::minutes(minutes));
+        let r = app
+            .post(
+                &format!("/api/v1/trains/{id}/verifications"),
+                &inspector,
+                json!({"person_id": format!("P{i:04}"), "carriage": "01"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let told = warnings().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    let p = &told[0]["payload"];
+    assert_eq!(p["number"], "X8142", "{p}");
+    assert_eq!(p["target_s"], 1200, "{p}");
+    assert_eq!(p["predicted_s"], 1800, "{p}");
+    assert_eq!(p["remaining"], 2, "{p}");
+}

@@ -161,6 +161,7 @@ events! {
     TrainAgencyDone = "train.agency_done" (AgencyDone),
     TrainReleased = "train.released" (TrainReleased),
     TrainPersonVerified = "train.person_verified" (PersonVerified),
+    TrainOverrunPredicted = "train.overrun_predicted" (TrainOverrunPredicted),
     TrainPriority = "train.priority_marked" (PriorityMarked),
     LaneOpened = "lane.opened" (LaneOpened),
     LaneClosed = "lane.closed" (LaneClosed),
@@ -575,6 +576,8 @@ pub const fn rule(kind: EventKind) -> KindRule {
         K::TrainAgencyDone => r(Always, Projects::Docs("trains"), Replay::None, TRAIN_STATUS),
         K::TrainReleased => r(Always, Projects::Docs("trains"), Replay::None, TRAIN_STATUS),
         K::TrainPersonVerified => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
+        // For the station's staff: the carrier sees the release, not the station's staffing.
+        K::TrainOverrunPredicted => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::TrainPriority => r(Always, Projects::Docs("trains"), Replay::None, TRAINS),
         K::LaneOpened => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),
         K::LaneClosed => r(Always, Projects::Docs("lanes"), Replay::None, FLOW),

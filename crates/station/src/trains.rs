@@ -26,7 +26,7 @@ use crate::clearance::INSPECTIONS_COLLECTION;
 use crate::clearance::inspect::{ManualDocument, NewInspection};
 use crate::event::{
     AgencyDone, Event, ManifestReceived, PersonVerified, PriorityMarked, TrainArrived,
-    TrainReleased, TrainScheduled,
+    TrainOverrunPredicted, TrainReleased, TrainScheduled,
 };
 use crate::{Principal, Station, StationError, StationResult};
 
@@ -115,6 +115,9 @@ pub struct TrainRecord {
     /// Carriage → manifest persons listed in it and verified so far.
     #[serde(default)]
     pub carriages: BTreeMap<String, CarriageCount>,
+    /// Whether the duty chief was told the finish is predicted past the target.
+    #[serde(default)]
+    pub overrun_warned: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,6 +270,28 @@ pub struct Timer {
 }
 
 impl TrainRecord {
+    /// The warning due at `now`: the finish predicted from the verification rate passes the
+    /// target and the duty chief has not been told yet.
+    fn overrun_predicted(&self, now: DateTime<Utc>) -> Option<TrainOverrunPredicted> {
+        let arrived = self.arrived_at?;
+        let verified = self.verified.len();
+        let remaining = self.manifest_persons.saturating_sub(verified);
+        if self.overrun_warned || self.released_at.is_some() || verified == 0 || remaining == 0 {
+            return None;
+        }
+        let elapsed_ms = (now - arrived).num_milliseconds().max(0) as f64;
+        let predicted_s =
+            (elapsed_ms / 1000.0 * (verified + remaining) as f64 / verified as f64).round() as i64;
+        (predicted_s > self.target_s).then(|| TrainOverrunPredicted {
+            train_id: self.id.clone(),
+            number: self.number.clone(),
+            predicted_s,
+            target_s: self.target_s,
+            verified,
+            remaining,
+        })
+    }
+
     fn view(&self, role: Role, now: DateTime<Utc>) -> TrainView {
         let prescreen = (role != Role::Carrier).then(|| PrescreenView {
             hits: if role.sees_personal_data() {
@@ -560,6 +585,7 @@ impl Station {
             inspections: BTreeMap::new(),
             priority: Vec::new(),
             carriages: BTreeMap::new(),
+            overrun_warned: false,
         };
         let event = Event::TrainScheduled(TrainScheduled {
             train_id: t.id.clone(),
@@ -1223,7 +1249,17 @@ impl Station {
             inspection_id: view.id.clone(),
             decision: decision.clone(),
         });
-        self.append(vec![self.train_change(who, event, &t)]).await?;
+        let mut changes = Vec::new();
+        let overrun = t.overrun_predicted(now);
+        if let Some(o) = &overrun {
+            t.overrun_warned = true;
+            tracing::info!(train = %t.number, predicted_s = o.predicted_s, "train predicted past its target");
+        }
+        changes.push(self.train_change(who, event, &t));
+        if let Some(o) = overrun {
+            changes.push(self.train_change(who, Event::TrainOverrunPredicted(o), &t));
+        }
+        self.append(changes).await?;
         Ok(VerificationAnswer {
             matched,
             person,

@@ -380,6 +380,19 @@ pub struct TrainReleased {
     pub carrier: Option<String>,
 }
 
+/// The verification rate of a train predicts its finish past its target: the duty chief is
+/// told once per train, while there is still time to send more teams on board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainOverrunPredicted {
+    pub train_id: String,
+    pub number: String,
+    /// Seconds from arrival to the predicted finish.
+    pub predicted_s: i64,
+    pub target_s: i64,
+    pub verified: usize,
+    pub remaining: usize,
+}
+
 /// One person verified on board: how they compare with the manifest and the inspection that
 /// decides them (ids only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -432,6 +432,14 @@ pub fn sample(kind: EventKind) -> Event {
             no_shows: 2,
             carrier: Some("China Railway".into()),
         }),
+        K::TrainOverrunPredicted => Event::TrainOverrunPredicted(TrainOverrunPredicted {
+            train_id: "tr-1".into(),
+            number: "X8142".into(),
+            predicted_s: 1500,
+            target_s: 1200,
+            verified: 1,
+            remaining: 2,
+        }),
         K::TrainPersonVerified => Event::TrainPersonVerified(PersonVerified {
             train_id: "tr-1".into(),
             person_id: Some("P0007".into()),

@@ -458,7 +458,7 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     )
     .await;
     // The road lines go before the summary's last line, which stays its JSON form.
-    let road_lines = road::summary(&target, &road, offset).await;
+    let road_lines = road::summary(&target, &road, offset, date).await;
     let (train_lines, train_json) = trains::summary(&target, &trains, date).await;
     let (head, last) = summary
         .trim_end()
@@ -811,7 +811,9 @@ async fn summary(
             t.egate_share * 100.0
         ));
     }
-    let kpis = match api_get::<KpiReport>(target, "/api/v1/kpis").await {
+    // The simulated day's response times (a whole day ends at 06:00 the next).
+    let kpis_path = format!("/api/v1/kpis?day={}", run.plan.config.date);
+    let kpis = match api_get::<KpiReport>(target, &kpis_path).await {
         Some(Ok(k)) => Some(k),
         Some(Err(e)) => {
             line(format!("KPIs: {e}"));

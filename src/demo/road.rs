@@ -252,7 +252,12 @@ async fn handle(run: Arc<Run>, road: Arc<Road>, t: Truck, i: usize) {
 
 /// The summary's road lines: the produce trucks' release times against the afternoon before
 /// the green channel, and arrival → release by channel from the station's KPIs.
-pub async fn summary(target: &Target, road: &Road, offset: chrono::FixedOffset) -> Vec<String> {
+pub async fn summary(
+    target: &Target,
+    road: &Road,
+    offset: chrono::FixedOffset,
+    date: chrono::NaiveDate,
+) -> Vec<String> {
     let mut out = Vec::new();
     let chief = &target.tokens.chief;
     let released: Vec<Vehicle> = target
@@ -291,7 +296,8 @@ pub async fn summary(target: &Target, road: &Road, offset: chrono::FixedOffset) 
         }
     ));
     if let Ok(k) = target
-        .get_as::<RoadKpis>("/api/v1/vehicles/kpis", chief)
+        // The simulated day's, not the station's today: a whole day ends at 06:00 the next.
+        .get_as::<RoadKpis>(&format!("/api/v1/vehicles/kpis?date={date}"), chief)
         .await
     {
         let parts: Vec<String> = k

@@ -154,6 +154,28 @@ async fn gate(state: &AppState, headers: &HeaderMap, page: &str) -> Gate {
     Gate::Open(who, lang)
 }
 
+/// A page inside the signed-in frame, once the gate lets the caller in: every page but the
+/// login and the printable notices.
+#[allow(clippy::too_many_arguments)]
+async fn framed(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    name: &str,
+    title_key: &str,
+    body: &str,
+    vars: &[(&str, String)],
+    scripts: &[&str],
+) -> Response {
+    match gate(state, headers, path).await {
+        Gate::Closed(r) => r,
+        Gate::Open(who, lang) => html(
+            StatusCode::OK,
+            template::page(lang, &who, name, title_key, body, vars, scripts),
+        ),
+    }
+}
+
 async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match session(&state, &headers).await {
         Some(who) => Redirect::to(crate::api::session::home_for(who.role)).into_response(),
@@ -184,6 +206,7 @@ pub fn stream_kinds_json(role: Role) -> String {
 }
 
 async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    // The only page whose values depend on who opens it: the stream kinds of the role.
     match gate(&state, &headers, "/command").await {
         Gate::Closed(r) => r,
         Gate::Open(who, lang) => html(
@@ -202,21 +225,17 @@ async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
 }
 
 async fn counter_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match gate(&state, &headers, "/counter").await {
-        Gate::Closed(r) => r,
-        Gate::Open(who, lang) => html(
-            StatusCode::OK,
-            template::page(
-                lang,
-                &who,
-                "counter",
-                "page.counter",
-                assets::COUNTER_HTML,
-                &[],
-                &["counter.js"],
-            ),
-        ),
-    }
+    framed(
+        &state,
+        &headers,
+        "/counter",
+        "counter",
+        "page.counter",
+        assets::COUNTER_HTML,
+        &[],
+        &["counter.js"],
+    )
+    .await
 }
 
 async fn incident_page(
@@ -224,58 +243,46 @@ async fn incident_page(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    match gate(&state, &headers, "/incidents/{id}").await {
-        Gate::Closed(r) => r,
-        Gate::Open(who, lang) => html(
-            StatusCode::OK,
-            template::page(
-                lang,
-                &who,
-                "incident",
-                "page.incident",
-                assets::INCIDENT_HTML,
-                &[("incident_id", id)],
-                &["incident.js"],
-            ),
-        ),
-    }
+    framed(
+        &state,
+        &headers,
+        "/incidents/{id}",
+        "incident",
+        "page.incident",
+        assets::INCIDENT_HTML,
+        &[("incident_id", id)],
+        &["incident.js"],
+    )
+    .await
 }
 
 async fn duty_log_page(State(state): State<AppState>, req: Request) -> Response {
     let headers = req.headers().clone();
-    match gate(&state, &headers, "/duty-log").await {
-        Gate::Closed(r) => r,
-        Gate::Open(who, lang) => html(
-            StatusCode::OK,
-            template::page(
-                lang,
-                &who,
-                "duty-log",
-                "page.duty_log",
-                assets::DUTY_LOG_HTML,
-                &[],
-                &["duty-log.js"],
-            ),
-        ),
-    }
+    framed(
+        &state,
+        &headers,
+        "/duty-log",
+        "duty-log",
+        "page.duty_log",
+        assets::DUTY_LOG_HTML,
+        &[],
+        &["duty-log.js"],
+    )
+    .await
 }
 
 async fn trains_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match gate(&state, &headers, "/trains").await {
-        Gate::Closed(r) => r,
-        Gate::Open(who, lang) => html(
-            StatusCode::OK,
-            template::page(
-                lang,
-                &who,
-                "trains",
-                "page.trains",
-                assets::TRAINS_HTML,
-                &[],
-                &["trains.js"],
-            ),
-        ),
-    }
+    framed(
+        &state,
+        &headers,
+        "/trains",
+        "trains",
+        "page.trains",
+        assets::TRAINS_HTML,
+        &[],
+        &["trains.js"],
+    )
+    .await
 }
 
 /// The on-board page, sized for a phone: one carriage after another.
@@ -284,40 +291,32 @@ async fn board_page(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    match gate(&state, &headers, "/trains/{id}/board").await {
-        Gate::Closed(r) => r,
-        Gate::Open(who, lang) => html(
-            StatusCode::OK,
-            template::page(
-                lang,
-                &who,
-                "board",
-                "page.board",
-                assets::BOARD_HTML,
-                &[("train_id", id)],
-                &["board.js"],
-            ),
-        ),
-    }
+    framed(
+        &state,
+        &headers,
+        "/trains/{id}/board",
+        "board",
+        "page.board",
+        assets::BOARD_HTML,
+        &[("train_id", id)],
+        &["board.js"],
+    )
+    .await
 }
 
 /// The analyst's statistics: a period, a grouping, a chart, a table, CSV and the reports.
 async fn stats_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match gate(&state, &headers, "/stats").await {
-        Gate::Closed(r) => r,
-        Gate::Open(who, lang) => html(
-            StatusCode::OK,
-            template::page(
-                lang,
-                &who,
-                "stats",
-                "page.stats",
-                assets::STATS_HTML,
-                &[],
-                &["stats.js"],
-            ),
-        ),
-    }
+    framed(
+        &state,
+        &headers,
+        "/stats",
+        "stats",
+        "page.stats",
+        assets::STATS_HTML,
+        &[],
+        &["stats.js"],
+    )
+    .await
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -7,7 +7,7 @@ use crate::normalize::{
     MAX_SOUND_BYTES, Script, detect_script, fold, latin_key, skeleton, skeleton_into, sound_into,
     tokenize,
 };
-use crate::similarity::blend;
+use crate::similarity::{blend, blend_bound};
 use crate::translit::{Scheme, transliterate};
 
 /// The score at and above which two names are taken to be the same person's.
@@ -268,7 +268,8 @@ impl Form {
     }
 }
 
-/// Similarity of two name parts in 0..1.
+/// Similarity of two name parts in 0..1; below [`MIN_PAIR`] the value is only known to be
+/// below it (the caller drops such pairs).
 pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionary>) -> f64 {
     if a.key == b.key {
         return 1.0;
@@ -291,12 +292,19 @@ pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionar
     if let Some(t) = transposition_sim(a.key, b.key) {
         return t;
     }
-    let s = blend(a.key, b.key);
     if a.skel == b.skel {
-        return s.max(0.95);
+        return blend(a.key, b.key).max(0.95);
     }
+    // Below MIN_PAIR a value only says "no pair" (see `assign`): a blend whose bound is
+    // already below it is not computed, and counts as nothing beside the other measures.
+    let s = if blend_bound(a.key, b.key) >= MIN_PAIR {
+        blend(a.key, b.key)
+    } else {
+        0.0
+    };
     // Outside ASCII the skeleton is the key itself: nothing more to learn from it.
-    let s = if a.skel == a.key && b.skel == b.key {
+    let s = if (a.skel == a.key && b.skel == b.key) || blend_bound(a.skel, b.skel) * 0.97 < MIN_PAIR
+    {
         s
     } else {
         s.max(blend(a.skel, b.skel) * 0.97)
@@ -566,6 +574,16 @@ pub(crate) fn compare_refs_above(
     } else {
         SCHEME_MARGIN_ONE
     };
+    // A floor of 1 (the other fields count against the entry) only an identical name reaches:
+    // every letter of one side is matched by the same letter of the other, so the two sides
+    // hold the same letters. Most pairs do not, and are told so without aligning.
+    if floor >= 1.0
+        && !a
+            .iter()
+            .any(|ra| b.iter().any(|rb| letters(ra.toks) == letters(rb.toks)))
+    {
+        return (0.0, 0, 0);
+    }
     let mut tried = 0usize;
     let mut best = (0.0, 0, 0);
     // The renderings as written (Han, Cyrillic) go through the learned table, which costs more
@@ -604,6 +622,23 @@ pub(crate) fn compare_refs_above(
         }
     }
     best
+}
+
+/// A fingerprint of the letters (bytes) of a rendering's keys, in any order: equal for two
+/// renderings that hold the same letters (the converse may fail, which only costs an
+/// alignment).
+fn letters(toks: &[TokRef<'_>]) -> (usize, u64, u64, u64) {
+    toks.iter()
+        .flat_map(|t| t.key.bytes())
+        .fold((0, 0, 0, 0), |(n, s1, s2, s3), b| {
+            let x = u64::from(b);
+            (
+                n + 1,
+                s1.wrapping_add(x),
+                s2.wrapping_add(x * x),
+                s3.wrapping_add(x * x * x),
+            )
+        })
 }
 
 /// The rendering that keeps Han or Cyrillic parts as written (see [`rendering_keys`]).

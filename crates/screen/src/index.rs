@@ -16,6 +16,9 @@ use crate::translit::Scheme;
 const POOL: usize = 128;
 /// Name-index candidates scored in full, at most.
 const MAX_FULL: usize = 32;
+/// Different names among them, at most: a comparison costs a microsecond or so per pair of
+/// parts, and past the sixteenth name in key-evidence order hardly any reaches a threshold.
+const MAX_DISTINCT: usize = 16;
 /// Postings of single-part keys scanned per query, rarest key first (the rarest is always
 /// scanned, but no further than the budget). Keys past the budget (the most common parts,
 /// which carry the least evidence) only confirm candidates already pooled. Each posting
@@ -60,6 +63,21 @@ fn face_q_slack(dim: usize) -> f32 {
 }
 
 /// Rows of unit vectors in 8 bits.
+/// Dot product of two 8-bit rows (each product of two `i8` fits an `i16`; the compiler
+/// vectorises this shape).
+fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| i32::from(i16::from(*x) * i16::from(*y)))
+        .sum()
+}
+
+/// Euclidean length of an 8-bit row (part).
+fn tail_norm(r: &[i8]) -> f32 {
+    let sq: i64 = r.iter().map(|x| i64::from(*x) * i64::from(*x)).sum();
+    (sq as f64).sqrt() as f32
+}
+
 fn quantize(v: &[f32]) -> Vec<i8> {
     v.iter()
         .map(|x| (x * FACE_Q).round().clamp(-127.0, 127.0) as i8)
@@ -210,6 +228,120 @@ impl Rec {
     }
 }
 
+/// What ranking needs of an entry besides its name evidence, packed densely beside the
+/// records: ranking looks at a few hundred entries per query, and reading them from the
+/// records costs a cache miss per field (the record, its dates, its countries, its names).
+/// An entry with more than one birth date, nationality or document is graded from its
+/// record instead (the flags say so).
+#[derive(Debug, Clone, Copy, Default)]
+struct Facts {
+    /// The only birth date (see [`pack_date`]); 0: none.
+    birth: u32,
+    /// The only nationality's number in [`Index::nat_codes`] plus one; 0: none.
+    nat: u16,
+    /// Bit `k`: a name whose first rendering has `k` parts (more than 15 count as 15).
+    parts: u16,
+    /// A 16-bit hash of the only document number with OCR look-alikes folded; 0: none.
+    doc: u16,
+    /// 0: none, else 1 + the [`Sex`] variant.
+    sex: u8,
+    flags: u8,
+}
+
+const MANY_BIRTHS: u8 = 1;
+const MANY_NATS: u8 = 2;
+const MANY_DOCS: u8 = 4;
+/// A part count the mask cannot hold exactly.
+const MAX_MASK_PARTS: usize = 15;
+
+fn pack_date(d: &PartialDate) -> u32 {
+    (u32::from(d.year) << 9)
+        | (u32::from(d.month.unwrap_or(0) & 15) << 5)
+        | u32::from(d.day.unwrap_or(0) & 31)
+}
+
+fn unpack_date(p: u32) -> PartialDate {
+    let part = |v: u32| u8::try_from(v).ok().filter(|v| *v != 0);
+    PartialDate {
+        year: u16::try_from(p >> 9).unwrap_or(0),
+        month: part((p >> 5) & 15),
+        day: part(p & 31),
+    }
+}
+
+fn sex_code(s: Option<Sex>) -> u8 {
+    match s {
+        None => 0,
+        Some(Sex::Male) => 1,
+        Some(Sex::Female) => 2,
+        Some(Sex::Unspecified) => 3,
+    }
+}
+
+fn sex_of(code: u8) -> Option<Sex> {
+    match code {
+        1 => Some(Sex::Male),
+        2 => Some(Sex::Female),
+        3 => Some(Sex::Unspecified),
+        _ => None,
+    }
+}
+
+/// The [`Facts::doc`] hash of a normalised document number.
+fn doc_hash(normalized: &str) -> u16 {
+    let mut h = FNV_OFFSET;
+    for c in normalized.chars().map(ocr_fold) {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    u16::try_from(mix(h) & 0xffff).unwrap_or(1).max(1)
+}
+
+/// Part counts of the first rendering of each packed name, one bit each.
+fn parts_mask(names: &[u8]) -> u16 {
+    let mut mask = 0u16;
+    let mut rd = Rd { b: names, pos: 0 };
+    let skip = |rd: &mut Rd<'_>| -> Option<()> {
+        let l = usize::from(rd.u8()?);
+        rd.pos += l;
+        Some(())
+    };
+    'names: while rd.pos < names.len() {
+        let Some(len) = rd.u16() else { break };
+        rd.pos += usize::from(len);
+        let Some(nr) = rd.u8() else { break };
+        for r in 0..nr {
+            let (Some(_), Some(parts)) = (rd.u8(), rd.u8()) else {
+                break 'names;
+            };
+            if r == 0 {
+                mask |= 1u16 << usize::from(parts).min(MAX_MASK_PARTS);
+            }
+            for _ in 0..parts {
+                if skip(&mut rd).is_none() {
+                    break 'names;
+                }
+                match rd.u8() {
+                    Some(SAME_AS_KEY) => {}
+                    Some(l) => rd.pos += usize::from(l),
+                    None => break 'names,
+                }
+            }
+        }
+    }
+    mask
+}
+
+/// How many parts more or fewer than `n` the nearest name of the mask has (0 without names).
+fn mask_gap(mask: u16, n: usize) -> usize {
+    let n = n.min(MAX_MASK_PARTS);
+    (0..=MAX_MASK_PARTS)
+        .filter(|k| mask & (1u16 << k) != 0)
+        .map(|k| k.abs_diff(n))
+        .min()
+        .unwrap_or(0)
+}
+
 /// Upper-cased country codes shared between records.
 type Codes = std::collections::HashMap<String, Arc<str>>;
 
@@ -226,17 +358,16 @@ fn intern(codes: &mut Codes, s: &str) -> Arc<str> {
 /// (issuing country, normalised number)
 type DocKey = (Option<Arc<str>>, Box<str>);
 
-/// One entry's slot in the accumulator: 16 bytes, so that a posting touches one cache line.
+/// One entry's slot in the accumulator: 8 bytes, so that the two workers of a batch keep
+/// their accumulators (8 MiB each at a million entries) in the shared cache together.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
-    /// Epoch of the query part that last touched the entry; below the query's base: untouched.
-    stamp: u32,
-    /// Evidence so far.
-    score: f32,
-    /// Best key value of the current part for the entry.
-    best: f32,
+    /// The query that last touched the entry; another value: untouched by this query.
+    stamp: u16,
     /// Query parts with evidence, one bit each.
     mask: u16,
+    /// Evidence so far.
+    score: f32,
 }
 
 /// Per-query candidate accumulator over every entry: a dense array stamped with a query epoch,
@@ -245,7 +376,7 @@ struct Slot {
 struct Acc {
     slots: Vec<Slot>,
     touched: Vec<u32>,
-    epoch: u32,
+    epoch: u16,
 }
 
 impl Acc {
@@ -261,33 +392,28 @@ impl Acc {
         self.slots.len()
     }
 
-    /// Starts a query; returns its base epoch (part `p` uses `base + p`).
-    fn begin(&mut self) -> u32 {
+    /// Starts a query: a new epoch (every 65,535 queries the stamps are cleared once).
+    fn begin(&mut self) {
         self.touched.clear();
-        let span = MAX_PARTS as u32 + 1;
-        match self.epoch.checked_add(span) {
-            Some(next) => {
-                let base = self.epoch + 1;
-                self.epoch = next;
-                base
-            }
+        match self.epoch.checked_add(1) {
+            Some(next) => self.epoch = next,
             None => {
                 self.slots.iter_mut().for_each(|s| s.stamp = 0);
-                self.epoch = span;
-                1
+                self.epoch = 1;
             }
         }
     }
 
-    /// Adds key value `v` for query part `part` to every entry of `list`; per part only the
-    /// best key counts.
+    /// Adds key value `v` for query part `part` to every entry of `list`. Per part only the
+    /// first list that holds an entry counts: the caller adds a part's lists best value first,
+    /// so that is the best key.
     ///
     /// Branch-free on purpose: the slots are spread over the whole array, so each posting is
     /// a cache miss; without data-dependent branches the processor keeps many of those misses
     /// in flight at once instead of waiting for each (measured: the accumulator loop was most
     /// of a query's time at a million entries).
-    fn add_list(&mut self, list: &[u32], base: u32, part: usize, v: f32) {
-        let pe = base + part as u32;
+    fn add_list(&mut self, list: &[u32], part: usize, v: f32) {
+        let epoch = self.epoch;
         let bit = 1u16 << part;
         let mut len = self.touched.len();
         self.touched.resize(len + list.len(), 0);
@@ -295,16 +421,14 @@ impl Acc {
             let Some(s) = self.slots.get_mut(e as usize) else {
                 continue;
             };
-            let fresh = s.stamp < base;
-            let same = s.stamp == pe;
-            let prev_score = if fresh { 0.0 } else { s.score };
-            let prev_best = if same { s.best } else { 0.0 };
-            let best = prev_best.max(v);
+            let fresh = s.stamp != epoch;
+            let mask = if fresh { 0 } else { s.mask };
+            let score = if fresh { 0.0 } else { s.score };
+            let add = if mask & bit == 0 { v } else { 0.0 };
             *s = Slot {
-                stamp: pe,
-                score: prev_score + (best - prev_best),
-                best,
-                mask: if fresh { bit } else { s.mask | bit },
+                stamp: epoch,
+                mask: mask | bit,
+                score: score + add,
             };
             if let Some(t) = self.touched.get_mut(len) {
                 *t = e;
@@ -353,12 +477,25 @@ pub struct Index {
     /// The same rows in 8 bits (each component times [`FACE_Q`], rounded): a query reads these
     /// first, a quarter of the bytes, and the exact rows only for the few that may match.
     faces_q: Vec<i8>,
+    /// Per face row, the length of the second half of its 8-bit row: with the first half's
+    /// dot product it bounds the whole one (Cauchy-Schwarz), and most rows are left after half
+    /// the work.
+    face_tails: Vec<f32>,
     face_rows: Vec<u32>,
     face_dim: usize,
     face_skipped: usize,
     dict: Option<Arc<NameDictionary>>,
     /// Accumulators reused across queries (one per concurrent caller).
+    /// Ranking facts per entry, beside `recs`.
+    facts: Vec<Facts>,
+    /// Nationality codes numbered for [`Facts::nat`].
+    nat_codes: std::collections::HashMap<Arc<str>, u16>,
     accs: Mutex<Vec<Acc>>,
+    /// Comparison buffers, one per thread screening at a time. Their part-similarity memo is
+    /// kept from one traveller to the next: a manifest repeats first names, patronymics and
+    /// common surnames, and so do the candidates (the memo depends on this index's
+    /// dictionary, so it is not shared between indexes).
+    scratches: Mutex<Vec<Scratch>>,
 }
 
 const TAG_PART: u8 = b'S';
@@ -920,42 +1057,6 @@ impl<'a> NameBuf<'a> {
     }
 }
 
-/// How many parts, at the least, one of the packed names (its first rendering) has more or
-/// fewer than `n`: the key evidence does not see extra parts, the full comparison does.
-fn parts_gap(names: &[u8], n: usize) -> usize {
-    let mut rd = Rd { b: names, pos: 0 };
-    let mut gap = usize::MAX;
-    let skip = |rd: &mut Rd<'_>| -> Option<()> {
-        let l = usize::from(rd.u8()?);
-        rd.pos += l;
-        Some(())
-    };
-    'names: while rd.pos < names.len() {
-        let Some(len) = rd.u16() else { break };
-        rd.pos += usize::from(len);
-        let Some(nr) = rd.u8() else { break };
-        for r in 0..nr {
-            let (Some(_), Some(parts)) = (rd.u8(), rd.u8()) else {
-                break 'names;
-            };
-            if r == 0 {
-                gap = gap.min(usize::from(parts).abs_diff(n));
-            }
-            for _ in 0..parts {
-                if skip(&mut rd).is_none() {
-                    break 'names;
-                }
-                match rd.u8() {
-                    Some(SAME_AS_KEY) => {}
-                    Some(l) => rd.pos += usize::from(l),
-                    None => break 'names,
-                }
-            }
-        }
-    }
-    if gap == usize::MAX { 0 } else { gap }
-}
-
 fn packed_name_count(names: &[u8]) -> usize {
     let mut rd = Rd { b: names, pos: 0 };
     let mut buf = NameBuf::new();
@@ -1048,7 +1149,11 @@ fn prepare_chunk(entries: &[WatchlistEntry], first: u32, dict: Option<&NameDicti
 struct Ctx<'q> {
     q: &'q Query,
     nat: Option<String>,
+    /// The query's nationality numbered as in [`Facts::nat`] (0: no entry has it).
+    nat_id: u16,
     doc: Option<String>,
+    /// [`doc_hash`] of `doc`.
+    doc_hash: u16,
     country: Option<String>,
 }
 
@@ -1109,6 +1214,43 @@ impl Index {
         keys.shrink_to_fit();
         offsets.shrink_to_fit();
         let dir = KeyDir::new(&keys);
+        let mut nat_codes: std::collections::HashMap<Arc<str>, u16> =
+            std::collections::HashMap::new();
+        let facts: Vec<Facts> = recs
+            .iter()
+            .map(|r| {
+                let mut f = Facts {
+                    sex: sex_code(r.sex),
+                    parts: parts_mask(r.names()),
+                    ..Facts::default()
+                };
+                match &*r.birth {
+                    [] => {}
+                    [d] => f.birth = pack_date(d),
+                    _ => f.flags |= MANY_BIRTHS,
+                }
+                match &*r.nationalities {
+                    [] => {}
+                    [n] => {
+                        let next = u16::try_from(nat_codes.len() + 1).ok();
+                        match nat_codes.get(n).copied().or(next) {
+                            Some(id) => {
+                                nat_codes.entry(Arc::clone(n)).or_insert(id);
+                                f.nat = id;
+                            }
+                            None => f.flags |= MANY_NATS,
+                        }
+                    }
+                    _ => f.flags |= MANY_NATS,
+                }
+                match &*r.documents {
+                    [] => {}
+                    [(_, n)] => f.doc = doc_hash(n),
+                    _ => f.flags |= MANY_DOCS,
+                }
+                f
+            })
+            .collect();
         // Faces in entry order: the first template indexed fixes the dimension.
         let (mut faces, mut face_rows, mut face_dim, mut face_skipped) =
             (Vec::new(), Vec::new(), 0usize, 0usize);
@@ -1130,6 +1272,14 @@ impl Index {
         }
         faces.shrink_to_fit();
         let faces_q = quantize(&faces);
+        let face_tails: Vec<f32> = if face_dim == 0 {
+            Vec::new()
+        } else {
+            faces_q
+                .chunks_exact(face_dim)
+                .map(|r| tail_norm(r.get(face_dim / 2..).unwrap_or(&[])))
+                .collect()
+        };
         Index {
             recs,
             keys,
@@ -1138,11 +1288,15 @@ impl Index {
             postings,
             faces,
             faces_q,
+            face_tails,
             face_rows,
             face_dim,
             face_skipped,
             dict,
+            facts,
+            nat_codes,
             accs: Mutex::new(Vec::new()),
+            scratches: Mutex::new(Vec::new()),
         }
     }
 
@@ -1203,6 +1357,7 @@ impl Index {
             chunk(cap.max(v.len()) * std::mem::size_of::<T>())
         }
         let records = vec(&self.recs, self.recs.capacity())
+            + vec(&self.facts, self.facts.capacity())
             + self
                 .recs
                 .iter()
@@ -1233,6 +1388,7 @@ impl Index {
             postings: vec(&self.postings, self.postings.capacity()),
             faces: vec(&self.faces, self.faces.capacity())
                 + vec(&self.faces_q, self.faces_q.capacity())
+                + vec(&self.face_tails, self.face_tails.capacity())
                 + vec(&self.face_rows, self.face_rows.capacity()),
             accumulators,
             total: 0,
@@ -1402,7 +1558,8 @@ impl Index {
             l.0 = l.0.get(..l.0.len().min(PAIR_BUDGET)).unwrap_or(l.0);
         }
         scan.extend_from_slice(&pscan);
-        scan.sort_by_key(|l| l.2);
+        // Part by part, best value first: `add_list` counts a part's first value only.
+        scan.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
         probe.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
         // Per part only the strongest common keys confirm: each further one costs a walk
         // through a long list and can add no more than the part's best value.
@@ -1419,9 +1576,9 @@ impl Index {
         let mut probe: Vec<(&[u32], f32, usize)> = pprobe.iter().copied().chain(probe).collect();
         probe.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
         let mut acc = self.take_acc();
-        let base = acc.begin();
+        acc.begin();
         for (list, v, p) in scan.iter() {
-            acc.add_list(list, base, *p, *v);
+            acc.add_list(list, *p, *v);
         }
         let Acc { slots, touched, .. } = &mut acc;
         let sc = |e: u32| slots.get(e as usize).map_or(0.0, |s| s.score);
@@ -1489,11 +1646,11 @@ impl Index {
                 if ev < MIN_EVIDENCE {
                     return None;
                 }
-                let rec = self.recs.get(e as usize)?;
-                let fields = field_sum(rec, ctx);
+                let f = self.facts.get(e as usize)?;
+                let fields = self.field_sum(e, f, ctx);
                 // Among equal evidence (namesakes), names with as many parts as the
                 // traveller's first.
-                let gap = parts_gap(rec.names(), qparts) as f64 * PART_GAP;
+                let gap = mask_gap(f.parts, qparts) as f64 * PART_GAP;
                 // The name scores at most 1: entries that cannot reach the threshold even so
                 // are not worth a full comparison.
                 (1.0 + fields >= threshold).then_some((ev + fields - gap, e))
@@ -1501,8 +1658,28 @@ impl Index {
             .collect();
         self.give_acc(acc);
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked.truncate(MAX_FULL);
-        ranked.into_iter().map(|(_, e)| e).collect()
+        // Namesakes cost one comparison between them (see `name_score`), other names one
+        // each: past MAX_DISTINCT different names only namesakes of those already taken
+        // are scored.
+        let mut names: Vec<u64> = Vec::with_capacity(MAX_DISTINCT);
+        let mut full: Vec<u32> = Vec::with_capacity(MAX_FULL);
+        for &(_, e) in &ranked {
+            if full.len() == MAX_FULL {
+                break;
+            }
+            let Some(rec) = self.recs.get(e as usize) else {
+                continue;
+            };
+            let h = hkey(0, rec.names());
+            if !names.contains(&h) {
+                if names.len() == MAX_DISTINCT {
+                    continue;
+                }
+                names.push(h);
+            }
+            full.push(e);
+        }
+        full
     }
 
     /// Screens many travellers (a train or bus manifest) on up to `threads` threads (at least
@@ -1646,18 +1823,25 @@ impl Index {
         } else {
             crate::DEFAULT_NAME_THRESHOLD
         };
+        let nat = q
+            .nationality
+            .as_deref()
+            .map(upper)
+            .filter(|n| !n.is_empty());
+        let doc = q
+            .document_number
+            .as_deref()
+            .map(normalize_document_number)
+            .filter(|n| !n.is_empty());
         let ctx = Ctx {
             q,
-            nat: q
-                .nationality
+            nat_id: nat
                 .as_deref()
-                .map(upper)
-                .filter(|n| !n.is_empty()),
-            doc: q
-                .document_number
-                .as_deref()
-                .map(normalize_document_number)
-                .filter(|n| !n.is_empty()),
+                .and_then(|n| self.nat_codes.get(n).copied())
+                .unwrap_or(0),
+            doc_hash: doc.as_deref().map_or(0, doc_hash),
+            nat,
+            doc,
             country: q
                 .document_country
                 .as_deref()
@@ -1689,7 +1873,14 @@ impl Index {
                 toks,
             })
             .collect();
-        let mut scratch = Scratch::default();
+        let mut scratch = self
+            .scratches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        // Whole-name scores are the query's own.
+        scratch.names.clear();
         let mut hits: Vec<Hit> = cands
             .into_iter()
             .filter_map(|e| {
@@ -1705,6 +1896,10 @@ impl Index {
                 )
             })
             .collect();
+        self.scratches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(scratch);
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -1732,16 +1927,23 @@ impl Index {
         } else {
             i32::MIN
         };
+        let half = self.face_dim / 2;
+        let (q_head, q_tail) = q.split_at(half.min(q.len()));
+        let q_tail_norm = tail_norm(q_tail);
         self.faces_q
             .chunks_exact(self.face_dim)
             .zip(self.faces.chunks_exact(self.face_dim))
-            .zip(&self.face_rows)
-            .filter_map(|((row_q, row), e)| {
-                let d: i32 = row_q
-                    .iter()
-                    .zip(&q)
-                    .map(|(a, b)| i32::from(*a) * i32::from(*b))
-                    .sum();
+            .zip(self.face_rows.iter().zip(&self.face_tails))
+            .filter_map(|((row_q, row), (e, row_tail))| {
+                let (r_head, r_tail) = row_q.split_at(half.min(row_q.len()));
+                let head = dot_i8(r_head, q_head);
+                // The second half adds at most the product of the halves' lengths (plus one
+                // for float rounding): a row that cannot reach the floor even so is left.
+                let most = f64::from(head) + f64::from(q_tail_norm) * f64::from(*row_tail) + 1.0;
+                if most < f64::from(floor) {
+                    return None;
+                }
+                let d = head + dot_i8(r_tail, q_tail);
                 if d < floor {
                     return None;
                 }
@@ -1991,6 +2193,37 @@ fn field_sum(rec: &Rec, ctx: &Ctx<'_>) -> f64 {
         + grade_sex(ctx.q.sex, rec.sex).contribution()
         + grade_nat(ctx.nat.as_deref(), &rec.nationalities).contribution()
         + grade_doc(ctx, &rec.documents).0.contribution()
+}
+
+impl Index {
+    /// [`field_sum`] from the entry's [`Facts`], reading its record only where they cannot
+    /// tell (several dates, countries or documents; a document that may be the query's).
+    fn field_sum(&self, e: u32, f: &Facts, ctx: &Ctx<'_>) -> f64 {
+        let doc_maybe = ctx.doc.is_some()
+            && (f.flags & MANY_DOCS != 0 || (f.doc != 0 && f.doc == ctx.doc_hash));
+        if f.flags & (MANY_BIRTHS | MANY_NATS) != 0 || doc_maybe {
+            return self.recs.get(e as usize).map_or(0.0, |r| field_sum(r, ctx));
+        }
+        let date = [unpack_date(f.birth)];
+        let dates: &[PartialDate] = if f.birth == 0 { &[] } else { &date };
+        let birth = grade_birth(ctx.q.birth_date.as_ref(), dates).0;
+        let nat = match (&ctx.nat, f.nat) {
+            (None, _) => NatGrade::NoQuery,
+            (Some(_), 0) => NatGrade::NoList,
+            (Some(_), id) if id == ctx.nat_id => NatGrade::Match,
+            (Some(_), _) => NatGrade::Mismatch,
+        };
+        // No document, or one that is not the query's even up to look-alikes.
+        let doc = if ctx.doc.is_some() {
+            DocGrade::Other
+        } else {
+            DocGrade::NoQuery
+        };
+        birth.contribution()
+            + grade_sex(ctx.q.sex, sex_of(f.sex)).contribution()
+            + nat.contribution()
+            + doc.contribution()
+    }
 }
 
 /// How a birth date compares, best grade first in the order of the variants below `Exact`.

@@ -98,6 +98,22 @@ fn main() {
         .collect();
     let (lat, hits) = timed(&index, name_only.iter());
     report("random travellers, name only", &lat, hits);
+    // The machine is shared: another tenant's burst lands on whichever query runs then. Each
+    // query's best of five passes takes those bursts out; what is left is the query's own.
+    let mut best = vec![f64::INFINITY; name_only.len()];
+    for _ in 0..5 {
+        for (q, b) in name_only.iter().zip(best.iter_mut()) {
+            let t = ThreadTime::now();
+            let _ = index.screen(q, DEFAULT_NAME_THRESHOLD);
+            *b = b.min(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    best.sort_by(f64::total_cmp);
+    report(
+        "random travellers, name only, each query's best of 5",
+        &best,
+        hits,
+    );
     for with_birth in [false, true] {
         for r in variant_recall(&index, &variants, with_birth, &namesakes) {
             println!(

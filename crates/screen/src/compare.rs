@@ -72,8 +72,9 @@ pub(crate) struct RendRef<'a> {
 pub(crate) struct Scratch {
     ka: String,
     sa: String,
-    kb: String,
-    sb: String,
+    /// Keys and skeletons of the other side's joined neighbours, built once per alignment.
+    joined_b: Vec<(String, String)>,
+    hashes_b: Vec<u64>,
     whole_a: String,
     whole_b: String,
     whole_br: String,
@@ -282,8 +283,12 @@ pub(crate) fn part_sim(a: TokRef<'_>, b: TokRef<'_>, dict: Option<&NameDictionar
     }
     // A Latin part against a Han or Cyrillic one as written: the learned table.
     match (a.key.is_ascii(), b.key.is_ascii()) {
-        (true, false) if learned::applies(b.key) => return learned::similarity(a.key, b.key),
-        (false, true) if learned::applies(a.key) => return learned::similarity(b.key, a.key),
+        (true, false) if learned::applies(b.key) => {
+            return learned::similarity_above(a.key, b.key, MIN_PAIR);
+        }
+        (false, true) if learned::applies(a.key) => {
+            return learned::similarity_above(b.key, a.key, MIN_PAIR);
+        }
         _ => {}
     }
     if dict.is_some_and(|d| d.same_group(a.key, b.key)) {
@@ -415,8 +420,8 @@ fn assign(
     let Scratch {
         ka,
         sa,
-        kb,
-        sb,
+        joined_b,
+        hashes_b,
         cands,
         memo,
         ..
@@ -426,17 +431,32 @@ fn assign(
         memo.resize(MEMO_SLOTS, (0, 0.0));
     }
     cands.clear();
+    // The other side's items once, not once per item of this side: hashes, and the joined
+    // neighbours' keys and skeletons.
+    hashes_b.clear();
+    hashes_b.extend((0..ib).map(|j| item_hash(tb, j)));
+    if joined_b.len() < ib.saturating_sub(nb) {
+        joined_b.resize_with(ib - nb, Default::default);
+    }
+    for (k, (key, skel)) in joined_b.iter_mut().enumerate().take(ib.saturating_sub(nb)) {
+        let _ = item_tok(tb, nb + k, key, skel);
+    }
     for i in 0..ia {
         // A part's similarity depends on its key alone (the skeleton derives from it).
         let ha = item_hash(ta, i).rotate_left(29);
         let x = item_tok(ta, i, ka, sa);
-        for j in 0..ib {
-            let h = (ha ^ item_hash(tb, j)).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        for (j, hb) in hashes_b.iter().enumerate() {
+            let h = (ha ^ hb).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
             let slot = (h >> 54) as usize % MEMO_SLOTS;
             let s = match memo.get(slot) {
                 Some(&(k, v)) if k == h => v,
                 _ => {
-                    let y = item_tok(tb, j, kb, sb);
+                    let y = match j.checked_sub(nb) {
+                        None => tb.get(j).copied().unwrap_or_default(),
+                        Some(k) => joined_b
+                            .get(k)
+                            .map_or_else(TokRef::default, |(key, skel)| TokRef { key, skel }),
+                    };
                     let v = part_sim(x, y, dict);
                     if let Some(m) = memo.get_mut(slot) {
                         *m = (h, v);

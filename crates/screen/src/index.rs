@@ -523,6 +523,24 @@ fn mix(mut h: u64) -> u64 {
 
 /// FNV-1a with a final mix: keys only need to spread well; collisions add candidates that
 /// full scoring then rejects.
+/// A hash of a packed name (or all of an entry's), eight bytes at a time: a query hashes
+/// every candidate's, so a byte-at-a-time hash showed in profiles.
+fn blob_hash(b: &[u8]) -> u64 {
+    let mut h = FNV_OFFSET ^ b.len() as u64;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut x = [0u8; 8];
+        x.copy_from_slice(w);
+        h = (h ^ u64::from_le_bytes(x)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^= h >> 29;
+    }
+    let mut x = [0u8; 8];
+    for (d, s) in x.iter_mut().zip(words.remainder()) {
+        *d = *s;
+    }
+    mix(h ^ u64::from_le_bytes(x))
+}
+
 fn hkey(tag: u8, s: &[u8]) -> u64 {
     let mut h: u64 = FNV_OFFSET ^ u64::from(tag);
     for &b in s {
@@ -592,6 +610,10 @@ fn name_keys(toks: &[Tok], dict: Option<&NameDictionary>, out: &mut Vec<(u64, f3
     joined_keys(toks, false, out);
 }
 
+/// Marks the part number of a joined key (see [`joined_keys`]): it is evidence for its
+/// part, but not what that part alone is worth.
+const JOINED: u8 = 0x80;
+
 /// Keys of adjacent parts joined ("abdul rahman" = "abdulrahman"); `both_orders` adds each pair
 /// joined the other way round too (for a query: the list may hold the parts reversed).
 fn joined_keys(toks: &[Tok], both_orders: bool, out: &mut Vec<(u64, f32, u8)>) {
@@ -606,7 +628,11 @@ fn joined_keys(toks: &[Tok], both_orders: bool, out: &mut Vec<(u64, f32, u8)>) {
                 joined.clear();
                 joined.push_str(&a.key);
                 joined.push_str(&b.key);
-                out.push((hkey(TAG_PART, skeleton(&joined).as_bytes()), W_PART, part));
+                out.push((
+                    hkey(TAG_PART, skeleton(&joined).as_bytes()),
+                    W_PART,
+                    part | JOINED,
+                ));
             }
         }
     }
@@ -1433,33 +1459,58 @@ impl Index {
             name_keys(&r.toks, d, &mut keys);
             joined_keys(&r.toks, true, &mut keys);
         }
-        // The same key from several renderings or parts counts once, at its best weight.
-        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-        keys.dedup_by_key(|k| k.0);
+        // The same key from several renderings counts once per part, at its best weight.
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)).then(b.1.total_cmp(&a.1)));
+        keys.dedup_by_key(|k| (k.0, k.2 & !JOINED));
         let birth = ctx.q.birth_date.as_ref().and_then(birth_key);
         let n = self.recs.len().max(1) as f32;
-        let mut lists: Vec<(&[u32], f32, usize)> = keys
+        let per_part: Vec<(u64, &[u32], f32, usize, bool)> = keys
             .iter()
             .filter_map(|(k, w, p)| {
                 let l = self.postings_of(*k);
                 let idf = (1.0 + n / l.len().max(1) as f32).ln();
-                (!l.is_empty()).then_some((l, w * idf, usize::from(*p).min(MAX_PARTS - 1)))
+                let part = usize::from(*p & !JOINED).min(MAX_PARTS - 1);
+                (!l.is_empty()).then_some((*k, l, w * idf, part, *p & JOINED != 0))
             })
             .collect();
-        if lists.is_empty() {
+        if per_part.is_empty() {
             return Vec::new();
+        }
+        // What each part is worth in a pair key, a part written twice ("Saeed Saeed Khan")
+        // too: the pair of the two credits the second, so that an entry that has the part
+        // twice ranks above the namesakes that have it once. `part_alone` leaves out the keys
+        // of a part joined with its neighbour (see `credit` below).
+        let mut part_worth = [0f32; MAX_PARTS];
+        let mut part_alone = [0f32; MAX_PARTS];
+        for (_, _, v, p, joined) in &per_part {
+            if let Some(m) = part_worth.get_mut(*p) {
+                *m = m.max(*v);
+            }
+            if let Some(m) = part_alone.get_mut(*p).filter(|_| !joined) {
+                *m = m.max(*v);
+            }
+        }
+        // One list per key, at its best weight: a key shared by two parts is scanned once,
+        // and counts once in the evidence an entry can have.
+        let mut lists: Vec<(&[u32], f32, usize)> = per_part
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|same| {
+                same.iter()
+                    .max_by(|a, b| a.2.total_cmp(&b.2))
+                    .map(|&(_, l, v, p, _)| (l, v, p))
+            })
+            .collect();
+        let mut part_max = [0f32; MAX_PARTS];
+        for (_, v, p) in &lists {
+            if let Some(m) = part_max.get_mut(*p) {
+                *m = m.max(*v);
+            }
         }
         if let Some(k) = birth {
             let l = self.postings_of(k);
             if !l.is_empty() {
                 let idf = (1.0 + n / l.len() as f32).ln();
                 lists.push((l, W_BIRTH * idf, BIRTH_SLOT));
-            }
-        }
-        let mut part_max = [0f32; MAX_PARTS];
-        for (_, v, p) in lists.iter().filter(|l| l.2 != BIRTH_SLOT) {
-            if let Some(m) = part_max.get_mut(*p) {
-                *m = m.max(*v);
             }
         }
         let max_evidence = part_max.iter().sum::<f32>().max(f32::EPSILON);
@@ -1502,8 +1553,16 @@ impl Index {
             .unwrap_or(pair_lists.len())
             .max(1)
             .min(pair_lists.len());
-        let credit = |p: u8, variant: bool, fixed: f32| {
-            let m = part_max.get(usize::from(p)).copied().unwrap_or(0.0);
+        // Two neighbouring parts in a pair key are the joined key's evidence spelt apart (or
+        // the other way round): they earn what the part is worth with its neighbour. Two parts
+        // apart earn what each is worth alone.
+        let credit = |p: u8, other: u8, variant: bool, fixed: f32| {
+            let worth = if p.abs_diff(other) == 1 {
+                &part_worth
+            } else {
+                &part_alone
+            };
+            let m = worth.get(usize::from(p)).copied().unwrap_or(0.0);
             if variant {
                 PAIR_VARIANT * m.max(fixed)
             } else {
@@ -1514,8 +1573,8 @@ impl Index {
             .iter()
             .flat_map(|&(l, a, b, v, fixed)| {
                 [
-                    (l, credit(a, v == 1, fixed), usize::from(a)),
-                    (l, credit(b, v == 2, fixed), usize::from(b)),
+                    (l, credit(a, b, v == 1, fixed), usize::from(a)),
+                    (l, credit(b, a, v == 2, fixed), usize::from(b)),
                 ]
             })
             .collect();
@@ -1670,7 +1729,7 @@ impl Index {
             let Some(rec) = self.recs.get(e as usize) else {
                 continue;
             };
-            let h = hkey(0, rec.names());
+            let h = blob_hash(rec.names());
             if !names.contains(&h) {
                 if names.len() == MAX_DISTINCT {
                     continue;
@@ -1972,7 +2031,7 @@ impl Index {
             // Namesakes ("Mohammed Ali" is on a list thousands of times) have the same packed
             // renderings: compare them once per query.
             let rends = names.get(start + 2 + name.len()..rd.pos).unwrap_or(&[]);
-            let h = hkey(0, rends) ^ floor.to_bits().rotate_left(17);
+            let h = blob_hash(rends) ^ floor.to_bits().rotate_left(17);
             let memo = scratch.names.iter().find(|m| m.0 == h).map(|m| m.1);
             let s = match memo {
                 Some(s) => s,

@@ -153,8 +153,11 @@ pub(crate) fn applies(word: &str) -> bool {
 }
 
 /// Cheapest alignment of the Latin key `latin` (a..z) with the source word, per Latin letter
-/// (`+1`, so that a short key is not free). `None` when the word has no usable characters.
-pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
+/// (`+1`, so that a short key is not free). `None` when the word has no usable characters,
+/// or as soon as the cost per letter is sure to be above `give_up`: every step of an
+/// alignment costs something, so once a whole row of the table is above the limit no
+/// alignment can come back under it.
+fn cost_within(latin: &str, word: &str, give_up: f32) -> Option<f32> {
     let lat = latin.as_bytes();
     let lat = lat.get(..lat.len().min(MAX_LATIN)).unwrap_or(lat);
     let mut buf = ['\0'; MAX_SRC];
@@ -224,6 +227,11 @@ pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
                 }
             }
         }
+        let limit = give_up * (m as f32 + 1.0);
+        let row = d.get((i + 1) * w..(i + 2) * w).unwrap_or(&[]);
+        if row.iter().all(|v| *v > limit) {
+            return None;
+        }
     }
     // Letters left after the last character.
     for j in 0..m {
@@ -236,7 +244,14 @@ pub(crate) fn cost(latin: &str, word: &str) -> Option<f32> {
 
 /// Similarity in 0..1 of a Latin key and a Han or Cyrillic word through the learned table:
 /// [`AT_MATCH`] at the script's match cost, more for cheaper alignments.
+#[cfg(test)]
 pub(crate) fn similarity(latin: &str, word: &str) -> f64 {
+    similarity_above(latin, word, 0.0)
+}
+
+/// [`similarity`] for a caller that only needs values at or above `floor`: below it the
+/// answer may be any lower value (the alignment is given up once it cannot reach `floor`).
+pub(crate) fn similarity_above(latin: &str, word: &str, floor: f64) -> f64 {
     if latin.len() < 2 || !latin.bytes().all(|b| b.is_ascii_lowercase()) {
         return 0.0;
     }
@@ -262,7 +277,14 @@ pub(crate) fn similarity(latin: &str, word: &str) -> f64 {
     } else {
         MATCH_COST_CYRILLIC
     };
-    match cost(latin, word) {
+    // The similarity falls below `floor` past this cost per letter (the steeper slope below
+    // the match point reaches it first).
+    let give_up = if floor > 0.0 {
+        at + ((AT_MATCH - floor).max(0.0) / SLOPE_BELOW) as f32 + 1e-3
+    } else {
+        f32::INFINITY
+    };
+    match cost_within(latin, word, give_up) {
         Some(c) => {
             let d = f64::from(at - c);
             // Below the match point the similarity falls fast: a part that does not align is
@@ -350,6 +372,27 @@ mod tests {
     #[test]
     fn odd_inputs_do_not_panic() {
         assert_eq!(similarity("", "奥巴马"), 0.0);
+        // Given up early only where the answer is below the floor anyway.
+        for (lat, word) in [
+            ("obama", "奥巴马"),
+            ("erdenebat", "额尔登巴特"),
+            ("ivanov", "иванов"),
+            ("ivanof", "иванов"),
+            ("smith", "иванов"),
+            ("heather", "лозон"),
+            ("mohammed", "穆罕默德"),
+            ("john", "穆罕默德"),
+        ] {
+            let full = similarity(lat, word);
+            for floor in [0.3, 0.55, 0.84] {
+                let above = similarity_above(lat, word, floor);
+                if full >= floor {
+                    assert_eq!(above, full, "{lat} {word} {floor}");
+                } else {
+                    assert!(above < floor, "{lat} {word} {floor}");
+                }
+            }
+        }
         assert_eq!(similarity("obama", ""), 0.0);
         let long = "a".repeat(500);
         let _ = similarity(&long, &"斯".repeat(200));

@@ -552,7 +552,12 @@ pub(crate) fn align(
         ta.iter().for_each(|t| whole_a.push_str(t.skel));
         tb.iter().for_each(|t| whole_b.push_str(t.skel));
         tb.iter().rev().for_each(|t| whole_br.push_str(t.skel));
-        best = best.max(blend(whole_a, whole_b).max(blend(whole_a, whole_br)) * 0.9);
+        // Only worth the two blends when their bound could still raise the score.
+        for whole in [&*whole_b, &*whole_br] {
+            if blend_bound(whole_a, whole) * 0.9 > best {
+                best = best.max(blend(whole_a, whole) * 0.9);
+            }
+        }
     }
     best.clamp(0.0, 1.0)
 }

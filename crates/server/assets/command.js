@@ -505,7 +505,18 @@
     if (kind.startsWith("link")) refreshSoon("links", fetchLinks);
     if (kind.startsWith("lane") || kind.startsWith("roster") || kind.startsWith("group") || kind.startsWith("crossing") || kind.startsWith("inspection")) refreshSoon("lanes", fetchLanes);
     if (kind.startsWith("crossing") || kind.startsWith("inspection") || kind.includes("hit")) refreshSoon("stats", fetchStats);
-    if (kind.startsWith("train")) refreshSoon("trains", fetchTrains);
+    if (kind.startsWith("train")) {
+      refreshSoon("trains", fetchTrains);
+      // Told once per train, while more teams can still be sent on board.
+      if (kind === "train.overrun.predicted" && p.number) {
+        G.toast(G.t("tr.overrun_toast", {
+          number: p.number,
+          pred: Math.round((p.predicted_s || 0) / 60),
+          target: Math.round((p.target_s || 0) / 60),
+          remaining: p.remaining || 0,
+        }), "error");
+      }
+    }
     if (kind.startsWith("road")) {
       refreshSoon("vehicles", fetchVehicles);
       if (kind.includes("overdue") && p.plate) G.toast(G.t("veh.overdue_toast", { plate: p.plate, min: Math.round((p.waited_s || 0) / 60) }), "error");
@@ -581,6 +592,9 @@
     beeps: 0,
     state: S,
     renderTrains,
+    // A stream event as the server sends it (kind and payload), for events a test cannot
+    // make the server produce in its time.
+    event: (ev) => onEvent(ev.kind, JSON.stringify(ev)),
     ready: false,
     load(data) {
       for (const u of data.units || []) updateUnit(u, false);

@@ -2395,6 +2395,20 @@ async fn trains_panel_follows_a_train_live(c: Ctx) -> TestResult {
         warned[0] == json!(true) && warned[1].as_str().unwrap_or_default().contains('⚠'),
         format!("no warning: {warned}"),
     )?;
+    // The station's one warning per train, as the stream brings it: a toast for the chief.
+    c.js("window.guomenTest.event({kind: 'train.overrun_predicted', payload: \
+          {train_id: 'x', number: 'K24', predicted_s: 3300, target_s: 2700, verified: 1, remaining: 1}})")
+        .await?;
+    let toast = c
+        .js("return document.getElementById('toast').textContent")
+        .await?;
+    check(
+        toast
+            .as_str()
+            .unwrap_or_default()
+            .contains("Train K24 is predicted to take 55 min, past its 45-min target"),
+        format!("toast {toast}"),
+    )?;
     c.js("G.setLang('zh')").await?;
     let zh = c
         .js("return document.getElementById('trains-panel').textContent")

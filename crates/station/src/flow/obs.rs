@@ -11,6 +11,11 @@ use guomen_queueing::{Estimate, LaneLoad, ServiceObservations, arrival_rate_per_
 /// Service times kept per lane (the most recent ones): many, because the wait near capacity is
 /// very sensitive to the service rate (at ρ = 0.83 a 5 % slower rate lengthens it by half).
 const SERVICE_KEPT: usize = 10_000;
+/// Service times older than this (a shift) are forgotten once [`SERVICE_KEPT_RECENT`] newer
+/// ones are known: the night's slow trickle must not speak for the morning's rush.
+const SERVICE_MAX_AGE_H: i64 = 8;
+/// The most recent service times kept whatever their age: a quiet lane keeps its evidence.
+const SERVICE_KEPT_RECENT: usize = 100;
 /// Inspections whose end is awaited, per lane: a forgotten one must not grow the map.
 const PENDING_KEPT: usize = 2000;
 /// Before this many service times the default weighs as much as the observations.
@@ -23,8 +28,8 @@ pub struct LaneObs {
     /// Service starts (inspections created or decided at once), oldest first.
     starts: VecDeque<DateTime<Utc>>,
     finishes: VecDeque<DateTime<Utc>>,
-    /// Seconds each finished inspection took.
-    service_s: VecDeque<f64>,
+    /// When each finished inspection ended and the seconds it took, oldest first.
+    service_s: VecDeque<(DateTime<Utc>, f64)>,
     pending: HashMap<String, DateTime<Utc>>,
     /// Queue counts `(time, count)`, oldest first.
     counts: VecDeque<(DateTime<Utc>, u32)>,
@@ -64,7 +69,7 @@ impl LaneObs {
             Some(began) => {
                 let s = (t - began).num_milliseconds() as f64 / 1000.0;
                 if s > 0.0 && s <= 4.0 * 3600.0 {
-                    self.service_s.push_back(s);
+                    self.service_s.push_back((t, s));
                     if self.service_s.len() > SERVICE_KEPT {
                         self.service_s.pop_front();
                     }
@@ -102,6 +107,12 @@ impl LaneObs {
         while self.counts.len() > 1 && self.counts.get(1).is_some_and(|(t, _)| *t < cut) {
             self.counts.pop_front();
         }
+        let stale = now - Duration::hours(SERVICE_MAX_AGE_H);
+        while self.service_s.len() > SERVICE_KEPT_RECENT
+            && self.service_s.front().is_some_and(|(t, _)| *t < stale)
+        {
+            self.service_s.pop_front();
+        }
     }
 
     /// Travellers waiting at `t`: the last count before it, less the services started since.
@@ -129,7 +140,7 @@ impl LaneObs {
     ) -> LaneFigures {
         let queue = self.queue_at(now);
         let mut service = ServiceObservations::new();
-        for s in &self.service_s {
+        for (_, s) in &self.service_s {
             service.add(*s);
         }
         let service_rate_per_h = service.rate_per_h(default_service_s, SERVICE_PRIOR);
@@ -245,6 +256,37 @@ mod tests {
         assert_eq!(f.queue, 8);
         // One observed service of 90 s against a default of 90 s.
         assert!((f.service_rate_per_h - 40.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_nights_service_times_give_way_to_the_mornings() {
+        let mut obs = LaneObs::default();
+        // A slow night: 500 inspections of 10 minutes each.
+        for i in 0..500 {
+            let t = f64::from(i) * 60.0;
+            obs.served(at(t), at(t + 600.0));
+        }
+        // The next morning: 150 of 2 minutes.
+        let morning = 24.0 * 3600.0;
+        for i in 0..150 {
+            let t = morning + f64::from(i) * 40.0;
+            obs.served(at(t), at(t + 120.0));
+        }
+        let now = at(morning + 150.0 * 40.0 + 120.0);
+        obs.prune(now, Duration::minutes(120));
+        let f = obs.figures(now, Duration::minutes(30), 3, 120.0);
+        // 150 observed and the 10-service prior, all of 2 minutes: 30 an hour.
+        assert!((f.service_rate_per_h - 30.0).abs() < 0.5, "{f:?}");
+        // A quiet lane keeps its last services however old they are.
+        let mut quiet = LaneObs::default();
+        for i in 0..20 {
+            let t = f64::from(i) * 60.0;
+            quiet.served(at(t), at(t + 600.0));
+        }
+        let later = at(48.0 * 3600.0);
+        quiet.prune(later, Duration::minutes(120));
+        let q = quiet.figures(later, Duration::minutes(30), 1, 120.0);
+        assert!(q.service_rate_per_h < 10.0, "{q:?}");
     }
 
     #[test]

@@ -123,10 +123,16 @@ async fn main() -> anyhow::Result<()> {
             .upload_manifest(&chief, &train.id, ManifestInput::Edifact(text.clone()))
             .await?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let hits = answer.hits.unwrap_or_default();
+        let mut hit_persons: Vec<&str> = hits.iter().map(|h| h.person_id.as_str()).collect();
+        hit_persons.sort_unstable();
+        hit_persons.dedup();
         eprintln!(
-            "run {run}: {} persons, {} hits, {ms:.0} ms",
+            "run {run}: {} persons, {} hits on {} persons ({} listed), {ms:.0} ms",
             answer.persons,
-            answer.hits.map(|h| h.len()).unwrap_or(0)
+            hits.len(),
+            hit_persons.len(),
+            listed.len()
         );
         times.push(ms);
     }

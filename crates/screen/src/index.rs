@@ -62,7 +62,6 @@ fn face_q_slack(dim: usize) -> f32 {
     2.0 * d.sqrt() * h + d * h * h + 0.01
 }
 
-/// Rows of unit vectors in 8 bits.
 /// Dot product of two 8-bit rows (each product of two `i8` fits an `i16`; the compiler
 /// vectorises this shape).
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
@@ -93,6 +92,7 @@ fn tail_norm(r: &[i8]) -> f32 {
     (sq as f64).sqrt() as f32
 }
 
+/// Rows of unit vectors in 8 bits.
 fn quantize(v: &[f32]) -> Vec<i8> {
     v.iter()
         .map(|x| (x * FACE_Q).round().clamp(-127.0, 127.0) as i8)
@@ -500,16 +500,15 @@ pub struct Index {
     face_dim: usize,
     face_skipped: usize,
     dict: Option<Arc<NameDictionary>>,
-    /// Accumulators reused across queries (one per concurrent caller).
     /// Ranking facts per entry, beside `recs`.
     facts: Vec<Facts>,
     /// Nationality codes numbered for [`Facts::nat`].
     nat_codes: std::collections::HashMap<Arc<str>, u16>,
+    /// Accumulators reused across queries (one per concurrent caller).
     accs: Mutex<Vec<Acc>>,
-    /// Comparison buffers, one per thread screening at a time. Their part-similarity memo is
-    /// kept from one traveller to the next: a manifest repeats first names, patronymics and
-    /// common surnames, and so do the candidates (the memo depends on this index's
-    /// dictionary, so it is not shared between indexes).
+    /// Comparison buffers reused across queries (one per concurrent caller), so that a query
+    /// does not allocate and clear them. They belong to this index: their part-similarity
+    /// memo depends on its dictionary.
     scratches: Mutex<Vec<Scratch>>,
 }
 
@@ -536,8 +535,6 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// FNV-1a with a final mix: keys only need to spread well; collisions add candidates that
-/// full scoring then rejects.
 /// A hash of a packed name (or all of an entry's), eight bytes at a time: a query hashes
 /// every candidate's, so a byte-at-a-time hash showed in profiles.
 fn blob_hash(b: &[u8]) -> u64 {
@@ -556,6 +553,8 @@ fn blob_hash(b: &[u8]) -> u64 {
     mix(h ^ u64::from_le_bytes(x))
 }
 
+/// FNV-1a with a final mix: keys only need to spread well; collisions add candidates that
+/// full scoring then rejects.
 fn hkey(tag: u8, s: &[u8]) -> u64 {
     let mut h: u64 = FNV_OFFSET ^ u64::from(tag);
     for &b in s {
@@ -1267,7 +1266,9 @@ impl Index {
                 };
                 match &*r.birth {
                     [] => {}
-                    [d] => f.birth = pack_date(d),
+                    // A date the packing cannot hold (a month past 15) is graded from the
+                    // record, like several dates.
+                    [d] if unpack_date(pack_date(d)) == *d => f.birth = pack_date(d),
                     _ => f.flags |= MANY_BIRTHS,
                 }
                 match &*r.nationalities {
@@ -1890,13 +1891,8 @@ impl Index {
         self.screen_form(q, &analyze(&q.name), threshold)
     }
 
-    /// [`Index::screen`] with the query's name analysed already.
-    fn screen_form(&self, q: &Query, form: &crate::compare::Form, threshold: f64) -> Vec<Hit> {
-        let threshold = if threshold.is_finite() {
-            threshold.clamp(0.0, 1.0)
-        } else {
-            crate::DEFAULT_NAME_THRESHOLD
-        };
+    /// The query's values computed once.
+    fn ctx<'q>(&self, q: &'q Query) -> Ctx<'q> {
         let nat = q
             .nationality
             .as_deref()
@@ -1907,7 +1903,7 @@ impl Index {
             .as_deref()
             .map(normalize_document_number)
             .filter(|n| !n.is_empty());
-        let ctx = Ctx {
+        Ctx {
             q,
             nat_id: nat
                 .as_deref()
@@ -1921,7 +1917,17 @@ impl Index {
                 .as_deref()
                 .map(upper)
                 .filter(|c| !c.is_empty()),
+        }
+    }
+
+    /// [`Index::screen`] with the query's name analysed already.
+    fn screen_form(&self, q: &Query, form: &crate::compare::Form, threshold: f64) -> Vec<Hit> {
+        let threshold = if threshold.is_finite() {
+            threshold.clamp(0.0, 1.0)
+        } else {
+            crate::DEFAULT_NAME_THRESHOLD
         };
+        let ctx = self.ctx(q);
         let mut cands: Vec<u32> = if form.renderings.is_empty() {
             Vec::new()
         } else {
@@ -2621,6 +2627,96 @@ mod tests {
             reason: String::new(),
             action: String::new(),
             face_template: None,
+        }
+    }
+
+    /// Ranking reads the dense `Facts`; full scoring reads the records. The two must grade
+    /// every entry alike, or ranking would drop entries that scoring would have hit.
+    #[test]
+    fn ranking_facts_grade_as_the_records_do() {
+        use guomen_domain::watchlist::DocumentRef;
+        let date = |y: u16, m: Option<u8>, d: Option<u8>| PartialDate {
+            year: y,
+            month: m,
+            day: d,
+        };
+        let doc = |n: &str, c: Option<&str>| DocumentRef {
+            number: n.into(),
+            country: c.map(Into::into),
+            kind: None,
+        };
+        let births = [
+            vec![],
+            vec![date(1980, Some(5), Some(12))],
+            vec![date(1980, None, None)],
+            vec![date(1980, Some(12), Some(5))],
+            vec![date(1981, Some(5), Some(12))],
+            vec![date(1980, Some(5), Some(12)), date(1979, None, None)],
+        ];
+        let nats = [vec![], vec!["MNG"], vec!["rus"], vec!["MNG", "CHN"]];
+        let docs = [
+            vec![],
+            vec![doc("E1234567", Some("MNG"))],
+            vec![doc("E12345б7", None)],
+            vec![doc("EI234567", Some("MNG"))],
+            vec![doc("E1234567", Some("CHN"))],
+            vec![doc("X0000000", None), doc("E1234567", Some("MNG"))],
+        ];
+        let sexes = [
+            None,
+            Some(Sex::Male),
+            Some(Sex::Female),
+            Some(Sex::Unspecified),
+        ];
+        let mut entries = Vec::new();
+        for (i, b) in births.iter().enumerate() {
+            for (j, n) in nats.iter().enumerate() {
+                for (k, d) in docs.iter().enumerate() {
+                    let mut e = listed(&format!("e{i}{j}{k}"), "Bat Erdene");
+                    e.birth_dates.clone_from(b);
+                    e.nationalities = n.iter().map(|x| (*x).to_owned()).collect();
+                    e.documents.clone_from(d);
+                    e.sex = sexes.get((i + j + k) % sexes.len()).copied().flatten();
+                    entries.push(e);
+                }
+            }
+        }
+        let idx = Index::build(entries, None);
+        for birth in [
+            None,
+            Some(date(1980, Some(5), Some(12))),
+            Some(date(1980, None, None)),
+        ] {
+            for nat in [None, Some("MNG"), Some("RUS"), Some("KAZ")] {
+                for (number, country) in [
+                    (None, None),
+                    (Some("E1234567"), Some("MNG")),
+                    (Some("E 123 4567"), None),
+                    (Some("E1234567"), Some("CHN")),
+                    (Some("Z9"), None),
+                ] {
+                    for sex in sexes {
+                        let q = Query {
+                            birth_date: birth,
+                            nationality: nat.map(Into::into),
+                            document_number: number.map(Into::into),
+                            document_country: country.map(Into::into),
+                            sex,
+                            ..Query::name("Bat Erdene")
+                        };
+                        let ctx = idx.ctx(&q);
+                        for (e, (rec, f)) in idx.recs.iter().zip(&idx.facts).enumerate() {
+                            let e = u32::try_from(e).unwrap_or(u32::MAX);
+                            assert_eq!(
+                                idx.field_sum(e, f, &ctx),
+                                field_sum(rec, &ctx),
+                                "entry {} query {q:?}",
+                                rec.id()
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -19,6 +19,8 @@ const MAX_FULL: usize = 32;
 /// Different names among them, at most: a comparison costs a microsecond or so per pair of
 /// parts, and past the sixteenth name in key-evidence order hardly any reaches a threshold.
 const MAX_DISTINCT: usize = 16;
+/// Places one name's namesakes take among the MAX_FULL while other names wait.
+const PER_NAME: usize = 8;
 /// Postings of single-part keys scanned per query, rarest key first (the rarest is always
 /// scanned, but no further than the budget). Keys past the budget (the most common parts,
 /// which carry the least evidence) only confirm candidates already pooled. Each posting
@@ -42,6 +44,8 @@ const W_BIRTH: f32 = 0.4;
 const MIN_EVIDENCE: f64 = 0.35;
 /// What each part more or fewer than the traveller's name takes from an entry's rank.
 const PART_GAP: f64 = 0.02;
+/// Rank given up by an entry with no name written in the traveller's script.
+const SCRIPT_GAP: f64 = 0.01;
 /// Renderings a packed name holds, at most (one per scheme).
 const MAX_RENDS: usize = Scheme::ALL.len() + 1;
 /// Distinct candidate names whose score a query remembers.
@@ -252,6 +256,10 @@ impl Rec {
 struct Facts {
     /// The only birth date (see [`pack_date`]); 0: none.
     birth: u32,
+    /// A hash of the entry's names' renderings, not of the names as written: entries equal
+    /// by it are compared once (Latin "shen yan", 沈艳 and 沈燕 are all read `shen yan`), so
+    /// candidate selection counts them as one name.
+    rends: u32,
     /// The only nationality's number in [`Index::nat_codes`] plus one; 0: none.
     nat: u16,
     /// Bit `k`: a name whose first rendering has `k` parts (more than 15 count as 15).
@@ -266,6 +274,10 @@ struct Facts {
 const MANY_BIRTHS: u8 = 1;
 const MANY_NATS: u8 = 2;
 const MANY_DOCS: u8 = 4;
+/// A name written in Latin letters.
+const WRITTEN_LATIN: u8 = 8;
+/// A name written in another script (Han, Cyrillic, ...).
+const WRITTEN_OTHER: u8 = 16;
 /// A part count the mask cannot hold exactly.
 const MAX_MASK_PARTS: usize = 15;
 
@@ -312,39 +324,26 @@ fn doc_hash(normalized: &str) -> u16 {
     u16::try_from(mix(h) & 0xffff).unwrap_or(1).max(1)
 }
 
-/// Part counts of the first rendering of each packed name, one bit each.
-fn parts_mask(names: &[u8]) -> u16 {
-    let mut mask = 0u16;
+/// What ranking needs of an entry's packed names: the part counts of each name's first
+/// rendering (one bit each), a hash of every rendering (see [`Facts::rends`]), and the
+/// scripts the names are written in ([`WRITTEN_LATIN`], [`WRITTEN_OTHER`]).
+fn name_shape(names: &[u8]) -> (u16, u32, u8) {
+    let (mut mask, mut h, mut written) = (0u16, 0u64, 0u8);
     let mut rd = Rd { b: names, pos: 0 };
-    let skip = |rd: &mut Rd<'_>| -> Option<()> {
-        let l = usize::from(rd.u8()?);
-        rd.pos += l;
-        Some(())
-    };
-    'names: while rd.pos < names.len() {
-        let Some(len) = rd.u16() else { break };
-        rd.pos += usize::from(len);
-        let Some(nr) = rd.u8() else { break };
-        for r in 0..nr {
-            let (Some(_), Some(parts)) = (rd.u8(), rd.u8()) else {
-                break 'names;
-            };
-            if r == 0 {
-                mask |= 1u16 << usize::from(parts).min(MAX_MASK_PARTS);
-            }
-            for _ in 0..parts {
-                if skip(&mut rd).is_none() {
-                    break 'names;
-                }
-                match rd.u8() {
-                    Some(SAME_AS_KEY) => {}
-                    Some(l) => rd.pos += usize::from(l),
-                    None => break 'names,
-                }
-            }
-        }
+    let mut buf = NameBuf::new();
+    while rd.pos < names.len() {
+        let start = rd.pos;
+        let Some(name) = buf.read(&mut rd) else { break };
+        let parts = buf.spans.first().map_or(0, |(_, a, b)| b - a);
+        mask |= 1u16 << parts.min(MAX_MASK_PARTS);
+        let rends = names.get(start + 2 + name.len()..rd.pos).unwrap_or(&[]);
+        h = mix(h ^ blob_hash(rends));
+        written |= match crate::normalize::detect_script(name) {
+            crate::Script::Latin => WRITTEN_LATIN,
+            _ => WRITTEN_OTHER,
+        };
     }
-    mask
+    (mask, (h ^ (h >> 32)) as u32, written)
 }
 
 /// How many parts more or fewer than `n` the nearest name of the mask has (0 without names).
@@ -1195,6 +1194,8 @@ struct Ctx<'q> {
     /// [`doc_hash`] of `doc`.
     doc_hash: u16,
     country: Option<String>,
+    /// The script the traveller's name is written in, as a [`Facts::flags`] bit (0: no name).
+    written: u8,
 }
 
 impl Index {
@@ -1259,9 +1260,12 @@ impl Index {
         let facts: Vec<Facts> = recs
             .iter()
             .map(|r| {
+                let (parts, rends, written) = name_shape(r.names());
                 let mut f = Facts {
                     sex: sex_code(r.sex),
-                    parts: parts_mask(r.names()),
+                    parts,
+                    rends,
+                    flags: written,
                     ..Facts::default()
                 };
                 match &*r.birth {
@@ -1725,7 +1729,12 @@ impl Index {
                 let fields = self.field_sum(e, f, ctx);
                 // Among equal evidence (namesakes), names with as many parts as the
                 // traveller's first.
-                let gap = mask_gap(f.parts, qparts) as f64 * PART_GAP;
+                let mut gap = mask_gap(f.parts, qparts) as f64 * PART_GAP;
+                // And among those, names written as the traveller's is: a passport's
+                // "Shen Yang" is more likely the listed "Shen Yang" than 沈阳, read alike.
+                if ctx.written != 0 && f.flags & ctx.written == 0 {
+                    gap += SCRIPT_GAP;
+                }
                 // The name scores at most 1: entries that cannot reach the threshold even so
                 // are not worth a full comparison.
                 (1.0 + fields >= threshold).then_some((ev + fields - gap, e))
@@ -1735,25 +1744,36 @@ impl Index {
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         // Namesakes cost one comparison between them (see `name_score`), other names one
         // each: past MAX_DISTINCT different names only namesakes of those already taken
-        // are scored.
-        let mut names: Vec<u64> = Vec::with_capacity(MAX_DISTINCT);
+        // are scored. A name takes at most PER_NAME places while other names wait: the
+        // namesakes of a near name ("Shen Yan" and its Han 沈艳, for "Shen Yagn") would
+        // otherwise fill every place before the listed "Shen Yang", which ranks level with
+        // them. The namesakes held back fill whatever places are left.
+        let mut names: Vec<(u32, usize)> = Vec::with_capacity(MAX_DISTINCT);
         let mut full: Vec<u32> = Vec::with_capacity(MAX_FULL);
+        let mut held: Vec<u32> = Vec::new();
         for &(_, e) in &ranked {
             if full.len() == MAX_FULL {
                 break;
             }
-            let Some(rec) = self.recs.get(e as usize) else {
+            let Some(h) = self.facts.get(e as usize).map(|f| f.rends) else {
                 continue;
             };
-            let h = blob_hash(rec.names());
-            if !names.contains(&h) {
-                if names.len() == MAX_DISTINCT {
+            let distinct = names.len();
+            match names.iter_mut().find(|n| n.0 == h) {
+                Some(n) if n.1 >= PER_NAME => {
+                    if held.len() < MAX_FULL {
+                        held.push(e);
+                    }
                     continue;
                 }
-                names.push(h);
+                Some(n) => n.1 += 1,
+                None if distinct == MAX_DISTINCT => continue,
+                None => names.push((h, 1)),
             }
             full.push(e);
         }
+        let room = MAX_FULL - full.len();
+        full.extend(held.into_iter().take(room));
         full
     }
 
@@ -1917,6 +1937,13 @@ impl Index {
                 .as_deref()
                 .map(upper)
                 .filter(|c| !c.is_empty()),
+            written: if q.name.trim().is_empty() {
+                0
+            } else if crate::normalize::detect_script(&q.name) == crate::Script::Latin {
+                WRITTEN_LATIN
+            } else {
+                WRITTEN_OTHER
+            },
         }
     }
 
@@ -2796,6 +2823,34 @@ mod tests {
                 hits.iter().map(|h| &h.entry_id).collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn namesakes_of_a_near_name_leave_room_for_the_listed_one() {
+        // "Shen Yagn" is one edit from "Shen Yan" and from "Shen Yang". Sixty "Shen Yan", sixty
+        // 沈艳 (read "shen yan") and forty 沈阳 (read "shen yang", as the listed name), all
+        // listed before the one Latin "Shen Yang", rank level with it or above: they must not
+        // take every place, and among those read alike the name written as the traveller's
+        // goes first.
+        let mut entries: Vec<WatchlistEntry> = (0..60)
+            .flat_map(|i| {
+                [
+                    listed(&format!("a{i}"), "shen yan"),
+                    listed(&format!("b{i}"), "沈艳"),
+                ]
+            })
+            .chain((0..40).map(|i| listed(&format!("c{i}"), "沈阳")))
+            .collect();
+        entries.push(listed("target", "shen yang"));
+        let idx = Index::build(entries, None);
+        let hits = idx.screen(&Query::name("shen yagn"), crate::DEFAULT_NAME_THRESHOLD);
+        assert!(
+            hits.iter().any(|h| h.entry_id == "target"),
+            "{:?}",
+            hits.iter().map(|h| &h.entry_id).collect::<Vec<_>>()
+        );
+        // The namesakes held back still fill the places left.
+        assert_eq!(hits.len(), MAX_FULL, "{hits:?}");
     }
 
     /// A made-up name part, different for each number (letters only).

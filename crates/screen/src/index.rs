@@ -503,12 +503,17 @@ pub struct Index {
     facts: Vec<Facts>,
     /// Nationality codes numbered for [`Facts::nat`].
     nat_codes: std::collections::HashMap<Arc<str>, u16>,
-    /// Accumulators reused across queries (one per concurrent caller).
-    accs: Mutex<Vec<Acc>>,
-    /// Comparison buffers reused across queries (one per concurrent caller), so that a query
-    /// does not allocate and clear them. They belong to this index: their part-similarity
-    /// memo depends on its dictionary.
-    scratches: Mutex<Vec<Scratch>>,
+    /// Each concurrent caller's buffers, reused across queries so that a query does not
+    /// allocate and clear them.
+    workers: Mutex<Vec<Worker>>,
+}
+
+/// One caller's reusable buffers: the candidate accumulator (sized to the index) and the
+/// comparison scratch (its part-similarity memo depends on the index's dictionary).
+#[derive(Debug, Default)]
+struct Worker {
+    acc: Option<Acc>,
+    scratch: Scratch,
 }
 
 const TAG_PART: u8 = b'S';
@@ -1341,8 +1346,7 @@ impl Index {
             dict,
             facts,
             nat_codes,
-            accs: Mutex::new(Vec::new()),
-            scratches: Mutex::new(Vec::new()),
+            workers: Mutex::new(Vec::new()),
         }
     }
 
@@ -1420,10 +1424,11 @@ impl Index {
                 })
                 .sum::<usize>();
         let accumulators = self
-            .accs
+            .workers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
+            .filter_map(|w| w.acc.as_ref())
             .map(|a| vec(&a.slots, a.slots.capacity()) + vec(&a.touched, a.touched.capacity()))
             .sum();
         let m = IndexMemory {
@@ -1445,23 +1450,19 @@ impl Index {
         }
     }
 
-    fn take_acc(&self) -> Acc {
-        let pooled = self
-            .accs
+    fn take_worker(&self) -> Worker {
+        self.workers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        match pooled {
-            Some(a) if a.len() == self.recs.len() => a,
-            _ => Acc::new(self.recs.len()),
-        }
+            .pop()
+            .unwrap_or_default()
     }
 
-    fn give_acc(&self, acc: Acc) {
-        self.accs
+    fn give_worker(&self, w: Worker) {
+        self.workers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(acc);
+            .push(w);
     }
 
     /// Name candidates: entries sharing part keys with the query, weighted by how rare each
@@ -1472,6 +1473,7 @@ impl Index {
         form: &crate::compare::Form,
         ctx: &Ctx<'_>,
         threshold: f64,
+        acc: &mut Option<Acc>,
     ) -> Vec<u32> {
         let d = self.dict.as_deref();
         let mut keys: Vec<(u64, f32, u8)> = Vec::new();
@@ -1654,12 +1656,15 @@ impl Index {
         // Common pairs confirm first: they stand for two parts at once.
         let mut probe: Vec<(&[u32], f32, usize)> = pprobe.iter().copied().chain(probe).collect();
         probe.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)));
-        let mut acc = self.take_acc();
+        let acc = match acc {
+            Some(a) if a.len() == self.recs.len() => a,
+            _ => acc.insert(Acc::new(self.recs.len())),
+        };
         acc.begin();
         for (list, v, p) in scan.iter() {
             acc.add_list(list, *p, *v);
         }
-        let Acc { slots, touched, .. } = &mut acc;
+        let Acc { slots, touched, .. } = acc;
         let sc = |e: u32| slots.get(e as usize).map_or(0.0, |s| s.score);
         // What the common keys can still add (their best value per part): an entry that
         // cannot reach the evidence floor even with all of it is dropped before ranking.
@@ -1740,7 +1745,6 @@ impl Index {
                 (1.0 + fields >= threshold).then_some((ev + fields - gap, e))
             })
             .collect();
-        self.give_acc(acc);
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         // Namesakes cost one comparison between them (see `name_score`), other names one
         // each: past MAX_DISTINCT different names only namesakes of those already taken
@@ -1955,10 +1959,11 @@ impl Index {
             crate::DEFAULT_NAME_THRESHOLD
         };
         let ctx = self.ctx(q);
+        let mut worker = self.take_worker();
         let mut cands: Vec<u32> = if form.renderings.is_empty() {
             Vec::new()
         } else {
-            self.name_candidates(form, &ctx, threshold)
+            self.name_candidates(form, &ctx, threshold, &mut worker.acc)
         };
         if let (Some(b), Some(n)) = (&q.birth_date, &ctx.nat)
             && let Some(k) = birth_nat_key(b, n)
@@ -1980,33 +1985,17 @@ impl Index {
                 toks,
             })
             .collect();
-        let mut scratch = self
-            .scratches
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_default();
         // Whole-name scores are the query's own.
+        let scratch = &mut worker.scratch;
         scratch.names.clear();
         let mut hits: Vec<Hit> = cands
             .into_iter()
             .filter_map(|e| {
                 let face = faces.iter().find(|(f, _)| *f == e).map(|(_, s)| *s);
-                self.score(
-                    e,
-                    &ctx,
-                    &qrends,
-                    form.truncated,
-                    face,
-                    threshold,
-                    &mut scratch,
-                )
+                self.score(e, &ctx, &qrends, form.truncated, face, threshold, scratch)
             })
             .collect();
-        self.scratches
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(scratch);
+        self.give_worker(worker);
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)

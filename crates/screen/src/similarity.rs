@@ -2,14 +2,22 @@
 
 /// Jaro-Winkler similarity (prefix scale 0.1, up to 4 characters).
 pub fn jaro_winkler<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
-    let j = jaro(a, b);
+    winkler(jaro(a, b), a, b)
+}
+
+/// Winkler's boost of a Jaro similarity for the common prefix (up to 4 items, scale 0.1).
+fn winkler<T: PartialEq>(
+    jaro: f64,
+    a: impl IntoIterator<Item = T>,
+    b: impl IntoIterator<Item = T>,
+) -> f64 {
     let prefix = a
-        .iter()
-        .zip(b.iter())
+        .into_iter()
+        .zip(b)
         .take(4)
         .take_while(|(x, y)| x == y)
         .count();
-    j + (prefix as f64) * 0.1 * (1.0 - j)
+    jaro + (prefix as f64) * 0.1 * (1.0 - jaro)
 }
 
 fn jaro<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
@@ -199,13 +207,7 @@ pub fn blend_bound(a: &str, b: &str) -> f64 {
     }
     let c = shared as f64;
     let jaro = ((c / la as f64 + c / lb as f64 + 1.0) / 3.0).min(1.0);
-    let prefix = a
-        .chars()
-        .zip(b.chars())
-        .take(4)
-        .take_while(|(x, y)| x == y)
-        .count();
-    let jw = jaro + prefix as f64 * 0.1 * (1.0 - jaro);
+    let jw = winkler(jaro, a.chars(), b.chars());
     let lev = (c / la.max(lb) as f64).min(1.0);
     0.5 * jw + 0.5 * lev
 }

@@ -73,6 +73,16 @@ async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
     eprintln!("{stderr}");
     let lines = stdout.lines().count() + stderr.lines().count();
     assert!(lines < 80, "{lines} lines on the terminal");
+    // Without a terminal the progress bar does not draw: a line at each tenth of the day
+    // shows the run moving instead.
+    let progress = stdout
+        .lines()
+        .filter(|l| l.contains("% ") && l.contains("crossings") && l.contains("dispatches"))
+        .count();
+    assert!(
+        (5..=11).contains(&progress),
+        "{progress} progress lines:\n{stdout}"
+    );
     assert!(
         !stdout.contains("ERROR") && !stderr.contains("ERROR"),
         "an error on the terminal"

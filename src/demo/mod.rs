@@ -402,19 +402,32 @@ pub async fn demo(args: DemoArgs, file: &FileConfig) -> anyhow::Result<ExitCode>
     let started = Instant::now();
     let ticker = {
         let (run, bar) = (run.clone(), bar.clone());
+        // Without a terminal (a CI log, a pipe) the bar does not draw: the same line is
+        // printed at each tenth of the day instead, so the run still shows its progress.
+        let plain = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let tenth = (u64::from(end_s) / 10).max(1);
         tokio::spawn(async move {
+            let mut next_line = tenth;
             loop {
                 let now = run.clock.now_s().min(f64::from(run.clock.end_s));
                 bar.set_position(now as u64);
                 let s = &run.stats;
-                bar.set_message(format!(
+                let line = format!(
                     "{}  crossings {}  hits {}  incidents {}  dispatches {}",
                     run.sim_time(),
                     Stats::get(&s.crossings),
                     Stats::get(&s.hits),
                     drive_incidents(s),
                     Stats::get(&s.dispatches)
-                ));
+                );
+                if plain && now as u64 >= next_line {
+                    println!(
+                        "  {}% {line}",
+                        (now as u64 * 100 / u64::from(end_s).max(1)).min(100)
+                    );
+                    next_line = (now as u64 / tenth + 1) * tenth;
+                }
+                bar.set_message(line);
                 if run.clock.over() {
                     break;
                 }

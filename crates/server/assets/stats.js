@@ -99,11 +99,12 @@
     }
   }
 
-  const today = new Date();
-  $("st-from").value = today.getFullYear() + "-01-01";
-  $("st-to").value = isoDay(today);
-  $("st-year").value = String(today.getFullYear());
-  $("st-month").value = today.getFullYear() + "-" + pad(today.getMonth() + 1);
+  // The station's today (its clock and time zone), the browser's only if the page lacks it.
+  const today = /^\d{4}-\d{2}-\d{2}$/.test($("st-form").dataset.today || "") ? $("st-form").dataset.today : isoDay(new Date());
+  $("st-from").value = today.slice(0, 4) + "-01-01";
+  $("st-to").value = today;
+  $("st-year").value = today.slice(0, 4);
+  $("st-month").value = today.slice(0, 7);
   $("st-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
   for (const id of ["st-from", "st-to", "st-group"]) $(id).addEventListener("change", () => { $("st-csv").href = query("csv"); });
   for (const id of ["st-year", "st-month"]) $(id).addEventListener("input", reportLinks);

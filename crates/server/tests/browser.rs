@@ -129,6 +129,11 @@ fn main() {
             needs: Needs::Incidents,
             run: |c| Box::pin(server_made_text_shows_in_the_readers_language(c)),
         },
+        Case {
+            name: "permit_notice_prints_in_the_travellers_language",
+            needs: Needs::Nothing,
+            run: |c| Box::pin(permit_notice_prints_in_the_travellers_language(c)),
+        },
     ];
     let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
@@ -2019,6 +2024,15 @@ async fn analyst_stats_page_and_annual_report(c: Ctx) -> TestResult {
         Duration::from_secs(10),
     )
     .await?;
+    // The period ends on the station's today, whatever the browser's time zone says.
+    let to = c
+        .js("return document.getElementById('st-to').value")
+        .await?;
+    let today = c.state.station.today().to_string();
+    check(
+        to == json!(today),
+        format!("the period ends {to}, the station's today is {today}"),
+    )?;
     // Grouped by nationality (the default): MNG 2, RUS 1, as a chart and a table.
     let rows = c
         .js("return [...document.querySelectorAll('#st-table tbody tr')].map(r => [...r.cells].map(td => td.textContent))")
@@ -2427,4 +2441,69 @@ async fn trains_panel_follows_a_train_live(c: Ctx) -> TestResult {
         format!("en panel {en}"),
     )?;
     c.screenshot("command-trains.png", 1920, 1080).await
+}
+
+/// The printable permit notice: an inspector opens it in the page's language, switches to the
+/// traveller's (Mongolian) with one click, and what prints is the notice alone, with the
+/// port's name in place and no language links.
+async fn permit_notice_prints_in_the_travellers_language(c: Ctx) -> TestResult {
+    c.user("officer", Role::Inspector).await?;
+    c.login("officer").await?;
+    c.client
+        .goto(&c.url("/notices/traveller?lang=zh"))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.querySelector('main.notice').dataset.lang === 'zh'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let zh = c
+        .js("return [document.documentElement.lang, document.querySelector('main.notice h1').textContent, document.body.innerText.includes('{port}'), document.querySelectorAll('main.notice li').length]")
+        .await?;
+    check(
+        zh[0] == json!("zh")
+            && zh[1].as_str().is_some_and(|t| t.contains("告知"))
+            && zh[2] == json!(false)
+            && zh[3].as_u64().unwrap_or(0) >= 3,
+        format!("the Chinese notice: {zh}"),
+    )?;
+    c.client
+        .find(Locator::Css("nav.notice-langs a[hreflang='mn']"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    c.wait_js(
+        "document.querySelector('main.notice').dataset.lang === 'mn'",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let mn = c
+        .js("return [document.documentElement.lang, document.querySelector('main.notice h1').textContent, document.body.innerText.includes('{port}'), document.querySelector(\"nav.notice-langs a[aria-current='page']\").getAttribute('hreflang')]")
+        .await?;
+    check(
+        mn[0] == json!("mn")
+            && mn[1] == json!("Зорчигчдод зориулсан хилийн шалгалтын мэдэгдэл")
+            && mn[2] == json!(false)
+            && mn[3] == json!("mn"),
+        format!("the Mongolian notice: {mn}"),
+    )?;
+    // Printed, the language links are left out.
+    let hidden_in_print = c
+        .js("return [...document.styleSheets].flatMap(s => [...s.cssRules]).some(r => r.media && r.media.mediaText.includes('print') && [...r.cssRules].some(x => x.selectorText === '.no-print' && x.style.display === 'none')) && document.querySelector('nav.notice-langs').classList.contains('no-print')")
+        .await?;
+    check(
+        hidden_in_print == json!(true),
+        "the language links do not print",
+    )?;
+    // A notice that does not exist is a page that says so, not an empty one.
+    let unknown = c
+        .js("var x = new XMLHttpRequest(); x.open('GET', '/notices/nope', false); x.send(); return x.status")
+        .await?;
+    check(
+        unknown == json!(404),
+        format!("an unknown notice answers {unknown}"),
+    )
 }

@@ -305,7 +305,11 @@ async fn board_page(
 }
 
 /// The analyst's statistics: a period, a grouping, a chart, a table, CSV and the reports.
+/// The period starts out as the station's year to the station's today: a browser in another
+/// time zone (the national centre's, a laptop on UTC) would otherwise end it a day early or
+/// late, and miss the crossings of the station's morning.
 async fn stats_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let today = state.station.today().to_string();
     framed(
         &state,
         &headers,
@@ -313,7 +317,7 @@ async fn stats_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
         "stats",
         "page.stats",
         assets::STATS_HTML,
-        &[],
+        &[("today", today)],
         &["stats.js"],
     )
     .await

@@ -188,7 +188,8 @@ async fn a_manifest_is_screened_before_arrival_and_the_hit_names_carriage_and_se
     assert_eq!(r.json["removed"], json!([hits[0]["person_id"]]));
     assert_eq!(r.json["added"], json!([]));
 
-    let day = chrono::Local::now().date_naive();
+    // The station's day (its clock and time zone), not this machine's: they differ for hours a day.
+    let day = w.app.state.station.today();
     let list = w
         .app
         .get(&format!("/api/v1/trains?date={day}"), &w.chief)

@@ -635,11 +635,20 @@ pub async fn summary(
         .lock()
         .map(|m| m.clone())
         .unwrap_or_default();
+    let registered = trains.timetable + trains.freight;
+    // The station lists a train on the local day it arrives: one due after midnight is on
+    // the next day's list.
+    let elsewhere = registered.saturating_sub(list.len());
     out.push(format!(
-        "trains: {} scheduled ({} from the weekly timetable, {} freight), {} manifests as PAXLST before arrival ({} persons), {} released",
+        "trains: {} on the station's list for {date} ({} from the weekly timetable, {} freight{}), {} manifests as PAXLST before arrival ({} persons), {} released",
         list.len(),
         trains.timetable,
         trains.freight,
+        if elsewhere > 0 {
+            format!("; {elsewhere} due after midnight, on the next day's list")
+        } else {
+            String::new()
+        },
         manifests.len(),
         manifests.iter().map(|m| m.1).sum::<usize>(),
         released.len()

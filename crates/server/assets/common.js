@@ -79,11 +79,18 @@ window.addEventListener("unhandledrejection", (e) => window.guomenErrors.push(St
     return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   }
 
+  // A time on the station's clock face (the page says the station's UTC offset), not the
+  // browser's: a reader in another time zone sees the times the station's staff see.
   function fmtTime(iso) {
     if (!iso) return "—";
     const d = new Date(iso);
     if (isNaN(d)) return String(iso);
     const p = (n) => String(n).padStart(2, "0");
+    const off = Number.parseInt(document.body && document.body.dataset.utcOffsetMin, 10);
+    if (Number.isFinite(off)) {
+      const s = new Date(d.getTime() + off * 60000);
+      return s.getUTCFullYear() + "-" + p(s.getUTCMonth() + 1) + "-" + p(s.getUTCDate()) + " " + p(s.getUTCHours()) + ":" + p(s.getUTCMinutes()) + ":" + p(s.getUTCSeconds());
+    }
     return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds());
   }
 

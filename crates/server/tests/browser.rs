@@ -906,6 +906,17 @@ async fn duty_log_page_posts_an_entry(c: Ctx) -> TestResult {
         Duration::from_secs(5),
     )
     .await?;
+    // Times show on the station's clock face, whatever the browser's time zone.
+    let shown = c.js("return G.fmtTime('2026-01-01T00:00:00Z')").await?;
+    let station_face = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .map_err(|e| e.to_string())?
+        .with_timezone(&c.state.station.utc_offset())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    check(
+        shown == json!(station_face),
+        format!("midnight UTC shows as {shown}, on the station's clock {station_face}"),
+    )?;
     let text = "08:00 shift handover: marker 814 fence section under repair";
     c.client
         .find(Locator::Css("#dl-text"))

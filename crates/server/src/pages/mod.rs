@@ -169,11 +169,23 @@ async fn framed(
 ) -> Response {
     match gate(state, headers, path).await {
         Gate::Closed(r) => r,
-        Gate::Open(who, lang) => html(
-            StatusCode::OK,
-            template::page(lang, &who, name, title_key, body, vars, scripts),
-        ),
+        Gate::Open(who, lang) => {
+            let mut vars = vars.to_vec();
+            vars.push(clock_var(state));
+            html(
+                StatusCode::OK,
+                template::page(lang, &who, name, title_key, body, &vars, scripts),
+            )
+        }
     }
+}
+
+/// The station's UTC offset for the page frame: times are shown on the station's clock face
+/// (`G.fmtTime`), whatever time zone the reader's browser is in (the national centre's, a
+/// laptop left on UTC).
+fn clock_var(state: &AppState) -> (&'static str, String) {
+    let minutes = state.station.utc_offset().local_minus_utc() / 60;
+    ("utc_offset_min", minutes.to_string())
 }
 
 async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -217,7 +229,10 @@ async fn command_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
                 "command",
                 "page.command",
                 assets::COMMAND_HTML,
-                &[("stream_kinds", stream_kinds_json(who.role))],
+                &[
+                    ("stream_kinds", stream_kinds_json(who.role)),
+                    clock_var(&state),
+                ],
                 &["map.js", "command.js"],
             ),
         ),

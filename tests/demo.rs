@@ -124,6 +124,22 @@ async fn simulated_hours_show_through_the_api_and_the_journal_verifies() {
         assert!(summary.get(key).is_some(), "summary lacks {key}: {summary}");
     }
     assert_eq!(summary["journal_verified"], true);
+    // The station's own figures for the day (from the counts it keeps) agree with what the
+    // demo drove through it.
+    let figures = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("station's figures for "))
+        .unwrap_or_else(|| panic!("no station's figures line:\n{stdout}"));
+    let station_crossings: u64 = figures
+        .split_once(": ")
+        .and_then(|(_, rest)| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no crossing count in: {figures}"));
+    assert_eq!(
+        Some(station_crossings),
+        summary["crossings"].as_u64(),
+        "{figures}"
+    );
     assert!(
         summary["simulated_s"].as_f64().unwrap() >= 7_900.0,
         "{summary}"

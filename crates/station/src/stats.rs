@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike, Utc};
 use guomen_domain::Role;
 use guomen_port::Port;
-use guomen_store::stats::order_groups;
+use guomen_store::stats::{hit_key, order_groups};
 use guomen_store::{Change, CountRow, CrossingKey, Projection, StatsDim, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -463,12 +463,6 @@ impl Station {
         let (from, to) = period.days()?;
         let by = |dim| self.store.crossing_counts(dim, from, to);
         let directions = by(StatsDim::Direction).await?;
-        let count_of = |rows: &[CountRow], key: &str| {
-            rows.iter()
-                .find(|r| r.key == key)
-                .map(|r| r.count)
-                .unwrap_or(0)
-        };
         let crossings: u64 = directions.iter().map(|r| r.count).sum();
         let nationalities = by(StatsDim::Nationality).await?;
         let hits = by(StatsDim::Hit).await?;
@@ -524,14 +518,14 @@ impl Station {
             from,
             to,
             crossings,
-            entries: count_of(&directions, "entry"),
-            exits: count_of(&directions, "exit"),
+            entries: count_in(&directions, "entry"),
+            exits: count_in(&directions, "exit"),
             countries: nationalities.len() as u64,
             region_share,
             region_rank,
             fugitives_caught: kind_count("fugitive"),
             refused_changed_identity: kind_count("changed_identity"),
-            hits: count_of(&hits, "hit"),
+            hits: count_in(&hits, hit_key(true)),
             by_decision: by(StatsDim::Decision).await?,
             by_month: by(StatsDim::Month).await?,
             by_day: match period {
@@ -631,6 +625,11 @@ impl Station {
         }
         Ok(out)
     }
+}
+
+/// The count of one group among a grouping's rows (0 when the group has none).
+pub(crate) fn count_in(rows: &[CountRow], key: &str) -> u64 {
+    rows.iter().filter(|r| r.key == key).map(|r| r.count).sum()
 }
 
 #[cfg(test)]

@@ -408,50 +408,30 @@ impl Station {
     /// grouped reads, whatever the day's traffic: every crossing event on every open command
     /// page asks for them).
     pub async fn today_stats(&self) -> StationResult<TodayStats> {
+        use crate::stats::count_in;
         use guomen_store::stats::{StatsDim, hit_key};
         let today = self.today();
+        let counts = |by| self.store.crossing_counts(by, today, today);
         let mut stats = TodayStats {
             date: today,
             ..TodayStats::default()
         };
-        for r in self
-            .store
-            .crossing_counts(StatsDim::Direction, today, today)
+        let directions = counts(StatsDim::Direction).await?;
+        stats.crossings = directions.iter().map(|r| r.count).sum();
+        stats.entry = count_in(&directions, "entry");
+        stats.exit = stats.crossings - stats.entry;
+        stats.by_decision = counts(StatsDim::Decision)
             .await?
-        {
-            stats.crossings += r.count;
-            match r.key.as_str() {
-                "entry" => stats.entry += r.count,
-                _ => stats.exit += r.count,
-            }
-        }
-        for r in self
-            .store
-            .crossing_counts(StatsDim::Decision, today, today)
-            .await?
-        {
-            *stats.by_decision.entry(r.key).or_default() += r.count;
-        }
-        stats.with_hits = self
-            .store
-            .crossing_counts(StatsDim::Hit, today, today)
-            .await?
-            .iter()
-            .filter(|r| r.key == hit_key(true))
-            .map(|r| r.count)
-            .sum();
+            .into_iter()
+            .map(|r| (r.key, r.count))
+            .collect();
+        stats.with_hits = count_in(&counts(StatsDim::Hit).await?, hit_key(true));
         // An e-gate clears at its own lane; a traveller it sends on is decided at a counter.
-        let gate: u64 = self
-            .store
-            .crossing_counts(StatsDim::LaneKind, today, today)
-            .await?
-            .iter()
-            .filter(|r| r.key == guomen_port::LaneKind::Egate.as_str())
-            .map(|r| r.count)
-            .sum();
-        let mut top: Vec<(String, u64)> = self
-            .store
-            .crossing_counts(StatsDim::Nationality, today, today)
+        let gate = count_in(
+            &counts(StatsDim::LaneKind).await?,
+            guomen_port::LaneKind::Egate.as_str(),
+        );
+        let mut top: Vec<(String, u64)> = counts(StatsDim::Nationality)
             .await?
             .into_iter()
             .map(|r| (r.key, r.count))

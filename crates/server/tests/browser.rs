@@ -1880,6 +1880,19 @@ async fn lanes_panel_opens_a_recommended_lane(c: Ctx) -> TestResult {
         )
         .await?;
     check(s == 200, format!("queue count: {s}"))?;
+    // The supervision desk found the counter's second officer away from the post.
+    let (s, v) = c
+        .api(
+            Method::POST,
+            "/api/v1/supervision/checks",
+            &token,
+            Some(
+                json!({"site_id": "road-passenger", "post": "counter", "person": "Bat",
+                        "present": false, "issues": ["uniform"], "remarks": "back at 09:20"}),
+            ),
+        )
+        .await?;
+    check(s == 201, format!("supervision check: {s} {v}"))?;
     c.login("chief").await?;
     c.wait_js(
         "document.body.dataset.ready === 'yes'",
@@ -1891,6 +1904,26 @@ async fn lanes_panel_opens_a_recommended_lane(c: Ctx) -> TestResult {
         Duration::from_secs(5),
     )
     .await?;
+    // The day's checks under the lanes, in the reader's language, with who checked.
+    c.wait_js(
+        "document.querySelectorAll('#sup-checks li').length === 1 && document.getElementById('sup-empty').hidden",
+        Duration::from_secs(5),
+    )
+    .await?;
+    let sup = |lang: &str| {
+        format!(
+            "(() => {{ const t = document.querySelector('#sup-checks li').textContent; return G.lang === '{lang}' && t.includes('Bat') && t.includes('counter') && t.includes('back at 09:20') && t.includes('(chief)') && t.includes('{}') && t.includes('{}'); }})()",
+            if lang == "zh" { "脱岗" } else { "absent" },
+            if lang == "zh" { "问题" } else { "issues" },
+        )
+    };
+    let first_lang = c.js("return G.lang").await?;
+    let first_lang = if first_lang == json!("zh") {
+        "zh"
+    } else {
+        "en"
+    };
+    c.wait_js(&sup(first_lang), Duration::from_secs(5)).await?;
     let row = c
         .js(&format!(
             "return document.querySelector('#lanes tr[data-lane=\"{lane}\"]').textContent"
@@ -1923,6 +1956,11 @@ async fn lanes_panel_opens_a_recommended_lane(c: Ctx) -> TestResult {
         .js("return document.getElementById('lanes-title').textContent")
         .await?;
     check(title2 != title, format!("title after the toggle: {title2}"))?;
+    c.wait_js(
+        &sup(if first_lang == "zh" { "en" } else { "zh" }),
+        Duration::from_secs(5),
+    )
+    .await?;
     let waits = c.js(&format!("return document.querySelector('#lanes tr[data-lane=\"{lane}\"] td:nth-child(3)').textContent")).await?;
     check(
         waits

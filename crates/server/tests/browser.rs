@@ -446,12 +446,7 @@ impl Ctx {
             .send_keys(&format!("password-{name}"))
             .await
             .map_err(|e| e.to_string())?;
-        c.find(Locator::Css("#login-submit"))
-            .await
-            .map_err(|e| e.to_string())?
-            .click()
-            .await
-            .map_err(|e| e.to_string())?;
+        self.click("#login-submit").await?;
         self.wait_js(
             "!location.pathname.startsWith('/login')",
             Duration::from_secs(10),
@@ -464,6 +459,18 @@ impl Ctx {
             .execute(script, vec![])
             .await
             .map_err(|e| format!("{script}: {e}"))
+    }
+
+    /// Clicks the element a CSS selector finds.
+    async fn click(&self, css: &str) -> TestResult {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| e.to_string())?
+            .click()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
     }
 
     /// Polls a JavaScript condition until it holds.
@@ -628,13 +635,7 @@ async fn duty_chief_logs_in_sees_the_map_and_logs_out(c: Ctx) -> TestResult {
         .await
         .map_err(|e| e.to_string())?;
 
-    c.client
-        .find(Locator::Css("#logout"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#logout").await?;
     c.wait_js("location.pathname === '/login'", Duration::from_secs(5))
         .await?;
     c.client
@@ -660,13 +661,7 @@ async fn duty_chief_logs_in_sees_the_map_and_logs_out(c: Ctx) -> TestResult {
         .send_keys("not-the-password")
         .await
         .map_err(|e| e.to_string())?;
-    c.client
-        .find(Locator::Css("#login-submit"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#login-submit").await?;
     c.wait_js(
         "!document.getElementById('login-error').hidden",
         Duration::from_secs(5),
@@ -709,13 +704,7 @@ async fn analyst_and_partner_get_no_action_buttons_and_403(c: Ctx) -> TestResult
         Duration::from_secs(2),
     )
     .await?;
-    c.client
-        .find(Locator::Css("#logout"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#logout").await?;
     c.wait_js("location.pathname === '/login'", Duration::from_secs(5))
         .await?;
 
@@ -788,13 +777,7 @@ async fn analyst_and_partner_get_no_action_buttons_and_403(c: Ctx) -> TestResult
             .await?;
         check(s == 403, format!("{who} POST duty-log: {s}"))?;
     }
-    c.client
-        .find(Locator::Css("#logout"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#logout").await?;
     c.wait_js("location.pathname === '/login'", Duration::from_secs(5))
         .await?;
 
@@ -853,13 +836,7 @@ async fn https_login_and_a_cookie_authenticated_post(c: Ctx) -> TestResult {
         .send_keys(text)
         .await
         .map_err(|e| e.to_string())?;
-    c.client
-        .find(Locator::Css("#dl-submit"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#dl-submit").await?;
     c.wait_js(
         "document.querySelectorAll('#dl-list li').length === 1",
         Duration::from_secs(5),
@@ -875,13 +852,7 @@ async fn https_login_and_a_cookie_authenticated_post(c: Ctx) -> TestResult {
         stored.first().is_some_and(|e| e.text == text),
         "the entry posted with the session cookie is stored",
     )?;
-    c.client
-        .find(Locator::Css("#logout"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#logout").await?;
     c.wait_js("location.pathname === '/login'", Duration::from_secs(5))
         .await?;
     c.client
@@ -925,13 +896,7 @@ async fn duty_log_page_posts_an_entry(c: Ctx) -> TestResult {
         .send_keys(text)
         .await
         .map_err(|e| e.to_string())?;
-    c.client
-        .find(Locator::Css("#dl-submit"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#dl-submit").await?;
     c.wait_js(
         "document.querySelectorAll('#dl-list li').length === 1",
         Duration::from_secs(5),
@@ -975,13 +940,7 @@ async fn language_toggle_switches_every_label_and_persists(c: Ctx) -> TestResult
             == json!(title(&first)),
         "initial label",
     )?;
-    c.client
-        .find(Locator::Css("#lang-toggle"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#lang-toggle").await?;
     check(
         c.js("return document.getElementById('map-title').textContent")
             .await?
@@ -1797,13 +1756,7 @@ async fn board_page_verifies_a_manifest_person_on_a_phone(c: Ctx) -> TestResult 
             .await
             .map_err(|e| e.to_string())?;
     }
-    c.client
-        .find(Locator::Css("#bd-submit"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#bd-submit").await?;
     c.wait_js(
         "document.getElementById('bd-result').dataset.match === 'manifest'",
         Duration::from_secs(10),
@@ -1945,13 +1898,7 @@ async fn lanes_panel_opens_a_recommended_lane(c: Ctx) -> TestResult {
         "通道与排队"
     };
     check(title == json!(want), format!("title {title} in {lang}"))?;
-    c.client
-        .find(Locator::Css("#lang-toggle"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#lang-toggle").await?;
     let title2 = c
         .js("return document.getElementById('lanes-title').textContent")
         .await?;
@@ -1973,13 +1920,7 @@ async fn lanes_panel_opens_a_recommended_lane(c: Ctx) -> TestResult {
         .js("return document.querySelector('#lane-recs li[data-action=open]').dataset.recLane")
         .await?;
     let target = target.as_str().unwrap_or_default().to_owned();
-    c.client
-        .find(Locator::Css("#lane-recs li[data-action=open] button"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#lane-recs li[data-action=open] button").await?;
     c.wait_js(
         &format!("document.querySelector('#lanes tr[data-lane=\"{target}\"]') !== null"),
         Duration::from_secs(5),
@@ -2112,30 +2053,12 @@ async fn analyst_stats_page_and_annual_report(c: Ctx) -> TestResult {
     };
     c.wait_js(&entry_in(first), Duration::from_secs(5)).await?;
     if first == "zh" {
-        c.client
-            .find(Locator::Css("#lang-toggle"))
-            .await
-            .map_err(|e| e.to_string())?
-            .click()
-            .await
-            .map_err(|e| e.to_string())?;
+        c.click("#lang-toggle").await?;
         c.wait_js(&entry_in(second), Duration::from_secs(5)).await?;
     } else {
-        c.client
-            .find(Locator::Css("#lang-toggle"))
-            .await
-            .map_err(|e| e.to_string())?
-            .click()
-            .await
-            .map_err(|e| e.to_string())?;
+        c.click("#lang-toggle").await?;
         c.wait_js(&entry_in(second), Duration::from_secs(5)).await?;
-        c.client
-            .find(Locator::Css("#lang-toggle"))
-            .await
-            .map_err(|e| e.to_string())?
-            .click()
-            .await
-            .map_err(|e| e.to_string())?;
+        c.click("#lang-toggle").await?;
         c.wait_js(&entry_in("en"), Duration::from_secs(5)).await?;
     }
     c.wait_js(
@@ -2266,13 +2189,7 @@ async fn counter_shows_channel_advice_and_awaiting_countersign(c: Ctx) -> TestRe
     )
     .await?;
     let before = c.js(texts).await?;
-    c.client
-        .find(Locator::Css("#lang-toggle"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("#lang-toggle").await?;
     let after = c.js(texts).await?;
     println!("awaiting countersign: {before} then {after}");
     let (zh_state, en_state) = if zh {
@@ -2517,13 +2434,7 @@ async fn permit_notice_prints_in_the_travellers_language(c: Ctx) -> TestResult {
             && zh[3].as_u64().unwrap_or(0) >= 3,
         format!("the Chinese notice: {zh}"),
     )?;
-    c.client
-        .find(Locator::Css("nav.notice-langs a[hreflang='mn']"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    c.click("nav.notice-langs a[hreflang='mn']").await?;
     c.wait_js(
         "document.querySelector('main.notice').dataset.lang === 'mn'",
         Duration::from_secs(5),
